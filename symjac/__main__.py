@@ -1,0 +1,3 @@
+from symjac.cli import main
+
+main()

@@ -1,0 +1,52 @@
+"""Errors with messages written for people; cli.py maps them to exit codes."""
+
+from __future__ import annotations
+
+
+class SymjacError(Exception):
+    """Base class: a problem symjac can explain in one line."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, position: int | None = None, hints: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.position = position  # 1-based column in the input text, when known
+        self.hints = hints  # further lines that help, e.g. an order that would work
+
+    def __str__(self) -> str:
+        if self.position is None:
+            return self.message
+        return f"{self.message} (column {self.position})"
+
+
+class InputError(SymjacError):
+    """The input cannot be used: bad syntax, unknown name, wrong option value."""
+
+
+class ParseError(InputError):
+    """The text is not an expression or matrix symjac understands."""
+
+
+class ShapeError(SymjacError):
+    """The answer is undefined: shapes do not fit (exit 1, it is an answer)."""
+
+    exit_code = 1
+
+
+class UndefinedError(SymjacError):
+    """The answer is undefined for another reason (division by zero at a point)."""
+
+    exit_code = 1
+
+
+class CheckFailed(SymjacError):
+    """A hand-derived answer does not match."""
+
+    exit_code = 1
+
+
+class LimitError(SymjacError):
+    """A limit was hit: time, size or memory."""
+
+    exit_code = 3

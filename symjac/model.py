@@ -1,0 +1,180 @@
+"""What an operation returns: frozen values with a typed JSON form.
+
+A step is data, not a string: every renderer reads the same Step objects,
+and tests assert on the Derivation rather than on terminal text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA = "symjac/1"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of working: its kind picks how renderers show it."""
+
+    kind: str  # "product", "entry", "partial", "note", ...
+    text: str  # the step in plain text (sympy syntax for expressions)
+    latex: str = ""
+    index: tuple[int, ...] | None = None  # 1-based, as in the worksheet
+    chain: tuple[str, ...] = ()  # successive forms, first to last, in sympy syntax
+    latex_chain: tuple[str, ...] = ()  # the same forms in LaTeX
+    rules: tuple[str, ...] = ()  # the rules that justify the step
+    data: Mapping[str, Any] = field(default_factory=dict)  # kind-specific, JSON-ready
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "kind": self.kind,
+            "index": None if self.index is None else list(self.index),
+            "text": self.text,
+            "latex": self.latex,
+            "chain": list(self.chain),
+            "latex_chain": list(self.latex_chain),
+            "rules": list(self.rules),
+        }
+        d.update(self.data)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Step:
+        known = {"kind", "index", "text", "latex", "chain", "latex_chain", "rules"}
+        return cls(
+            kind=d["kind"],
+            text=d["text"],
+            latex=d.get("latex", ""),
+            index=None if d.get("index") is None else tuple(d["index"]),
+            chain=tuple(d.get("chain", ())),
+            latex_chain=tuple(d.get("latex_chain", ())),
+            rules=tuple(d.get("rules", ())),
+            data={k: v for k, v in d.items() if k not in known},
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """A matrix answer; entries are strings in sympy's syntax, row-major."""
+
+    shape: tuple[int, int]
+    matrix: tuple[tuple[str, ...], ...]
+    latex: str
+    # The sympy Matrix itself, for renderers; not part of equality or JSON.
+    value: Any = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "shape": list(self.shape),
+            "matrix": [list(row) for row in self.matrix],
+            "latex": self.latex,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Result:
+        return cls(
+            shape=tuple(d["shape"]),
+            matrix=tuple(tuple(row) for row in d["matrix"]),
+            latex=d["latex"],
+        )
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of comparing an answer with an expected one."""
+
+    passed: bool
+    mismatches: tuple[Mapping[str, Any], ...] = ()
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "mismatches": [dict(m) for m in self.mismatches],
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Check:
+        return cls(
+            passed=d["passed"],
+            mismatches=tuple(d.get("mismatches", ())),
+            message=d.get("message", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A worked answer: a summary, the steps, the result and any check."""
+
+    command: str
+    summary: str  # the headline, e.g. "A (3×3) · B (3×1) → 3×1"
+    result: Result | None = None
+    steps: tuple[Step, ...] = ()
+    label: str = ""  # how the result is named when shown: "A·B", "∇f"
+    variables: tuple[str, ...] | None = None
+    check: Check | None = None
+    notes: tuple[str, ...] = ()  # sentences shown under the summary
+    warnings: tuple[str, ...] = ()  # said on stderr, not part of the answer
+    extra: Mapping[str, Any] = field(default_factory=dict)  # command-specific JSON keys
+
+    @property
+    def ok(self) -> bool:
+        return self.check is None or self.check.passed
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "schema": SCHEMA,
+            "command": self.command,
+            "ok": self.ok,
+            "summary": self.summary,
+            "label": self.label,
+            "notes": list(self.notes),
+            "warnings": list(self.warnings),
+            "result": None if self.result is None else self.result.to_dict(),
+            "variables": None if self.variables is None else list(self.variables),
+            "steps": [s.to_dict() for s in self.steps],
+            "check": None if self.check is None else self.check.to_dict(),
+            "error": None,
+        }
+        d.update(self.extra)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Derivation:
+        known = {
+            "schema", "command", "ok", "summary", "label", "notes", "warnings", "result",
+            "variables", "steps", "check", "error",
+        }
+        return cls(
+            command=d["command"],
+            summary=d["summary"],
+            result=None if d.get("result") is None else Result.from_dict(d["result"]),
+            steps=tuple(Step.from_dict(s) for s in d.get("steps", ())),
+            label=d.get("label", ""),
+            variables=None if d.get("variables") is None else tuple(d["variables"]),
+            check=None if d.get("check") is None else Check.from_dict(d["check"]),
+            notes=tuple(d.get("notes", ())),
+            warnings=tuple(d.get("warnings", ())),
+            extra={k: v for k, v in d.items() if k not in known},
+        )
+
+
+def error_dict(command: str, error: Exception) -> dict[str, Any]:
+    """The JSON object for a command that failed (DESIGN.md)."""
+    return {
+        "schema": SCHEMA,
+        "command": command,
+        "ok": False,
+        "result": None,
+        "variables": None,
+        "steps": [],
+        "check": None,
+        "error": {
+            "type": type(error).__name__,
+            "message": getattr(error, "message", str(error)),
+            "position": getattr(error, "position", None),
+            "hints": list(getattr(error, "hints", ())),
+        },
+    }

@@ -1,0 +1,1 @@
+"""The math: each operation returns a Derivation and never prints."""

@@ -1,0 +1,444 @@
+"""Text -> sympy objects, through Python's ast and an allow-list.
+
+This module is the security boundary (DESIGN.md, Parsing). User text is
+never handed to sympify, parse_expr, eval, exec or lambdify: it is parsed
+by ``ast.parse`` and every node is translated by hand, so a name can only
+ever become a plain Symbol, one of the listed functions or a constant.
+Sizes are capped before work is done, and numbers before they are built.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from fractions import Fraction
+
+import sympy
+
+from symjac.errors import LimitError, ParseError
+
+MAX_LENGTH = 1_000_000  # characters of one input
+MAX_DEPTH = 100  # nesting of calls, powers, brackets (chains of + and * do not count)
+MAX_DIGITS = 1000  # digits of one numeric literal
+MAX_EXPONENT = 1000  # |e| in a decimal literal such as 1e300
+MAX_NUMBER_BITS = 50_000  # about 15,000 decimal digits: any number built while parsing
+MAX_NAME = 64  # characters of one identifier
+
+
+def _sigmoid(u):
+    return 1 / (1 + sympy.exp(-u))
+
+
+def _softplus(u):
+    return sympy.log(1 + sympy.exp(u))
+
+
+def _relu(u):
+    return sympy.Max(0, u)
+
+
+def _log(u, base=None):
+    return sympy.log(u) if base is None else sympy.log(u, base)
+
+
+# name -> (builder, smallest and largest number of arguments)
+FUNCTIONS: dict[str, tuple[Callable, int, int]] = {
+    **{
+        name: (getattr(sympy, name), 1, 1)
+        for name in (
+            "sin cos tan cot sec csc asin acos atan acot asec acsc "
+            "sinh cosh tanh coth sech csch asinh acosh atanh acoth asech acsch "
+            "exp sqrt cbrt sign floor ceiling"
+        ).split()
+    },
+    "atan2": (sympy.atan2, 2, 2),
+    "log": (_log, 1, 2),
+    "ln": (sympy.log, 1, 1),
+    "abs": (sympy.Abs, 1, 1),
+    "Abs": (sympy.Abs, 1, 1),
+    "min": (sympy.Min, 2, 8),
+    "max": (sympy.Max, 2, 8),
+    "sigmoid": (_sigmoid, 1, 1),
+    "softplus": (_softplus, 1, 1),
+    "relu": (_relu, 1, 1),
+}
+
+CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
+
+_NODE_NAMES = {
+    ast.Lambda: "lambda",
+    ast.IfExp: "a conditional expression",
+    ast.Compare: "a comparison",
+    ast.BoolOp: "'and'/'or'",
+    ast.Dict: "a dictionary",
+    ast.Set: "a set",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Attribute: "attribute access",
+    ast.Subscript: "indexing",
+    ast.Starred: "'*' unpacking",
+    ast.NamedExpr: "':='",
+    ast.JoinedStr: "a string",
+    ast.Slice: "a slice",
+}
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_NUMBER_TOKEN = re.compile(r"(?<![\w.])\.?[0-9][0-9A-Za-z_.]*")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*\Z")
+
+
+def normalize(text: str, what: str = "input") -> str:
+    """NFKC-normalise, refuse invisible and control characters, cap the length."""
+    if not isinstance(text, str):
+        raise ParseError(f"the {what} must be text")
+    if len(text) > MAX_LENGTH:
+        raise LimitError(
+            f"the {what} is {len(text):,} characters long; the limit is {MAX_LENGTH:,}"
+        )
+    text = unicodedata.normalize("NFKC", text)
+    for i, ch in enumerate(text):
+        if ch in "\t\n\r":
+            continue
+        cat = unicodedata.category(ch)
+        if cat[0] == "C" or cat in ("Zl", "Zp"):
+            raise ParseError(f"invisible or control character U+{ord(ch):04X} in the {what}", i + 1)
+    return text
+
+
+def _check_number_tokens(text: str, offset: int = 0) -> None:
+    for m in _NUMBER_TOKEN.finditer(text):
+        token = m.group()
+        digits = sum(c.isdigit() for c in token)
+        if digits > MAX_DIGITS:
+            raise LimitError(
+                f"a number with {digits:,} digits is longer than the limit of {MAX_DIGITS:,}",
+                offset + m.start() + 1,
+            )
+
+
+class Parser:
+    """Translates one ast tree into sympy objects, node by node, from an allow-list."""
+
+    def __init__(self, text: str, offset: int = 0, symbols: dict | None = None):
+        self.text = text
+        self.offset = offset  # columns before `text` in what the user typed
+        self._bytes = text.encode()
+        self.symbols: dict[str, sympy.Symbol] = {} if symbols is None else symbols
+
+    # -- entry points -------------------------------------------------------
+    def parse(self, what: str = "expression") -> ast.expr:
+        """The ast of the whole text, or a ParseError saying where it goes wrong."""
+        if not self.text.strip():
+            raise ParseError(f"the {what} is empty")
+        _check_number_tokens(self.text, self.offset)
+        if "^" in self.text:
+            raise ParseError("use ** for powers (x**2), not ^", self._col_of("^"))
+        try:
+            tree = ast.parse(self.text.strip(), mode="eval")
+        except SyntaxError as e:
+            msg = (e.msg or "invalid syntax").split(" (")[0]
+            if msg.startswith("invalid syntax"):
+                msg = f"invalid syntax in the {what}"
+            lead = len(self.text) - len(self.text.lstrip())
+            col = None if e.offset is None else self.offset + lead + e.offset
+            raise ParseError(msg, col) from None
+        except (MemoryError, RecursionError):
+            raise LimitError(f"the {what} is nested too deeply") from None
+        # Columns in the tree count from the stripped text.
+        self._lead = len(self.text) - len(self.text.lstrip())
+        self._bytes = self.text.strip().encode()
+        return tree.body
+
+    def expression(self, what: str = "expression") -> sympy.Expr:
+        return self.scalar(self.parse(what))
+
+    # -- helpers --------------------------------------------------------------
+    def _col_of(self, s: str) -> int:
+        return self.offset + self.text.index(s) + 1
+
+    def col(self, node: ast.AST) -> int | None:
+        off = getattr(node, "col_offset", None)
+        if off is None:
+            return None
+        chars = len(self._bytes[:off].decode(errors="ignore"))
+        return self.offset + getattr(self, "_lead", 0) + chars + 1
+
+    def source(self, node: ast.AST) -> str:
+        return self._bytes[node.col_offset : node.end_col_offset].decode()
+
+    def error(self, message: str, node: ast.AST) -> ParseError:
+        return ParseError(message, self.col(node))
+
+    def _not_allowed(self, node: ast.AST) -> ParseError:
+        name = _NODE_NAMES.get(type(node))
+        if name is None:
+            name = type(node).__name__
+        return self.error(f"{name} is not allowed here", node)
+
+    # -- scalars ----------------------------------------------------------------
+    def scalar(self, node: ast.AST, depth: int = 0) -> sympy.Expr:
+        if depth > MAX_DEPTH:
+            raise LimitError(f"the expression is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, ast.Constant):
+            return self.number(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp):
+            return self.unary(node, depth)
+        if isinstance(node, ast.BinOp):
+            return self.binop(node, depth)
+        if isinstance(node, ast.Call):
+            return self.call(node, depth)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            raise self.error("a list is not allowed inside an expression", node)
+        raise self._not_allowed(node)
+
+    def number(self, node: ast.Constant) -> sympy.Expr:
+        value = node.value
+        if isinstance(value, bool) or value is None or value is Ellipsis:
+            raise self.error(f"'{value}' is not a number", node)
+        if isinstance(value, str | bytes):
+            raise self.error("strings are not allowed", node)
+        if isinstance(value, complex):
+            raise self.error("imaginary numbers are not supported", node)
+        if isinstance(value, int):
+            return sympy.Integer(value)
+        # A decimal is exact: 0.1 is 1/10. Read it from the source, not the float.
+        src = self.source(node).replace("_", "")
+        m = re.search(r"[eE]([+-]?\d+)$", src)
+        if m and abs(int(m.group(1))) > MAX_EXPONENT:
+            raise LimitError(
+                f"the exponent of {src} is beyond the limit of {MAX_EXPONENT}", self.col(node)
+            )
+        frac = Fraction(src)
+        return sympy.Rational(frac.numerator, frac.denominator)
+
+    def name(self, node: ast.Name) -> sympy.Expr:
+        ident = node.id
+        if ident in CONSTANTS:
+            return CONSTANTS[ident]
+        if ident in FUNCTIONS:
+            raise self.error(f"'{ident}' is a function; write {ident}(...)", node)
+        return self.symbol(ident, node)
+
+    def symbol(self, ident: str, node: ast.AST | None = None) -> sympy.Symbol:
+        check_identifier(ident, None if node is None else self.col(node))
+        sym = self.symbols.get(ident)
+        if sym is None:
+            sym = self.symbols[ident] = sympy.Symbol(ident, real=True)
+        return sym
+
+    def unary(self, node: ast.UnaryOp, depth: int) -> sympy.Expr:
+        if isinstance(node.op, ast.USub):
+            return self.checked(-self.scalar(node.operand, depth + 1), node)
+        if isinstance(node.op, ast.UAdd):
+            return self.scalar(node.operand, depth + 1)
+        raise self.error(f"the operator '{_op_text(node.op)}' is not allowed", node)
+
+    def binop(self, node: ast.BinOp, depth: int) -> sympy.Expr:
+        op = type(node.op)
+        if op not in _BINOPS:
+            raise self.error(f"the operator '{_op_text(node.op)}' is not allowed", node)
+        if op in (ast.Add, ast.Sub):
+            # Walk a long chain a + b - c + ... without recursion.
+            terms = []
+            while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+                term = self.scalar(node.right, depth + 1)
+                terms.append(-term if isinstance(node.op, ast.Sub) else term)
+                node = node.left
+            terms.append(self.scalar(node, depth + 1))
+            return self.checked(sympy.Add(*reversed(terms)), node)
+        if op in (ast.Mult, ast.Div):
+            factors = []
+            while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+                factor = self.scalar(node.right, depth + 1)
+                if isinstance(node.op, ast.Div):
+                    if factor.is_zero:
+                        raise self.error("division by zero", node.right)
+                    factor = self.power(factor, sympy.Integer(-1), node)
+                factors.append(factor)
+                node = node.left
+            factors.append(self.scalar(node, depth + 1))
+            return self.checked(sympy.Mul(*reversed(factors)), node)
+        base = self.scalar(node.left, depth + 1)
+        exponent = self.scalar(node.right, depth + 1)
+        return self.power(base, exponent, node)
+
+    def power(self, base: sympy.Expr, exponent: sympy.Expr, node: ast.AST) -> sympy.Expr:
+        if base.is_zero and exponent.is_negative:
+            raise self.error("division by zero (0 to a negative power)", node)
+        if base.is_Rational and exponent.is_Rational:
+            size = max(abs(base.p), abs(base.q))
+            if size > 1:
+                bits = abs(float(exponent)) * math.log2(size)
+                if bits > MAX_NUMBER_BITS:
+                    digits = bits * math.log10(2)
+                    raise LimitError(
+                        f"{base}**{exponent} would have about {digits:,.0f} digits; "
+                        f"the limit is {MAX_NUMBER_BITS * math.log10(2):,.0f}",
+                        self.col(node),
+                    )
+        return self.checked(sympy.Pow(base, exponent), node)
+
+    def checked(self, value: sympy.Expr, node: ast.AST) -> sympy.Expr:
+        """Refuse numbers past the size cap and infinities as soon as they appear."""
+        if value.is_Rational:
+            if max(value.p.bit_length(), value.q.bit_length()) > MAX_NUMBER_BITS:
+                raise LimitError(
+                    "a number in the expression grows past the limit of "
+                    f"{MAX_NUMBER_BITS * math.log10(2):,.0f} digits",
+                    self.col(node),
+                )
+        elif value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise self.error("the expression is undefined (division by zero)", node)
+        return value
+
+    def call(self, node: ast.Call, depth: int) -> sympy.Expr:
+        if not isinstance(node.func, ast.Name):
+            raise self.error("only calls of named functions are allowed, such as sin(x)", node)
+        fname = node.func.id
+        if fname not in FUNCTIONS:
+            raise self.error(f"unknown function '{fname}'", node)
+        if node.keywords:
+            raise self.error(f"{fname}() takes no keyword arguments", node)
+        builder, lo, hi = FUNCTIONS[fname]
+        n = len(node.args)
+        if not lo <= n <= hi:
+            want = str(lo) if lo == hi else f"{lo} to {hi}"
+            plural = "" if want == "1" else "s"
+            raise self.error(f"{fname}() takes {want} argument{plural}, not {n}", node)
+        args = [self.scalar(a, depth + 1) for a in node.args]
+        try:
+            value = builder(*args)
+        except (TypeError, ValueError) as e:
+            raise self.error(f"{fname}(): {e}", node) from None
+        return self.checked(value, node)
+
+
+def _op_text(op: ast.AST) -> str:
+    return {
+        ast.MatMult: "@",
+        ast.Mod: "%",
+        ast.FloorDiv: "//",
+        ast.BitAnd: "&",
+        ast.BitOr: "|",
+        ast.BitXor: "^",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+        ast.Invert: "~",
+        ast.Not: "not",
+    }.get(type(op), type(op).__name__)
+
+
+def check_identifier(ident: str, col: int | None = None) -> None:
+    """A variable name: a letter first, then letters, digits or '_'; not a function."""
+    if ident.startswith("_"):
+        raise ParseError(f"names may not start with '_': '{ident}'", col)
+    if not _IDENTIFIER.match(ident):
+        raise ParseError(f"'{ident}' is not a valid name", col)
+    if len(ident) > MAX_NAME:
+        raise ParseError(f"the name '{ident[:20]}...' is longer than {MAX_NAME} characters", col)
+    if ident in FUNCTIONS:
+        raise ParseError(f"'{ident}' is a function and cannot be a variable", col)
+    if ident in CONSTANTS:
+        raise ParseError(f"'{ident}' is a constant and cannot be a variable", col)
+
+
+# -- public entry points ----------------------------------------------------------
+
+
+def parse_expression(text: str, symbols: dict | None = None, what: str = "expression"):
+    """One scalar expression, e.g. ``"x**3*y"``."""
+    text = normalize(text, what).replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    return Parser(text, symbols=symbols).expression(what)
+
+
+def parse_matrix(text: str, name: str = "A", symbols: dict | None = None) -> sympy.Matrix:
+    """A matrix literal: ``[[1,6],[7,5]]``, ``"1 6; 7 5"``, or ``[3,0,2]`` (a column).
+
+    A single expression is a 1×1 matrix; ``"3 0 2"`` (no brackets) is a row.
+    """
+    what = f"matrix {name}"
+    text = normalize(text, what)
+    stripped = text.strip()
+    if not stripped:
+        raise ParseError(f"{what} is empty")
+    if stripped.startswith("[") and ";" not in stripped:
+        one_line = text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+        parser = Parser(one_line, symbols=symbols)
+        node = parser.parse(what)
+        return _matrix_from_node(parser, node, what)
+    return _matrix_from_rows(text, what, symbols)
+
+
+def _entries(n: int) -> str:
+    return f"{n} entry" if n == 1 else f"{n} entries"
+
+
+def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> sympy.Matrix:
+    if not isinstance(node, ast.List):
+        return sympy.Matrix([[parser.scalar(node)]])
+    if not node.elts:
+        raise parser.error(f"{what} is empty", node)
+    if all(isinstance(e, ast.List) for e in node.elts):
+        rows = []
+        for i, row in enumerate(node.elts, 1):
+            if not row.elts:
+                raise parser.error(f"row {i} of {what} is empty", row)
+            if any(isinstance(e, ast.List) for e in row.elts):
+                raise parser.error(
+                    f"{what} is nested too deeply: entries must be numbers or expressions", row
+                )
+            rows.append([parser.scalar(e) for e in row.elts])
+            if len(rows[-1]) != len(rows[0]):
+                raise parser.error(
+                    f"{what} is ragged: row {i} has {_entries(len(rows[-1]))} but row 1 has "
+                    f"{_entries(len(rows[0]))}",
+                    row,
+                )
+        return sympy.Matrix(rows)
+    if any(isinstance(e, ast.List) for e in node.elts):
+        raise parser.error(
+            f"{what} mixes rows and single entries; write [[1,2],[3,4]] or [1,2,3]", node
+        )
+    # A flat list is a column vector, as in the worksheet.
+    return sympy.Matrix([[parser.scalar(e)] for e in node.elts])
+
+
+def _matrix_from_rows(text: str, what: str, symbols: dict | None) -> sympy.Matrix:
+    """The compact form: rows separated by ';' or new lines, entries by spaces or commas."""
+    body, shift = text, 0
+    s = text.strip()
+    if s.startswith("[") and s.endswith("]"):
+        shift = text.index("[") + 1
+        body = text[shift : text.rindex("]")]
+    rows: list[list] = []
+    pos = shift
+    for raw in re.split(r"[;\n]", body):
+        row_start, pos = pos, pos + len(raw) + 1
+        token_re = r"[^,]+" if "," in raw else r"\S+"
+        entries = [
+            Parser(m.group(), offset=row_start + m.start(), symbols=symbols).expression(what)
+            for m in re.finditer(token_re, raw)
+            if m.group().strip()
+        ]
+        if not entries:
+            continue  # a blank line or a trailing ';'
+        if rows and len(entries) != len(rows[0]):
+            raise ParseError(
+                f"{what} is ragged: row {len(rows) + 1} has {_entries(len(entries))} but row 1 "
+                f"has {_entries(len(rows[0]))}",
+                row_start + 1,
+            )
+        rows.append(entries)
+    if not rows:
+        raise ParseError(f"{what} is empty")
+    return sympy.Matrix(rows)

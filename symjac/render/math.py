@@ -1,0 +1,165 @@
+"""Markdown (the worksheet's style) and LaTeX (ready to paste into a document)."""
+
+from __future__ import annotations
+
+from symjac.model import Derivation, Step
+from symjac.render import Renderer
+
+
+def bmatrix(rows: list[list[str]]) -> str:
+    body = " \\\\ ".join(" & ".join(row) for row in rows)
+    return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
+
+
+def latex_text(s: str) -> str:
+    """Plain words for a LaTeX paragraph: escape specials, keep ×, ·, ᵀ readable."""
+    for a, b in (
+        ("\\", "\\textbackslash{}"),
+        ("&", "\\&"),
+        ("%", "\\%"),
+        ("$", "\\$"),
+        ("#", "\\#"),
+        ("_", "\\_"),
+        ("{", "\\{"),
+        ("}", "\\}"),
+        ("~", "\\textasciitilde{}"),
+        ("^", "\\textasciicircum{}"),
+    ):
+        s = s.replace(a, b)
+    for a, b in (
+        ("×", "$\\times$"),
+        ("·", "$\\cdot$"),
+        ("→", "$\\to$"),
+        ("ᵀ", "$^T$"),
+        ("∇", "$\\nabla$"),
+        ("ℝ", "$\\mathbb{R}$"),
+        ("∂", "$\\partial$"),
+    ):
+        s = s.replace(a, b)
+    return s
+
+
+class MarkdownRenderer(Renderer):
+    solution = "**Solution:** "
+
+    def display(self, math: str) -> str:
+        return f"$${math}$$"
+
+    def para(self, text: str) -> str:
+        return text
+
+    def render(self, d: Derivation, steps: bool = True) -> str:
+        parts = [self.solution_line(d)]
+        parts += [self.para(n) for n in d.notes]
+        if steps:
+            parts += self.render_steps(d)
+        if d.result is not None and not (steps and self._shown_as_stages(d)):
+            rows = [list(r) for r in _latex_rows(d)]
+            parts.append(self.display(f"{self.label(d)} = {bmatrix(rows)}"))
+        if d.check is not None:
+            verdict = "passed" if d.check.passed else "failed"
+            parts.append(self.para(f"Check: {verdict}. {d.check.message}".strip()))
+            for m in d.check.mismatches:
+                parts.append(
+                    self.para(
+                        f"- entry {m.get('index')}: expected `{m.get('expected')}`, "
+                        f"got `{m.get('got')}`"
+                    )
+                )
+        return "\n\n".join(p for p in parts if p) + "\n"
+
+    def solution_line(self, d: Derivation) -> str:
+        return self.solution + d.summary + ("" if d.summary.endswith(".") else ".")
+
+    def label(self, d: Derivation) -> str:
+        return (d.label or "").replace("·", " \\cdot ").replace("∇", "\\nabla ")
+
+    # matmul: the worksheet's matrix of products = matrix of values = result
+    def render_steps(self, d: Derivation) -> list:
+        out = []
+        groups = _group_products(d.steps)
+        for head, entries, rest in groups:
+            if head is None:
+                out += [r for s in rest if (r := self._dispatch(s)) is not None]
+                continue
+            out.append(self.para(self._product_sentence(head)))
+            if _complete(head, entries):
+                out.append(self.display(_stage_matrices(head, entries)))
+            else:
+                out += [self.display(f"({e.index[0]},{e.index[1]}):\\; {e.latex}") for e in entries]
+            out += [r for s in rest if (r := self._dispatch(s)) is not None]
+        return out
+
+    def _dispatch(self, step: Step):
+        method = getattr(self, f"_render_{step.kind.replace('-', '_')}", self._render_default)
+        return method(step)
+
+    def _product_sentence(self, head: Step) -> str:
+        d = head.data
+        return (
+            f"Each entry of {d['product']} is a row of {d['left']} times a column of {d['right']}."
+        )
+
+    def _shown_as_stages(self, d: Derivation) -> bool:
+        groups = [g for g in _group_products(d.steps) if g[0] is not None]
+        return len(groups) == 1 and _complete(groups[0][0], groups[0][1])
+
+    def _render_default(self, step: Step):
+        if step.latex:
+            return self.display(step.latex)
+        return self.para(step.text)
+
+
+class LatexRenderer(MarkdownRenderer):
+    solution = "\\textbf{Solution:} "
+
+    def display(self, math: str) -> str:
+        return f"\\[ {math} \\]"
+
+    def para(self, text: str) -> str:
+        return latex_text(text)
+
+    def solution_line(self, d: Derivation) -> str:
+        return self.solution + latex_text(d.summary) + ("" if d.summary.endswith(".") else ".")
+
+
+def _latex_rows(d: Derivation) -> list[list[str]]:
+    value = d.result.value
+    if value is not None:
+        from symjac.printing import latex
+
+        return [[latex(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
+    return [list(r) for r in d.result.matrix]
+
+
+def _group_products(steps):
+    """[(product step or None, its entry steps, the other steps after it)]."""
+    groups: list = []
+    for s in steps:
+        if s.kind == "product":
+            groups.append((s, [], []))
+        elif s.kind == "entry" and groups and groups[-1][0] is not None:
+            groups[-1][1].append(s)
+        else:
+            if not groups:
+                groups.append((None, [], []))
+            groups[-1][2].append(s)
+    return groups
+
+
+def _complete(head: Step, entries: list[Step]) -> bool:
+    rows, cols = head.data["shape"]
+    return len(entries) == rows * cols
+
+
+def _stage_matrices(head: Step, entries: list[Step]) -> str:
+    rows, cols = head.data["shape"]
+    depth = max(len(e.latex_chain) for e in entries)
+    mats = []
+    for k in range(depth):
+        grid = [["" for _ in range(cols)] for _ in range(rows)]
+        for e in entries:
+            chain = e.latex_chain
+            grid[e.index[0] - 1][e.index[1] - 1] = chain[min(k, len(chain) - 1)]
+        mats.append(bmatrix(grid))
+    return " = ".join(mats)

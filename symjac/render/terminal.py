@@ -1,0 +1,69 @@
+"""The rich view for a terminal: colour shows which row and column make an entry."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+
+from symjac.model import Derivation, Step
+from symjac.printing import uni
+from symjac.render import Renderer
+from symjac.render.text import labelled_matrix
+
+ROW, COL = "bold cyan", "bold magenta"
+
+
+class RichRenderer(Renderer):
+    def render(self, d: Derivation, steps: bool = True) -> Group:
+        parts: list = [Text(d.summary, style="bold")]
+        parts += [Text(n) for n in d.notes]
+        if steps and d.steps:
+            parts.append(Text(""))
+            parts += self.render_steps(d)
+        if d.result is not None:
+            parts += [Text(""), Text(labelled_matrix(d.label or "result", d.result), style="bold")]
+        if d.check is not None:
+            parts += [Text(""), self.render_check(d)]
+        return Group(*parts)
+
+    def render_check(self, d: Derivation) -> Text:
+        check = d.check
+        if check.passed:
+            return Text("✓ check passed" + (f": {check.message}" if check.message else ""),
+                        style="bold green")
+        t = Text("✗ check failed" + (f": {check.message}" if check.message else ""),
+                 style="bold red")
+        for m in check.mismatches:
+            where = m.get("index")
+            at = f"entry {tuple(where)}" if where else "answer"
+            t.append(f"\n  {at}: expected {m.get('expected')}, got {m.get('got')}")
+        return t
+
+    def _render_product(self, step: Step) -> Text:
+        left, right = step.data["left"], step.data["right"]
+        t = Text(f"{step.data['product']}: entry (i,j) is ")
+        t.append(f"row i of {left}", style=ROW)
+        t.append(" · ")
+        t.append(f"column j of {right}", style=COL)
+        return t
+
+    def _render_entry(self, step: Step) -> Text:
+        i, j = step.index
+        t = Text(f"  ({i},{j})  ", style="dim")
+        for k, (a, b) in enumerate(step.data.get("pairs", ())):
+            if k:
+                t.append(" + ")
+            t.append(uni(a), style=ROW)
+            t.append("·")
+            t.append(uni(b), style=COL)
+        for stage in step.chain[1:-1]:
+            t.append(" = " + uni(stage))
+        t.append(" = ")
+        t.append(uni(step.chain[-1]), style="bold")
+        return t
+
+    def _render_note(self, step: Step) -> Text:
+        return Text("  " + step.text, style="yellow")
+
+    def _render_default(self, step: Step) -> Text:
+        return Text("  " + step.text)

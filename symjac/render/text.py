@@ -1,0 +1,69 @@
+"""Plain text for pipes and files: Unicode, no colour, no markup."""
+
+from __future__ import annotations
+
+import textwrap
+
+from symjac.model import Derivation, Result, Step
+from symjac.printing import pretty_matrix, uni
+from symjac.render import Renderer
+
+MAX_SHOWN_ENTRIES = 400  # a larger result is summarised; JSON has every entry
+
+
+def labelled_matrix(label: str, result: Result) -> str:
+    """`A·B = ⎡29⎤ ...`, the label on the middle line of the bracketed matrix."""
+    rows, cols = result.shape
+    if rows * cols > MAX_SHOWN_ENTRIES or result.value is None:
+        return (
+            f"{label} is {rows}×{cols} ({rows * cols:,} entries): too large to show here; "
+            "use --format json for every entry"
+        )
+    if rows * cols == 1:
+        return f"{label} = {uni(result.matrix[0][0])}"
+    lines = pretty_matrix(result.value).splitlines()
+    head = f"{label} = "
+    mid = len(lines) // 2
+    pad = " " * len(head)
+    return "\n".join((head if i == mid else pad) + line for i, line in enumerate(lines))
+
+
+class TextRenderer(Renderer):
+    indent = "  "
+
+    def render(self, d: Derivation, steps: bool = True) -> str:
+        parts = [d.summary]
+        parts += list(d.notes)
+        if steps and d.steps:
+            parts.append("")
+            parts += self.render_steps(d)
+        if d.result is not None:
+            parts += ["", labelled_matrix(d.label or "result", d.result)]
+        if d.check is not None:
+            parts += ["", self.render_check(d)]
+        return "\n".join(parts)
+
+    def render_check(self, d: Derivation) -> str:
+        check = d.check
+        if check.passed:
+            return "check: passed" + (f" ({check.message})" if check.message else "")
+        lines = ["check: FAILED" + (f" ({check.message})" if check.message else "")]
+        for m in check.mismatches:
+            where = m.get("index")
+            at = f"entry {tuple(where)}" if where else "answer"
+            lines.append(f"{self.indent}{at}: expected {m.get('expected')}, got {m.get('got')}")
+        return "\n".join(lines)
+
+    def _render_product(self, step: Step) -> str:
+        left, right = step.data["left"], step.data["right"]
+        return f"{step.data['product']}: entry (i,j) is row i of {left} · column j of {right}"
+
+    def _render_entry(self, step: Step) -> str:
+        i, j = step.index
+        return f"{self.indent}({i},{j})  " + " = ".join(uni(s) for s in step.chain)
+
+    def _render_note(self, step: Step) -> str:
+        return self.indent + step.text
+
+    def _render_default(self, step: Step) -> str:
+        return textwrap.indent(step.text, self.indent)
