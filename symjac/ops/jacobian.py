@@ -190,7 +190,9 @@ class _StagePrinter(LatexPrinter):
     def _print_UnevaluatedExpr(self, expr):  # noqa: N802 (sympy's naming)
         inner = expr.args[0]
         s = self._print(inner)
-        return s if inner.is_Atom else rf"\left({s}\right)"
+        # Bracketed exactly where the str printer brackets it: 2*cos(y)*(-sin(y)).
+        grouped = inner.is_Add or inner.is_Mul or inner.could_extract_minus_sign()
+        return rf"\left({s}\right)" if grouped else s
 
 
 def _stage_latex(expr) -> str:
@@ -280,7 +282,8 @@ def _decimal(v, digits: int) -> str:
 
 
 def _decimal_list(rows: list[list], digits: int) -> str:
-    return "[" + ", ".join("[" + ", ".join(_decimal(v, digits) for v in r) + "]" for r in rows) + "]"
+    inner = ("[" + ", ".join(_decimal(v, digits) for v in r) + "]" for r in rows)
+    return "[" + ", ".join(inner) + "]"
 
 
 # -- finite differences ---------------------------------------------------------
@@ -289,6 +292,7 @@ FD_STEP = sympy.Rational(1, 10**8)
 FD_TOLERANCE = 1e-6  # relative; the truncation error is about h² f''' ≈ 1e-16 f'''
 FD_POINTS = 3
 FD_ATTEMPTS = 60
+FD_MAX_VALUE = 1e100
 
 
 def finite_difference_check(
@@ -349,8 +353,12 @@ def finite_difference_check(
         return Check(False, tuple(mismatches),
                      f"finite differences at {count} disagree in {len(mismatches)} "
                      f"entries; the largest error is {worst:.3g}"), record
-    return Check(True, (), f"finite differences at {count} agree with all {k * n} entries"
+    return Check(True, (), f"finite differences at {count} agree with {_all_entries(k * n)}"
                  f"; the largest error is {worst:.3g}"), record
+
+
+def _all_entries(n: int) -> str:
+    return "the 1 entry" if n == 1 else f"all {n} entries"
 
 
 def _value(expr: sympy.Expr, point: Mapping):
@@ -365,15 +373,17 @@ def _value(expr: sympy.Expr, point: Mapping):
         return None
     if v.has(*_NON_FINITE) or not v.is_number:
         return None
-    if v.is_real:
-        return sympy.Float(v, 30)
-    try:
-        z = complex(v)
-    except (TypeError, ValueError):
-        return None
-    if not cmath.isfinite(z) or abs(z.imag) > 1e-20 * max(1.0, abs(z)):
-        return None  # not real here: outside the domain
-    return sympy.Float(z.real, 30)
+    if not v.is_real:
+        try:
+            z = complex(v)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if not cmath.isfinite(z) or abs(z.imag) > 1e-20 * max(1.0, abs(z)):
+            return None  # not real here: outside the domain
+        v = z.real
+    v = sympy.Float(v, 30)
+    # Beyond this a difference quotient means nothing (and floats overflow).
+    return v if abs(v) < FD_MAX_VALUE else None
 
 
 def _fd_at(functions, variables, num, point) -> dict | None:

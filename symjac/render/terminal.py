@@ -74,7 +74,7 @@ class RichRenderer(Renderer):
                 t.append(f"\n{pad}")
             t.append(" = ")
             t.append(form, style="bold" if k == len(stages) - 1 else "")
-            t.append(f"    {rule}", style="dim italic")
+            t.append(f"   {rule}", style="dim italic")
         return t
 
     def _render_note(self, step: Step) -> Text:
