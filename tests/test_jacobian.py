@@ -436,3 +436,10 @@ def test_timeout_is_a_limit_exit_3():
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 3, p.stderr
     assert "time limit" in p.stderr
+
+
+def test_json_round_trip_of_a_jacobian_derivation():
+    from symjac.model import Derivation
+
+    for d in (api.jacobian(A2, at="x=1, y=2", check=True), api.jacobian(B2, wrt=B2_WRT)):
+        assert Derivation.from_dict(json.loads(json.dumps(d.to_dict()))) == d

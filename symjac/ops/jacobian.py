@@ -76,11 +76,15 @@ def jacobian(
     partials: list[Step] = []
     for i, f in enumerate(functions):
         row = []
+        depends = f.free_symbols
         for j, x in enumerate(variables):
+            if x not in depends and not (steps and len(partials) < limit):
+                # Large systems are sparse: most entries are zero, and sympy.diff
+                # costs far more than this membership test.
+                row.append(sympy.S.Zero)
+                continue
             if steps and len(partials) < limit:
-                from symjac.ops.diffsteps import differentiate
-
-                worked = differentiate(f, x)
+                worked = _differentiate(f, x, depends)
                 value = worked.result
                 final = sympy.simplify(value) if simplify else value
                 pos = (i + 1, j + 1) if layout == "numerator" else (j + 1, i + 1)
@@ -151,6 +155,18 @@ def jacobian(
         warnings=tuple(warnings),
         extra=extra,
     )
+
+
+def _differentiate(f: sympy.Expr, x: sympy.Symbol, depends: set):
+    """The stepper's worked derivative; a constant's is built directly (it is 0)."""
+    from symjac.ops.diffsteps import DiffResult, DiffStage, differentiate
+
+    if x in depends:
+        return differentiate(f, x)
+    # What differentiate() returns for a constant, without its sympy.diff.
+    zero = sympy.S.Zero
+    return DiffResult(of=f, wrt=x, result=zero, stages=(DiffStage(zero, "constant"),),
+                      rules=("constant",))
 
 
 def statement(k: int, n: int, names: Sequence[str], layout: str) -> str:
