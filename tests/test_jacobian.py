@@ -293,7 +293,7 @@ def test_simplify_adds_a_stage_and_simplifies_the_result():
     assert simple.result.matrix == (("1",),)
     assert plain.result.value[0, 0] != 1  # sympy.diff leaves the quotient
     step = simple.steps[0]
-    assert step.chain[-1] == "1" and step.data["stage_rules"][-1] == "simplify"
+    assert step.chain[-1] == "1" and step.data["stage_rules"][-1] == "--simplify"
 
 
 def test_no_steps_does_not_call_the_stepper(monkeypatch):

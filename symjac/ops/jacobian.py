@@ -138,7 +138,7 @@ def jacobian(
     if at:
         jac, decimals, where = _at_point(jac, at, layout, names)
         label = f"∇f({where})"
-        notes.append(f"At {where}: {label} ≈ {_decimal_list(decimals, 6)}.")
+        notes.append(f"At {where}, ∇f ≈ {_decimal_list(decimals, 6)}.")
         extra["at"] = {
             "point": {str(s): sstr(v) for s, v in at.items()},
             "decimal": [[_decimal(v, 15) for v in row] for row in decimals],
@@ -234,8 +234,9 @@ def partial_step(worked, i: int, j: int, index: tuple[int, int], final=None) -> 
     if final is not None and final != worked.result:
         chain.append(sstr(final))
         latex_chain.append(latex(final))
-        stage_rules.append("simplify")
-        rules.append("simplify")
+        stage_rules.append("--simplify")
+        if "simplify" not in rules:
+            rules.append("simplify")
     name = f"∂f{sub(i)}/∂{x}"
     return Step(
         kind="partial",
