@@ -443,3 +443,20 @@ def test_json_round_trip_of_a_jacobian_derivation():
 
     for d in (api.jacobian(A2, at="x=1, y=2", check=True), api.jacobian(B2, wrt=B2_WRT)):
         assert Derivation.from_dict(json.loads(json.dumps(d.to_dict()))) == d
+
+
+def test_readme_jacobian_examples_are_the_real_output():
+    import shlex
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `symjac jacobian FUNCTIONS`", 1)[1]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    examples = [e for e in block.split("$ ") if e.strip()]
+    assert len(examples) == 2
+    for example in examples:
+        command, expected = example.split("\n", 1)
+        args = shlex.split(command)
+        assert args[:2] == ["symjac", "jacobian"]
+        r = CliRunner().invoke(cli, [*args[1:], "-f", "text"])
+        assert r.exit_code == 0
+        assert r.stdout.strip() == expected.strip()
