@@ -130,6 +130,18 @@ def jacobian(
         for x in variables
         if x not in free
     ]
+    underived = underived_entries(jac)
+    warnings += [
+        f"sympy cannot differentiate {_underived(jac[r, c])}, so entry ({r + 1},{c + 1}) "
+        "of ∇f is left unevaluated"
+        for r, c in underived[:5]
+    ]
+    if underived and at:
+        r, c = underived[0]
+        raise UndefinedError(
+            f"entry ({r + 1},{c + 1}) of ∇f cannot be evaluated at a point: sympy cannot "
+            f"differentiate {_underived(jac[r, c])}"
+        )
 
     label = "∇f"
     extra: dict = {"layout": layout, "order": order,
@@ -167,6 +179,18 @@ def _differentiate(f: sympy.Expr, x: sympy.Symbol, depends: set):
     zero = sympy.S.Zero
     return DiffResult(of=f, wrt=x, result=zero, stages=(DiffStage(zero, "constant"),),
                       rules=("constant",))
+
+
+def underived_entries(jac: sympy.Matrix) -> list[tuple[int, int]]:
+    """Entries sympy could not differentiate (left as Derivative(floor(x), x)), 0-based."""
+    if not jac.has(sympy.Derivative):
+        return []
+    return [(r, c) for r in range(jac.rows) for c in range(jac.cols)
+            if jac[r, c].has(sympy.Derivative)]
+
+
+def _underived(entry: sympy.Expr) -> str:
+    return sstr(min(entry.atoms(sympy.Derivative), key=sympy.default_sort_key).expr)
 
 
 def statement(k: int, n: int, names: Sequence[str], layout: str) -> str:
@@ -330,6 +354,9 @@ def finite_difference_check(
     skipped. ``jac`` is in ``layout``. Returns the Check and its JSON record.
     """
     num = jac if layout == "numerator" else jac.T
+    if underived_entries(num):
+        return Check(False, (), "finite differences: sympy cannot differentiate some entries "
+                     "(they are left as Derivative(...)), so they cannot be checked"), {}
     k, n = len(functions), len(variables)
     free = set(variables)
     for f in functions:
