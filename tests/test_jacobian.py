@@ -466,7 +466,7 @@ def test_what_sympy_cannot_differentiate_is_said_not_crashed():
     # sympy leaves d/dx floor(x) as Derivative(floor(x), x): no number to evaluate.
     d = api.jacobian("floor(2*x) + y")
     assert d.result.matrix[0][1] == "1"
-    assert any("cannot differentiate floor(2*x)" in w for w in d.warnings)
+    assert any("cannot differentiate floor," in w for w in d.warnings)
     with pytest.raises(UndefinedError, match="cannot be evaluated"):
         api.jacobian("floor(x)", at="x=1/2")
     assert not api.jacobian("floor(x)", check=True).check.passed

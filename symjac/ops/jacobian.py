@@ -190,7 +190,9 @@ def underived_entries(jac: sympy.Matrix) -> list[tuple[int, int]]:
 
 
 def _underived(entry: sympy.Expr) -> str:
-    return sstr(min(entry.atoms(sympy.Derivative), key=sympy.default_sort_key).expr)
+    """What sympy could not differentiate: a function's name (its argument may be a dummy)."""
+    expr = min(entry.atoms(sympy.Derivative), key=sympy.default_sort_key).expr
+    return type(expr).__name__ if isinstance(expr, sympy.Function) else sstr(expr)
 
 
 def statement(k: int, n: int, names: Sequence[str], layout: str) -> str:
