@@ -207,6 +207,12 @@ def test_at_division_by_zero_is_undefined_not_zoo():
     assert "zoo" not in r.output and "undefined" in r.output
 
 
+def test_at_dirac_delta_is_not_a_number():
+    # d/dx sign(x) = 2*DiracDelta(x), which has no value at 0.
+    with pytest.raises(UndefinedError, match="not a finite number at x=0"):
+        api.jacobian("sign(x)", at="x=0")
+
+
 def test_at_not_real_is_undefined():
     with pytest.raises(UndefinedError, match="not a real number"):
         api.jacobian("sqrt(x)", at="x=-1")

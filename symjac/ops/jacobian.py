@@ -308,9 +308,14 @@ def _at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str])
             if v.free_symbols:
                 row.append(v.evalf(15))
                 continue
-            z = complex(v.evalf(30))
+            try:
+                z = complex(v.evalf(30))
+            except (TypeError, ValueError, OverflowError):
+                # e.g. DiracDelta(0), the derivative of sign(x) at 0: no number.
+                z = complex("nan")
             if not cmath.isfinite(z):
-                raise UndefinedError(f"{what} is not a finite number at {where}")
+                raise UndefinedError(f"{what} is not a finite number at {where} "
+                                     f"(it is {sstr(v)})")
             if abs(z.imag) > 1e-25 * max(1.0, abs(z)):
                 raise UndefinedError(f"{what} is not a real number at {where} (it is {sstr(v)})")
             row.append(z.real)
