@@ -126,6 +126,12 @@ def test_default_variables_in_natural_order():
     ]
 
 
+def test_many_variables_abbreviated_in_headline_but_listed_in_a_note():
+    d = api.jacobian(" + ".join(f"x{i}" for i in range(1, 16)))
+    assert "in (x1, x2, x3, …, x14, x15)" in d.summary
+    assert "The 15 variables, in order: x1, x2, x3, x4, x5, x6, x7, x8, x9, x10," in d.notes[0]
+
+
 def test_atan2_keeps_its_comma():
     d = api.jacobian("atan2(y, x)")
     assert d.result.shape == (1, 2)

@@ -111,6 +111,9 @@ def jacobian(
 
     names = [str(x) for x in variables]
     notes: list[str] = []
+    if n > MAX_LISTED_VARIABLES:
+        # The headline abbreviates; the order of the columns is still always said.
+        notes.append(f"The {n} variables, in order: {', '.join(names)}.")
     if output_shape is not None and min(output_shape) > 1:
         notes.append(
             f"The {shape(*output_shape)} matrix-valued function is flattened row-major "
