@@ -484,3 +484,21 @@ def test_what_sympy_cannot_differentiate_is_said_not_crashed():
     assert not api.jacobian("floor(x)", check=True).check.passed
     r = invoke("floor(x)", "--expect", "[[0]]", "-f", "text")
     assert r.exit_code == 1 and "cannot be compared" in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["rich", "text", "markdown", "latex", "json"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [A2, "--at", "x=1, y=2", "--check"],
+        [B2, "--wrt", B2_WRT, "--layout", "denominator", "--order", "col"],
+        ["[[x*y, x], [y, 1]]", "--simplify", "--expect", "[[y, x], [1, 0], [0, 1], [0, 0]]"],
+        [", ".join(f"x{i}*x{i + 1}" for i in range(1, 12))],  # elided steps
+    ],
+)
+def test_every_format_renders_every_option(fmt, args):
+    r = invoke(*args, "-f", fmt)
+    assert r.exit_code == 0, r.output
+    assert "∇f" in r.stdout or "nabla" in r.stdout or fmt == "json"
+    if fmt == "json":
+        assert json.loads(r.stdout)["ok"] is True
