@@ -49,7 +49,8 @@ class RichRenderer(Renderer):
 
     def _render_entry(self, step: Step) -> Text:
         i, j = step.index
-        t = Text(f"  ({i},{j})  ", style="dim")
+        t = Text()
+        t.append(f"  ({i},{j})  ", style="dim")
         for k, (a, b) in enumerate(step.data.get("pairs", ())):
             if k:
                 t.append(" + ")
