@@ -117,7 +117,7 @@ def run(command: str, opts: dict, compute: Callable) -> int:
 
 def _emit(out) -> None:
     if isinstance(out, str):
-        click.echo(out)
+        click.echo(out, nl=not out.endswith("\n"))  # one newline at the end, never two
     else:
         from rich.console import Console
 
@@ -134,7 +134,11 @@ def _fail(command: str, fmt: str, e) -> int:
         if e.exit_code == EXIT_UNDEFINED:
             return e.exit_code
     if e.exit_code == EXIT_UNDEFINED:
-        if fmt != "json":
+        if fmt in ("markdown", "latex"):
+            from symjac.render.math import undefined
+
+            click.echo(undefined(e, fmt), nl=False)
+        elif fmt != "json":
             click.echo(str(e))
             for h in e.hints:
                 click.echo(f"hint: {h}")

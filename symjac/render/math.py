@@ -123,6 +123,15 @@ class LatexRenderer(MarkdownRenderer):
         return self.solution + latex_text(d.summary) + ("" if d.summary.endswith(".") else ".")
 
 
+def undefined(error, fmt: str) -> str:
+    """An undefined answer as the worksheet words 1(a): a Solution line, then any hints."""
+    r = MarkdownRenderer() if fmt == "markdown" else LatexRenderer()
+    message = str(error)
+    parts = [r.solution + r.para(message + ("" if message.endswith(".") else "."))]
+    parts += [r.para(f"Hint: {h}.") for h in getattr(error, "hints", ())]
+    return "\n\n".join(parts) + "\n"
+
+
 def _latex_rows(d: Derivation) -> list[list[str]]:
     value = d.result.value
     if value is not None:
