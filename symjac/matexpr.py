@@ -406,13 +406,15 @@ def entry_names(name: str, rows: int, cols: int) -> list[list[str]]:
 
 def entry_latex(name: str, rows: int, cols: int) -> list[list[str]]:
     base = name_latex(name)
+    if "_" in base or "^" in base:
+        base = f"{{{base}}}"  # W1 is W_{1}; its entries are {W_{1}}_{2,1}
     if rows == 1 and cols == 1:
         return [[base]]
     if cols == 1 or rows == 1:
         n = max(rows, cols)
-        flat = [f"{{{base}}}_{{{i}}}" for i in range(1, n + 1)]
+        flat = [f"{base}_{{{i}}}" for i in range(1, n + 1)]
         return [[e] for e in flat] if cols == 1 else [flat]
-    return [[f"{{{base}}}_{{{i},{j}}}" for j in range(1, cols + 1)] for i in range(1, rows + 1)]
+    return [[f"{base}_{{{i},{j}}}" for j in range(1, cols + 1)] for i in range(1, rows + 1)]
 
 
 # -- option parsing: --shape, --index, --where -------------------------------------------

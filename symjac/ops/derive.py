@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from symjac.errors import InputError, LimitError
 from symjac.model import Check, Derivation, Step
+from symjac.ops.grad import pretty
 
 MAX_SIZE = 6  # each size letter when verifying; the engine works entry by entry
 
@@ -29,7 +30,8 @@ class Recipe:
     where: tuple[str, ...]
     index: str | None
     closed_forms: tuple[tuple[str, str], ...]  # (wrt, expected gradient template)
-    given: tuple[str, ...]  # sentences (markdown/LaTeX with $...$)
+    given: tuple[str, ...]  # sentences in LaTeX ($...$), for markdown and latex
+    given_text: tuple[str, ...]  # the same sentences in plain Unicode
     steps: Callable[[], list[Step]] = field(repr=False, default=list)
 
     def instantiate(self, sizes: dict[str, int]) -> dict:
@@ -55,10 +57,12 @@ def part(label: str, text: str, tex: str) -> Step:
 def equation(text_lines: list[str], lines: list[tuple[str, str]], tex: str = "",
              text: str = "") -> Step:
     """Aligned equations: lines of (left side, right side); an empty left side continues."""
-    body = " \\\\ ".join(f"{lhs} &= {rhs}" for lhs, rhs in lines)
+    # a right side may bring its own relation (":= ..."), as the update equation does
+    rel = [("&" + rhs) if rhs.startswith(":=") else f"&= {rhs}" for _, rhs in lines]
+    body = " \\\\ ".join(f"{lhs} {r}" for (lhs, _), r in zip(lines, rel, strict=True))
     latex = f"\\begin{{aligned}} {body} \\end{{aligned}}"
     if len(lines) == 1:
-        latex = f"{lines[0][0]} = {lines[0][1]}"
+        latex = f"{lines[0][0]} {rel[0][1:]}"
     full = ((text + "\n") if text else "") + "\n".join(text_lines)
     return Step(kind="equation", text=full, latex=latex,
                 data={"tex": tex, "lines": [list(p) for p in lines]})
@@ -76,6 +80,7 @@ def chain(text: str, latex: str, factors: list[tuple[str, str, str]], result: st
 
 D = "\\partial"
 L = "\\ell"
+TH = "\\theta"
 
 
 def frac(a: str, b: str) -> str:
@@ -111,9 +116,9 @@ def _softmax_steps() -> list[Step]:
         ),
         chain(
             "∇θ f(θ) = ∂ℓ/∂θ = ∂ℓ/∂h · ∂h/∂θ   (1×k) · (k×nk) → 1×nk",
-            f"\\begin{{aligned}} \\nabla_\\theta f(\\theta) &= {frac(L + '(h, y)', chr(92) + 'theta')}"
+            f"\\begin{{aligned}} \\nabla_\\theta f(\\theta) &= {frac(L + '(h, y)', TH)}"
             f" \\\\ &= \\underbrace{{{frac(L + '(h, y)', 'h')}}}_{{1 \\times k}} \\cdot "
-            f"\\underbrace{{{frac('h', chr(92) + 'theta')}}}_{{k \\times nk}} "
+            f"\\underbrace{{{frac('h', TH)}}}_{{k \\times nk}} "
             "\\end{aligned}",
             [("loss", "h", "1×k"), ("h", "theta", "k×nk")],
             "1×nk",
@@ -138,12 +143,12 @@ def _softmax_steps() -> list[Step]:
             [(frac(L + "(h, y)", "h"), "(z - e_y)^T")],
             tex="In vector form (transposed: a $1 \\times k$ row, by the numerator convention):",
         ),
-        part("(b)", "Compute ∂h_i/∂θ.", f"Compute ${frac('h_i', chr(92) + 'theta')}$."),
+        part("(b)", "Compute ∂h_i/∂θ.", f"Compute ${frac('h_i', TH)}$."),
         equation(
             ["h_i = Σ_j θ_{j,i} x_j depends only on column i of θ (row i of θᵀ), so",
              "∂h_i/∂θ (1×nk, shown n×k) is zero except column i, which is x"],
-            [(frac("h_i", "\\theta"), _columns("0", "x", "0") +
-              " \\quad (\\text{column } i \\text{ is } x)")],
+            [(frac("h_i", "\\theta"), "\\begin{bmatrix} 0 & \\cdots & 0 & "
+              "\\underset{\\text{column } i}{x} & 0 & \\cdots & 0 \\end{bmatrix}")],
             tex="Since $h = \\theta^T x$, $h_i = \\sum_j \\theta_{j,i} x_j$ depends only on the "
             "$i$-th column of $\\theta$, so $\\frac{\\partial h_i}{\\partial \\theta}$ is an "
             "$n \\times k$ matrix whose columns are all 0 except the $i$-th, which is $x$ "
@@ -157,8 +162,8 @@ def _softmax_steps() -> list[Step]:
              "             = [c_1 x  0 ⋯ 0] + [0  c_2 x ⋯ 0] + ⋯ + [0 ⋯ 0  c_k x]",
              "             = [c_1 x  c_2 x ⋯ c_k x]",
              "             = x c = x (z − e_y)ᵀ"],
-            [(f"{frac(L + '(h, y)', 'h')} \\cdot {frac('h', chr(92) + 'theta')}",
-              f"\\sum_{{i=1}}^k {frac(L + '(h, y)', 'h_i')} \\cdot {frac('h_i', chr(92) + 'theta')}"),
+            [(f"{frac(L + '(h, y)', 'h')} \\cdot {frac('h', TH)}",
+              f"\\sum_{{i=1}}^k {frac(L + '(h, y)', 'h_i')} \\cdot {frac('h_i', TH)}"),
              ("", _columns("c_1 x", "0", "0") + " + " + _columns("0", "c_2 x", "0")
               + " + \\cdots + " + _columns("0", "0", "c_k x")),
              ("", _columns("c_1 x", "c_2 x", "c_k x")),
@@ -174,7 +179,7 @@ def _softmax_steps() -> list[Step]:
             ["∇θ f(θ) = x (z − e_y)ᵀ   (n×k, like θ)",
              "update:  θ := θ − α x (z − e_y)ᵀ"],
             [("\\nabla_\\theta f(\\theta)", "x (z - e_y)^T"),
-             ("\\theta", "\\theta - \\alpha \\, x (z - e_y)^T \\quad (\\text{the update})")],
+             ("\\theta", ":= \\theta - \\alpha \\, x (z - e_y)^T \\quad (\\text{the update})")],
             tex="So the gradient, $n \\times k$ like $\\theta$, and the update are:",
             text="So:",
         ),
@@ -191,17 +196,17 @@ def _linear_steps() -> list[Step]:
                    "\\tfrac{1}{2} \\sum_{i=1}^m r_i^2, \\quad r = X\\theta - y")],
                  tex="The least-squares loss, with residual $r = X\\theta - y$:"),
         chain("∇θ ℓ = ∂ℓ/∂r · ∂r/∂θ   (1×m) · (m×n) → 1×n",
-              f"{frac(L, chr(92) + 'theta')} = \\underbrace{{{frac(L, 'r')}}}_{{1 \\times m}} "
-              f"\\cdot \\underbrace{{{frac('r', chr(92) + 'theta')}}}_{{m \\times n}}",
+              f"{frac(L, TH)} = \\underbrace{{{frac(L, 'r')}}}_{{1 \\times m}} "
+              f"\\cdot \\underbrace{{{frac('r', TH)}}}_{{m \\times n}}",
               [("loss", "r", "1×m"), ("r", "theta", "m×n")], "1×n"),
         part("(a)", "∂ℓ/∂r.", f"Compute ${frac(L, 'r')}$."),
         equation(["∂ℓ/∂r_i = r_i,  so  ∂ℓ/∂r = rᵀ  (1×m)"],
                  [(frac(L, "r_i"), "r_i \\quad \\Rightarrow \\quad "
                    f"{frac(L, 'r')} = r^T")]),
-        part("(b)", "∂r/∂θ.", f"Compute ${frac('r', chr(92) + 'theta')}$."),
+        part("(b)", "∂r/∂θ.", f"Compute ${frac('r', TH)}$."),
         equation(["r_i = Σ_j X_{i,j} θ_j − y_i,  so  ∂r_i/∂θ_j = X_{i,j}:  ∂r/∂θ = X  (m×n)"],
                  [(frac("r_i", "\\theta_j"), "X_{i,j} \\quad \\Rightarrow \\quad "
-                   f"{frac('r', chr(92) + 'theta')} = X")],
+                   f"{frac('r', TH)} = X")],
                  tex="Since $r_i = \\sum_j X_{i,j} \\theta_j - y_i$:"),
         part("(c)", "Assemble.", "Assemble, and transpose to the shape of $\\theta$:"),
         equation(["∂ℓ/∂θ = rᵀ X  (1×n);  as n×1, like θ:",
@@ -223,8 +228,8 @@ def _logistic_steps() -> list[Step]:
                    "\\quad \\sigma(h) = \\frac{1}{1 + e^{-h}}")],
                  tex="The binary cross-entropy loss, for $y \\in \\{0, 1\\}$:"),
         chain("∇θ ℓ = ∂ℓ/∂h · ∂h/∂θ   (1×1) · (1×n) → 1×n",
-              f"{frac(L, chr(92) + 'theta')} = \\underbrace{{{frac(L, 'h')}}}_{{1 \\times 1}} "
-              f"\\cdot \\underbrace{{{frac('h', chr(92) + 'theta')}}}_{{1 \\times n}}",
+              f"{frac(L, TH)} = \\underbrace{{{frac(L, 'h')}}}_{{1 \\times 1}} "
+              f"\\cdot \\underbrace{{{frac('h', TH)}}}_{{1 \\times n}}",
               [("loss", "h", "1×1"), ("h", "theta", "1×n")], "1×n"),
         part("(a)", "∂ℓ/∂h, using σ'(h) = σ(h)(1 − σ(h)).",
              f"Compute ${frac(L, 'h')}$, using $\\sigma'(h) = \\sigma(h)(1 - \\sigma(h))$."),
@@ -232,7 +237,7 @@ def _logistic_steps() -> list[Step]:
                  [(frac(L, "h"), f"-y \\frac{{{s}(1 - {s})}}{{{s}}} + (1 - y) "
                    f"\\frac{{{s}(1 - {s})}}{{1 - {s}}}"),
                   ("", f"-y (1 - {s}) + (1 - y) {s}"), ("", f"{s} - y")]),
-        part("(b)", "∂h/∂θ.", f"Compute ${frac('h', chr(92) + 'theta')}$."),
+        part("(b)", "∂h/∂θ.", f"Compute ${frac('h', TH)}$."),
         equation(["h = Σ_j θ_j x_j,  so  ∂h/∂θ = xᵀ  (1×n)"],
                  [(frac("h", "\\theta"), "x^T")]),
         part("(c)", "Assemble.", "Assemble, and transpose to the shape of $\\theta$:"),
@@ -317,6 +322,8 @@ RECIPES: dict[str, Recipe] = {
             given=("$\\theta \\in \\mathbb{R}^{n \\times k}$, $x \\in \\mathbb{R}^n$, "
                    "$y \\in \\{1, \\dots, k\\}$; $h = \\theta^T x$ and $z = "
                    "\\operatorname{softmax}(h)$, $z_i = \\frac{e^{h_i}}{\\sum_{j=1}^k e^{h_j}}$.",),
+            given_text=("θ ∈ ℝ^(n×k), x ∈ ℝⁿ, y ∈ {1, …, k}; h = θᵀx and z = softmax(h), "
+                        "z_i = e^{h_i} / Σ_j e^{h_j}.",),
             steps=_softmax_steps,
         ),
         Recipe(
@@ -331,6 +338,7 @@ RECIPES: dict[str, Recipe] = {
             closed_forms=(("theta", "X.T @ (X @ theta - y)"),),
             given=("$X \\in \\mathbb{R}^{m \\times n}$ ($m$ examples), "
                    "$y \\in \\mathbb{R}^m$, $\\theta \\in \\mathbb{R}^n$.",),
+            given_text=("X ∈ ℝ^(m×n) (m examples), y ∈ ℝᵐ, θ ∈ ℝⁿ.",),
             steps=_linear_steps,
         ),
         Recipe(
@@ -345,6 +353,7 @@ RECIPES: dict[str, Recipe] = {
             closed_forms=(("theta", "x * (sigmoid(h) - y)"),),
             given=("$\\theta, x \\in \\mathbb{R}^n$, $y \\in \\{0, 1\\}$, "
                    "$\\sigma(h) = \\frac{1}{1 + e^{-h}}$.",),
+            given_text=("θ, x ∈ ℝⁿ, y ∈ {0, 1}, σ(h) = 1 / (1 + e^{−h}).",),
             steps=_logistic_steps,
         ),
         Recipe(
@@ -362,6 +371,7 @@ RECIPES: dict[str, Recipe] = {
             ),
             given=("$x \\in \\mathbb{R}^n$, $W_1 \\in \\mathbb{R}^{n \\times d}$, "
                    "$W_2 \\in \\mathbb{R}^{d \\times k}$, $y \\in \\{1, \\dots, k\\}$.",),
+            given_text=("x ∈ ℝⁿ, W₁ ∈ ℝ^(n×d), W₂ ∈ ℝ^(d×k), y ∈ {1, …, k}.",),
             steps=_mlp_steps,
         ),
     )
@@ -436,7 +446,7 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
     results = verify(recipe, at)
     passed = all(c.passed for _, c in results)
     inst = recipe.instantiate(at)
-    lines = [f"∇{w}: {c.message}" for w, c in results]
+    lines = [f"∇{pretty(w)}: {c.message}" for w, c in results]
     verify_step = Step(
         kind="verify",
         text=f"Verified at {_size_text(at)} against entrywise differentiation "
@@ -458,11 +468,11 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
         command="derive",
         summary=recipe.title,
         steps=tuple(all_steps),
-        notes=tuple(_plain(g) for g in recipe.given),
+        notes=recipe.given_text,
         check=check,
         extra={
             "name": recipe.name,
-            "given_tex": list(recipe.given),
+            "notes_tex": list(recipe.given),
             "closed_forms": [{"wrt": w, "expression": e} for w, e in recipe.closed_forms],
             "verified": {
                 "passed": passed,
@@ -479,25 +489,6 @@ def _tex_name(name: str) -> str:
     from symjac.matexpr import name_latex
 
     return name_latex(name)
-
-
-_PLAIN = [
-    ("\\theta", "θ"), ("\\mathbb{R}", "ℝ"), ("\\times", "×"), ("\\in", "∈"), ("\\dots", "…"),
-    ("\\{", "{"), ("\\}", "}"), ("\\operatorname{softmax}", "softmax"), ("\\sum_{j=1}^k", "Σ_j"),
-    ("\\sigma", "σ"), ("^T", "ᵀ"), ("W_1", "W₁"), ("W_2", "W₂"),
-]
-
-
-def _plain(tex: str) -> str:
-    """The given-lines without LaTeX, for text and terminal output."""
-    s = tex
-    for a, b in _PLAIN:
-        s = s.replace(a, b)
-    s = re.sub(r"\\frac\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}",
-               r"(\1)/(\2)", s)
-    s = s.replace("$", "").replace("{", "").replace("}", "").replace("^n", "ⁿ")
-    s = re.sub(r"\^\{?([a-z]) ×", r"^\1×", s)
-    return s.replace("\\", "")
 
 
 def listing() -> Derivation:

@@ -36,6 +36,7 @@ from symjac.ops.compare import equal
 from symjac.printing import shape, sstr
 
 MAX_SHOWN_ROWS = 12  # rows of ∂u/∂θ shown one by one, reshaped
+L = "\\ell"
 _GREEK = (
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
     "sigma tau upsilon phi chi psi omega"
@@ -264,7 +265,7 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
 
     check = None
     if p.expect is not None:
-        check = _check(p, explicit_runs)
+        check = _check(p, explicit_runs, bp)
 
     r, c = p.params.shape
     W = pretty(p.wrt)
@@ -292,7 +293,29 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
     if steps:
         step_list = _steps(p, bp)
 
-    label_tex = f"\\nabla_{{{name_latex(p.wrt)}}} \\ell"
+    Wt = name_latex(p.wrt)
+    label_tex = f"\\nabla_{{{Wt}}} \\ell"
+    notes_tex = [f"where ${name_latex(name)} = {parser.to_latex()}$ "
+                 f"(${_tex_shape(*p.inter_shapes[name])}$)." for name, parser in p.where]
+    notes_tex.append(
+        f"The true Jacobian $\\frac{{\\partial \\ell}}{{\\partial {Wt}}}$ is "
+        f"$1 \\times {n}$: the entries of ${Wt}$ flattened row-major. As the worksheet does "
+        f"for convenience, it is shown reshaped to ${_tex_shape(r, c)}$, the shape of ${Wt}$."
+    )
+    if used:
+        notes_tex.append("The result is written with the entries of "
+                         + ", ".join(f"${name_latex(u)}$" for u in used) + ".")
+    if p.index:
+        ranges = ", ".join(f"${name_latex(k)} = {lo}, \\dots, {hi}$"
+                           for k, (lo, hi) in p.index.items())
+        extra = ""
+        if bp.gradient.has(sympy.KroneckerDelta):
+            extra = "; $\\delta_{i y}$ is 1 when $y = i$ and 0 otherwise"
+        notes_tex.append(f"Computed for every index value ({ranges}){extra}.")
+    summary_tex = (
+        f"$\\ell = {p.loss.to_latex()}$ is a scalar of ${Wt}$ (${_tex_shape(r, c)}$); "
+        f"$\\nabla_{{{Wt}}} \\ell$ is $1 \\times {n}$, shown ${_tex_shape(r, c)}$ like ${Wt}$."
+    )
     intermediates = {
         name: {
             "definition": " ".join(parser.text.split()),
@@ -319,6 +342,8 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
         notes=tuple(notes),
         extra={
             "label_latex": label_tex,
+            "summary_tex": summary_tex,
+            "notes_tex": notes_tex,
             "wrt": p.wrt,
             "jacobian_shape": [1, n],
             "flattened": "row-major",
@@ -327,6 +352,10 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
             "intermediates": intermediates,
         },
     )
+
+
+def _tex_shape(r: int, c: int) -> str:
+    return f"{r} \\times {c}"
 
 
 def _strings(m: sympy.Matrix) -> list[list[str]]:
@@ -361,9 +390,16 @@ def _label_at(at: dict[str, int]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in at.items())
 
 
-def _check(p: Problem, runs) -> Check:
+def _check(p: Problem, runs, bp: Backprop) -> Check:
+    """The expectation against the gradient, entry by entry, at every index value.
+
+    First in the intermediates' symbols (short expressions, and equal there means
+    equal after substituting them); when that fails, in the declared entries, which
+    is the entrywise route's own answer and decides.
+    """
     mismatches = []
     total = 0
+    short_values = {**p.declared, **bp.symbols}
     for at, values, g in runs:
         e = p.expect.evaluate(Env(values, at))
         if e.shape != g.shape:
@@ -372,21 +408,26 @@ def _check(p: Problem, runs) -> Check:
                 message=f"the expected gradient is {shape(*e.shape)} but ∇{pretty(p.wrt)} ℓ is "
                 f"{shape(*g.shape)}, the shape of {pretty(p.wrt)}",
             )
+        e_short = p.expect.evaluate(Env(short_values, at))
+        g_short = bp.gradient.xreplace({bp.index_symbols[k]: v for k, v in at.items()})
         for i in range(g.rows):
             for j in range(g.cols):
                 total += 1
-                if not equal(g[i, j], e[i, j]):
-                    m = {"index": [i + 1, j + 1], "expected": sstr(e[i, j]), "got": sstr(g[i, j])}
-                    if at:
-                        m["at"] = dict(at)
-                    mismatches.append(m)
+                if equal(g_short[i, j], e_short[i, j]) or equal(g[i, j], e[i, j]):
+                    continue
+                m = {"index": [i + 1, j + 1], "expected": sstr(e_short[i, j]),
+                     "got": sstr(g_short[i, j])}
+                if at:
+                    m["at"] = dict(at)
+                mismatches.append(m)
     per = p.params.rows * p.params.cols
     where = ""
     if p.index:
-        where = " for every index value (" + "; ".join(_label_at(a) for a, _, _ in runs) + ")"
+        where = " at every index value (" + "; ".join(_label_at(a) for a, _, _ in runs) + ")"
     if mismatches:
+        count = f"{per} entries" + (f" × {len(runs)} index values" if p.index else "")
         return Check(False, tuple(mismatches),
-                     f"{len(mismatches)} of {total} entries differ{where}")
+                     f"{len(mismatches)} of {total} entries differ ({count})")
     return Check(True, (), f"all {per} entries match{where}")
 
 
@@ -453,15 +494,6 @@ def _steps(p: Problem, bp: Backprop) -> list[Step]:
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
     n = len(p.params)
     out: list[Step] = []
-    for name, parser in p.where:
-        r, c = p.inter_shapes[name]
-        out.append(Step(
-            kind="where",
-            text=f"{pretty(name)} = {' '.join(parser.text.split())}   ({shape(r, c)})",
-            latex=f"{name_latex(name)} = {parser.to_latex()}",
-            data={"name": name, "definition": " ".join(parser.text.split()),
-                  "shape": [r, c]},
-        ))
     path = _chain(p, bp)
     if path is None:
         return out + _generic_steps(p, bp)
@@ -479,7 +511,7 @@ def _steps(p: Problem, bp: Backprop) -> list[Step]:
         text=f"∂ℓ/∂{W} = " + " · ".join(f"∂{names[k]}/∂{names[k + 1]}"
                                         for k in range(len(path) + 1))
         + f"   {shapes} → 1×{n}",
-        latex=f"{_frac(chr(92) + 'ell', Wt)} = "
+        latex=f"{_frac(L, Wt)} = "
         + " \\cdot ".join(f"\\underbrace{{{_frac(texes[k], texes[k + 1])}}}"
                           f"_{{{sizes[k]} \\times {sizes[k + 1]}}}"
                           for k in range(len(path) + 1))
@@ -501,7 +533,7 @@ def _steps(p: Problem, bp: Backprop) -> list[Step]:
             kind="local-jacobian",
             text=f"c = ∂ℓ/∂{pretty(u1)} = {prod}   (1×{len(bp.symbols[u1])}), "
             "a row vector times each Jacobian in turn",
-            latex=f"c = {_frac(chr(92) + 'ell', name_latex(u1))} = {_bmatrix(p, c)}",
+            latex=f"c = {_frac(L, name_latex(u1))} = {_bmatrix(p, c)}",
             data={"of": "loss", "wrt": u1, "product": True, **_matrix_data(p, c)},
         ))
     out += _last_link(p, bp, u1, c)
@@ -519,7 +551,8 @@ def _local_step(p: Problem, of: str, of_tex: str, wrt: str, m: sympy.Matrix) -> 
         kind="local-jacobian",
         text="\n".join(rows),
         latex=f"{_frac(of_tex, name_latex(wrt))} = {_bmatrix(p, m)}",
-        data={"of": "loss" if of == "ℓ" else of, "wrt": wrt, **_matrix_data(p, m)},
+        data={"of": "loss" if of == "ℓ" else of, "wrt": wrt, **_matrix_data(p, m),
+              "tex": f"${_frac(of_tex, name_latex(wrt))}$ is ${_tex_shape(*m.shape)}$:"},
     )
 
 
@@ -538,7 +571,10 @@ def _last_link(p: Problem, bp: Backprop, u: str, c: sympy.Matrix) -> list[Step]:
             f"reshaped {shape(r, cols)})" + (f": {remark}" if remark else ""),
             latex=f"{_frac(p.latex(s), Wt)} = {_bmatrix(p, m)}",
             index=(i + 1,),
-            data={"of": str(s), "wrt": p.wrt, "remark": remark, **_matrix_data(p, m)},
+            data={"of": str(s), "wrt": p.wrt, "remark": remark, **_matrix_data(p, m),
+                  "tex": f"Row {i + 1} of ${_frac(name_latex(u), Wt)}$ "
+                  f"($1 \\times {len(p.params)}$), reshaped to ${_tex_shape(r, cols)}$"
+                  + (f": {remark}." if remark else ":")},
         ))
     if len(usyms) > MAX_SHOWN_ROWS:
         out.append(Step(kind="note", text=f"{len(usyms) - MAX_SHOWN_ROWS} more rows of "
@@ -550,10 +586,12 @@ def _last_link(p: Problem, bp: Backprop, u: str, c: sympy.Matrix) -> list[Step]:
     out.append(Step(
         kind="assemble",
         text=f"∂ℓ/∂{W} = Σ_i (∂ℓ/∂{pretty(u)}_i)·(∂{pretty(u)}_i/∂{W}) = {terms}",
-        latex=f"{_frac(chr(92) + 'ell', Wt)} = \\sum_{{i=1}}^{{{k}}} "
-        f"{_frac(chr(92) + 'ell', name_latex(u) + '_i')} "
-        f"{_frac(name_latex(u) + '_i', Wt)} = {_bmatrix(p, bp.gradient)}",
-        data={"wrt": p.wrt, "via": u, "coefficients": _strings(c), **_matrix_data(p, bp.gradient)},
+        latex=f"{_frac(L, Wt)} = \\sum_{{i=1}}^{{{k}}} "
+        f"{_frac(L, name_latex(u) + '_i')} "
+        f"{_frac(name_latex(u) + '_i', Wt)}",
+        data={"wrt": p.wrt, "via": u, "coefficients": _strings(c), **_matrix_data(p, bp.gradient),
+              "tex": f"With $c = {_frac(L, name_latex(u))}$, each $c_i$ times its reshaped row, "
+              "summed:"},
     ))
     nz = sum(1 for e in J if e != 0)
     out.append(Step(
@@ -562,6 +600,11 @@ def _last_link(p: Problem, bp: Backprop, u: str, c: sympy.Matrix) -> list[Step]:
         f"non-zero) is never formed: it would cost {len(J)} entries of time and memory, "
         f"while the sum above needs only ∂ℓ/∂{pretty(u)} and the structure of each "
         f"∂{pretty(u)}_i/∂{W}.",
+        data={"tex": f"In practice ${_frac(name_latex(u), Wt)}$ (${_tex_shape(J.rows, J.cols)}$, "
+              f"{nz} of {len(J)} entries non-zero) is never formed: it would cost {len(J)} "
+              f"entries of time and memory, while the sum above needs only "
+              f"${_frac(L, name_latex(u))}$ and the structure of each "
+              f"${_frac(name_latex(u) + '_i', Wt)}$."},
     ))
     return out
 
@@ -576,7 +619,7 @@ def _generic_steps(p: Problem, bp: Backprop) -> list[Step]:
             kind="local-jacobian",
             text=f"∂ℓ/∂{pretty(name)} ({shape(*m.shape)}), through every later use of "
             f"{pretty(name)}: " + ", ".join(sstr(e) for e in m),
-            latex=f"{_frac(chr(92) + 'ell', name_latex(name))} = {_bmatrix(p, m)}",
+            latex=f"{_frac(L, name_latex(name))} = {_bmatrix(p, m)}",
             data={"of": "loss", "wrt": name, **_matrix_data(p, m)},
         ))
     parts = [f"∂ℓ/∂{pretty(n)} · ∂{pretty(n)}/∂{W}" for n in bp.relevant]
@@ -585,7 +628,7 @@ def _generic_steps(p: Problem, bp: Backprop) -> list[Step]:
     out.append(Step(
         kind="assemble",
         text=f"∂ℓ/∂{W} = " + " + ".join(parts) + f", reshaped {shape(*p.params.shape)}",
-        latex=f"{_frac(chr(92) + 'ell', Wt)} = {_bmatrix(p, bp.gradient)}",
+        latex=f"{_frac(L, Wt)} = {_bmatrix(p, bp.gradient)}",
         data={"wrt": p.wrt, "via": None, **_matrix_data(p, bp.gradient)},
     ))
     return out
