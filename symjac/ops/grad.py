@@ -36,6 +36,7 @@ from symjac.ops.compare import equal
 from symjac.printing import shape, sstr
 
 MAX_SHOWN_ROWS = 12  # rows of ∂u/∂θ shown one by one, reshaped
+MAX_SHOWN_ENTRIES = 24  # partial derivatives listed one by one when there is no chain
 L = "\\ell"
 _GREEK = (
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
@@ -635,6 +636,21 @@ def _generic_steps(p: Problem, bp: Backprop) -> list[Step]:
     """ℓ reaches θ by more than one path (or none): adjoints, then the sum of every path."""
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
     out = []
+    if not bp.relevant:
+        # no intermediates in the way: each entry is one partial derivative
+        shown = list(zip(p.params, bp.gradient, strict=True))[:MAX_SHOWN_ENTRIES]
+        for k, (s, g) in enumerate(shown):
+            out.append(Step(
+                kind="entry-partial",
+                text=f"∂ℓ/∂{s} = {sstr(g)}",
+                latex=f"{_frac(L, p.latex(s))} = {p.latex(g)}",
+                index=(k // p.params.cols + 1, k % p.params.cols + 1),
+                data={"wrt": str(s), "value": sstr(g)},
+            ))
+        if len(p.params) > MAX_SHOWN_ENTRIES:
+            out.append(Step(kind="note", text=f"{len(p.params) - MAX_SHOWN_ENTRIES} more "
+                            "entries are in the result below"))
+        return out
     for name in reversed(bp.relevant):
         m = bp.adjoint[name]
         out.append(Step(

@@ -105,6 +105,12 @@ class RichRenderer(Renderer):
     def _render_equation(self, step: Step) -> Text:
         return Text("  " + step.text.replace("\n", "\n  "))
 
+    def _render_entry_partial(self, step: Step) -> Text:
+        head, _, value = step.text.partition(" = ")
+        t = Text("  " + head + " = ", style=COL)
+        t.append(uni(value))
+        return t
+
     def _render_verify(self, step: Step) -> Text:
         ok = step.data.get("passed")
         return Text("\n" + ("✓ " if ok else "✗ ") + step.text,

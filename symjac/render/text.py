@@ -119,5 +119,8 @@ class TextRenderer(Renderer):
     def _render_equation(self, step: Step) -> str:
         return textwrap.indent(step.text, self.indent)
 
+    def _render_entry_partial(self, step: Step) -> str:
+        return self.indent + uni(step.text)
+
     def _render_verify(self, step: Step) -> str:
         return "\n" + ("✓ " if step.data.get("passed") else "✗ ") + step.text
