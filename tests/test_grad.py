@@ -285,3 +285,20 @@ def test_an_expectation_written_without_the_intermediates_is_compared_entrywise(
     assert d.check.passed
     d = api.grad(**SOFTMAX, expect="x @ (softmax(theta.T @ x) - onehot(3 - y, 2)).T")
     assert not d.check.passed
+
+
+@pytest.mark.parametrize("loss", ["sum(floor(h))", "sum(ceiling(h))"])
+def test_a_loss_without_a_derivative_is_undefined_not_a_crash(loss):
+    r = invoke("grad", loss, "--wrt", "theta", "--shape", "theta=3x2, x=3x1",
+               "--where", "h = theta.T @ x")
+    assert r.exit_code == 1 and "undefined" in r.output
+
+
+@pytest.mark.parametrize("loss", ["sum(sqrt(h))", "sum(log(log(h)))", "sum(abs(h))",
+                                  "h[1] / h[2]", "sum(relu(h)**2)", "sum(acosh(h))"])
+def test_losses_with_domains_and_kinks_give_an_answer(loss):
+    # the two routes are compared only where both are real: never a false "bug"
+    r = invoke("grad", loss, "--wrt", "theta", "--shape", "theta=3x2, x=3x1",
+               "--where", "h = theta.T @ x", "-f", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["result"]["shape"] == [3, 2]

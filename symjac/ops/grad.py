@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from symjac.errors import InputError, ShapeError
+from symjac.errors import InputError, ShapeError, UndefinedError
 from symjac.matexpr import (
     Env,
     MatrixParser,
@@ -178,7 +178,15 @@ def explicit(p: Problem, at: dict[str, int]):
 
 def entrywise_gradient(loss: sympy.Expr, params: sympy.Matrix) -> sympy.Matrix:
     """∂loss/∂θ_ij for every entry, in θ's shape: sympy.diff by plain Symbols only."""
-    return params.applyfunc(lambda s: sympy.diff(loss, s))
+    g = params.applyfunc(lambda s: sympy.diff(loss, s))
+    if g.has(sympy.Derivative):
+        d = next(iter(g.atoms(sympy.Derivative)))
+        what = d.expr.func.__name__ if isinstance(d.expr, sympy.Function) else sstr(d.expr)
+        raise UndefinedError(
+            f"the gradient is undefined here: {what[:60]} has no derivative that sympy can "
+            "write (floor, ceiling and the like are flat with jumps)"
+        )
+    return g
 
 
 # -- route 2: intermediates as symbols, chain rule ----------------------------------------
@@ -260,7 +268,8 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
     for at, values, g in explicit_runs:
         chained = substitute(bp, values, at, bp.gradient)
         for k in range(len(g)):
-            if not equal(chained[k], g[k]):
+            # a bug only on a witness: equal() may find no point inside a domain (sqrt, log)
+            if not equal(chained[k], g[k]) and _differs_at_a_point(chained[k], g[k], tries=6):
                 raise RouteMismatch(
                     f"entry {k + 1} at {at}: chain rule gives {chained[k]}, entrywise {g[k]}"
                 )
