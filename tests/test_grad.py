@@ -16,6 +16,8 @@ import sys
 import pytest
 import sympy
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symjac import api
 from symjac.cli import cli
@@ -302,3 +304,30 @@ def test_losses_with_domains_and_kinks_give_an_answer(loss):
                "--where", "h = theta.T @ x", "-f", "json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["result"]["shape"] == [3, 2]
+
+
+def test_json_form_round_trips():
+    from symjac.model import Derivation
+
+    d = api.grad(**SOFTMAX, expect=WRONG)
+    data = json.loads(render(d, "json"))
+    back = Derivation.from_dict(data)
+    assert back.to_dict() == data
+    assert back.steps == d.steps and back.check == d.check
+
+
+@settings(max_examples=12, deadline=None)
+@given(n=st.integers(1, 4), k=st.integers(1, 4))
+def test_bilinear_form_gradient_is_the_outer_product(n, k):
+    # ℓ = xᵀθz  =>  ∂ℓ/∂θ_ij = x_i z_j, i.e. ∇θ ℓ = x zᵀ (by hand)
+    d = api.grad("x.T @ theta @ z", "theta", f"theta={n}x{k}, x={n}x1, z={k}x1",
+                 expect="x @ z.T")
+    assert d.check.passed and d.result.shape == (n, k)
+    for i in range(n):
+        for j in range(k):
+            xi = f"x_{i + 1}" if n > 1 else "x"
+            zj = f"z_{j + 1}" if k > 1 else "z"
+            assert sympy.expand(d.result.value[i, j] - sympy.Symbol(xi, real=True)
+                                * sympy.Symbol(zj, real=True)) == 0
+    assert not api.grad("x.T @ theta @ z", "theta", f"theta={n}x{k}, x={n}x1, z={k}x1",
+                        expect="2 * x @ z.T").check.passed

@@ -99,7 +99,7 @@ class TextRenderer(Renderer):
         return self.indent + step.text
 
     def _render_chain(self, step: Step) -> str:
-        return "\n" + textwrap.indent(step.text, self.indent)
+        return textwrap.indent(step.text, self.indent)
 
     def _render_local_jacobian(self, step: Step) -> str:
         text = textwrap.indent(step.text, self.indent)
