@@ -331,3 +331,11 @@ def test_bilinear_form_gradient_is_the_outer_product(n, k):
                                 * sympy.Symbol(zj, real=True)) == 0
     assert not api.grad("x.T @ theta @ z", "theta", f"theta={n}x{k}, x={n}x1, z={k}x1",
                         expect="2 * x @ z.T").check.passed
+
+
+def test_definitions_may_share_one_where_separated_by_semicolons():
+    one = api.grad("-h[y] + log(sum(exp(h)))", "W2", "W1=2x2, W2=2x2, x=2x1",
+                   where="a = W1.T @ x; r = relu(a); h = W2.T @ r", index="y=1..2",
+                   expect="r @ (softmax(h) - onehot(y, 2)).T")
+    assert one.check.passed
+    assert list(one.extra["intermediates"]) == ["a", "r", "h"]

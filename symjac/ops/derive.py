@@ -259,13 +259,12 @@ def _mlp_steps() -> list[Step]:
                  [("a", "W_1^T x, \\quad r = \\operatorname{ReLU}(a), \\quad h = W_2^T r, "
                    "\\quad z = \\operatorname{softmax}(h)"),
                   (L, "-h_y + \\log \\sum_{j=1}^k e^{h_j}")],
-                 tex="A two-layer network with ReLU, $W_1 \\in \\mathbb{R}^{n \\times d}$, "
-                 "$W_2 \\in \\mathbb{R}^{d \\times k}$, and the softmax cross-entropy loss:"),
+                 tex="The network and its softmax cross-entropy loss:"),
         part("(a)", "∂ℓ/∂h, as in softmax regression.",
              f"${frac(L, 'h')}$, exactly as in softmax regression (a):"),
         equation(["∂ℓ/∂h = (z − e_y)ᵀ   (1×k)"], [(frac(L, "h"), "(z - e_y)^T")]),
         part("(b)", "∇W₂ ℓ: h = W₂ᵀr is softmax regression with input r.",
-             "$\\nabla_{W_2} \\ell$: $h = W_2^T r$ is softmax regression with input $r$, so"),
+             "$\\nabla_{W_2} \\ell$: $h = W_2^T r$ is softmax regression with input $r$."),
         chain("∂ℓ/∂W₂ = ∂ℓ/∂h · ∂h/∂W₂   (1×k) · (k×dk) → 1×dk",
               f"{frac(L, 'W_2')} = \\underbrace{{{frac(L, 'h')}}}_{{1 \\times k}} \\cdot "
               f"\\underbrace{{{frac('h', 'W_2')}}}_{{k \\times dk}}",
@@ -456,7 +455,7 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
             "sizes": dict(at),
             "tex": f"Verified at ${_size_text(at)}$ by differentiating the loss entry by entry "
             f"({'passed' if passed else 'failed'}: " + "; ".join(
-                f"$\\nabla_{{{_tex_name(w)}}}$ {c.message}" for w, c in results) + ").",
+                f"$\\nabla_{{{_tex_name(w)}}}$: {c.message}" for w, c in results) + ").",
         },
     )
     all_steps = (recipe.steps() if steps else []) + [verify_step]

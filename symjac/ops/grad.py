@@ -123,7 +123,9 @@ def prepare(
         if n in shapes:
             raise InputError(f"'{n}' is declared both in --shape and in --index")
     defs: list[tuple[str, MatrixParser]] = []
-    for text in where:
+    # ';' never occurs inside an expression, so "h = ...; z = ..." is two definitions
+    pieces = [piece for text in where for piece in text.split(";") if piece.strip()]
+    for text in pieces:
         name, parser = parse_where(text)
         if name in shapes:
             raise InputError(f"--where defines '{name}', which --shape already declares")
