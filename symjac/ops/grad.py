@@ -281,50 +281,10 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
         check = _check(p, explicit_runs, bp)
 
     r, c = p.params.shape
-    W = pretty(p.wrt)
+    W, Wt = pretty(p.wrt), name_latex(p.wrt)
     n = r * c
-    used = [name for name, _ in p.where if bp.gradient.has(*bp.symbols[name])]
-    notes = [f"where {name} = {' '.join(parser.text.split())} "
-             f"({shape(*p.inter_shapes[name])})" for name, parser in p.where]
-    notes.append(
-        f"The true Jacobian ∂ℓ/∂{W} is 1×{n}: {W}'s entries flattened row-major "
-        f"({_first_entries(p)}). As the worksheet does for convenience, it is shown "
-        f"reshaped to {shape(r, c)}, the shape of {W}."
-    )
-    if used:
-        listed = ", ".join(used)
-        notes.append(f"The result is written with the entries of {listed} (see the where "
-                     f"line{'s' if len(p.where) > 1 else ''}).")
-    if p.index:
-        ranges = ", ".join(f"{k} = {lo}..{hi}" for k, (lo, hi) in p.index.items())
-        extra = ""
-        if bp.gradient.has(sympy.KroneckerDelta):
-            extra = "; KroneckerDelta(i, y) is 1 when y = i and 0 otherwise"
-        notes.append(f"Computed for every index value ({ranges}){extra}.")
-
-    step_list: list[Step] = []
-    if steps:
-        step_list = _steps(p, bp)
-
-    Wt = name_latex(p.wrt)
-    label_tex = f"\\nabla_{{{Wt}}} \\ell"
-    notes_tex = [f"where ${name_latex(name)} = {parser.to_latex()}$ "
-                 f"(${_tex_shape(*p.inter_shapes[name])}$)." for name, parser in p.where]
-    notes_tex.append(
-        f"The true Jacobian $\\frac{{\\partial \\ell}}{{\\partial {Wt}}}$ is "
-        f"$1 \\times {n}$: the entries of ${Wt}$ flattened row-major. As the worksheet does "
-        f"for convenience, it is shown reshaped to ${_tex_shape(r, c)}$, the shape of ${Wt}$."
-    )
-    if used:
-        notes_tex.append("The result is written with the entries of "
-                         + ", ".join(f"${name_latex(u)}$" for u in used) + ".")
-    if p.index:
-        ranges = ", ".join(f"${name_latex(k)} = {lo}, \\dots, {hi}$"
-                           for k, (lo, hi) in p.index.items())
-        extra = ""
-        if bp.gradient.has(sympy.KroneckerDelta):
-            extra = "; $\\delta_{i y}$ is 1 when $y = i$ and 0 otherwise"
-        notes_tex.append(f"Computed for every index value ({ranges}){extra}.")
+    notes, notes_tex = _notes(p, bp)
+    step_list = _steps(p, bp) if steps else []
     summary_tex = (
         f"$\\ell = {p.loss.to_latex()}$ is a scalar of ${Wt}$ (${_tex_shape(r, c)}$); "
         f"$\\nabla_{{{Wt}}} \\ell$ is $1 \\times {n}$, shown ${_tex_shape(r, c)}$ like ${Wt}$."
@@ -354,7 +314,7 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
         check=check,
         notes=tuple(notes),
         extra={
-            "label_latex": label_tex,
+            "label_latex": f"\\nabla_{{{Wt}}} \\ell",
             "summary_tex": summary_tex,
             "notes_tex": notes_tex,
             "wrt": p.wrt,
@@ -365,6 +325,46 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
             "intermediates": intermediates,
         },
     )
+
+
+def _notes(p: Problem, bp: Backprop) -> tuple[list[str], list[str]]:
+    """The sentences under the summary, in plain text and in LaTeX."""
+    r, c = p.params.shape
+    W, Wt = pretty(p.wrt), name_latex(p.wrt)
+    n = r * c
+    used = [name for name, _ in p.where if bp.gradient.has(*bp.symbols[name])]
+    plain = [f"where {name} = {' '.join(parser.text.split())} "
+             f"({shape(*p.inter_shapes[name])})" for name, parser in p.where]
+    tex = [f"where ${name_latex(name)} = {parser.to_latex()}$ "
+           f"(${_tex_shape(*p.inter_shapes[name])}$)." for name, parser in p.where]
+    plain.append(
+        f"The true Jacobian ∂ℓ/∂{W} is 1×{n}: {W}'s entries flattened row-major "
+        f"({_first_entries(p)}). As the worksheet does for convenience, it is shown "
+        f"reshaped to {shape(r, c)}, the shape of {W}."
+    )
+    tex.append(
+        f"The true Jacobian $\\frac{{\\partial \\ell}}{{\\partial {Wt}}}$ is "
+        f"$1 \\times {n}$: the entries of ${Wt}$ flattened row-major. As the worksheet does "
+        f"for convenience, it is shown reshaped to ${_tex_shape(r, c)}$, the shape of ${Wt}$."
+    )
+    if used:
+        plain.append(f"The result is written with the entries of {', '.join(used)} (see the "
+                     f"where line{'s' if len(p.where) > 1 else ''}).")
+        tex.append("The result is written with the entries of "
+                   + ", ".join(f"${name_latex(u)}$" for u in used) + ".")
+    if p.index:
+        ranges = ", ".join(f"{k} = {lo}..{hi}" for k, (lo, hi) in p.index.items())
+        ranges_tex = ", ".join(f"${name_latex(k)} = {lo}, \\dots, {hi}$"
+                               for k, (lo, hi) in p.index.items())
+        delta = delta_tex = ""
+        if bp.gradient.has(sympy.KroneckerDelta):
+            v = next(iter(p.index))
+            delta = f"; KroneckerDelta(i, {v}) is 1 when {v} = i and 0 otherwise"
+            delta_tex = (f"; $\\delta_{{i {name_latex(v)}}}$ is 1 when ${name_latex(v)} = i$ "
+                         "and 0 otherwise")
+        plain.append(f"Computed for every index value ({ranges}){delta}.")
+        tex.append(f"Computed for every index value ({ranges_tex}){delta_tex}.")
+    return plain, tex
 
 
 def _tex_shape(r: int, c: int) -> str:
