@@ -7,6 +7,8 @@ Derivation. They raise SymjacError subclasses; they never print or exit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from symjac.model import Derivation
 
 
@@ -34,6 +36,43 @@ def matmul(
         expected = parse_matrix(expect, "expected", symbols)
         d = replace(d, check=compare_matrices(d.result.value, expected))
     return d
+
+
+def grad(
+    loss: str,
+    wrt: str,
+    shape: str,
+    where: str | Sequence[str] = (),
+    index: str | None = None,
+    expect: str | None = None,
+    steps: bool = True,
+) -> Derivation:
+    """The gradient of a scalar loss of matrix parameters, entry by entry.
+
+    grad("-h[y] + log(sum(exp(h)))", "theta", "theta=3x2, x=3x1",
+    where=["h = theta.T @ x"], index="y=1..2") is the worksheet's problem 3.
+    """
+    from symjac.ops.grad import grad as op
+    from symjac.ops.grad import prepare
+
+    if isinstance(where, str):
+        where = [where]
+    problem = prepare(loss, wrt, shape, where=list(where), index=index, expect=expect)
+    return op(problem, steps=steps)
+
+
+def derive(
+    name: str | None = None,
+    sizes: str | None = None,
+    steps: bool = True,
+    list_all: bool = False,
+) -> Derivation:
+    """A verified step-by-step derivation, e.g. derive("softmax-regression")."""
+    from symjac.ops import derive as op
+
+    if list_all:
+        return op.listing()
+    return op.derive(name, sizes=sizes, steps=steps)
 
 
 def jacobian(

@@ -502,3 +502,9 @@ def test_every_format_renders_every_option(fmt, args):
     assert "∇f" in r.stdout or "nabla" in r.stdout or fmt == "json"
     if fmt == "json":
         assert json.loads(r.stdout)["ok"] is True
+
+
+def test_leading_minus_needs_no_double_dash():
+    r = invoke("-x*y, x", "--layout", "denominator", "-f", "text")
+    assert r.exit_code == 0, r.output
+    assert "so ∇f is 2×2" in r.stdout
