@@ -155,7 +155,11 @@ def jacobian(
             checks.append(Check(False, (), "sympy cannot differentiate some entries, so the "
                                 "expected answer cannot be compared with them"))
         else:
-            checks.append(compare_matrices(d.result.value, expected))
+            found = compare_matrices(d.result.value, expected)
+            if expected.shape == d.result.shape[::-1] and 1 in expected.shape:
+                found = replace(found, message=found.message + "; a flat list [a, b] is a "
+                                "column, a row is written [[a, b]]")
+            checks.append(found)
     if check:
         symbolic = d.result.value
         if point is not None:

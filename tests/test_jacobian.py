@@ -264,9 +264,11 @@ def test_expect_wrong_entries_are_listed_and_exit_1():
     assert [m["index"] for m in check["mismatches"]] == [[2, 2], [3, 1]]
 
 
-def test_expect_wrong_shape_fails():
-    d = api.jacobian("x*y", expect="[[y], [x]]")
+def test_expect_wrong_shape_fails_and_hints_at_row_syntax():
+    d = api.jacobian("x*y", expect="[y, x]")
     assert not d.check.passed and "1×2" in d.check.message
+    assert "a row is written [[a, b]]" in d.check.message
+    assert not api.jacobian("x*y, x", expect="[[y, x]]").check.passed
 
 
 def test_check_finite_differences_pass_on_worksheet():

@@ -167,6 +167,7 @@ def shown_rules(rules: str) -> str:
 
 
 MAX_FORM_COLUMN = 40  # a longer worked form pushes its own rules right, not everyone's
+MAX_HEAD_COLUMN = 48  # likewise for a long function in ∂/∂x (...)
 
 
 def partial_columns(d: Derivation) -> tuple[int, int]:
@@ -175,6 +176,7 @@ def partial_columns(d: Derivation) -> tuple[int, int]:
     for step in d.steps:
         if step.kind == "partial":
             head, stages = partial_parts(step)
-            heads.append(len(head))
+            if len(head) <= MAX_HEAD_COLUMN:
+                heads.append(len(head))
             forms += [len(f) for f, _ in stages if len(f) <= MAX_FORM_COLUMN]
     return max(heads), max(forms)
