@@ -34,12 +34,13 @@ def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
         raise FileError(f"{name}: permission denied") from None
     except OSError as e:
         raise FileError(f"{name}: cannot open ({e.strerror or e})") from None
-    with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(f.fileno()).st_mode
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
         if stat.S_ISDIR(mode):
             raise FileError(f"{name}: is a directory, not a file")
-        if not stat.S_ISREG(mode):
-            raise FileError(f"{name}: not a regular file")
+        raise FileError(f"{name}: not a regular file")
+    with os.fdopen(fd, "rb") as f:
         try:
             data = f.read(max_bytes + 1)
         except OSError as e:

@@ -99,8 +99,15 @@ def warm_up() -> None:
             importlib.import_module(f"symjac.ops.{mod.name}")
     # sympy's first use of printing, expand and comparison is slow; pay it once here,
     # and every child inherits the warm caches.
+    from symjac.ops.compare import compare_matrices
+    from symjac.ops.matmul import matmul
+    from symjac.parsing import parse_matrix
+    from symjac.render import render
+
     with contextlib.suppress(Exception):
-        symjac.api.matmul("[[1, x]]", "[[2], [y]]", expect="[[2 + x*y]]")
+        a, b = parse_matrix("[[1, x]]"), parse_matrix("[[2], [y]]")
+        render(matmul([a, b]), "markdown")
+        compare_matrices(a * b, parse_matrix("[[2 + x*y]]"))
 
 
 # -- one problem, in the child ----------------------------------------------------------

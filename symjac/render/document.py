@@ -136,7 +136,7 @@ def markdown_to_latex(text: str) -> str:
     return "".join(out)
 
 
-_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ⁿᵀ", "0123456789-+nT", strict=True))
+_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ⁿᵀ", "0123456789-+nT", strict=True))  # ¹²³ too: text-only
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₋₊ᵢⱼₖ", "0123456789-+ijk", strict=True))
 _GREEK = dict(zip(
     "αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ",
@@ -150,7 +150,7 @@ _SYMBOLS = {
     "ℝ": r"\mathbb{R}", "∂": r"\partial", "∑": r"\sum", "∏": r"\prod", "≤": r"\leq",
     "≥": r"\geq", "≠": r"\neq", "≈": r"\approx", "−": "-", "∈": r"\in", "∞": r"\infty",
     "⊙": r"\odot", "⊗": r"\otimes", "…": r"\ldots", "⋯": r"\cdots", "√": r"\surd",
-    "✓": r"\checkmark", "ℓ": r"\ell",
+    "✓": r"\checkmark", "ℓ": r"\ell", "±": r"\pm", "¬": r"\neg", "÷": r"\div",
 }
 
 
@@ -162,9 +162,7 @@ def ascii_latex(doc: str) -> str:
     """
     out = []
     for ch in doc:
-        if ord(ch) < 0x100:
-            out.append(ch)
-        elif ch in _SUP:
+        if ch in _SUP:
             out.append(f"\\ensuremath{{^{{{_SUP[ch]}}}}}")
         elif ch in _SUB:
             out.append(f"\\ensuremath{{_{{{_SUB[ch]}}}}}")
@@ -179,6 +177,8 @@ def ascii_latex(doc: str) -> str:
             out.append("`" if ch == "‘" else "'")
         elif ch in "–—":
             out.append("--" if ch == "–" else "---")
+        elif ord(ch) < 0x100:  # Latin-1 letters: inputenc knows them
+            out.append(ch)
         else:
             out.append(f"[U+{ord(ch):04X}]")
     return "".join(out)
