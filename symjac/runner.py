@@ -67,6 +67,7 @@ class Outcome:
             "file": self.file,
             "answers": self.answers,
             "id": self.id,
+            "index": self.index,
             "title": self.title,
             "command": self.command,
             "status": self.status,
@@ -156,7 +157,7 @@ def work(job: Job, timeout: float | None) -> Outcome:
     except LimitError as e:
         return done("limit", str(e))
     except SymjacError as e:
-        return done("error", str(e))
+        return done("error", _attributed(e, wanted, job))
     except (MemoryError, RecursionError) as e:
         kind = "memory" if isinstance(e, MemoryError) else "recursion depth"
         return done("limit", f"the work ran out of {kind}")
@@ -176,6 +177,22 @@ def work(job: Job, timeout: float | None) -> Outcome:
         return done("passed", d.check.message)
     return done("failed", d.check.message or "the answer does not match",
                 mismatches=tuple(dict(m) for m in d.check.mismatches))
+
+
+def _attributed(e: Exception, wanted: Any, job: Job) -> str:
+    """Say when the error is in the expected answer (a student's answer cannot be read)."""
+    if not isinstance(wanted, str) or is_undefined(wanted):
+        return str(e)
+    from symjac.errors import SymjacError
+    from symjac.parsing import parse_matrix
+
+    try:
+        parse_matrix(wanted, "expected")
+    except SymjacError as again:
+        if str(again) == str(e):  # the same error: it is the answer's
+            whose = "the answer" if job.answer is not NO_ANSWERS else "the expected answer"
+            return f"{whose} cannot be read: {e}"
+    return str(e)
 
 
 def _outcome(job: Job, status: str = "", message: str = "") -> Outcome:
@@ -200,6 +217,11 @@ def _without_running(job: Job) -> Outcome | None:
 
 
 def _child(conn, job: Job, timeout: float | None, memory_mb: int | None) -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: the parent stops the children itself,
+    # rather than each printing a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_mb:
         _limit_memory(memory_mb)
     try:

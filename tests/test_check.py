@@ -70,6 +70,8 @@ def test_text_report_and_exit_codes(tmp_path):
     assert lines[0].split()[:2] == ["right", "passed"]
     assert lines[1].split()[:2] == ["wrong", "failed"]
     assert "entry (2, 1): expected 6, got 5" in lines[2]
+    assert lines[3].split()[:2] == ["code", "error"]
+    assert "the expected answer cannot be read:" in lines[3]
     assert r.stdout.rstrip().endswith("2 passed, 1 failed, 1 error, 1 limit (5 problems)")
 
 
