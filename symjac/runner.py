@@ -11,6 +11,7 @@ a child starts in milliseconds. Results come back in problem order, so
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import multiprocessing
 import os
@@ -299,6 +300,9 @@ def run(
                 on_done(early)
     if queue:
         warm_up()
+        # Children would otherwise have the garbage collector walk (and so copy) every
+        # object inherited from the parent.
+        gc.freeze()
     ctx = _context()
     queue.reverse()
     running: list[_Running] = []
