@@ -351,6 +351,7 @@ def run(
             with contextlib.suppress(Exception):
                 r.process.kill()
                 r.process.join(timeout=5)
+        gc.unfreeze()  # a library caller's objects become collectable again
     return [o for o in results if o is not None]
 
 

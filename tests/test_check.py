@@ -152,7 +152,7 @@ def test_answer_files_give_one_row_per_file_and_problem(tmp_path):
     assert [(s.get("tests"), s.get("failures"), s.get("errors")) for s in suites] == [
         ("3", "0", "0"), ("3", "3", "0")]
     failure = suites[1].find("testcase[@name='1c']/failure")
-    assert failure is not None and "entry (3, 2): expected 72, got 73" in failure.text
+    assert failure is not None and "entry (3, 2): answered 72, but it is 73" in failure.text
 
     results = json.loads(grades.read_text())
     assert results["score"] == 4  # alice: 1 + 1 + 2; bob: 0

@@ -40,7 +40,10 @@ def _detail(o: Outcome) -> list[str]:
     for m in o.mismatches:
         where = m.get("index")
         at = f"entry ({', '.join(map(str, where))})" if where else "answer"
-        lines.append(f"{at}: expected {m.get('expected')}, got {m.get('got')}")
+        if o.answers is None:
+            lines.append(f"{at}: expected {m.get('expected')}, got {m.get('got')}")
+        else:  # the answer file's entry is what was "expected" of the computation
+            lines.append(f"{at}: answered {m.get('expected')}, but it is {m.get('got')}")
     return lines
 
 
