@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,11 +46,43 @@ def _matmul_statement(keys: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
+def _natural(name: str) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def _jacobian_statement(keys: Mapping[str, Any]) -> str:
+    """f(x, y) = [f1; f2; ...], as the worksheet states a Jacobian problem."""
+    from symjac.parsing import parse_expression, parse_matrix
+    from symjac.printing import latex
+    from symjac.render.math import bmatrix
+
+    symbols: dict = {}
+    text = keys["functions"]
+    if text.strip().startswith("["):
+        outputs = list(parse_matrix(text, "f", symbols))
+    else:
+        # Commas at the top level separate the functions: parse them as one list.
+        outputs = list(parse_matrix(f"[{text}]", "f", symbols))
+    wrt = keys.get("wrt")
+    if wrt and wrt.strip().startswith("["):
+        m = parse_matrix(wrt, "wrt", symbols)
+        args = bmatrix([[latex(m[i, j]) for j in range(m.cols)] for i in range(m.rows)])
+        args = f"\\left({args}\\right)"
+    else:
+        if wrt:
+            names = [parse_expression(w, symbols) for w in wrt.split(",")]
+        else:
+            free = set().union(*(f.free_symbols for f in outputs))
+            names = sorted(free, key=lambda s: _natural(s.name))
+        args = "(" + ", ".join(latex(v) for v in names) + ")"
+    return f"\\mathbf{{f}}{args} = " + bmatrix([[latex(f)] for f in outputs])
+
+
 # command -> api function. A row whose function is not in symjac.api (yet) makes
 # its problems "unknown command" errors; adding a command is adding a row.
 COMMANDS: dict[str, Command] = {
     "matmul": Command("matmul", "matrices", _matmul_statement),
-    "jacobian": Command("jacobian", "functions"),
+    "jacobian": Command("jacobian", "functions", _jacobian_statement),
     "grad": Command("grad", "loss"),
     "derive": Command("derive", "name"),
 }

@@ -139,8 +139,12 @@ def work(job: Job, timeout: float | None) -> Outcome:
         with time_limit(timeout, p.name):
             statement = None
             if job.mode == "solve":
-                with contextlib.suppress(SymjacError):
+                try:
                     statement = p.statement()
+                except LimitError:
+                    raise
+                except Exception:  # the statement only decorates; the call will say why
+                    statement = None
             try:
                 d = p.call(None if undefined_wanted else expect)
             except SymjacError as e:

@@ -220,3 +220,16 @@ expect = "[[{2 * i if i % 3 else 0}]]"
     key = [(o.id, o.status, o.message, o.mismatches) for o in one]
     assert key == [(o.id, o.status, o.message, o.mismatches) for o in two]
     assert [o.status for o in one] == ["failed" if i % 3 == 0 else "passed" for i in range(1, 9)]
+
+
+def test_jacobian_statement_as_the_worksheet_writes_it():
+    """Built from the keys alone, so it works before and after api.jacobian lands."""
+    from symjac.problems import _jacobian_statement
+
+    assert _jacobian_statement({"functions": "p + 4*q, sin(r**2*s)", "wrt": "[[p, q], [r, s]]"}
+                               ) == ("\\mathbf{f}\\left(\\begin{bmatrix} p & q \\\\ r & s "
+                                     "\\end{bmatrix}\\right) = \\begin{bmatrix} p + 4 q \\\\ "
+                                     "\\sin{\\left(r^{2} s \\right)} \\end{bmatrix}")
+    # default variables: every free symbol, in natural order (x2 before x10)
+    assert _jacobian_statement({"functions": "x10 + x2*a"}).startswith(
+        "\\mathbf{f}(a, x_{2}, x_{10}) =")
