@@ -114,6 +114,7 @@ class Param:
     kind: str  # "text", "texts" (a list of text), "flag", "number"
     required: bool
     variadic: bool = False  # passed positionally: fn(*value)
+    positional_only: bool = False  # passed positionally: fn(value)
 
 
 def params(command: str) -> dict[str, Param] | None:
@@ -129,7 +130,8 @@ def params(command: str) -> dict[str, Param] | None:
             out[p.name] = Param(p.name, "texts", required=True, variadic=True)
             continue
         required = p.default is inspect.Parameter.empty
-        out[p.name] = Param(p.name, _kind(p), required)
+        only = p.kind is inspect.Parameter.POSITIONAL_ONLY
+        out[p.name] = Param(p.name, _kind(p), required, positional_only=only)
     return out
 
 
@@ -215,10 +217,12 @@ class Problem:
             kwargs.pop("expect", None)
         elif expect is not ...:
             kwargs["expect"] = expect
-        args: tuple = ()
-        for p in spec.values():
-            if p.variadic and p.name in kwargs:
-                args = tuple(kwargs.pop(p.name))
+        args: list = []
+        for p in spec.values():  # in signature order, so positional ones line up
+            if p.positional_only and p.name in kwargs:
+                args.append(kwargs.pop(p.name))
+            elif p.variadic and p.name in kwargs:
+                args += kwargs.pop(p.name)
         return fn(*args, **kwargs)
 
     def command_line(self) -> str:

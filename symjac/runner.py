@@ -117,7 +117,7 @@ def warm_up() -> None:
 
 def work(job: Job, timeout: float | None) -> Outcome:
     """Work one job in this process (the child calls this); never raises."""
-    from symjac.errors import LimitError, SymjacError
+    from symjac.errors import CheckFailed, LimitError, SymjacError
     from symjac.limits import time_limit
 
     p = job.problem
@@ -147,6 +147,10 @@ def work(job: Job, timeout: float | None) -> Outcome:
                     statement = None
             try:
                 d = p.call(None if undefined_wanted else expect)
+            except CheckFailed as e:  # a command may say "wrong" by raising, not in d.check
+                if job.mode == "solve":
+                    raise
+                return done("failed", str(e))
             except SymjacError as e:
                 if e.exit_code != 1:
                     raise

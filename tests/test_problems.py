@@ -233,3 +233,19 @@ def test_jacobian_statement_as_the_worksheet_writes_it():
     # default variables: every free symbol, in natural order (x2 before x10)
     assert _jacobian_statement({"functions": "x10 + x2*a"}).startswith(
         "\\mathbf{f}(a, x_{2}, x_{10}) =")
+
+
+def test_positional_only_parameters_are_passed_by_position(tmp_path, monkeypatch):
+    seen = {}
+
+    def derive(name: str, /, steps: bool = True):
+        seen["name"] = name
+        return api.matmul("[[1]]", "[[1]]")
+
+    monkeypatch.setattr(api, "derive", derive, raising=False)
+    (p,) = load(tmp_path, '[[problem]]\nid = "3"\ncommand = "derive"\nname = "softmax"\n'
+                ).problems
+    assert p.error is None
+    p.call()
+    assert seen == {"name": "softmax"}
+    assert p.command_line() == "symjac derive softmax"
