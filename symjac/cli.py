@@ -154,6 +154,8 @@ def cli(debug: bool) -> None:
       symjac matmul "[[4,3,6],[2,1,0],[0,5,7]]" "[[2],[1],[3]]"
       symjac matmul "1 6; 7 5" "[[3],[0],[2]]"        # undefined: says why
       symjac matmul "[[a,b]]" "[[1],[3]]" --format json
+      symjac solve examples/discussion01.toml --format markdown
+      symjac check examples/discussion01.toml --answers student.toml
 
     Exit codes: 0 done, 1 undefined or a check failed, 2 bad input,
     3 a limit was hit, 4 an internal error (a bug).

@@ -150,3 +150,14 @@ def test_a_problem_at_a_limit_exits_3(tmp_path, monkeypatch):
     assert r.exit_code == 3
     assert "**Solution:** not available (stopped at a limit): problem 'slow' took longer" in (
         r.stdout)
+
+
+def test_unusable_problem_file_exits_2_with_one_line(tmp_path):
+    r = CliRunner().invoke(cli, ["solve", str(tmp_path / "missing.toml")])
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr == f"symjac: error: {tmp_path / 'missing.toml'}: no such file\n"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"problem": [{"id": "1"}], "problem": []}')
+    r = CliRunner().invoke(cli, ["solve", str(bad)])
+    assert r.exit_code == 2
+    assert r.stderr == f"symjac: error: {bad}: the key 'problem' appears twice in one object\n"
