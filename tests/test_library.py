@@ -36,3 +36,10 @@ def test_unknown_names_are_attribute_errors():
     assert "matmul" in dir(symjac)
     for name in ("jacobian", "grad", "derive"):  # present once their branches land
         assert hasattr(symjac, name) == hasattr(symjac.api, name)
+
+
+def test_star_import_offers_the_commands_that_exist():
+    names: dict = {}
+    exec("from symjac import *", names)
+    assert names["matmul"] is symjac.api.matmul
+    assert ("jacobian" in names) == hasattr(symjac.api, "jacobian")
