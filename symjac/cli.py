@@ -196,6 +196,8 @@ def cli(debug: bool) -> None:
       symjac grad "-h[y] + log(sum(exp(h)))" --where "h = theta.T @ x" \\
         --wrt theta --shape "theta=3x2, x=3x1" --index "y=1..2"
       symjac derive softmax-regression
+      symjac solve examples/discussion01.toml --format markdown
+      symjac check examples/discussion01.toml --answers student.toml
 
     Exit codes: 0 done, 1 undefined or a check failed, 2 bad input,
     3 a limit was hit, 4 an internal error (a bug).
@@ -406,6 +408,227 @@ def jacobian(
         )
 
     return run("jacobian", opts, compute)
+# -- problem files ------------------------------------------------------------------
+
+
+def _batch(command: str, fmt: str, debug: bool, body: Callable[[], int]) -> int:
+    """Run a batch command's body, mapping errors to exit codes as run() does."""
+    from symjac.errors import SymjacError
+
+    try:
+        return body()
+    except SymjacError as e:
+        return _fail(command, fmt, e)
+    except KeyboardInterrupt:
+        click.echo("symjac: interrupted", err=True)
+        return 130
+    except Exception as e:  # a bug: one line, as in run()
+        if debug:
+            traceback.print_exc()
+        summary = f"{type(e).__name__}: {e}".splitlines()[0][:300]
+        click.echo(
+            f"symjac: internal error ({summary}); this is a bug, please report it"
+            + ("" if debug else " (run again with --debug to see the traceback)"),
+            err=True,
+        )
+        return EXIT_BUG
+
+
+def _write(path: str, text: str) -> None:
+    from symjac.errors import FileError
+
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise FileError(f"{path}: cannot write ({e.strerror or e})") from None
+
+
+def _progress(total: int):
+    """A progress bar on stderr when it is a terminal; (None, None) in a pipe."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal or total < 2:
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    # No refresh thread: children are forked, and a thread holding a lock must not be.
+    bar = Progress("checking", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, transient=True, auto_refresh=False)
+    task = bar.add_task("problems", total=total)
+    return bar, task
+
+
+def _format_for(output: str | None, fmt: str) -> str:
+    if fmt != "auto":
+        return fmt
+    if output:
+        ext = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+        return {"md": "markdown", "markdown": "markdown", "tex": "latex",
+                "json": "json"}.get(ext, "text")
+    return "rich" if sys.stdout.isatty() else "text"
+
+
+JOBS_HELP = "Problems worked at once, each in its own process (default: the number of cores)."
+MEMORY_HELP = "Memory each problem may use, in MB, beyond symjac's own."
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--answers", "answer_files", multiple=True, metavar="FILE",
+              help="Grade this answer file (id = answer) instead of each problem's expect; "
+              "repeat for one report per file.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help=JOBS_HELP)
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT,
+              show_default=True, metavar="SECONDS",
+              help="Time limit per problem; one over it is 'limit' (0: no limit).")
+@click.option("--memory", type=click.IntRange(min=16), default=None, metavar="MB",
+              help=MEMORY_HELP + "  [default: 2048]")
+@click.option("--junit", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Also write the results as JUnit XML (for CI).")
+@click.option("--gradescope", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Also write a Gradescope autograder results.json.")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="auto",
+              show_default=True, help="Report format; auto is rich on a terminal, text in a pipe.")
+@click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
+def check(files, answer_files, jobs, timeout, memory, junit, gradescope, fmt, debug) -> int:
+    """Check every problem of problem files: passed, failed, error or limit.
+
+    Each problem runs in its own process under its own time and memory
+    limit, so one runaway problem is stopped while the others go on. A
+    problem passes when its answer matches its `expect` (or, with
+    --answers, the answer file's entry for its id). `expect = "undefined"`
+    expects an undefined answer, such as a product of mismatched shapes.
+
+    \b
+    Examples:
+      symjac check examples/discussion01.toml
+      symjac check problems.toml --answers alice.toml --answers bob.toml
+      symjac check problems.toml --junit report.xml --format json
+      symjac check problems.toml --answers submission.json --gradescope results.json
+
+    \b
+    An answer file maps problem ids to answers:
+      "1b" = "[[29],[5],[26]]"
+
+    Exit codes: 0 every problem passed, 1 any did not, 2 a file cannot be used.
+    """
+    fmt = "rich" if fmt == "auto" and sys.stdout.isatty() else ("text" if fmt == "auto" else fmt)
+
+    def body() -> int:
+        import time
+
+        from symjac import problems, runner
+        from symjac.render import report
+
+        sets = [problems.load(f) for f in files]
+        graded = [(path, problems.load_answers(path)) for path in answer_files]
+        jobs_list: list = []
+        if graded:
+            ids = {p.id for ps in sets for p in ps.problems}
+            for path, answers in graded:
+                stray = sorted(set(answers) - ids)
+                if stray:
+                    click.echo(f"symjac: warning: {path}: no problem has the id "
+                               f"{', '.join(map(repr, stray[:5]))}", err=True)
+                jobs_list += [runner.Job(p, ps.path, answer=answers.get(p.id), answers=path)
+                              for ps in sets for p in ps.problems]
+        else:
+            jobs_list = [runner.Job(p, ps.path) for ps in sets for p in ps.problems]
+        bar, task = _progress(len(jobs_list))
+        start = time.monotonic()
+
+        def advance(_outcome) -> None:
+            if bar is not None:
+                bar.advance(task)
+
+        def tick() -> None:
+            if bar is not None:
+                bar.refresh()
+
+        if bar is not None:
+            bar.start()
+        try:
+            outcomes = runner.run(
+                jobs_list, n_jobs=jobs, timeout=timeout,
+                memory_mb=memory or runner.DEFAULT_MEMORY_MB, on_done=advance, tick=tick,
+            )
+        finally:
+            if bar is not None:
+                bar.stop()
+        elapsed = time.monotonic() - start
+        if junit:
+            _write(junit, report.junit_xml(outcomes))
+        if gradescope:
+            _write(gradescope, report.gradescope_json(outcomes, elapsed))
+        if fmt == "json":
+            _emit(report.json_report(outcomes))
+        elif fmt == "markdown":
+            _emit(report.markdown_report(outcomes))
+        elif fmt == "latex":
+            _emit(report.latex_report(outcomes))
+        elif fmt == "rich":
+            _emit(report.rich_report(outcomes))
+        else:
+            _emit(report.text_report(outcomes))
+        return EXIT_OK if all(o.status == "passed" for o in outcomes) else EXIT_UNDEFINED
+
+    return _batch("check", fmt, debug, body)
+
+
+@cli.command()
+@click.argument("file", metavar="FILE")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="OUT",
+              help="Write the document to OUT; its extension picks the format "
+              "(.md, .tex, .json, else text) unless --format says otherwise.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help=JOBS_HELP)
+@common_options
+def solve(file: str, output: str | None, jobs: int | None, **opts) -> int:
+    """Write worked solutions for a problem file, like a course worksheet.
+
+    For each problem: its title and text, then **Solution:**, the steps and
+    the result. Markdown and LaTeX follow the worksheet's style; LaTeX is a
+    complete document (pdflatex solutions.tex). Each problem runs in its own
+    process under --timeout; a problem that cannot be solved is noted in the
+    document and on stderr.
+
+    \b
+    Examples:
+      symjac solve examples/discussion01.toml
+      symjac solve examples/discussion01.toml --format markdown
+      symjac solve examples/discussion01.toml -o solutions.tex
+      symjac solve examples/discussion01.toml --format json --no-steps
+
+    Exit codes: 0 every problem solved (an undefined answer is a solution),
+    2 a file or a problem cannot be used, 3 a problem hit a limit.
+    """
+    fmt = _format_for(output, opts["fmt"])
+
+    def body() -> int:
+        from symjac import problems, runner
+        from symjac.render.document import render_document
+
+        ps = problems.load(file)
+        jobs_list = [runner.Job(p, ps.path, mode="solve") for p in ps.problems]
+        outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=opts["timeout"])
+        doc = render_document(ps, outcomes, "text" if output and fmt == "rich" else fmt,
+                              steps=opts["steps"])
+        if output:
+            _write(output, doc)
+        else:
+            _emit(doc)
+        code = EXIT_OK
+        for o in outcomes:
+            if o.status != "solved":
+                click.echo(f"symjac: error: {file}: problem {o.id or o.index}: {o.message}",
+                           err=True)
+                code = max(code, EXIT_LIMIT if o.status == "limit" else EXIT_USAGE)
+        return code
+
+    return _batch("solve", fmt, opts["debug"], body)
 
 
 def main() -> None:

@@ -50,3 +50,7 @@ class LimitError(SymjacError):
     """A limit was hit: time, size or memory."""
 
     exit_code = 3
+
+
+class FileError(InputError):
+    """A file cannot be used: missing, not a regular file, too large, not UTF-8, malformed."""

@@ -123,6 +123,18 @@ class Derivation:
     def ok(self) -> bool:
         return self.check is None or self.check.passed
 
+    # Jupyter shows a Derivation as its worked solution (the renderers load lazily).
+    def _repr_markdown_(self) -> str:
+        from symjac.render import render
+
+        return render(self, "markdown")
+
+    def _repr_latex_(self) -> str:
+        from symjac.render import render
+        from symjac.render.document import ascii_latex
+
+        return ascii_latex(render(self, "latex"))
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "schema": SCHEMA,

@@ -1,0 +1,262 @@
+"""Worked solutions for a problem file (`symjac solve`), in every format.
+
+Each problem's Derivation is rendered by the format's own renderer; this
+module adds the document around it: the title, each problem's text and
+statement, and `**Solution:**`, like the worksheet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from symjac.model import SCHEMA
+from symjac.problems import ProblemSet
+from symjac.render import render
+from symjac.runner import Outcome
+
+
+def render_document(ps: ProblemSet, outcomes: Sequence[Outcome], fmt: str,
+                    steps: bool = True) -> Any:
+    """A string, or for ``rich`` a renderable for a rich Console."""
+    problems = {p.index: p for p in ps.problems}
+    items = [(problems[o.index], o) for o in outcomes]
+    if fmt == "markdown":
+        return _markdown(ps, items, steps)
+    if fmt == "latex":
+        return _latex(ps, items, steps)
+    if fmt == "json":
+        return _json(ps, items, steps)
+    if fmt == "rich":
+        return _rich(ps, items, steps)
+    return _text(ps, items, steps)
+
+
+def _heading(p) -> str:
+    return f"{p.id}. {p.title}" if p.title else p.id
+
+
+def _not_solved(o: Outcome) -> str:
+    what = "stopped at a limit" if o.status == "limit" else "error"
+    return f"not available ({what}): {o.message}"
+
+
+# -- markdown ----------------------------------------------------------------------------
+
+
+def _markdown(ps: ProblemSet, items, steps: bool) -> str:
+    parts = [f"# {ps.title}" if ps.title else ""]
+    if ps.text:
+        parts.append(ps.text.strip())
+    for p, o in items:
+        parts.append(f"## {_heading(p)}")
+        if p.text:
+            parts.append(p.text.strip())
+        if o.statement:
+            parts.append(f"$${o.statement}$$")
+        elif p.error is None:
+            parts.append(f"`{p.command_line()}`")
+        if o.derivation is not None:
+            parts.append(render(o.derivation, "markdown", steps=steps).strip())
+        elif o.undefined:
+            parts.append(f"**Solution:** {_sentence(o.message)}")
+            parts += [f"*Hint:* {_sentence(h)}" for h in o.hints]
+        else:
+            parts.append(f"**Solution:** {_not_solved(o)}")
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _sentence(s: str) -> str:
+    s = s.strip()
+    return s if s.endswith((".", "!", "?")) else s + "."
+
+
+# -- LaTeX ---------------------------------------------------------------------------------
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage[T1]{fontenc}
+\usepackage{amsmath,amssymb}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.6em}
+"""
+
+
+def _latex(ps: ProblemSet, items, steps: bool) -> str:
+    from symjac.render.math import latex_text
+
+    body = []
+    if ps.title:
+        body.append(f"\\section*{{{latex_text(ps.title)}}}")
+    if ps.text:
+        body.append(markdown_to_latex(ps.text))
+    for p, o in items:
+        body.append(f"\\subsection*{{{latex_text(_heading(p))}}}")
+        if p.text:
+            body.append(markdown_to_latex(p.text))
+        if o.statement:
+            body.append(f"\\[ {o.statement} \\]")
+        elif p.error is None:
+            body.append(f"\\texttt{{{latex_text(p.command_line())}}}")
+        if o.derivation is not None:
+            body.append(render(o.derivation, "latex", steps=steps).strip())
+        elif o.undefined:
+            body.append(f"\\textbf{{Solution:}} {latex_text(_sentence(o.message))}")
+            body += [f"\\emph{{Hint:}} {latex_text(_sentence(h))}" for h in o.hints]
+        else:
+            body.append(f"\\textbf{{Solution:}} {latex_text(_not_solved(o))}")
+    title = f"\\title{{{latex_text(ps.title)}}}\n" if ps.title else ""
+    doc = (PREAMBLE + title + "\\begin{document}\n\n" + "\n\n".join(body)
+           + "\n\n\\end{document}\n")
+    return ascii_latex(doc)
+
+
+_MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\[.+?\\\]|\\\(.+?\\\))", re.S)
+
+
+def markdown_to_latex(text: str) -> str:
+    """A problem's text (Markdown with $math$) as LaTeX: math kept, the rest escaped."""
+    from symjac.render.math import latex_text
+
+    out = []
+    for k, piece in enumerate(_MATH.split(text.strip())):
+        if k % 2:  # a math segment, written by the author in LaTeX
+            if piece.startswith("$$"):
+                out.append(f"\\[ {piece[2:-2].strip()} \\]")
+            else:
+                out.append(piece)
+            continue
+        s = latex_text(piece)
+        s = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", s)
+        s = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\\emph{\1}", s)
+        s = re.sub(r"`([^`]+)`", r"\\texttt{\1}", s)
+        out.append(s)
+    return "".join(out)
+
+
+_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ⁿᵀ", "0123456789-+nT", strict=True))  # ¹²³ too: text-only
+_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₋₊ᵢⱼₖ", "0123456789-+ijk", strict=True))
+_GREEK = dict(zip(
+    "αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ",
+    ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
+     "sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi "
+     "Omega").split(),
+    strict=True,
+))
+_SYMBOLS = {
+    "×": r"\times", "·": r"\cdot", "→": r"\to", "←": r"\leftarrow", "∇": r"\nabla",
+    "ℝ": r"\mathbb{R}", "∂": r"\partial", "∑": r"\sum", "∏": r"\prod", "≤": r"\leq",
+    "≥": r"\geq", "≠": r"\neq", "≈": r"\approx", "−": "-", "∈": r"\in", "∞": r"\infty",
+    "⊙": r"\odot", "⊗": r"\otimes", "…": r"\ldots", "⋯": r"\cdots", "√": r"\surd",
+    "✓": r"\checkmark", "ℓ": r"\ell", "±": r"\pm", "¬": r"\neg", "÷": r"\div",
+}
+
+
+def ascii_latex(doc: str) -> str:
+    """Make any Unicode symbol safe for pdflatex, in text and in math alike.
+
+    ``\\ensuremath`` works in both modes, so a symbol is replaced the same way
+    wherever a renderer put it; Latin-1 letters are left to inputenc.
+    """
+    out = []
+    for ch in doc:
+        if ch in _SUP:
+            out.append(f"\\ensuremath{{^{{{_SUP[ch]}}}}}")
+        elif ch in _SUB:
+            out.append(f"\\ensuremath{{_{{{_SUB[ch]}}}}}")
+        elif ch in _GREEK:
+            out.append(f"\\ensuremath{{\\{_GREEK[ch]}}}")
+        elif ch in _SYMBOLS:
+            sym = _SYMBOLS[ch]
+            out.append(sym if not sym.startswith("\\") else f"\\ensuremath{{{sym}}}")
+        elif ch in "“”":
+            out.append("``" if ch == "“" else "''")
+        elif ch in "‘’":
+            out.append("`" if ch == "‘" else "'")
+        elif ch in "–—":
+            out.append("--" if ch == "–" else "---")
+        elif ord(ch) < 0x100:  # Latin-1 letters: inputenc knows them
+            out.append(ch)
+        else:
+            out.append(f"[U+{ord(ch):04X}]")
+    return "".join(out)
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+def _json(ps: ProblemSet, items, steps: bool) -> str:
+    problems = []
+    for p, o in items:
+        d = None
+        if o.derivation is not None:
+            d = o.derivation.to_dict()
+            if not steps:
+                d["steps"] = []
+        problems.append({
+            "id": p.id, "title": p.title, "text": p.text, "command": p.command,
+            "status": o.status, "message": o.message, "undefined": o.undefined,
+            "hints": list(o.hints), "statement": o.statement, "derivation": d,
+        })
+    ok = all(o.status == "solved" for _, o in items)
+    obj = {"schema": SCHEMA, "command": "solve", "ok": ok, "title": ps.title,
+           "text": ps.text, "problems": problems, "error": None}
+    return json.dumps(obj, ensure_ascii=False, indent=2)
+
+
+# -- plain text and rich -----------------------------------------------------------------
+
+
+def _text(ps: ProblemSet, items, steps: bool) -> str:
+    out = []
+    if ps.title:
+        out += [ps.title, "=" * len(ps.title), ""]
+    if ps.text:
+        out += [ps.text.strip(), ""]
+    for p, o in items:
+        head = _heading(p)
+        out += [head, "-" * len(head)]
+        if p.text:
+            out.append(p.text.strip())
+        if p.error is None:
+            out.append(f"  $ {p.command_line()}")
+        out.append("")
+        if o.derivation is not None:
+            out += ["Solution:", render(o.derivation, "text", steps=steps)]
+        elif o.undefined:
+            out.append(f"Solution: {_sentence(o.message)}")
+            out += [f"hint: {h}" for h in o.hints]
+        else:
+            out.append(f"Solution: {_not_solved(o)}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _rich(ps: ProblemSet, items, steps: bool):
+    from rich.console import Group
+    from rich.rule import Rule
+    from rich.text import Text
+
+    parts: list[Any] = []
+    if ps.title:
+        parts.append(Rule(Text(ps.title, style="bold")))
+    if ps.text:
+        parts += [Text(ps.text.strip()), Text("")]
+    for p, o in items:
+        parts.append(Rule(Text(_heading(p), style="bold cyan"), align="left"))
+        if p.text:
+            parts.append(Text(p.text.strip()))
+        if p.error is None:
+            parts.append(Text(f"$ {p.command_line()}", style="dim"))
+        parts.append(Text(""))
+        if o.derivation is not None:
+            parts += [Text("Solution:", style="bold"), render(o.derivation, "rich", steps=steps)]
+        elif o.undefined:
+            parts.append(Text.assemble(("Solution: ", "bold"), _sentence(o.message)))
+            parts += [Text(f"hint: {h}", style="dim") for h in o.hints]
+        else:
+            parts.append(Text.assemble(("Solution: ", "bold"), (_not_solved(o), "red")))
+        parts.append(Text(""))
+    return Group(*parts)
