@@ -10,6 +10,7 @@ Sizes are capped before work is done, and numbers before they are built.
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import re
 import unicodedata
@@ -67,7 +68,9 @@ FUNCTIONS: dict[str, tuple[Callable, int, int]] = {
     "relu": (_relu, 1, 1),
 }
 
-CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
+# `e` is Euler's number too: students write e**x, and a silent variable named e
+# would give a wrong Jacobian without a word.
+CONSTANTS = {"pi": sympy.pi, "E": sympy.E, "e": sympy.E}
 
 _NODE_NAMES = {
     ast.Lambda: "lambda",
@@ -147,7 +150,8 @@ class Parser:
             raise ParseError(f"the {what} is empty")
         _check_number_tokens(self.text, self.offset)
         if "^" in self.text:
-            raise ParseError("use ** for powers (x**2), not ^", self._col_of("^"))
+            raise ParseError("use ** for powers (x**2, exp(x) for e to the x), not ^",
+                             self._col_of("^"))
         try:
             # Python warns about text such as "1if" on stderr; make it one clean error.
             with warnings.catch_warnings():
@@ -155,14 +159,19 @@ class Parser:
                 warnings.simplefilter("error", DeprecationWarning)
                 tree = ast.parse(self.text.strip(), mode="eval")
         except SyntaxError as e:
-            msg = (e.msg or "invalid syntax").split(" (")[0]
-            if msg.startswith("invalid syntax"):
-                msg = f"invalid syntax in the {what}"
             lead = len(self.text) - len(self.text.lstrip())
             col = None if e.offset is None else self.offset + lead + max(e.offset, 1)
+            msg = (e.msg or "invalid syntax").split(" (")[0]
+            if "too many nested" in msg:
+                raise LimitError(f"the {what} is nested too deeply", col) from None
+            hint = _syntax_hint(self.text)
+            if hint:
+                raise ParseError(hint[0], self.offset + hint[1]) from None
+            if msg.startswith("invalid syntax"):
+                msg = f"invalid syntax in the {what}"
             raise ParseError(msg, col) from None
         except (MemoryError, RecursionError):
-            raise LimitError(f"the {what} is nested too deeply") from None
+            raise LimitError(f"the {what} is too long or nested too deeply to parse") from None
         # Columns in the tree count from the stripped text.
         self._lead = len(self.text) - len(self.text.lstrip())
         self._bytes = self.text.strip().encode()
@@ -314,6 +323,13 @@ class Parser:
 
     def call(self, node: ast.Call, depth: int) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):
+            if isinstance(node.func, (ast.Constant, ast.Call, ast.BinOp, ast.UnaryOp)):
+                left = self.source(node.func)
+                if isinstance(node.func, (ast.BinOp, ast.UnaryOp)):
+                    left = f"({left})"
+                raise self.error(
+                    f"implicit multiplication is not supported: write {left}*(...)", node
+                )
             raise self.error("only calls of named functions are allowed, such as sin(x)", node)
         fname = node.func.id
         if fname not in FUNCTIONS:
@@ -332,6 +348,32 @@ class Parser:
         except (TypeError, ValueError) as e:
             raise self.error(f"{fname}(): {e}", node) from None
         return self.checked(value, node)
+
+
+_IMPLICIT = [
+    (re.compile(r"(?<![\w.])(\d+(?:\.\d*)?)\s*([A-Za-z_]\w*|\()"), "write {0}*{1} for a product"),
+    (re.compile(r"\b([A-Za-z_]\w*)\s+([A-Za-z_]\w*|\d)"), "write {0}*{1} for a product"),
+    (re.compile(r"\)\s*([A-Za-z_(\d])"), "write )*{0} for a product"),
+]
+
+
+def _syntax_hint(text: str) -> tuple[str, int] | None:
+    """What a syntax error most likely means, for the usual slips (2x, sin x, x y)."""
+    stripped = text.strip()
+    if stripped.startswith("[") and re.search(r"\d\s+[\d-]", stripped) and ";" not in text:
+        return ("separate entries with commas, [1, 2, 3], or drop the brackets: \"1 2 3\"",
+                text.index("[") + 1)
+    for pattern, advice in _IMPLICIT:
+        m = pattern.search(text)
+        if m and any(keyword.iskeyword(g) for g in m.groups()):
+            continue  # "1if ...": Python's own message is the better one
+        if m and m.group(1) in FUNCTIONS:
+            return (f"write {m.group(1)}({m.group(2)}): a function's argument goes in "
+                    "parentheses", m.start() + 1)
+        if m:
+            return (f"implicit multiplication is not supported: {advice.format(*m.groups())}",
+                    m.start() + 1)
+    return None
 
 
 def _op_text(op: ast.AST) -> str:

@@ -152,7 +152,7 @@ def test_symbolic_matrix_entries():
     [
         ("foo(x)", "unknown function 'foo' (column 1)"),
         ("x + foo(1)", "unknown function 'foo' (column 5)"),
-        ("x^2", "use ** for powers (x**2), not ^ (column 2)"),
+        ("x^2", "use ** for powers (x**2, exp(x) for e to the x), not ^ (column 2)"),
         ("1/0", "division by zero (column 3)"),
         ("sin", "'sin' is a function; write sin(...) (column 1)"),
         ("sin(x, y)", "sin() takes 1 argument, not 2 (column 1)"),
@@ -255,3 +255,34 @@ def test_invisible_characters_are_named_by_code_point(text, code, column):
 def test_nfkc_makes_fullwidth_text_ordinary():
     # Fullwidth letters and digits are the same characters after NFKC (DESIGN.md).
     assert parse_expression("ｘ + １/２") == x + Rational(1, 2)
+
+
+def test_e_is_eulers_number_not_a_variable():
+    # e**x must differentiate like exp(x); a variable named e would give a wrong Jacobian.
+    expr = parse_expression("e**x")
+    x = sympy.Symbol("x", real=True)
+    assert expr == sympy.exp(x)
+    assert expr.free_symbols == {x}
+
+
+@pytest.mark.parametrize(
+    "text, advice",
+    [
+        ("2x", "write 2*x"),
+        ("3.5y + 1", "write 3.5*y"),
+        ("x y", "write x*y"),
+        ("sin x", "write sin(x)"),
+        ("2(x+1)", "write 2*(...)"),
+        ("(x+1)(x-1)", "write (x+1)*(...)"),
+    ],
+)
+def test_implicit_multiplication_gets_advice(text, advice):
+    with pytest.raises(ParseError) as info:
+        parse_expression(text)
+    assert advice in str(info.value)
+    assert info.value.position == 1
+
+
+def test_bracketed_row_with_spaces_gets_advice():
+    with pytest.raises(ParseError, match=r"separate entries with commas"):
+        parse_matrix("[1 2 3]")
