@@ -318,7 +318,9 @@ def derive(name: str | None, list_all: bool, sizes: str | None, **opts) -> int:
 
         return api.derive(name, sizes=sizes, steps=opts["steps"], list_all=list_all)
 
-    return run("derive", opts, compute)
+    # With --no-steps the derivation keeps only its answer and verification, which
+    # are steps here, so they must still be rendered.
+    return run("derive", {**opts, "steps": True}, compute)
 
 
 @cli.command(cls=ExpressionCommand)

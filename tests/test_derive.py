@@ -127,3 +127,19 @@ def test_every_derivation_renders_in_every_format(name):
     d = api.derive(name)
     for fmt in ("text", "markdown", "latex", "json", "rich"):
         assert render(d, fmt)
+
+
+@pytest.mark.parametrize(
+    "name, answer",
+    [
+        ("softmax-regression", "x (z − e_y)ᵀ"),
+        ("linear-regression", "Xᵀ (Xθ − y)"),
+        ("logistic-regression", "x (σ(θᵀx) − y)"),
+        ("two-layer-mlp", "∇W₂ ℓ = r (z − e_y)ᵀ"),
+    ],
+)
+def test_no_steps_still_states_the_answer_and_verification(name, answer):
+    r = CliRunner().invoke(cli, ["derive", name, "--no-steps", "-f", "text"])
+    assert r.exit_code == 0, r.output
+    assert answer in r.output
+    assert "Verified at" in r.output and "(passed)" in r.output

@@ -458,7 +458,11 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
                 f"$\\nabla_{{{_tex_name(w)}}}$: {c.message}" for w, c in results) + ").",
         },
     )
-    all_steps = (recipe.steps() if steps else []) + [verify_step]
+    worked = recipe.steps()
+    if not steps:  # the answer still shows: the equations that state a gradient
+        worked = [s for s in worked if s.kind == "equation" and any(
+            left.startswith("\\nabla") for left, _ in s.data.get("lines", ()))]
+    all_steps = worked + [verify_step]
     check = None
     if not passed:
         mism = tuple(m for _, c in results for m in c.mismatches)
@@ -472,7 +476,7 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
         extra={
             "name": recipe.name,
             "notes_tex": list(recipe.given),
-            "closed_forms": [{"wrt": w, "expression": e} for w, e in recipe.closed_forms],
+            "closed_forms": [{"wrt": w, "expression": e} for w, e in inst["closed_forms"]],
             "verified": {
                 "passed": passed,
                 "sizes": dict(at),

@@ -220,6 +220,8 @@ class LatexRenderer(MarkdownRenderer):
         return latex_text(text)
 
     def solution_line(self, d: Derivation) -> str:
+        if d.extra.get("summary_tex"):
+            return self.solution + d.extra["summary_tex"]
         return self.solution + latex_text(d.summary) + ("" if d.summary.endswith(".") else ".")
 
 
