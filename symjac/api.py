@@ -12,10 +12,42 @@ from collections.abc import Sequence
 from symjac.model import Derivation
 
 
+def _wants_undefined(expect: str | None) -> bool:
+    return isinstance(expect, str) and expect.strip().lower() == "undefined"
+
+
+def _expect_undefined(command: str, call) -> Derivation:
+    """--expect undefined: passes when the answer is undefined, fails when it exists."""
+    from dataclasses import replace
+
+    from symjac.errors import SymjacError
+    from symjac.model import Check
+
+    try:
+        d = call()
+    except SymjacError as e:
+        if e.exit_code != 1:
+            raise
+        return Derivation(
+            command=command,
+            summary=str(e),
+            notes=tuple(f"hint: {h}" for h in e.hints),
+            check=Check(True, (), "undefined, as expected"),
+        )
+    return replace(d, check=Check(False, (), "expected 'undefined', but the answer is defined"))
+
+
 def matmul(
     *matrices: str, steps: bool = True, all_steps: bool = False, expect: str | None = None
 ) -> Derivation:
-    """The product of matrices given as text, e.g. matmul("[[1,2]]", "[[3],[4]]")."""
+    """The product of matrices given as text, e.g. matmul("[[1,2]]", "[[3],[4]]").
+
+    ``expect="undefined"`` checks that the product is undefined.
+    """
+    if _wants_undefined(expect):
+        return _expect_undefined(
+            "matmul", lambda: matmul(*matrices, steps=steps, all_steps=all_steps)
+        )
     from symjac.errors import InputError
     from symjac.ops.matmul import DEFAULT_MAX_ENTRIES, NAMES
     from symjac.ops.matmul import matmul as op

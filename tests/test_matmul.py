@@ -331,3 +331,12 @@ def test_rich_colours_row_and_column_factors():
     styled = {entry.plain[s.start : s.end]: str(s.style) for s in entry.spans}
     assert styled.get("4") == ROW and styled.get("2") == COL
     assert styled.get("6") == ROW and styled.get("3") == COL
+
+
+def test_expect_undefined_passes_only_when_the_product_is_undefined():
+    ok = api.matmul("[[1,6],[7,5]]", "[[3],[0],[2]]", expect="undefined")
+    assert ok.check.passed and ok.result is None
+    assert "2 columns but B has 3 rows" in ok.summary
+    wrong = api.matmul("[[1,2],[3,4]]", "[[5],[6]]", expect=" Undefined ")
+    assert not wrong.check.passed
+    assert wrong.result.matrix == (("17",), ("39",))  # 1*5 + 2*6, 3*5 + 4*6

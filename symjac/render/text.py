@@ -23,7 +23,7 @@ def labelled_matrix(label: str, result: Result) -> str:
         return f"{label} = {uni(result.matrix[0][0])}"
     lines = pretty_matrix(result.value).splitlines()
     head = f"{label} = "
-    mid = len(lines) // 2
+    mid = (len(lines) - 1) // 2  # the upper middle: a 2-row matrix is labelled on its top row
     pad = " " * len(head)
     return "\n".join((head if i == mid else pad) + line for i, line in enumerate(lines))
 
