@@ -9,6 +9,7 @@ import sympy
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _INT_POWER = re.compile(r"\*\*(\d+|\(-\d+\))")
+_DELTA = re.compile(r"KroneckerDelta\((\w+), (\w+)\)")
 MAX_PRINTED_DIGITS = 4000  # Python refuses str() of longer ints; abbreviate instead
 
 
@@ -32,6 +33,7 @@ def uni(text) -> str:
     """One-line Unicode for a terminal: `3*x**2*y` -> `3·x²·y`."""
     s = text if isinstance(text, str) else sstr(text)
     s = _INT_POWER.sub(lambda m: m.group(1).strip("()").translate(_SUPERSCRIPT), s)
+    s = _DELTA.sub(r"1{\2 = \1}", s)  # the worksheet's indicator, 1{i = y}
     return s.replace("**", "^").replace("*", "·")
 
 

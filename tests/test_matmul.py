@@ -327,7 +327,7 @@ def test_rich_colours_row_and_column_factors():
 
     d = api.matmul(*P1B)
     group = render(d, "rich")
-    entry = [t for t in group.renderables if "4·2" in t.plain][0]
+    entry = [t for t in group.renderables if "4·2" in getattr(t, "plain", "")][0]
     styled = {entry.plain[s.start : s.end]: str(s.style) for s in entry.spans}
     assert styled.get("4") == ROW and styled.get("2") == COL
     assert styled.get("6") == ROW and styled.get("3") == COL

@@ -122,3 +122,21 @@ def test_json_render_is_to_dict():
 
 def test_golden_dir_is_next_to_the_tests():
     assert GOLDEN == Path(__file__).resolve().parent / "golden"
+
+
+def test_rich_result_too_wide_for_the_console_is_listed_entry_by_entry():
+    import io
+
+    from rich.console import Console
+
+    from symjac import api
+    from symjac.render import render
+
+    d = api.matmul("[[a_long_name, b_long_name]]", "[[1, 2, 3], [4, 5, 6]]")
+    narrow, wide = io.StringIO(), io.StringIO()
+    Console(file=narrow, width=40, color_system=None).print(render(d, "rich", steps=False))
+    Console(file=wide, width=200, color_system=None).print(render(d, "rich", steps=False))
+    # (1,3) = 3*a_long_name + 6*b_long_name by hand
+    assert "(1,3) = 3·a_long_name + 6·b_long_name" in narrow.getvalue()
+    assert "A·B = [" in wide.getvalue() and "(1,3) =" not in wide.getvalue()
+    assert all(len(line) <= 40 for line in narrow.getvalue().splitlines())

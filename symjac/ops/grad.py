@@ -359,7 +359,8 @@ def _notes(p: Problem, bp: Backprop) -> tuple[list[str], list[str]]:
         delta = delta_tex = ""
         if bp.gradient.has(sympy.KroneckerDelta):
             v = next(iter(p.index))
-            delta = f"; KroneckerDelta(i, {v}) is 1 when {v} = i and 0 otherwise"
+            delta = (f"; 1{{{v} = i}} (KroneckerDelta(i, {v}) in JSON) is 1 when {v} = i "
+                     "and 0 otherwise")
             delta_tex = (f"; $\\delta_{{i {name_latex(v)}}}$ is 1 when ${name_latex(v)} = i$ "
                          "and 0 otherwise")
         plain.append(f"Computed for every index value ({ranges}){delta}.")
@@ -628,7 +629,8 @@ def _last_link(p: Problem, bp: Backprop, u: str, c: sympy.Matrix) -> list[Step]:
         terms += f" + … + c_{k}·∂{usyms[-1]}/∂{W}"
     out.append(Step(
         kind="assemble",
-        text=f"∂ℓ/∂{W} = Σ_i (∂ℓ/∂{pretty(u)}_i)·(∂{pretty(u)}_i/∂{W}) = {terms}",
+        text=f"∂ℓ/∂{W} = Σ_i (∂ℓ/∂{pretty(u)}_i)·(∂{pretty(u)}_i/∂{W}) = {terms}   "
+        f"(c = ∂ℓ/∂{pretty(u)})",
         latex=f"{_frac(L, Wt)} = \\sum_{{i=1}}^{{{k}}} "
         f"{_frac(L, name_latex(u) + '_i')} "
         f"{_frac(name_latex(u) + '_i', Wt)}",
@@ -640,12 +642,12 @@ def _last_link(p: Problem, bp: Backprop, u: str, c: sympy.Matrix) -> list[Step]:
     out.append(Step(
         kind="note",
         text=f"In practice ∂{pretty(u)}/∂{W} ({shape(J.rows, J.cols)}, {nz} of {len(J)} entries "
-        f"non-zero) is never formed: it would cost {len(J)} entries of time and memory, "
+        f"non-zero) is never formed: its {len(J)} entries would all cost time and memory, "
         f"while the sum above needs only ∂ℓ/∂{pretty(u)} and the structure of each "
         f"∂{pretty(u)}_i/∂{W}.",
         data={"tex": f"In practice ${_frac(name_latex(u), Wt)}$ (${_tex_shape(J.rows, J.cols)}$, "
-              f"{nz} of {len(J)} entries non-zero) is never formed: it would cost {len(J)} "
-              f"entries of time and memory, while the sum above needs only "
+              f"{nz} of {len(J)} entries non-zero) is never formed: its {len(J)} "
+              f"entries would all cost time and memory, while the sum above needs only "
               f"${_frac(L, name_latex(u))}$ and the structure of each "
               f"${_frac(name_latex(u) + '_i', Wt)}$."},
     ))

@@ -10,6 +10,7 @@ from symjac.printing import uni
 from symjac.render import Renderer
 from symjac.render.text import (
     at_values,
+    entry_list,
     labelled_matrix,
     partial_columns,
     partial_parts,
@@ -27,7 +28,7 @@ class RichRenderer(Renderer):
             parts.append(Text(""))
             parts += self.render_steps(d)
         if d.result is not None:
-            parts += [Text(""), Text(labelled_matrix(d.label or "result", d.result), style="bold")]
+            parts += [Text(""), _Fitted(d.label or "result", d.result)]
         if d.check is not None:
             parts += [Text(""), self.render_check(d)]
         return Group(*parts)
@@ -143,3 +144,22 @@ class RichRenderer(Renderer):
         ok = step.data.get("passed")
         return Text("\n" + ("✓ " if ok else "✗ ") + step.text,
                     style="bold green" if ok else "bold red")
+
+
+class _Fitted:
+    """The bracketed result when it fits the console; else its entries, one per line.
+
+    A wrapped matrix loses its columns, so it is never wrapped.
+    """
+
+    def __init__(self, label: str, result):
+        self.label, self.result = label, result
+
+    def __rich_console__(self, console, options):
+        from rich.cells import cell_len
+
+        block = labelled_matrix(self.label, self.result)
+        if max(cell_len(line) for line in block.splitlines()) <= options.max_width:
+            yield Text(block, style="bold", no_wrap=True, overflow="ignore")
+        else:
+            yield Text(entry_list(self.label, self.result), style="bold")

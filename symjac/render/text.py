@@ -49,6 +49,18 @@ def string_grid(rows) -> list[str]:
     return out
 
 
+def entry_list(label: str, result: Result) -> str:
+    """The result entry by entry, for a matrix too wide to draw."""
+    rows, cols = result.shape
+    lines = [f"{label} is {rows}×{cols}; entry by entry:"]
+    lines += [
+        f"  ({i + 1},{j + 1}) = {uni(result.matrix[i][j])}"
+        for i in range(rows)
+        for j in range(cols)
+    ]
+    return "\n".join(lines)
+
+
 class TextRenderer(Renderer):
     indent = "  "
 
@@ -151,8 +163,9 @@ def partial_parts(step: Step) -> tuple[str, list[tuple[str, str]]]:
     d = step.data
     head = f"∂f{sub(d['output'])}/∂{d['wrt']} = ∂/∂{d['wrt']} ({uni(d['of'])})"
     rules = d.get("stage_rules") or [", ".join(step.rules)] * len(step.chain)
-    return head, [(uni(form), shown_rules(rule)) for form, rule in
-                  zip(step.chain, rules, strict=False)]
+    return head, [
+        (uni(form), shown_rules(rule)) for form, rule in zip(step.chain, rules, strict=False)
+    ]
 
 
 def shown_rules(rules: str) -> str:
