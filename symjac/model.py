@@ -123,6 +123,12 @@ class Derivation:
     def ok(self) -> bool:
         return self.check is None or self.check.passed
 
+    def __str__(self) -> str:
+        """The plain-text worked solution, as `symjac ... -f text` prints it."""
+        from symjac.render import render
+
+        return render(self, "text")
+
     # Jupyter shows a Derivation as its worked solution (the renderers load lazily).
     def _repr_markdown_(self) -> str:
         from symjac.render import render

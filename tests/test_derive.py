@@ -45,8 +45,12 @@ WRONG = {
 
 
 def test_the_catalogue_is_the_issue_s_four():
-    assert set(RECIPES) == {"softmax-regression", "linear-regression", "logistic-regression",
-                            "two-layer-mlp"}
+    assert set(RECIPES) == {
+        "softmax-regression",
+        "linear-regression",
+        "logistic-regression",
+        "two-layer-mlp",
+    }
     assert set(SECOND_SIZES) == set(RECIPES) == set(WRONG)
 
 
@@ -75,15 +79,21 @@ def test_wrong_closed_forms_fail(name):
 def test_softmax_regression_reproduces_the_worksheet():
     d = api.derive("softmax-regression")
     assert d.ok
-    assert d.extra["verified"] == {**d.extra["verified"], "passed": True,
-                                   "sizes": {"n": 3, "k": 2}}
+    assert d.extra["verified"] == {**d.extra["verified"], "passed": True, "sizes": {"n": 3, "k": 2}}
     parts = [s.data["label"] for s in d.steps if s.kind == "part"]
     assert parts == ["(a)", "(b)", "(c)"]
     chain = next(s for s in d.steps if s.kind == "chain")
     assert [f["shape"] for f in chain.data["factors"]] == ["1×k", "k×nk"]
     md = render(d, "markdown")
-    for piece in ("**(a)**", "(z - e_y)^T", "z_i - 1\\{i = y\\}", "\\begin{aligned}",
-                  "x (z - e_y)^T", "never formed", "Verified at $n = 3, k = 2$"):
+    for piece in (
+        "**(a)**",
+        "(z - e_y)^T",
+        "z_i - 1\\{i = y\\}",
+        "\\begin{aligned}",
+        "x (z - e_y)^T",
+        "never formed",
+        "Verified at $n = 3, k = 2$",
+    ):
         assert piece in md, piece
     latex = render(d, "latex")
     assert "\\textbf{(c)}" in latex and "\\[ \\begin{aligned}" in latex
@@ -91,8 +101,10 @@ def test_softmax_regression_reproduces_the_worksheet():
 
 
 def test_cli_json_reports_verified_sizes():
-    for name, sizes in (("softmax-regression", {"n": 3, "k": 2}),
-                       ("linear-regression", {"m": 3, "n": 2})):
+    for name, sizes in (
+        ("softmax-regression", {"n": 3, "k": 2}),
+        ("linear-regression", {"m": 3, "n": 2}),
+    ):
         r = CliRunner().invoke(cli, ["derive", name, "-f", "json"])
         assert r.exit_code == 0, r.output
         data = json.loads(r.output)
@@ -143,3 +155,23 @@ def test_no_steps_still_states_the_answer_and_verification(name, answer):
     assert r.exit_code == 0, r.output
     assert answer in r.output
     assert "Verified at" in r.output and "(passed)" in r.output
+
+
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("softmax", "softmax-regression"),
+        ("mlp", "two-layer-mlp"),
+        ("linear-regresion", "linear-regression"),
+    ],
+)
+def test_unknown_name_suggests_the_close_one(typed, meant):
+    r = CliRunner().invoke(cli, ["derive", typed])
+    assert r.exit_code == 2
+    assert f"did you mean '{meant}'?" in r.output
+
+
+def test_str_of_a_derivation_is_its_text_view():
+    d = api.matmul("[[1,2]]", "[[3],[4]]")
+    assert str(d) == render(d, "text")
+    assert "1*3 + 2*4" in d.steps[1].chain[0] and "= 11" in str(d)

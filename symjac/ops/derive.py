@@ -8,6 +8,7 @@ every index value, before the derivation is reported.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -381,7 +382,11 @@ def _unknown(name: str | None) -> InputError:
     known = ", ".join(RECIPES)
     if not name:
         return InputError(f"derive needs a NAME; known derivations: {known} (or use --list)")
-    return InputError(f"unknown derivation '{name}'; known derivations: {known}")
+    close = [n for n in RECIPES if name.lower() in n] or difflib.get_close_matches(
+        name.lower(), list(RECIPES), n=1, cutoff=0.5
+    )
+    guess = f"did you mean '{close[0]}'? " if close else ""
+    return InputError(f"unknown derivation '{name}'; {guess}known derivations: {known}")
 
 
 def parse_sizes(text: str | None, recipe: Recipe) -> dict[str, int]:
