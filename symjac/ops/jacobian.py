@@ -168,7 +168,8 @@ def jacobian(
     if at:
         jac, decimals, where = _at_point(jac, at, layout, names)
         label = f"∇f({where})"
-        notes.append(f"At {where}, ∇f ≈ {_decimal_list(decimals, 6)}.")
+        if not all(v.is_Rational for v in jac):  # exact values need no decimals
+            notes.append(f"At {where}, in decimals: ∇f ≈ {_decimal_list(decimals, 6)}.")
         extra["at"] = {
             "point": {str(s): sstr(v) for s, v in at.items()},
             "decimal": [[_decimal(v, 15) for v in row] for row in decimals],
