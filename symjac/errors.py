@@ -14,6 +14,10 @@ class SymjacError(Exception):
         self.position = position  # 1-based column in the input text, when known
         self.hints = hints  # further lines that help, e.g. an order that would work
 
+    def __reduce__(self):
+        # Errors cross from the worker process to the parent by pickle, position and all.
+        return (type(self), (self.message, self.position, self.hints))
+
     def __str__(self) -> str:
         if self.position is None:
             return self.message

@@ -280,12 +280,28 @@ class Parser:
             if size > 1:
                 bits = abs(float(exponent)) * math.log2(size)
                 if bits > MAX_NUMBER_BITS:
+                    from symjac.printing import sstr
+
                     digits = bits * math.log10(2)
+                    about = f"about {digits:,.0f}" if math.isfinite(digits) else "too many"
+                    b = sstr(base) if base.q == 1 and base.p > 0 else f"({sstr(base)})"
+                    power = f"{b}**{sstr(exponent)}"
+                    if len(power) > 40:
+                        power = "the power"
                     raise LimitError(
-                        f"{base}**{exponent} would have about {digits:,.0f} digits; "
+                        f"{power} would have {about} digits; "
                         f"the limit is {MAX_NUMBER_BITS * math.log10(2):,.0f}",
                         self.col(node),
                     )
+        else:
+            # sympy expands powers of numbers exactly: (2*x)**n = 2**n*x**n and
+            # sqrt(2)**n = 2**(n/2), so a base holding numbers is estimated too.
+            from symjac.limits import check_call
+
+            try:
+                check_call(sympy.Pow, [base, exponent], MAX_NUMBER_BITS)
+            except LimitError as e:
+                raise LimitError(e.message, self.col(node)) from None
         return self.checked(sympy.Pow(base, exponent), node)
 
     def checked(self, value: sympy.Expr, node: ast.AST) -> sympy.Expr:
@@ -316,6 +332,14 @@ class Parser:
             plural = "" if want == "1" else "s"
             raise self.error(f"{fname}() takes {want} argument{plural}, not {n}", node)
         args = [self.scalar(a, depth + 1) for a in node.args]
+        if fname in ("exp", "floor", "ceiling"):
+            # exp(10**10*log(2)) is 2**(10**10); floor(E**(10**10)) has billions of digits.
+            from symjac.limits import check_call
+
+            try:
+                check_call(builder, args, MAX_NUMBER_BITS)
+            except LimitError as e:
+                raise LimitError(e.message, self.col(node)) from None
         try:
             value = builder(*args)
         except (TypeError, ValueError) as e:
