@@ -26,6 +26,7 @@ MAX_DIGITS = 1000  # digits of one numeric literal
 MAX_EXPONENT = 1000  # |e| in a decimal literal such as 1e300
 MAX_NUMBER_BITS = 50_000  # about 15,000 decimal digits: any number built while parsing
 MAX_NAME = 64  # characters of one identifier
+MAX_ENTRIES = 100_000  # entries of one matrix (a 316×316 matrix)
 
 
 def _sigmoid(u):
@@ -116,7 +117,8 @@ def normalize(text: str, what: str = "input") -> str:
 def _check_number_tokens(text: str, offset: int = 0) -> None:
     for m in _NUMBER_TOKEN.finditer(text):
         token = m.group()
-        digits = sum(c.isdigit() for c in token)
+        # Hex digits count too: 0xfff... builds as large a number as 999...
+        digits = sum(c.isalnum() for c in token)
         if digits > MAX_DIGITS:
             raise LimitError(
                 f"a number with {digits:,} digits is longer than the limit of {MAX_DIGITS:,}",
@@ -407,11 +409,17 @@ def _entries(n: int) -> str:
     return f"{n} entry" if n == 1 else f"{n} entries"
 
 
+def _check_entries(n: int, what: str) -> None:
+    if n > MAX_ENTRIES:
+        raise LimitError(f"{what} has {n:,} entries or more; the limit is {MAX_ENTRIES:,}")
+
+
 def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> sympy.Matrix:
     if not isinstance(node, ast.List):
         return sympy.Matrix([[parser.scalar(node)]])
     if not node.elts:
         raise parser.error(f"{what} is empty", node)
+    _check_entries(sum(len(e.elts) if isinstance(e, ast.List) else 1 for e in node.elts), what)
     if all(isinstance(e, ast.List) for e in node.elts):
         rows = []
         for i, row in enumerate(node.elts, 1):
@@ -456,6 +464,7 @@ def _matrix_from_rows(text: str, what: str, symbols: dict | None) -> sympy.Matri
         ]
         if not entries:
             continue  # a blank line or a trailing ';'
+        _check_entries(len(entries) * (len(rows) + 1), what)
         if rows and len(entries) != len(rows[0]):
             raise ParseError(
                 f"{what} is ragged: row {len(rows) + 1} has {_entries(len(entries))} but row 1 "
