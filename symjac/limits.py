@@ -189,6 +189,7 @@ def call_limited(
     deadline = None
     if timeout and 0 < timeout < 1e7:
         deadline = time.monotonic() + timeout
+    parent = os.getpid()
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():
         # Python 3.12+ warns about forking a threaded process; the child only
@@ -197,6 +198,7 @@ def call_limited(
         pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
+        _outlive_no_parent(parent, timeout)
         _child(fn, write_end, memory, what)
     os.close(write_end)
     chunks: list[bytes] = []
@@ -225,6 +227,27 @@ def call_limited(
     if kind == "ok":
         return payload
     raise payload
+
+
+def _outlive_no_parent(parent: int, timeout: float | None) -> None:
+    """If the parent is killed (say by a grader's own timeout), the child must not run on."""
+    with contextlib.suppress(Exception):
+        if os.uname().sysname == "Linux":
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
+    if timeout and 0 < timeout < 1e7:
+        # A backstop in CPU seconds, should the parent be stopped rather than killed.
+        with contextlib.suppress(Exception):
+            import resource
+
+            cpu = int(timeout) + 5
+            _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+            if hard == resource.RLIM_INFINITY or cpu < hard:
+                resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))
 
 
 def _child(fn: Callable[[], Any], fd: int, memory: int | None, what: str) -> None:

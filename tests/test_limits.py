@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -331,3 +332,38 @@ def test_numbers_built_while_parsing_stay_under_the_cap():
     with pytest.raises(LimitError):
         parse_expression(f"2**{MAX_NUMBER_BITS + 1}")
     parse_expression(f"2**{MAX_NUMBER_BITS - 1}")
+
+
+def test_the_worker_dies_with_its_parent():
+    # A grader's own timeout kills symjac: the worker must not compute on, orphaned.
+    code = (
+        "import sympy, os, sys\n"
+        "from symjac.limits import call_limited\n"
+        "def work():\n"
+        "    print(os.getpid(), flush=True)\n"
+        "    return sympy.Integer(3) ** (10**10)\n"
+        "call_limited(work, timeout=60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    with proc.stdout:
+        worker = int(proc.stdout.readline())
+    proc.kill()
+    proc.wait()
+    for _ in range(50):
+        if not _running(worker):
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    raise AssertionError("the worker outlived its parent")
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")  # a zombie has stopped
