@@ -211,7 +211,13 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
         if debug:
             traceback.print_exc()
         return _bug(f"{type(e).__name__}: {e}", debug)
-    _emit(out, is_text)
+    try:
+        _emit(out, is_text)
+    except BrokenPipeError:
+        raise
+    except OSError as e:  # a full disk, say: not a bug, and not the input's fault either
+        click.echo(f"symjac: error: cannot write the output ({e.strerror or e})", err=True)
+        return EXIT_USAGE
     for w in warnings:
         click.echo(f"symjac: warning: {w}", err=True)
     return EXIT_OK if ok else EXIT_UNDEFINED

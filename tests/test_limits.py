@@ -367,3 +367,16 @@ def _running(pid: int) -> bool:
             return False
         return True
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")  # a zombie has stopped
+
+
+def test_script_output_to_a_full_disk_is_not_a_bug():
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [str(SCRIPT), "matmul", "[[1]]", "[[2]]", "-f", "text"],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=30,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("symjac: error: cannot write the output (")
+    assert len(proc.stderr.splitlines()) == 1
