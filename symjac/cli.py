@@ -116,7 +116,11 @@ class Size(click.ParamType):
 
 
 def common_options(f: Callable) -> Callable:
-    """--format, --steps/--no-steps, --timeout and --debug, on every command."""
+    """--format, --steps/--no-steps, --timeout, --max-memory and --debug, on every command.
+
+    The command receives them in **opts (fmt, steps, timeout, max_memory,
+    debug) and hands opts to run(); pass an api function only the keys it takes.
+    """
 
     @click.option(
         "-f",
@@ -172,10 +176,14 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
         fmt = "rich" if sys.stdout.isatty() else "text"
     debug = opts.get("debug") or (click.get_current_context().find_root().params.get("debug"))
     from symjac.errors import LimitError, SymjacError
-    from symjac.limits import ChildBug, call_limited, memory_message, time_limit
+    from symjac.limits import ChildBug, call_limited, memory_limit, memory_message, time_limit
 
     timeout = opts.get("timeout")
     memory = opts.get("max_memory")
+    if memory is None:
+        from symjac.limits import default_memory
+
+        memory = default_memory()
     what = f"symjac {command}"
 
     def work() -> tuple[str, bool, bool, tuple[str, ...]]:
@@ -193,7 +201,7 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
         if isolate:
             out, is_text, ok, warnings = call_limited(work, timeout, memory, what)
         else:
-            with time_limit(timeout, what):
+            with time_limit(timeout, what), memory_limit(memory):
                 out, is_text, ok, warnings = work()
     except SymjacError as e:
         return _fail(command, fmt, e)

@@ -380,3 +380,35 @@ def test_script_output_to_a_full_disk_is_not_a_bug():
     assert proc.returncode == 2
     assert proc.stderr.startswith("symjac: error: cannot write the output (")
     assert len(proc.stderr.splitlines()) == 1
+
+
+def _probe_group(compute, isolate):
+    import click
+
+    from symjac.cli import SymjacGroup, common_options, run
+
+    @click.group(cls=SymjacGroup)
+    def group():
+        pass
+
+    @group.command()
+    @common_options
+    def probe(**opts):
+        return run("probe", opts, compute, isolate=isolate)
+
+    return group
+
+
+def test_in_process_mode_still_has_the_alarm_and_the_memory_cap():
+    def slow():
+        while True:  # pure Python: an alarm can stop this one
+            pass
+
+    result = _runner().invoke(_probe_group(slow, False), ["probe", "--timeout", "0.5"])
+    assert result.exit_code == 3 and "time limit of 0.5 s" in result.stderr
+    result = _runner().invoke(
+        _probe_group(lambda: bytearray(2 * 1024**3), False), ["probe", "--max-memory", "300M"]
+    )
+    assert result.exit_code == 3 and "ran out of memory" in result.stderr
+    # and the cap is lifted afterwards
+    assert len(bytearray(400 * 1024**2)) == 400 * 1024**2
