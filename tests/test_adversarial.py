@@ -345,3 +345,31 @@ def test_names_of_sympy_functions_are_only_symbols():
         result = _runner().invoke(cli, ["matmul", f"[[{name}]]", "[[2]]", "-f", "json"])
         assert result.exit_code == 0, (name, result.output)
         assert json.loads(result.stdout)["result"]["matrix"] == [[f"2*{name}"]]
+
+
+SCRIPT_CASES = [
+    ("__import__('os').system('touch {canary}')", 2),
+    ("ｅｖａｌ(x)", 2),
+    ("x\u202e+ y", 2),
+    ("9**9**9**9", 3),
+    ("(2*x)**(10**10)", 3),
+    ("sin(" * 150 + "x" + ")" * 150, 3),
+]
+
+
+@pytest.mark.parametrize(("text", "code"), SCRIPT_CASES, ids=[_id([t]) for t, _ in SCRIPT_CASES])
+def test_refused_by_the_installed_script(text, code, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "symjac"
+    canary = tmp_path / CANARY
+    proc = subprocess.run(
+        [str(script), "matmul", "-f", "json", "--", text.replace("{canary}", str(canary)), "[[1]]"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    assert proc.returncode == code, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["ok"] is False
+    assert not any(tmp_path.iterdir())
