@@ -15,8 +15,9 @@ class SymjacError(Exception):
         self.hints = hints  # further lines that help, e.g. an order that would work
 
     def __reduce__(self):
-        # Errors cross from the worker process to the parent by pickle, position and all.
-        return (type(self), (self.message, self.position, self.hints))
+        # Errors cross from the worker process to the parent by pickle, position and
+        # all; rebuilt without calling __init__, whatever a subclass's signature is.
+        return (_rebuild, (type(self), self.args, self.__dict__))
 
     def __str__(self) -> str:
         if self.position is None:
@@ -54,3 +55,10 @@ class LimitError(SymjacError):
     """A limit was hit: time, size or memory."""
 
     exit_code = 3
+
+
+def _rebuild(cls: type, args: tuple, state: dict) -> SymjacError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error

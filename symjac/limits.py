@@ -5,7 +5,7 @@ between bytecodes, so an alarm cannot stop ``2**(10**10)`` or a gmpy/mpmath
 call that never returns to the interpreter. ``call_limited`` therefore runs
 the work in a forked child process with an address-space cap, and the
 parent kills it (SIGKILL) at the deadline: whatever the child is doing, the
-parent answers on time. Forking costs about a millisecond, and the child
+parent answers on time. Forking costs a few milliseconds, and the child
 inherits everything already imported, so small inputs stay fast.
 
 ``safe_subs`` is the guard for evaluating at a point: it substitutes values
@@ -34,9 +34,7 @@ DEFAULT_TIMEOUT = 10.0  # seconds for one command (or one problem of a file)
 DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space for the work
 MEMORY_ENV = "SYMJAC_MAX_MEMORY"  # e.g. "2G"; "0" means no cap
 NO_FORK_ENV = "SYMJAC_NO_FORK"  # "1": run in-process (alarm only; cannot stop C code)
-# Past the deadline the work is killed outright; this long is given to a
-# child that has already finished to hand its result over.
-_READ_CHUNK = 1 << 20
+_READ_CHUNK = 1 << 20  # bytes read from the worker at a time
 
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*\Z", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -196,10 +194,13 @@ def call_limited(
         # computes and exits with os._exit, so the usual hazards do not apply.
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        _outlive_no_parent(parent, timeout)
-        _child(fn, write_end, memory, what)
+    if pid == 0:  # the child: never returns into the caller's code
+        try:
+            os.close(read_end)
+            _outlive_no_parent(parent, timeout)
+            _child(fn, write_end, memory, what)
+        finally:
+            os._exit(70)
     os.close(write_end)
     chunks: list[bytes] = []
     try:
@@ -223,7 +224,10 @@ def call_limited(
     data = b"".join(chunks)
     if not data:
         raise _death(status, what, memory)
-    kind, payload = pickle.loads(data)
+    try:
+        kind, payload = pickle.loads(data)
+    except Exception as e:
+        raise ChildBug(f"the result could not be read ({type(e).__name__}: {e})", "") from None
     if kind == "ok":
         return payload
     raise payload

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from symjac import api
 from symjac.cli import cli
-from symjac.errors import LimitError, ParseError
+from symjac.errors import InputError, LimitError, ParseError
 from symjac.limits import ChildBug, call_limited, format_size, parse_size, safe_subs
 from symjac.parsing import MAX_NUMBER_BITS, parse_expression, parse_matrix
 from symjac.printing import latex, sstr, uni
@@ -412,3 +412,23 @@ def test_in_process_mode_still_has_the_alarm_and_the_memory_cap():
     assert result.exit_code == 3 and "ran out of memory" in result.stderr
     # and the cap is lifted afterwards
     assert len(bytearray(400 * 1024**2)) == 400 * 1024**2
+
+
+class FileProblem(InputError):
+    """A subclass whose __init__ does not take (message, position, hints)."""
+
+    def __init__(self, path, line):
+        super().__init__(f"{path} is bad at line {line}", position=line)
+        self.path = path
+
+
+def test_errors_of_any_signature_cross_over():
+    def fail():
+        raise FileProblem("p.toml", 3)
+
+    with pytest.raises(FileProblem) as info:
+        call_limited(fail)
+    e = info.value
+    assert (str(e), e.path, e.position, e.exit_code) == (
+        "p.toml is bad at line 3 (column 3)", "p.toml", 3, 2
+    )
