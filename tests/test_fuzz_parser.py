@@ -84,3 +84,33 @@ _expr = st.recursive(
 @given(_expr)
 def test_well_formed_expressions(text):
     _parses_or_refuses(parse_expression, text)
+
+
+_matrix_text = st.one_of(
+    st.text(max_size=60),
+    st.lists(st.sampled_from(TOKENS), max_size=20).map(lambda t: "[[" + "".join(t) + "]]"),
+    st.lists(st.sampled_from(["1", "x", "-2", "1/2", "y**2", ",", ";", " ", "[", "]"]),
+             max_size=20).map("".join),
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.lists(_matrix_text, max_size=4), st.sampled_from(["text", "json", "markdown"]))
+def test_any_command_line_exits_0_to_3(texts, fmt):
+    from click.testing import CliRunner
+
+    from symjac.cli import cli
+
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        runner = CliRunner()
+    result = runner.invoke(cli, ["matmul", "-f", fmt, "--timeout", "5", "--", *texts])
+    assert result.exit_code in (0, 1, 2, 3), (result.exit_code, result.stderr)
+    assert "Traceback" not in result.output + result.stderr
+    if result.exit_code in (2, 3):
+        assert len(result.stderr.splitlines()) == 1

@@ -432,3 +432,12 @@ def test_errors_of_any_signature_cross_over():
     assert (str(e), e.path, e.position, e.exit_code) == (
         "p.toml is bad at line 3 (column 3)", "p.toml", 3, 2
     )
+
+
+def test_without_fork_the_command_still_works(monkeypatch):
+    monkeypatch.setenv("SYMJAC_NO_FORK", "1")
+    result = _runner().invoke(cli, ["matmul", "[[1,2]]", "[[3],[4]]", "-f", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["result"]["matrix"] == [["11"]]
+    result = _runner().invoke(cli, ["matmul", "9**9**9**9", "[[1]]", "-f", "text"])
+    assert result.exit_code == 3
