@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import sympy
 
@@ -27,7 +28,11 @@ def sstr(expr) -> str:
 
 
 def _huge(n: int) -> bool:
-    return n.bit_length() > MAX_PRINTED_DIGITS * 3.32
+    digits = MAX_PRINTED_DIGITS
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    if limit:  # PYTHONINTMAXSTRDIGITS may set it lower than the default 4300
+        digits = min(digits, limit - 1)
+    return n.bit_length() > digits * 3.32
 
 
 def _abbreviate_int(n: int, latex: bool = False) -> str:

@@ -441,3 +441,13 @@ def test_without_fork_the_command_still_works(monkeypatch):
     assert json.loads(result.stdout)["result"]["matrix"] == [["11"]]
     result = _runner().invoke(cli, ["matmul", "9**9**9**9", "[[1]]", "-f", "text"])
     assert result.exit_code == 3
+
+
+def test_abbreviation_follows_a_lower_int_digits_limit():
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        assert sstr(sympy.Integer(2) ** 3000 * x) == "<integer of about 904 digits>*x"
+        assert sstr(sympy.Integer(2) ** 2000) == str(2**2000)  # 603 digits: printed in full
+    finally:
+        sys.set_int_max_str_digits(old)
