@@ -10,8 +10,11 @@ Sizes are capped before work is done, and numbers before they are built.
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
 import re
+import sys
+import threading
 import unicodedata
 from collections.abc import Callable
 from fractions import Fraction
@@ -27,6 +30,7 @@ MAX_EXPONENT = 1000  # |e| in a decimal literal such as 1e300
 MAX_NUMBER_BITS = 50_000  # about 15,000 decimal digits: any number built while parsing
 MAX_NAME = 64  # characters of one identifier
 MAX_ENTRIES = 100_000  # entries of one matrix (a 316×316 matrix)
+MAX_CHAIN = 20_000  # terms in one chain of + or * (Python's ast nests them)
 
 
 def _sigmoid(u):
@@ -126,6 +130,22 @@ def _check_number_tokens(text: str, offset: int = 0) -> None:
             )
 
 
+@contextlib.contextmanager
+def _room_for_chains():
+    """Python's ast nests a + b + c ... one level per term, and its conversion
+    recurses: past ~3,000 terms it fails at the default recursion limit. Give
+    it room for MAX_CHAIN terms (measured safe on an 8 MiB stack up to 100,000)."""
+    old = sys.getrecursionlimit()
+    if threading.current_thread() is threading.main_thread() and old < MAX_CHAIN + 1000:
+        sys.setrecursionlimit(MAX_CHAIN + 1000)
+        try:
+            yield
+        finally:
+            sys.setrecursionlimit(old)
+    else:
+        yield
+
+
 class Parser:
     """Translates one ast tree into sympy objects, node by node, from an allow-list."""
 
@@ -144,7 +164,8 @@ class Parser:
         if "^" in self.text:
             raise ParseError("use ** for powers (x**2), not ^", self._col_of("^"))
         try:
-            tree = ast.parse(self.text.strip(), mode="eval")
+            with _room_for_chains():
+                tree = ast.parse(self.text.strip(), mode="eval")
         except SyntaxError as e:
             msg = (e.msg or "invalid syntax").split(" (")[0]
             if msg.startswith("invalid syntax"):
@@ -153,7 +174,10 @@ class Parser:
             col = None if e.offset is None else self.offset + lead + e.offset
             raise ParseError(msg, col) from None
         except (MemoryError, RecursionError):
-            raise LimitError(f"the {what} is nested too deeply") from None
+            raise LimitError(
+                f"the {what} is nested too deeply, or has more than {MAX_CHAIN:,} terms "
+                "in one chain of + or *"
+            ) from None
         # Columns in the tree count from the stripped text.
         self._lead = len(self.text) - len(self.text.lstrip())
         self._bytes = self.text.strip().encode()

@@ -451,3 +451,9 @@ def test_abbreviation_follows_a_lower_int_digits_limit():
         assert sstr(sympy.Integer(2) ** 2000) == str(2**2000)  # 603 digits: printed in full
     finally:
         sys.set_int_max_str_digits(old)
+
+
+def test_long_flat_sums_parse():
+    # Python's ast nests x + x + ... one level a term; 5,000 terms used to be refused.
+    assert parse_expression("+".join(["x"] * 5000)) == 5000 * x
+    assert parse_expression("*".join(["y"] * 5000)) == y**5000
