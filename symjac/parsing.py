@@ -109,6 +109,11 @@ def normalize(text: str, what: str = "input") -> str:
             f"the {what} is {len(text):,} characters long; the limit is {MAX_LENGTH:,}"
         )
     text = unicodedata.normalize("NFKC", text)
+    if len(text) > MAX_LENGTH:  # NFKC can lengthen text: U+FDFA alone becomes 18 characters
+        raise LimitError(
+            f"the {what} is {len(text):,} characters long once normalised; "
+            f"the limit is {MAX_LENGTH:,}"
+        )
     for i, ch in enumerate(text):
         if ch in "\t\n\r":
             continue

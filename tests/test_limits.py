@@ -457,3 +457,8 @@ def test_long_flat_sums_parse():
     # Python's ast nests x + x + ... one level a term; 5,000 terms used to be refused.
     assert parse_expression("+".join(["x"] * 5000)) == 5000 * x
     assert parse_expression("*".join(["y"] * 5000)) == y**5000
+
+
+def test_length_is_checked_after_normalisation():
+    with pytest.raises(LimitError, match="once normalised"):
+        parse_expression("\ufdfa" * 60_000)  # 60,000 characters, 1,080,000 after NFKC
