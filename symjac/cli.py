@@ -37,9 +37,13 @@ class SymjacGroup(click.Group):
                 hint = f" (see '{ctx.command_path} --help')"
             click.echo(f"symjac: error: {e.format_message()}{hint}", err=True)
             code = e.exit_code
-        except click.Abort:
+        except (click.Abort, KeyboardInterrupt):
             click.echo("symjac: interrupted", err=True)
             code = 130
+        except BrokenPipeError:
+            code = _broken_pipe()
+        except Exception as e:  # outside run(): still one line, never a traceback
+            code = _escaped(e, "--debug" in (args if args is not None else sys.argv[1:]))
         sys.exit(code or 0)
 
 
@@ -77,8 +81,80 @@ class ExpressionCommand(click.Command):
         return super().parse_args(ctx, kept + (["--", *loose] if loose else []))
 
 
+def _broken_pipe() -> int:
+    """The reader went away (`symjac ... | head -1`): stop quietly, as cat does."""
+    import os
+
+    # Point stdout at /dev/null so the flush at exit does not fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_OK
+
+
+def _escaped(e: BaseException, debug: bool) -> int:
+    """An exception that escaped a command: a symjac error's code, or a bug (exit 4)."""
+    from symjac.errors import SymjacError
+
+    if isinstance(e, SymjacError):
+        click.echo(f"symjac: error: {e}", err=True)
+        return e.exit_code
+    if debug:
+        traceback.print_exception(e)
+    return _bug(f"{type(e).__name__}: {e}", debug)
+
+
+def _bug(summary: str, debug: bool) -> int:
+    summary = (summary.splitlines() or [""])[0][:300]
+    click.echo(
+        f"symjac: internal error ({summary}); this is a bug, please report it"
+        + ("" if debug else " (run again with --debug to see the traceback)"),
+        err=True,
+    )
+    return EXIT_BUG
+
+
+class Seconds(click.ParamType):
+    """A time limit: a finite number of seconds >= 0 ('inf' or 0: no limit)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int | float):
+            return float(value)
+        try:
+            seconds = float(str(value).strip())
+        except ValueError:
+            self.fail(f"'{value}' is not a number of seconds", param, ctx)
+        if seconds != seconds or seconds < 0:  # nan, or negative
+            self.fail(f"'{value}' is not a number of seconds >= 0", param, ctx)
+        return 0.0 if seconds == float("inf") else seconds
+
+
+class Size(click.ParamType):
+    """A memory size: 4G, 512M, 1.5GiB or bytes; 0 means no cap."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        from symjac.limits import parse_size
+
+        try:
+            return parse_size(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
 def common_options(f: Callable) -> Callable:
-    """--format, --steps/--no-steps, --timeout and --debug, on every command."""
+    """--format, --steps/--no-steps, --timeout, --max-memory and --debug, on every command.
+
+    The command receives them in **opts (fmt, steps, timeout, max_memory,
+    debug) and hands opts to run(); pass an api function only the keys it takes.
+    """
 
     @click.option(
         "-f",
@@ -94,11 +170,22 @@ def common_options(f: Callable) -> Callable:
     )
     @click.option(
         "--timeout",
-        type=click.FloatRange(min=0),
+        type=Seconds(),
         default=DEFAULT_TIMEOUT,
         show_default=True,
         metavar="SECONDS",
-        help="Stop with exit code 3 after this long (0: no limit).",
+        help="Stop with exit code 3 after this long, even inside a long computation "
+        "(0: no limit).",
+    )
+    @click.option(
+        "--max-memory",
+        type=Size(),
+        default="4G",
+        envvar="SYMJAC_MAX_MEMORY",
+        show_default=True,
+        metavar="SIZE",
+        help="Stop with exit code 3 if the work needs more memory than this, e.g. 512M "
+        "(0: no cap; also $SYMJAC_MAX_MEMORY).",
     )
     @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
     @functools.wraps(f)
@@ -108,54 +195,96 @@ def common_options(f: Callable) -> Callable:
     return wrapper
 
 
-def run(command: str, opts: dict, compute: Callable) -> int:
-    """Run one operation under the limits, render it, and return the exit code."""
+def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> int:
+    """Run one operation under the limits, render it, and return the exit code.
+
+    compute() returns a Derivation. It runs, with the rendering, in a forked
+    child process (symjac.limits.call_limited) that is killed at the
+    --timeout deadline and capped at --max-memory, so a limit holds even in
+    a long C call. isolate=False runs it in this process under an alarm
+    only (for a command that isolates its own parts, such as one problem at
+    a time).
+    """
     fmt = opts["fmt"]
     if fmt == "auto":
         fmt = "rich" if sys.stdout.isatty() else "text"
     debug = opts.get("debug") or (click.get_current_context().find_root().params.get("debug"))
-    from symjac.errors import SymjacError
-    from symjac.limits import time_limit
+    from symjac.errors import LimitError, SymjacError
+    from symjac.limits import ChildBug, call_limited, memory_limit, memory_message, time_limit
+
+    timeout = opts.get("timeout")
+    memory = opts.get("max_memory")
+    if memory is None:
+        from symjac.limits import default_memory
+
+        memory = default_memory()
+    what = f"symjac {command}"
+
+    def work() -> tuple[str, bool, bool, tuple[str, ...]]:
+        derivation = compute()
+        from symjac.render import render
+
+        out, is_text = _as_text(render(derivation, fmt, steps=opts["steps"]))
+        return out, is_text, derivation.ok, tuple(derivation.warnings)
+
+    # Imported before the fork, so the memory cap applies to the work itself and
+    # not to loading sympy (which the work needs anyway).
+    import sympy  # noqa: F401
 
     try:
-        with time_limit(opts.get("timeout"), f"symjac {command}"):
-            derivation = compute()
-            from symjac.render import render
-
-            out = render(derivation, fmt, steps=opts["steps"])
+        if isolate:
+            out, is_text, ok, warnings = call_limited(work, timeout, memory, what)
+        else:
+            with time_limit(timeout, what), memory_limit(memory):
+                out, is_text, ok, warnings = work()
     except SymjacError as e:
         return _fail(command, fmt, e)
-    except (MemoryError, RecursionError) as e:
-        from symjac.errors import LimitError
-
-        kind = "memory" if isinstance(e, MemoryError) else "recursion depth"
-        return _fail(command, fmt, LimitError(f"the work ran out of {kind}"))
-    except KeyboardInterrupt:
-        click.echo("symjac: interrupted", err=True)
-        return 130
+    except MemoryError:
+        return _fail(command, fmt, LimitError(memory_message(what, memory)))
+    except RecursionError:
+        return _fail(command, fmt, LimitError(f"{what} nested too deeply (the recursion limit)"))
+    except ChildBug as e:
+        if debug and e.trace:
+            click.echo(e.trace.rstrip("\n"), err=True)
+        return _bug(e.summary, debug)
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise  # SymjacGroup.main reports these
     except Exception as e:  # every escaping exception is a bug: say so, in one line
         if debug:
             traceback.print_exc()
-        summary = f"{type(e).__name__}: {e}".splitlines()[0][:300]
-        click.echo(
-            f"symjac: internal error ({summary}); this is a bug, please report it"
-            + ("" if debug else " (run again with --debug to see the traceback)"),
-            err=True,
-        )
-        return EXIT_BUG
-    _emit(out)
-    for w in derivation.warnings:
+        return _bug(f"{type(e).__name__}: {e}", debug)
+    try:
+        _emit(out, is_text)
+    except BrokenPipeError:
+        raise
+    except OSError as e:  # a full disk, say: not a bug, and not the input's fault either
+        click.echo(f"symjac: error: cannot write the output ({e.strerror or e})", err=True)
+        return EXIT_USAGE
+    for w in warnings:
         click.echo(f"symjac: warning: {w}", err=True)
-    return EXIT_OK if derivation.ok else EXIT_UNDEFINED
+    return EXIT_OK if ok else EXIT_UNDEFINED
 
 
-def _emit(out) -> None:
+def _as_text(out) -> tuple[str, bool]:
+    """Rendered output as text that pickles: rich renderables are rendered here, with
+    the settings (width, colour) of the real terminal, which a forked child shares."""
     if isinstance(out, str):
+        return out, True
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    with console.capture() as capture:
+        console.print(out)
+    return capture.get(), False
+
+
+def _emit(out, is_text: bool = True) -> None:
+    if not isinstance(out, str):  # a rich renderable, from a batch command's report
+        out, is_text = _as_text(out)
+    if is_text:
         click.echo(out, nl=not out.endswith("\n"))  # one newline at the end, never two
     else:
-        from rich.console import Console
-
-        Console(highlight=False).print(out)
+        click.echo(out, nl=False)
 
 
 def _fail(command: str, fmt: str, e) -> int:

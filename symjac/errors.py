@@ -14,6 +14,11 @@ class SymjacError(Exception):
         self.position = position  # 1-based column in the input text, when known
         self.hints = hints  # further lines that help, e.g. an order that would work
 
+    def __reduce__(self):
+        # Errors cross from the worker process to the parent by pickle, position and
+        # all; rebuilt without calling __init__, whatever a subclass's signature is.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
     def __str__(self) -> str:
         if self.position is None:
             return self.message
@@ -54,3 +59,10 @@ class LimitError(SymjacError):
 
 class FileError(InputError):
     """A file cannot be used: missing, not a regular file, too large, not UTF-8, malformed."""
+
+
+def _rebuild(cls: type, args: tuple, state: dict) -> SymjacError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error

@@ -1,20 +1,97 @@
-"""Bounded work: a time limit for in-process computation."""
+"""Bounded work: a time limit and a memory cap that hold even inside C code.
+
+sympy has no time limit of its own, and Python delivers a signal only
+between bytecodes, so an alarm cannot stop ``2**(10**10)`` or a gmpy/mpmath
+call that never returns to the interpreter. ``call_limited`` therefore runs
+the work in a forked child process with an address-space cap, and the
+parent kills it (SIGKILL) at the deadline: whatever the child is doing, the
+parent answers on time. Forking costs a few milliseconds, and the child
+inherits everything already imported, so small inputs stay fast.
+
+``safe_subs`` is the guard for evaluating at a point: it substitutes values
+bottom-up and refuses, before building it, a number too large to compute.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import math
+import os
+import pickle
+import re
+import select
 import signal
 import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from symjac.errors import LimitError
+from symjac.errors import LimitError, SymjacError
+
+DEFAULT_TIMEOUT = 10.0  # seconds for one command (or one problem of a file)
+DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space for the work
+MEMORY_ENV = "SYMJAC_MAX_MEMORY"  # e.g. "2G"; "0" means no cap
+NO_FORK_ENV = "SYMJAC_NO_FORK"  # "1": run in-process (alarm only; cannot stop C code)
+_READ_CHUNK = 1 << 20  # bytes read from the worker at a time
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*\Z", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+# -- sizes and messages -------------------------------------------------------------
+
+
+def parse_size(text: str) -> int:
+    """'4G', '512M', '2.5GiB', '1048576' -> bytes; '0' means no cap. ValueError if bad."""
+    m = _SIZE.match(str(text))
+    if not m:
+        raise ValueError(f"'{text}' is not a size; write e.g. 4G, 512M or 0 for no cap")
+    value = float(m.group(1)) * _UNITS[m.group(2).lower()]
+    if not math.isfinite(value) or value > 2**62:
+        raise ValueError(f"'{text}' is too large a size")
+    return int(value)
+
+
+def format_size(n: int) -> str:
+    for unit, factor in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= factor:
+            return f"{n / factor:g} {unit}"
+    return f"{n} bytes"
+
+
+def default_memory() -> int:
+    """The memory cap: $SYMJAC_MAX_MEMORY if set and valid, else 4 GiB."""
+    text = os.environ.get(MEMORY_ENV, "").strip()
+    if text:
+        with contextlib.suppress(ValueError):
+            return parse_size(text)
+    return DEFAULT_MEMORY
+
+
+def time_message(what: str, seconds: float) -> str:
+    return f"{what} took longer than the time limit of {seconds:g} s (raise it with --timeout)"
+
+
+def memory_message(what: str, memory: int | None) -> str:
+    cap = f" of {format_size(memory)}" if memory else ""
+    return f"{what} ran out of memory (the memory limit{cap}; raise it with --max-memory)"
+
+
+# -- in-process limits (the fallback, and for code already inside a child) --------------
 
 
 @contextlib.contextmanager
 def time_limit(seconds: float | None, what: str = "the command"):
-    """Raise LimitError in the main thread once `seconds` have passed (0 or None: no limit)."""
+    """Raise LimitError in the main thread once `seconds` have passed (0 or None: no limit).
+
+    An alarm is delivered between bytecodes only: it cannot stop a long C call.
+    Use call_limited for a hard limit.
+    """
     usable = (
         seconds
-        and seconds > 0
+        and 0 < seconds < 1e7
         and hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
     )
@@ -23,8 +100,7 @@ def time_limit(seconds: float | None, what: str = "the command"):
         return
 
     def _expired(signum, frame):
-        raise LimitError(f"{what} took longer than the time limit of {seconds:g} s "
-                         "(raise it with --timeout)")
+        raise LimitError(time_message(what, seconds))
 
     previous = signal.signal(signal.SIGALRM, _expired)
     # Fire again every 0.1 s until the block ends: code that catches Exception
@@ -35,3 +111,390 @@ def time_limit(seconds: float | None, what: str = "the command"):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _set_memory_cap(memory: int | None) -> None:
+    """Lower the soft address-space limit of this process (never above the hard one)."""
+    if not memory:
+        return
+    try:
+        import resource
+    except ImportError:  # not on this platform: no cap
+        return
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            memory = min(memory, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
+
+
+@contextlib.contextmanager
+def memory_limit(memory: int | None):
+    """Cap this process's address space for the block, then restore the previous cap."""
+    try:
+        import resource
+
+        previous = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, ValueError, OSError):
+        yield
+        return
+    _set_memory_cap(memory)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, previous)
+
+
+# -- the hard limit: a forked child --------------------------------------------------
+
+
+class ChildBug(Exception):
+    """An unexpected exception in the child, carried over as text (it may not pickle)."""
+
+    def __init__(self, summary: str, trace: str):
+        super().__init__(summary)
+        self.summary = summary
+        self.trace = trace
+
+    def __reduce__(self):
+        return (type(self), (self.summary, self.trace))
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and os.environ.get(NO_FORK_ENV, "") in ("", "0")
+
+
+def call_limited(
+    fn: Callable[[], Any],
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory: int | None = None,
+    what: str = "the command",
+) -> Any:
+    """fn() under a hard time limit and a memory cap; its value, or its exception re-raised.
+
+    fn runs in a forked child; its value must pickle. A SymjacError raised
+    by fn is raised here; running out of time or memory raises LimitError;
+    any other exception is raised here as ChildBug (with the child's
+    traceback as text). timeout/memory of 0 or None mean no limit.
+    """
+    if memory is None:
+        memory = default_memory()
+    if not can_fork():
+        with time_limit(timeout, what), memory_limit(memory):
+            try:
+                return fn()
+            except MemoryError:
+                raise LimitError(memory_message(what, memory)) from None
+    deadline = None
+    if timeout and 0 < timeout < 1e7:
+        deadline = time.monotonic() + timeout
+    parent = os.getpid()
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about forking a threaded process; the child only
+        # computes and exits with os._exit, so the usual hazards do not apply.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        try:
+            os.close(read_end)
+            _outlive_no_parent(parent, timeout)
+            _child(fn, write_end, memory, what)
+        finally:
+            os._exit(70)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    try:
+        while True:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                _kill(pid)
+                raise LimitError(time_message(what, timeout))
+            ready, _, _ = select.select([read_end], [], [], None if wait is None else min(wait, 60))
+            if ready:
+                chunk = os.read(read_end, _READ_CHUNK)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+    except BaseException:
+        _kill(pid)
+        raise
+    finally:
+        os.close(read_end)
+    data = b"".join(chunks)
+    if not data:
+        raise _death(status, what, memory)
+    try:
+        kind, payload = pickle.loads(data)
+    except Exception as e:
+        raise ChildBug(f"the result could not be read ({type(e).__name__}: {e})", "") from None
+    if kind == "ok":
+        return payload
+    raise payload
+
+
+def _outlive_no_parent(parent: int, timeout: float | None) -> None:
+    """If the parent is killed (say by a grader's own timeout), the child must not run on."""
+    with contextlib.suppress(Exception):
+        if os.uname().sysname == "Linux":
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
+    if timeout and 0 < timeout < 1e7:
+        # A backstop in CPU seconds, should the parent be stopped rather than killed.
+        with contextlib.suppress(Exception):
+            import resource
+
+            cpu = int(timeout) + 5
+            _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+            if hard == resource.RLIM_INFINITY or cpu < hard:
+                resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))
+
+
+def _child(fn: Callable[[], Any], fd: int, memory: int | None, what: str) -> None:
+    code = 0
+    try:
+        # An interrupt is the parent's to report; the child just stops.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        _set_memory_cap(memory)
+        try:
+            payload: tuple = ("ok", fn())
+        except SymjacError as e:
+            payload = ("error", e)
+        except MemoryError:
+            payload = ("error", LimitError(memory_message(what, memory)))
+        except RecursionError:
+            payload = ("error", LimitError(f"{what} nested too deeply (the recursion limit)"))
+        except BaseException as e:  # a bug: carried to the parent as text
+            if _from_memory_error(e):
+                payload = ("error", LimitError(memory_message(what, memory)))
+            else:
+                summary = f"{type(e).__name__}: {_safe_str(e)}"
+                payload = ("error", ChildBug(summary, traceback.format_exc()))
+        try:
+            data = pickle.dumps(payload)
+        except Exception as e:
+            summary = f"the result could not be passed on ({type(e).__name__}: {_safe_str(e)})"
+            data = pickle.dumps(("error", ChildBug(summary, traceback.format_exc())))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except BaseException:
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def _from_memory_error(e: BaseException | None) -> bool:
+    """True if a MemoryError caused e (an import that failed for memory, say)."""
+    seen = 0
+    while e is not None and seen < 20:
+        if isinstance(e, MemoryError):
+            return True
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return False
+
+
+def _safe_str(e: BaseException) -> str:
+    try:
+        return str(e)
+    except Exception:
+        return "(the message could not be printed)"
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
+
+
+def _death(status: int, what: str, memory: int | None) -> SymjacError:
+    """The child ended without a result: killed by the system, most likely for memory."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        if sig == signal.SIGINT:
+            raise KeyboardInterrupt
+        return LimitError(
+            f"{what} was stopped by {name}, most likely for running out of memory "
+            f"(the memory limit{' of ' + format_size(memory) if memory else ''}; "
+            "raise it with --max-memory)"
+        )
+    return ChildBug(f"the worker process exited with status {os.WEXITSTATUS(status)}", "")
+
+
+# -- evaluation at a point --------------------------------------------------------------
+
+
+def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None) -> Any:
+    """expr with the values of `point` substituted, refusing numbers too large to build.
+
+    `point` maps Symbols (or their names) to values (sympy objects, ints or
+    text parsed by symjac's parser). The substitution is done bottom-up, and
+    before a power is built its size is estimated (|exponent| x log2|base|):
+    ``x**(10**10)`` at x=2 raises LimitError at once instead of computing
+    2**10000000000. Works on a scalar expression or a Matrix. The result may
+    hold zoo/nan where the expression is undefined at the point.
+    """
+    import sympy
+
+    from symjac.parsing import MAX_NUMBER_BITS, parse_expression
+
+    cap = MAX_NUMBER_BITS if max_bits is None else max_bits
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.applyfunc(lambda e: safe_subs(e, point, cap))
+    if isinstance(expr, int):
+        expr = sympy.Integer(expr)
+    values: dict = {}
+    names = {s.name: s for s in getattr(expr, "free_symbols", ())}
+    for key, value in point.items():
+        sym = names.get(key) if isinstance(key, str) else key
+        if sym is None:
+            continue  # a variable the expression does not use
+        if isinstance(value, str):
+            value = parse_expression(value, what=f"the value of {key}")
+        elif isinstance(value, int | float):
+            value = sympy.Rational(value)  # a float exactly, as the parser reads decimals
+        values[sym] = value
+    memo: dict = {}
+    return _subs(expr, values, memo, cap)
+
+
+def _subs(e, values: dict, memo: dict, cap: int):
+    import sympy
+
+    if not e.args:
+        return values.get(e, e)
+    hit = memo.get(e)
+    if hit is not None:
+        return hit
+    if isinstance(e, sympy.Derivative | sympy.Subs | sympy.Integral | sympy.Lambda):
+        # Bound variables need sympy's own handling; these are not evaluated.
+        out = e.subs(values)
+    else:
+        args = [_subs(a, values, memo, cap) for a in e.args]
+        check_call(e.func, args, cap, AT_POINT)
+        out = e.func(*args)
+        if out.is_Rational and max(out.p.bit_length(), out.q.bit_length()) > cap:
+            raise LimitError(too_big(cap, AT_POINT))
+    memo[e] = out
+    return out
+
+
+AT_POINT = "evaluating at the point gives"
+IN_EXPRESSION = "the expression holds"
+
+
+def too_big(cap: int, context: str = IN_EXPRESSION) -> str:
+    return f"{context} a number of more than {cap * math.log10(2):,.0f} digits (the size limit)"
+
+
+def check_call(func, args: list, cap: int, context: str = IN_EXPRESSION) -> None:
+    """Refuse func(*args) before it is built if sympy would compute a huge number.
+
+    Symbolic powers (x**(10**10), x free) and exp(10**10) are cheap and
+    allowed. Once a base holds numbers, sympy expands the power exactly:
+    2**(10**10), (2*y)**n = 2**n*y**n, sqrt(2)**n = 2**(n/2), and
+    exp(n*log(2)) = 2**n; floor(E**(10**10)) asks mpmath for billions of
+    digits. Those are estimated first, from the numbers involved, without
+    evaluating anything (evalf itself can hang on exp(exp(exp(100)))).
+    """
+    import sympy
+
+    limit = math.log2(cap)
+    if func is sympy.Pow:
+        base, exponent = args
+        if base is sympy.E:
+            func, args = sympy.exp, [exponent]
+        elif exponent.free_symbols or not exponent.is_number:
+            return
+        else:
+            size = _numbers_size(base)
+            if not size:
+                return  # no numbers to expand: pi**(10**10) stays as it is
+            # |exponent| * log2(largest number in the base) bits, compared in log2
+            if _log2_bound(exponent, cap, context) + math.log2(size) > limit:
+                raise LimitError(too_big(cap, context))
+            return
+    if func is sympy.exp:
+        (arg,) = args
+        # exp(k*log(b)) = b**k is built exactly: |k|*log2(b) = |arg|/ln(2) bits.
+        if arg.free_symbols or not arg.has(sympy.log):
+            return
+        if _log2_bound(arg, cap, context) - math.log2(math.log(2)) > limit:
+            raise LimitError(too_big(cap, context))
+    elif func in (sympy.floor, sympy.ceiling):
+        (arg,) = args
+        if arg.free_symbols or arg.is_Rational or not arg.is_number:
+            return
+        # mpmath turns the integer part into decimal text, which Python refuses
+        # past 4300 digits, so floor and ceiling stop short of that.
+        cap = min(cap, _FLOOR_BITS)
+        if _log2_bound(arg, cap, context) > cap:
+            raise LimitError(too_big(cap, context))
+
+
+def _numbers_size(base) -> float:
+    """log2 of the largest numerator or denominator among the numbers written in `base`."""
+    import sympy
+
+    size = 0.0
+    for atom in base.atoms(sympy.Rational):
+        for part in (atom.p, atom.q):
+            if part:
+                size = max(size, math.log2(abs(part)))
+    return size
+
+
+_FLOOR_BITS = 14_000  # about 4,200 digits
+_BOUNDED = ("sin", "cos", "tanh", "sech", "atan", "acot", "sign", "asin", "acos")
+
+
+def _log2_bound(value, cap: int, context: str) -> float:
+    """An upper bound of log2|value| for a number, from its tree, evaluating nothing.
+
+    Raises LimitError if any part of it is larger than `cap` bits: sympy
+    would have to compute that part to evaluate the whole.
+    """
+    import sympy
+
+    if value.is_Rational:
+        return math.log2(abs(value.p)) - math.log2(value.q) if value.p else -math.inf
+    if not value.args:
+        return 2.0  # pi, E, and for a symbol, a guess: it only matters for numbers
+    parts = [_log2_bound(a, cap, context) for a in value.args]
+    if isinstance(value, sympy.Add):
+        out = max(parts) + math.log2(len(parts))
+    elif isinstance(value, sympy.Mul):
+        out = sum(parts)
+    elif isinstance(value, sympy.Pow):
+        base, exponent = value.args
+        if not exponent.is_Rational:
+            out = max(parts[0], 1.0) * 2 ** min(parts[1], 64)
+        elif exponent >= 0:
+            out = float(exponent) * parts[0]
+        elif base.is_Rational:
+            out = float(-exponent) * math.log2(base.q)
+        else:
+            out = float(-exponent) * (abs(parts[0]) + 2)  # a guess: bases near 0 are rare
+    elif isinstance(value, sympy.exp):
+        out = 2 ** min(parts[0], 64) * 1.45
+    elif isinstance(value, sympy.log):
+        out = math.log2(abs(parts[0]) + 2) + 1
+    elif type(value).__name__ in _BOUNDED:
+        out = 2.0
+    else:
+        out = max(parts) + 2
+    if out > cap:
+        raise LimitError(too_big(cap, context))
+    return out

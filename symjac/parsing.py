@@ -10,9 +10,12 @@ Sizes are capped before work is done, and numbers before they are built.
 from __future__ import annotations
 
 import ast
+import contextlib
 import keyword
 import math
 import re
+import sys
+import threading
 import unicodedata
 import warnings
 from collections.abc import Callable
@@ -28,6 +31,8 @@ MAX_DIGITS = 1000  # digits of one numeric literal
 MAX_EXPONENT = 1000  # |e| in a decimal literal such as 1e300
 MAX_NUMBER_BITS = 50_000  # about 15,000 decimal digits: any number built while parsing
 MAX_NAME = 64  # characters of one identifier
+MAX_ENTRIES = 100_000  # entries of one matrix (a 316×316 matrix)
+MAX_CHAIN = 20_000  # terms in one chain of + or * (Python's ast nests them)
 
 
 def _sigmoid(u):
@@ -114,6 +119,11 @@ def normalize(text: str, what: str = "input") -> str:
                 f"superscript or subscript '{ch}' in the {what}; write x**2 or x1", i + 1
             )
     text = unicodedata.normalize("NFKC", text)
+    if len(text) > MAX_LENGTH:  # NFKC can lengthen text: U+FDFA alone becomes 18 characters
+        raise LimitError(
+            f"the {what} is {len(text):,} characters long once normalised; "
+            f"the limit is {MAX_LENGTH:,}"
+        )
     for i, ch in enumerate(text):
         if ch in "\t\n\r":
             continue
@@ -126,12 +136,29 @@ def normalize(text: str, what: str = "input") -> str:
 def _check_number_tokens(text: str, offset: int = 0) -> None:
     for m in _NUMBER_TOKEN.finditer(text):
         token = m.group()
-        digits = sum(c.isdigit() for c in token)
+        # Hex digits count too: 0xfff... builds as large a number as 999...
+        digits = sum(c.isalnum() for c in token)
         if digits > MAX_DIGITS:
             raise LimitError(
                 f"a number with {digits:,} digits is longer than the limit of {MAX_DIGITS:,}",
                 offset + m.start() + 1,
             )
+
+
+@contextlib.contextmanager
+def _room_for_chains():
+    """Python's ast nests a + b + c ... one level per term, and its conversion
+    recurses: past ~3,000 terms it fails at the default recursion limit. Give
+    it room for MAX_CHAIN terms (measured safe on an 8 MiB stack up to 100,000)."""
+    old = sys.getrecursionlimit()
+    if threading.current_thread() is threading.main_thread() and old < MAX_CHAIN + 1000:
+        sys.setrecursionlimit(MAX_CHAIN + 1000)
+        try:
+            yield
+        finally:
+            sys.setrecursionlimit(old)
+    else:
+        yield
 
 
 class Parser:
@@ -154,7 +181,7 @@ class Parser:
                              self._col_of("^"))
         try:
             # Python warns about text such as "1if" on stderr; make it one clean error.
-            with warnings.catch_warnings():
+            with _room_for_chains(), warnings.catch_warnings():
                 warnings.simplefilter("error", SyntaxWarning)
                 warnings.simplefilter("error", DeprecationWarning)
                 tree = ast.parse(self.text.strip(), mode="eval")
@@ -171,7 +198,10 @@ class Parser:
                 msg = f"invalid syntax in the {what}"
             raise ParseError(msg, col) from None
         except (MemoryError, RecursionError):
-            raise LimitError(f"the {what} is too long or nested too deeply to parse") from None
+            raise LimitError(
+                f"the {what} is nested too deeply, or has more than {MAX_CHAIN:,} terms "
+                "in one chain of + or *"
+            ) from None
         # Columns in the tree count from the stripped text.
         self._lead = len(self.text) - len(self.text.lstrip())
         self._bytes = self.text.strip().encode()
@@ -300,12 +330,28 @@ class Parser:
             if size > 1:
                 bits = abs(float(exponent)) * math.log2(size)
                 if bits > MAX_NUMBER_BITS:
+                    from symjac.printing import sstr
+
                     digits = bits * math.log10(2)
+                    about = f"about {digits:,.0f}" if math.isfinite(digits) else "too many"
+                    b = sstr(base) if base.q == 1 and base.p > 0 else f"({sstr(base)})"
+                    power = f"{b}**{sstr(exponent)}"
+                    if len(power) > 40:
+                        power = "the power"
                     raise LimitError(
-                        f"{base}**{exponent} would have about {digits:,.0f} digits; "
+                        f"{power} would have {about} digits; "
                         f"the limit is {MAX_NUMBER_BITS * math.log10(2):,.0f}",
                         self.col(node),
                     )
+        else:
+            # sympy expands powers of numbers exactly: (2*x)**n = 2**n*x**n and
+            # sqrt(2)**n = 2**(n/2), so a base holding numbers is estimated too.
+            from symjac.limits import check_call
+
+            try:
+                check_call(sympy.Pow, [base, exponent], MAX_NUMBER_BITS)
+            except LimitError as e:
+                raise LimitError(e.message, self.col(node)) from None
         return self.checked(sympy.Pow(base, exponent), node)
 
     def checked(self, value: sympy.Expr, node: ast.AST) -> sympy.Expr:
@@ -343,6 +389,14 @@ class Parser:
             plural = "" if want == "1" else "s"
             raise self.error(f"{fname}() takes {want} argument{plural}, not {n}", node)
         args = [self.scalar(a, depth + 1) for a in node.args]
+        if fname in ("exp", "floor", "ceiling"):
+            # exp(10**10*log(2)) is 2**(10**10); floor(E**(10**10)) has billions of digits.
+            from symjac.limits import check_call
+
+            try:
+                check_call(builder, args, MAX_NUMBER_BITS)
+            except LimitError as e:
+                raise LimitError(e.message, self.col(node)) from None
         try:
             value = builder(*args)
         except (TypeError, ValueError) as e:
@@ -436,11 +490,17 @@ def _entries(n: int) -> str:
     return f"{n} entry" if n == 1 else f"{n} entries"
 
 
+def _check_entries(n: int, what: str) -> None:
+    if n > MAX_ENTRIES:
+        raise LimitError(f"{what} has {n:,} entries or more; the limit is {MAX_ENTRIES:,}")
+
+
 def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> sympy.Matrix:
     if not isinstance(node, ast.List):
         return sympy.Matrix([[parser.scalar(node)]])
     if not node.elts:
         raise parser.error(f"{what} is empty", node)
+    _check_entries(sum(len(e.elts) if isinstance(e, ast.List) else 1 for e in node.elts), what)
     if all(isinstance(e, ast.List) for e in node.elts):
         rows = []
         for i, row in enumerate(node.elts, 1):
@@ -483,6 +543,7 @@ def _matrix_from_rows(text: str, what: str, symbols: dict | None) -> sympy.Matri
         ]
         if not entries:
             continue  # a blank line or a trailing ';'
+        _check_entries(len(entries) * (len(rows) + 1), what)
         if rows and len(entries) != len(rows[0]):
             raise ParseError(
                 f"{what} is ragged: row {len(rows) + 1} has {_entries(len(entries))} but row 1 "
@@ -631,7 +692,9 @@ def _variable(parser: Parser, node: ast.AST) -> tuple[sympy.Symbol, int | None]:
     if isinstance(node, ast.List | ast.Tuple):
         raise ParseError("the variables are nested too deeply; write x, y or [[p, q], [r, s]]",
                          col)
-    raise ParseError(f"a variable must be a name, not '{parser.source(node)}'", col)
+    text = parser.source(node)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    raise ParseError(f"a variable must be a name, not '{text}'", col)
 
 
 def _variable_rows(text: str, what: str, symbols: dict | None) -> list:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import sympy
 
@@ -14,19 +15,59 @@ MAX_PRINTED_DIGITS = 4000  # Python refuses str() of longer ints; abbreviate ins
 
 
 def sstr(expr) -> str:
-    """sympy's own syntax (`3*x**2*y`), the form JSON and --expect use."""
-    if isinstance(expr, sympy.Integer) and expr.p.bit_length() > MAX_PRINTED_DIGITS * 3.3:
-        return _abbreviate_int(int(expr.p))
-    return sympy.sstr(expr)
+    """sympy's own syntax (`3*x**2*y`), the form JSON and --expect use.
+
+    Integers too long to print (Python refuses str() past 4300 digits) are
+    abbreviated as `<integer of about 12,041 digits>`.
+    """
+    if isinstance(expr, int | sympy.Integer) and _huge(int(expr)):
+        return _abbreviate_int(int(expr))
+    try:
+        return sympy.sstr(expr)
+    except ValueError:
+        return sympy.sstr(_abbreviated(expr, latex=False))
 
 
-def _abbreviate_int(n: int) -> str:
+def _huge(n: int) -> bool:
+    digits = MAX_PRINTED_DIGITS
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    if limit:  # PYTHONINTMAXSTRDIGITS may set it lower than the default 4300
+        digits = min(digits, limit - 1)
+    return n.bit_length() > digits * 3.32
+
+
+def _abbreviate_int(n: int, latex: bool = False) -> str:
     digits = int(abs(n).bit_length() * 0.30103) + 1
-    return f"{'-' if n < 0 else ''}<integer of about {digits:,} digits>"
+    sign = "-" if n < 0 else ""
+    if latex:
+        return rf"{sign}\langle\text{{integer of about {digits:,} digits}}\rangle"
+    return f"{sign}<integer of about {digits:,} digits>"
+
+
+def _abbreviated(expr, latex: bool):
+    """expr with each huge number replaced by a placeholder symbol that names its size."""
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.applyfunc(lambda e: _abbreviated(e, latex))
+    if not isinstance(expr, sympy.Basic):
+        return expr
+    swap = {}
+    for r in expr.atoms(sympy.Rational):
+        if _huge(r.p) or _huge(r.q):
+            # Named for the absolute value: a sign stays outside, as sympy prints it.
+            p, q = abs(r.p), r.q
+            name = _abbreviate_int(p, latex) if _huge(p) else str(p)
+            if q != 1:
+                name += "/" + (_abbreviate_int(q, latex) if _huge(q) else str(q))
+            placeholder = sympy.Symbol(name, positive=True)
+            swap[r] = -placeholder if r.p < 0 else placeholder
+    return expr.xreplace(swap)
 
 
 def latex(expr) -> str:
-    return sympy.latex(expr)
+    try:
+        return sympy.latex(expr)
+    except ValueError:
+        return sympy.latex(_abbreviated(expr, latex=True))
 
 
 def uni(text) -> str:

@@ -214,7 +214,8 @@ def test_the_language_entrywise_indexing_and_functions():
          "theta has 2 columns but x has 3 rows"),
         (["sum(theta * x)", "--wrt", "theta", "--shape", "theta=3x2, x=2x1"], 1,
          "for the matrix product write theta @ x"),
-        (["theta.T @ x", "--wrt", "theta", "--shape", "theta=3x2, x=3x1"], 1,
+        # a vector loss is not a grad problem at all: bad input, not an undefined answer
+        (["theta.T @ x", "--wrt", "theta", "--shape", "theta=3x2, x=3x1"], 2,
          "needs a scalar"),
         (["sum(theta) + q", "--wrt", "theta", "--shape", "theta=3x2"], 2, "unknown name 'q'"),
         (["h[3]", "--wrt", "h", "--shape", "h=2x1"], 2, "out of range"),

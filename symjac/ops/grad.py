@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from symjac.errors import InputError, ShapeError, UndefinedError
+from symjac.errors import InputError, UndefinedError
 from symjac.matexpr import (
     Env,
     MatrixParser,
@@ -171,7 +171,7 @@ def explicit(p: Problem, at: dict[str, int]):
         p.inter_shapes.setdefault(name, values[name].shape)
     loss = p.loss.evaluate(Env(values, at))
     if loss.shape != (1, 1):
-        raise ShapeError(
+        raise InputError(
             f"the loss {p.loss_text} is {shape(*loss.shape)}, but a gradient needs a scalar "
             "(1×1) loss; wrap it in sum(...), or use symjac jacobian for a vector function"
         )

@@ -1,0 +1,464 @@
+"""Limits that hold: time (even inside C code), memory, sizes; and no traceback, ever."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sympy
+from click.testing import CliRunner
+
+from symjac import api
+from symjac.cli import cli
+from symjac.errors import InputError, LimitError, ParseError
+from symjac.limits import ChildBug, call_limited, format_size, parse_size, safe_subs
+from symjac.parsing import MAX_NUMBER_BITS, parse_expression, parse_matrix
+from symjac.printing import latex, sstr, uni
+
+SCRIPT = Path(sys.executable).parent / "symjac"
+x, y = sympy.symbols("x y", real=True)
+
+
+def _runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
+
+
+def _square(n: int) -> str:
+    rows = ("[" + ",".join(f"a{i}_{j}" for j in range(n)) + "]" for i in range(n))
+    return "[" + ",".join(rows) + "]"
+
+
+# -- call_limited: the hard limit -------------------------------------------------------
+
+
+def _huge_power():
+    return sympy.Integer(3) ** (10**10)  # minutes of GMP/long arithmetic, never a bytecode
+
+
+def test_time_limit_stops_work_inside_c_code():
+    start = time.monotonic()
+    with pytest.raises(LimitError, match="time limit of 1 s"):
+        call_limited(_huge_power, timeout=1)
+    assert time.monotonic() - start < 2.5
+
+
+def test_memory_cap_stops_a_large_allocation():
+    start = time.monotonic()
+    with pytest.raises(LimitError, match="memory limit of 256 MiB"):
+        call_limited(lambda: bytearray(2 * 1024**3), timeout=20, memory=256 * 1024**2)
+    assert time.monotonic() - start < 5
+
+
+def test_values_and_errors_cross_over_intact():
+    assert call_limited(lambda: parse_matrix("[[1,2]]") * 2) == sympy.Matrix([[2, 4]])
+    with pytest.raises(ParseError) as info:
+        call_limited(lambda: parse_expression("x + ^"))
+    assert info.value.position is not None  # the column survives the pickle
+
+
+def test_a_bug_in_the_child_comes_back_as_text():
+    def boom():
+        raise RuntimeError("kaboom")
+
+    with pytest.raises(ChildBug, match="RuntimeError: kaboom") as info:
+        call_limited(boom)
+    assert "Traceback" in info.value.trace and "boom" in info.value.trace
+
+
+def test_forking_is_cheap():
+    start = time.monotonic()
+    for _ in range(5):
+        assert call_limited(lambda: 41 + 1) == 42
+    assert (time.monotonic() - start) / 5 < 0.3
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("4G", 4 * 1024**3), ("512M", 512 * 1024**2), ("1.5GiB", 3 * 1024**3 // 2),
+     ("100", 100), ("0", 0), ("2 kb", 2048)],
+)
+def test_sizes(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "-5", "1Q", "G", "1e999G", "4 G G", "nan"])
+def test_bad_sizes(text):
+    with pytest.raises(ValueError):
+        parse_size(text)
+
+
+def test_format_size():
+    assert format_size(4 * 1024**3) == "4 GiB"
+    assert format_size(256 * 1024**2) == "256 MiB"
+
+
+# -- the guard for evaluating at a point --------------------------------------------------
+
+
+def test_safe_subs_refuses_a_huge_power_at_once():
+    start = time.monotonic()
+    with pytest.raises(LimitError, match="evaluating at the point"):
+        safe_subs(sympy.diff(x ** (10**10), x), {"x": 2})
+    assert time.monotonic() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [(y * x) ** (10**10), sympy.exp(x * sympy.log(2)), sympy.floor(sympy.exp(x)), y**x],
+)
+def test_safe_subs_refuses_numbers_sympy_would_expand(expr):
+    with pytest.raises(LimitError):
+        safe_subs(expr, {x: 10**10, y: 2})
+
+
+@pytest.mark.parametrize(
+    ("expr", "point"),
+    [
+        (x ** (10**10), {"x": 1}),
+        (x ** (10**10), {"x": -1}),
+        (x ** (10**10), {"x": "pi"}),  # stays pi**10000000000, nothing is computed
+        (x**3 * y + sympy.sin(x), {"x": "1/2", "y": 3}),
+        (sympy.exp(x) / (1 + x**2), {x: sympy.Rational(3, 7)}),
+        (x**y, {"x": 2, "y": 100}),
+        (sympy.Max(0, x - y), {"x": 5}),
+    ],
+)
+def test_safe_subs_agrees_with_sympy_where_it_is_safe(expr, point):
+    by_name = {s.name: s for s in expr.free_symbols}
+    plain = {by_name.get(k, k) if isinstance(k, str) else k: v for k, v in point.items()}
+    plain = {
+        k: parse_expression(v) if isinstance(v, str) else sympy.sympify(v)
+        for k, v in plain.items()
+        if k in expr.free_symbols
+    }
+    assert sympy.simplify(safe_subs(expr, point) - expr.subs(plain)) == 0
+
+
+def test_safe_subs_on_a_matrix():
+    m = sympy.Matrix([[x**2, sympy.sin(x)], [x * y, 1]])
+    assert safe_subs(m, {"x": 3}) == sympy.Matrix([[9, sympy.sin(3)], [3 * y, 1]])
+
+
+# -- sizes refused while parsing ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["(2*x)**(10**10)", "sqrt(2)**(10**10)", "exp(10**10*log(2))", "floor(E**(10**10))",
+     "ceiling(exp(exp(exp(100))))", "(x/2)**(10**10)", "2**(2**40000)"],
+)
+def test_parser_refuses_powers_that_sympy_would_expand(text):
+    start = time.monotonic()
+    with pytest.raises(LimitError):
+        parse_expression(text)
+    assert time.monotonic() - start < 1
+
+
+@pytest.mark.parametrize(
+    "text", ["x**(10**10)", "pi**(10**10)", "E**(10**10)", "exp(10**10)", "(x+y)**(10**10)",
+             "(-x)**(10**10)", "floor(10**4000*pi)", "2**(1/100000)", "floor(sin(10**10))"],
+)
+def test_parser_keeps_symbolic_powers(text):
+    parse_expression(text)  # cheap to build: nothing to refuse
+
+
+def test_matrix_entry_cap():
+    with pytest.raises(LimitError, match="100,000"):
+        parse_matrix("[" + ",".join(["1"] * 100_001) + "]")
+
+
+# -- printing huge numbers ----------------------------------------------------------------
+
+
+def test_huge_numbers_are_abbreviated_with_their_size():
+    n = sympy.Integer(7) ** 20000
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        digits = len(str(int(n)))  # the true count, by another route
+    finally:
+        sys.set_int_max_str_digits(old)
+    for text in (sstr(n), sstr(n * x + 1), latex(n * x), uni(n / (x + 1)), sstr(-n)):
+        assert "integer of about" in text
+        shown = int(text.split("about ")[1].split(" ")[0].replace(",", ""))
+        assert abs(shown - digits) <= 1
+    assert sstr(-n).startswith("-<")
+
+
+def test_huge_products_print_in_every_format():
+    for fmt in ("text", "json", "markdown", "latex", "rich"):
+        result = _runner().invoke(cli, ["matmul", "[[2**14000, x]]", "[2**14000, 3]", "-f", fmt])
+        assert result.exit_code == 0, (fmt, result.output, result.stderr)
+        assert "integer of about 8,430 digits" in result.output
+    obj = json.loads(_runner().invoke(cli, ["matmul", "[[2**14000]]", "[[2**14000]]",
+                                            "-f", "json"]).stdout)
+    assert obj["result"]["matrix"] == [["<integer of about 8,430 digits>"]]
+
+
+# -- the command line: limits, bugs, interrupts, pipes ------------------------------------
+
+
+def test_cli_timeout_holds_inside_c_code(monkeypatch):
+    monkeypatch.setattr(api, "matmul", lambda *a, **k: _huge_power())
+    start = time.monotonic()
+    result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]", "--timeout", "1"])
+    assert time.monotonic() - start < 2.5
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "symjac: error: symjac matmul took longer than the time limit of 1 s "
+        "(raise it with --timeout)\n"
+    )
+
+
+def test_cli_timeout_json(monkeypatch):
+    monkeypatch.setattr(api, "matmul", lambda *a, **k: _huge_power())
+    result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]", "--timeout", "0.5", "-f", "json"])
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["error"]["type"] == "LimitError"
+
+
+def test_cli_memory_cap(monkeypatch):
+    monkeypatch.setattr(api, "matmul", lambda *a, **k: bytearray(2 * 1024**3))
+    result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]", "--max-memory", "300M"])
+    assert result.exit_code == 3
+    assert result.stderr.startswith("symjac: error: symjac matmul ran out of memory")
+    assert "300 MiB" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_cli_memory_cap_from_the_environment(monkeypatch):
+    monkeypatch.setattr(api, "matmul", lambda *a, **k: bytearray(2 * 1024**3))
+    result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]"], env={"SYMJAC_MAX_MEMORY": "200M"})
+    assert result.exit_code == 3 and "200 MiB" in result.stderr
+
+
+def test_a_bug_is_exit_4_in_one_line_and_debug_shows_the_traceback(monkeypatch):
+    def broken(*a, **k):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(api, "matmul", broken)
+    result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]"])
+    assert result.exit_code == 4
+    assert result.stderr.splitlines() == [
+        "symjac: internal error (KeyError: 'oops'); this is a bug, please report it "
+        "(run again with --debug to see the traceback)"
+    ]
+    result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]", "--debug"])
+    assert result.exit_code == 4
+    assert "Traceback" in result.stderr and "broken" in result.stderr
+
+
+def test_a_bug_outside_run_is_exit_4_too(monkeypatch):
+    def broken(*a, **k):
+        raise ZeroDivisionError("before the work started")
+
+    monkeypatch.setattr("symjac.cli.run", broken)
+    result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]"])
+    assert result.exit_code == 4
+    assert "ZeroDivisionError" in result.stderr and "Traceback" not in result.stderr
+
+
+def _run(*args, timeout=30, **kwargs):
+    return subprocess.run(
+        [str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout, **kwargs
+    )
+
+
+def test_script_timeout_on_a_long_product():
+    big = _square(60)
+    start = time.monotonic()
+    proc = _run("matmul", big, big, "--timeout", "1", "-f", "text")
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.strip().endswith("time limit of 1 s (raise it with --timeout)")
+    assert elapsed < 4
+
+
+def test_script_acceptance_jacobian_huge_power_at_a_point():
+    if _run("jacobian", "--help").returncode != 0:
+        pytest.skip("no jacobian command on this branch")
+    start = time.monotonic()
+    proc = _run("jacobian", "x**(10**10)", "--at", "x=2", "--timeout", "2")
+    assert proc.returncode == 3, proc.stderr
+    assert time.monotonic() - start < 4
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_script_broken_pipe_is_quiet():
+    # 400 kB of output, far more than a pipe holds: head's exit breaks the pipe.
+    column = "[" + ",".join(str(i) for i in range(1000)) + "]"
+    row = "[[" + ",".join(str(i) for i in range(100)) + "]]"
+    proc = subprocess.run(
+        f"'{SCRIPT}' matmul '{column}' '{row}' --no-steps -f text | head -1; "
+        'echo "status ${PIPESTATUS[0]}"',
+        shell=True, capture_output=True, text=True, timeout=60, executable="/bin/bash",
+    )
+    assert proc.stdout.splitlines() == ["A (1000×1) · B (1×100) → 1000×100", "status 0"]
+    assert proc.stderr == ""
+
+
+def test_script_interrupt_is_one_line():
+    big = _square(60)
+    proc = subprocess.Popen(
+        [str(SCRIPT), "matmul", big, big, "--timeout", "0", "-f", "text"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert [line for line in err.splitlines() if line] == ["symjac: interrupted"]
+    assert "Traceback" not in err
+
+
+def test_script_usage_error_is_one_line():
+    proc = _run("matmul", "[[1]]", "--timeout", "soon")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        "symjac: error: Invalid value for '--timeout': 'soon' is not a number of seconds "
+        "(see 'symjac matmul --help')"
+    ]
+
+
+def test_numbers_built_while_parsing_stay_under_the_cap():
+    with pytest.raises(LimitError):
+        parse_expression(f"2**{MAX_NUMBER_BITS + 1}")
+    parse_expression(f"2**{MAX_NUMBER_BITS - 1}")
+
+
+def test_the_worker_dies_with_its_parent():
+    # A grader's own timeout kills symjac: the worker must not compute on, orphaned.
+    code = (
+        "import sympy, os, sys\n"
+        "from symjac.limits import call_limited\n"
+        "def work():\n"
+        "    print(os.getpid(), flush=True)\n"
+        "    return sympy.Integer(3) ** (10**10)\n"
+        "call_limited(work, timeout=60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    with proc.stdout:
+        worker = int(proc.stdout.readline())
+    proc.kill()
+    proc.wait()
+    for _ in range(50):
+        if not _running(worker):
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    raise AssertionError("the worker outlived its parent")
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")  # a zombie has stopped
+
+
+def test_script_output_to_a_full_disk_is_not_a_bug():
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [str(SCRIPT), "matmul", "[[1]]", "[[2]]", "-f", "text"],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=30,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("symjac: error: cannot write the output (")
+    assert len(proc.stderr.splitlines()) == 1
+
+
+def _probe_group(compute, isolate):
+    import click
+
+    from symjac.cli import SymjacGroup, common_options, run
+
+    @click.group(cls=SymjacGroup)
+    def group():
+        pass
+
+    @group.command()
+    @common_options
+    def probe(**opts):
+        return run("probe", opts, compute, isolate=isolate)
+
+    return group
+
+
+def test_in_process_mode_still_has_the_alarm_and_the_memory_cap():
+    def slow():
+        while True:  # pure Python: an alarm can stop this one
+            pass
+
+    result = _runner().invoke(_probe_group(slow, False), ["probe", "--timeout", "0.5"])
+    assert result.exit_code == 3 and "time limit of 0.5 s" in result.stderr
+    result = _runner().invoke(
+        _probe_group(lambda: bytearray(2 * 1024**3), False), ["probe", "--max-memory", "300M"]
+    )
+    assert result.exit_code == 3 and "ran out of memory" in result.stderr
+    # and the cap is lifted afterwards
+    assert len(bytearray(400 * 1024**2)) == 400 * 1024**2
+
+
+class FileProblem(InputError):
+    """A subclass whose __init__ does not take (message, position, hints)."""
+
+    def __init__(self, path, line):
+        super().__init__(f"{path} is bad at line {line}", position=line)
+        self.path = path
+
+
+def test_errors_of_any_signature_cross_over():
+    def fail():
+        raise FileProblem("p.toml", 3)
+
+    with pytest.raises(FileProblem) as info:
+        call_limited(fail)
+    e = info.value
+    assert (str(e), e.path, e.position, e.exit_code) == (
+        "p.toml is bad at line 3 (column 3)", "p.toml", 3, 2
+    )
+
+
+def test_without_fork_the_command_still_works(monkeypatch):
+    monkeypatch.setenv("SYMJAC_NO_FORK", "1")
+    result = _runner().invoke(cli, ["matmul", "[[1,2]]", "[[3],[4]]", "-f", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["result"]["matrix"] == [["11"]]
+    result = _runner().invoke(cli, ["matmul", "9**9**9**9", "[[1]]", "-f", "text"])
+    assert result.exit_code == 3
+
+
+def test_abbreviation_follows_a_lower_int_digits_limit():
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        assert sstr(sympy.Integer(2) ** 3000 * x) == "<integer of about 904 digits>*x"
+        assert sstr(sympy.Integer(2) ** 2000) == str(2**2000)  # 603 digits: printed in full
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def test_long_flat_sums_parse():
+    # Python's ast nests x + x + ... one level a term; 5,000 terms used to be refused.
+    assert parse_expression("+".join(["x"] * 5000)) == 5000 * x
+    assert parse_expression("*".join(["y"] * 5000)) == y**5000
+
+
+def test_length_is_checked_after_normalisation():
+    with pytest.raises(LimitError, match="once normalised"):
+        parse_expression("\ufdfa" * 60_000)  # 60,000 characters, 1,080,000 after NFKC
