@@ -188,7 +188,8 @@ def jacobian(
                                 "expected answer cannot be compared with them"))
         else:
             found = compare_matrices(d.result.value, expected)
-            if expected.shape == d.result.shape[::-1] and 1 in expected.shape:
+            transposed = expected.shape == d.result.shape[::-1] != d.result.shape
+            if transposed and 1 in expected.shape:
                 found = replace(found, message=found.message + "; a flat list [a, b] is a "
                                 "column, a row is written [[a, b]]")
             checks.append(found)

@@ -185,3 +185,28 @@ def test_check_help_has_examples():
 
 def test_installed_script_is_next_to_the_interpreter():
     assert os.access(SYMJAC, os.X_OK)
+
+
+def test_a_runaway_point_is_a_limit_and_the_rest_are_graded(tmp_path):
+    # Issue 7's acceptance: x**(10**10) at x=2 is refused; the good problems still pass.
+    f = tmp_path / "p.toml"
+    f.write_text(
+        '[[problem]]\nid = "good1"\ncommand = "matmul"\nmatrices = ["[[1,2]]", "[[3],[4]]"]\n'
+        'expect = "[[11]]"\n'  # 1*3 + 2*4
+        '[[problem]]\nid = "huge"\ncommand = "jacobian"\nfunctions = "x**(10**10)"\nat = "x=2"\n'
+        '[[problem]]\nid = "good2"\ncommand = "jacobian"\nfunctions = "x**2"\nexpect = "[[2*x]]"\n'
+    )
+    r = subprocess.run([str(SYMJAC), "check", str(f), "--timeout", "2", "-f", "json"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r.stderr
+    status = {p["id"]: p["status"] for p in json.loads(r.stdout)["problems"]}
+    assert status == {"good1": "passed", "huge": "limit", "good2": "passed"}
+
+
+def test_the_runaway_point_on_the_command_line_exits_3_quickly():
+    start = time.monotonic()
+    r = subprocess.run([str(SYMJAC), "jacobian", "x**(10**10)", "--at", "x=2", "--timeout", "2"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 3
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert time.monotonic() - start < 4

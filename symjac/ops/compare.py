@@ -53,4 +53,4 @@ def compare_matrices(got: sympy.Matrix, expected: sympy.Matrix) -> Check:
     n = got.rows * got.cols
     if mismatches:
         return Check(False, tuple(mismatches), f"{len(mismatches)} of {n} entries differ")
-    return Check(True, (), f"all {n} entries match")
+    return Check(True, (), "the entry matches" if n == 1 else f"all {n} entries match")

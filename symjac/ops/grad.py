@@ -472,7 +472,8 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
                      f"{len(mismatches)} of {total} entries differ ({count})")
     as_jacobian = f"; the expected {shape(*g.shape[::-1])} was read as the Jacobian" \
         if transposed else ""
-    return Check(True, (), f"all {per} entries match{where}{as_jacobian}")
+    matched = "the entry matches" if per == 1 else f"all {per} entries match"
+    return Check(True, (), f"{matched}{where}{as_jacobian}")
 
 
 # -- steps ------------------------------------------------------------------------------------

@@ -314,7 +314,9 @@ def _at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str])
     A point may leave some variables symbolic; those entries stay expressions.
     """
     where = ", ".join(f"{s}={sstr(v)}" for s, v in at.items())
-    value = jac.xreplace(dict(at))
+    from symjac.limits import safe_subs
+
+    value = safe_subs(jac, dict(at))  # x**(10**10) at x=2 is refused, not computed
     decimals: list[list] = []
     for r in range(value.rows):
         row: list = []
