@@ -35,6 +35,17 @@ class SymjacGroup(click.Group):
             ctx = getattr(e, "ctx", None)
             if ctx is not None:
                 hint = f" (see '{ctx.command_path} --help')"
+            argv = list(args) if args is not None else sys.argv[1:]
+            if _wants_json(argv):  # DESIGN: with --format json, one object on stdout
+                from symjac.errors import InputError
+                from symjac.model import error_dict
+                from symjac.render.data import dumps
+
+                command = ctx.info_name if ctx is not None and ctx.parent is not None else None
+                err = InputError(e.format_message())
+                obj = error_dict(command or "symjac", err)
+                obj["error"]["type"] = "UsageError"
+                click.echo(dumps(obj))
             click.echo(f"symjac: error: {e.format_message()}{hint}", err=True)
             code = e.exit_code
         except (click.Abort, KeyboardInterrupt):
@@ -149,6 +160,32 @@ class Size(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
+class FormatChoice(click.Choice):
+    """--format: case-insensitive, and md/tex are accepted for markdown/latex."""
+
+    ALIASES = {"md": "markdown", "tex": "latex"}
+
+    def __init__(self):
+        super().__init__(FORMATS)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            value = value.strip().lower()
+            value = self.ALIASES.get(value, value)
+        return super().convert(value, param, ctx)
+
+
+def _wants_json(args: list[str]) -> bool:
+    """Did the command line ask for --format json? (for errors found before parsing ends)"""
+    for i, a in enumerate(args):
+        low = a.lower()
+        if low in ("--format=json", "-fjson"):
+            return True
+        if a in ("-f", "--format") and i + 1 < len(args) and args[i + 1].lower() == "json":
+            return True
+    return False
+
+
 def common_options(f: Callable) -> Callable:
     """--format, --steps/--no-steps, --timeout, --max-memory and --debug, on every command.
 
@@ -160,7 +197,7 @@ def common_options(f: Callable) -> Callable:
         "-f",
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=FormatChoice(),
         default="auto",
         show_default=True,
         help="Output format; auto is rich on a terminal and text in a pipe.",
@@ -621,10 +658,14 @@ MEMORY_HELP = "Memory each problem may use, in MB, beyond symjac's own."
               help="Also write the results as JUnit XML (for CI).")
 @click.option("--gradescope", type=click.Path(dir_okay=False), metavar="PATH",
               help="Also write a Gradescope autograder results.json.")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="auto",
+@click.option("--reveal", is_flag=True,
+              help="Show the right answers in the Gradescope output (hidden by default: "
+              "students see which entries are wrong, not what they should be).")
+@click.option("-f", "--format", "fmt", type=FormatChoice(), default="auto",
               show_default=True, help="Report format; auto is rich on a terminal, text in a pipe.")
 @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
-def check(files, answer_files, jobs, timeout, memory, junit, gradescope, fmt, debug) -> int:
+def check(files, answer_files, jobs, timeout, memory, junit, gradescope, reveal, fmt,
+          debug) -> int:
     """Check every problem of problem files: passed, failed, error or limit.
 
     Each problem runs in its own process under its own time and memory
@@ -693,7 +734,7 @@ def check(files, answer_files, jobs, timeout, memory, junit, gradescope, fmt, de
         if junit:
             _write(junit, report.junit_xml(outcomes))
         if gradescope:
-            _write(gradescope, report.gradescope_json(outcomes, elapsed))
+            _write(gradescope, report.gradescope_json(outcomes, elapsed, reveal=reveal))
         if fmt == "json":
             _emit(report.json_report(outcomes))
         elif fmt == "markdown":

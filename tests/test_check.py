@@ -159,6 +159,12 @@ def test_answer_files_give_one_row_per_file_and_problem(tmp_path):
     assert [(t["score"], t["max_score"]) for t in results["tests"]] == [
         (1, 1), (1, 1), (2, 2), (0, 1), (0, 1), (0, 2)]
     assert all({"name", "score", "max_score", "output"} <= set(t) for t in results["tests"])
+    # students see which entry is wrong, not the right value, unless --reveal
+    bob_1c = results["tests"][5]["output"]
+    assert "entry (3, 2) is not right" in bob_1c and "73" not in bob_1c
+    CliRunner().invoke(cli, ["check", str(problems), "--answers", str(bob), "--reveal",
+                             "--gradescope", str(grades)])
+    assert "answered 72, but it is 73" in json.loads(grades.read_text())["tests"][2]["output"]
 
 
 def test_progress_bar_only_on_a_terminal(tmp_path):

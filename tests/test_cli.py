@@ -369,3 +369,29 @@ def test_canary_nothing_is_executed(invoke, tmp_path):
         assert r.exit_code in (2, 3), text
     assert not path.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("spelling", ["JSON", "Json", " json"])
+def test_format_names_forgive_case(invoke, spelling):
+    r = invoke("matmul", "[[1,2]]", "[[3],[4]]", "-f", spelling)
+    assert r.exit_code == 0 and json.loads(r.stdout)["result"]["matrix"] == [["11"]]
+
+
+@pytest.mark.parametrize("alias, marker", [("md", "**Solution:**"), ("tex", "\\textbf{Solution:}")])
+def test_md_and_tex_are_format_aliases(invoke, alias, marker):
+    r = invoke("matmul", "[[1,2]]", "[[3],[4]]", "-f", alias)
+    assert r.exit_code == 0 and marker in r.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["matmul", "-f", "json"], ["jacobian", "x", "--layout", "foo", "--format", "json"],
+     ["matmul", "[[1]]", "[[1]]", "--format=json", "--bogus"]],
+)
+def test_usage_errors_are_json_when_json_was_asked_for(invoke, args):
+    r = invoke(*args)
+    assert r.exit_code == 2
+    obj = json.loads(r.stdout)
+    assert obj["ok"] is False and obj["error"]["type"] == "UsageError"
+    assert obj["command"] == args[0]
+    assert r.stderr.startswith("symjac: error:")

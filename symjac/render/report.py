@@ -196,8 +196,24 @@ def junit_xml(outcomes: Sequence[Outcome]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def gradescope_json(outcomes: Sequence[Outcome], seconds: float) -> str:
-    """A Gradescope autograder results.json: one test per problem (and answer file)."""
+def _hidden_detail(o: Outcome) -> list[str]:
+    """What a student may see without being told the answer: which entries are wrong."""
+    if o.status != "failed":
+        return _detail(o)  # passed, or why the answer could not be graded
+    lines = []
+    for m in o.mismatches:
+        where = m.get("index")
+        lines.append(f"entry ({', '.join(map(str, where))}) is not right" if where
+                     else "the answer is not right")
+    return lines or ["the answer is not right"]
+
+
+def gradescope_json(outcomes: Sequence[Outcome], seconds: float, reveal: bool = False) -> str:
+    """A Gradescope autograder results.json: one test per problem (and answer file).
+
+    Students see each test's output, so the right answers appear only with reveal.
+    """
+    detail = _detail if reveal else _hidden_detail
     many_answers = len({o.answers for o in outcomes}) > 1
     many_files = len({o.file for o in outcomes}) > 1
     tests = []
@@ -212,7 +228,7 @@ def gradescope_json(outcomes: Sequence[Outcome], seconds: float) -> str:
             "score": o.score,
             "max_score": o.points,
             "status": "passed" if o.status == "passed" else "failed",
-            "output": "\n".join([o.status, *_detail(o)]),
+            "output": "\n".join([o.status, *detail(o)]),
         })
     obj = {
         "score": sum(o.score for o in outcomes),
