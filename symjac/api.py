@@ -14,6 +14,13 @@ def matmul(
     *matrices: str, steps: bool = True, all_steps: bool = False, expect: str | None = None
 ) -> Derivation:
     """The product of matrices given as text, e.g. matmul("[[1,2]]", "[[3],[4]]")."""
+    if not steps:
+        # Integer/fraction literals: an exact product without importing sympy.
+        from symjac.ops.fastmat import fast_matmul
+
+        fast = fast_matmul(matrices)
+        if fast is not None:
+            return _check_product(fast, expect, {}) if expect is not None else fast
     from symjac.errors import InputError
     from symjac.ops.matmul import DEFAULT_MAX_ENTRIES, NAMES
     from symjac.ops.matmul import matmul as op
@@ -27,10 +34,15 @@ def matmul(
     parsed = [parse_matrix(t, n, symbols) for t, n in zip(matrices, NAMES, strict=False)]
     d = op(parsed, steps=steps, max_entries=None if all_steps else DEFAULT_MAX_ENTRIES)
     if expect is not None:
-        from dataclasses import replace
-
-        from symjac.ops.compare import compare_matrices
-
-        expected = parse_matrix(expect, "expected", symbols)
-        d = replace(d, check=compare_matrices(d.result.value, expected))
+        d = _check_product(d, expect, symbols)
     return d
+
+
+def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
+    from dataclasses import replace
+
+    from symjac.ops.compare import compare_matrices
+    from symjac.parsing import parse_matrix
+
+    expected = parse_matrix(expect, "expected", symbols)
+    return replace(d, check=compare_matrices(d.result.value, expected))
