@@ -46,3 +46,116 @@ def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
 
     expected = parse_matrix(expect, "expected", symbols)
     return replace(d, check=compare_matrices(d.result.value, expected))
+
+
+def jacobian(
+    functions: str,
+    wrt: str | None = None,
+    at: str | None = None,
+    layout: str = "numerator",
+    order: str = "row",
+    expect: str | None = None,
+    check: bool = False,
+    simplify: bool = False,
+    steps: bool = True,
+    all_steps: bool = False,
+    engine: str = "auto",
+) -> Derivation:
+    """The Jacobian of functions given as text, e.g. jacobian("x**3*y, y*exp(x)").
+
+    ``wrt`` names the variables ("x, y" or a matrix "[[p, q], [r, s]]",
+    flattened in ``order``); by default every free symbol, in natural order.
+    ``at`` ("x=1, y=2") evaluates at a point; ``expect`` checks a hand-derived
+    Jacobian; ``check`` compares with finite differences at random points.
+    ``engine="sympy"`` always uses sympy; the default ("auto") lets a plain
+    ``steps=False`` Jacobian of elementary functions go through symengine
+    (ops/fastdiff.py), with the same result.
+    """
+    if engine not in ("auto", "sympy"):
+        from symjac.errors import InputError
+
+        raise InputError(f"the engine must be auto or sympy, not '{engine}'")
+    if engine == "auto" and not (steps or at or expect or check or simplify):
+        from symjac.ops.fastdiff import LazyMatrix, fast_jacobian_derivation
+
+        def reference():
+            return jacobian(functions, wrt, layout=layout, order=order, steps=False,
+                            engine="sympy").result.value
+
+        fast = fast_jacobian_derivation(functions, wrt, layout, order, LazyMatrix(reference))
+        if fast is not None:
+            return fast
+    from dataclasses import replace
+
+    from symjac.errors import InputError
+    from symjac.ops.jacobian import (
+        DEFAULT_MAX_ENTRIES,
+        LAYOUTS,
+        ORDERS,
+        default_variables,
+        finite_difference_check,
+    )
+    from symjac.ops.jacobian import jacobian as op
+    from symjac.parsing import parse_functions, parse_matrix, parse_point, parse_variables
+
+    if layout not in LAYOUTS:
+        raise InputError(f"the layout must be numerator or denominator, not '{layout}'")
+    if order not in ORDERS:
+        raise InputError(f"the order must be row or col, not '{order}'")
+    # One symbols dict, so the functions, variables, point and expected answer
+    # all refer to the same Symbol objects.
+    symbols: dict = {}
+    funcs, output_shape = parse_functions(functions, symbols)
+    if wrt is None:
+        variables, input_shape = default_variables(funcs), None
+    else:
+        variables, input_shape = parse_variables(wrt, symbols, order)
+    point = None
+    if at is not None:
+        by_name = {str(v): v for v in variables}
+        point = {}
+        for name, value, col in parse_point(at, symbols):
+            if name not in by_name:
+                listed = ", ".join(by_name) or "none"
+                raise InputError(
+                    f"--at gives '{name}', which is not a variable (the variables: {listed})",
+                    col,
+                )
+            point[by_name[name]] = value
+    d = op(
+        funcs,
+        variables,
+        layout=layout,
+        order=order,
+        input_shape=input_shape,
+        output_shape=output_shape,
+        at=point,
+        steps=steps,
+        simplify=simplify,
+        max_entries=None if all_steps else DEFAULT_MAX_ENTRIES,
+    )
+    checks = []
+    if expect is not None:
+        from symjac.ops.compare import compare_matrices
+
+        expected = parse_matrix(expect, "expected", symbols)
+        checks.append(compare_matrices(d.result.value, expected))
+    if check:
+        symbolic = d.result.value
+        if point is not None:
+            # Finite differences check the symbolic Jacobian, not its value at the point.
+            again = op(funcs, variables, layout=layout, steps=False, simplify=simplify)
+            symbolic = again.result.value
+        fd, record = finite_difference_check(funcs, variables, symbolic, layout=layout)
+        checks.append(fd)
+        d = replace(d, extra={**d.extra, "finite_differences": {"passed": fd.passed, **record}})
+    if checks:
+        from symjac.model import Check
+
+        merged = checks[0] if len(checks) == 1 else Check(
+            passed=all(c.passed for c in checks),
+            mismatches=tuple(m for c in checks for m in c.mismatches),
+            message="; ".join(c.message for c in checks if c.message),
+        )
+        d = replace(d, check=merged)
+    return d

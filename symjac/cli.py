@@ -191,5 +191,94 @@ def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opt
     return run("matmul", opts, compute)
 
 
+@cli.command()
+@click.argument("functions", metavar="FUNCTIONS")
+@click.option(
+    "--wrt",
+    metavar="VARS",
+    help="The variables, 'x, y' or a matrix '[[p, q], [r, s]]' (a matrix input, "
+    "flattened in --order). Default: every free symbol, in natural order (x1, x2, x10).",
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="POINT",
+    help='Evaluate at a point, e.g. "x=1, y=2" (exact and as decimals).',
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["numerator", "denominator"]),
+    default="numerator",
+    show_default=True,
+    help="numerator: outputs × inputs (the worksheet's); denominator: the transpose.",
+)
+@click.option(
+    "--order",
+    type=click.Choice(["row", "col"]),
+    default="row",
+    show_default=True,
+    help="How a matrix of variables is flattened: row-major, or column-major (vec).",
+)
+@click.option(
+    "--expect", metavar="MATRIX", help="A hand-derived Jacobian to check (exit 1 if wrong)."
+)
+@click.option(
+    "--check", is_flag=True, help="Compare with central finite differences at random points."
+)
+@click.option("--simplify", is_flag=True, help="Simplify every entry.")
+@click.option(
+    "--all-steps", is_flag=True, help="Work every entry, even of a large Jacobian (default: 100)."
+)
+@common_options
+def jacobian(
+    functions: str,
+    wrt: str | None,
+    at: str | None,
+    layout: str,
+    order: str,
+    expect: str | None,
+    check: bool,
+    simplify: bool,
+    all_steps: bool,
+    **opts,
+) -> int:
+    """The Jacobian of functions, every partial derivative derived.
+
+    FUNCTIONS are comma-separated (a comma inside atan2(y, x) does not
+    split), a list [f1, f2], or a matrix [[f11, f12], [f21, f22]] (a
+    matrix-valued function, flattened row-major). The result is outputs ×
+    inputs (the numerator convention); each entry ∂f_i/∂x_j is worked by
+    rules (sum, constant multiple, power, product, quotient, chain, exp, log,
+    trig). A function that starts with '-' goes after '--'.
+
+    \b
+    Examples:
+      symjac jacobian "x**3*y, cos(y)**2 + 5*x, y*exp(x)"
+      symjac jacobian "p + 4*q, sin(r**2*s)" --wrt "[[p, q], [r, s]]"
+      symjac jacobian "x*y, x + y" --at "x=1, y=2"
+      symjac jacobian "x**2*y" --expect "[[2*x*y, x**2]]"     # exit 1 if wrong
+      symjac jacobian "atan2(y, x), sqrt(x**2 + y**2)" --check --format json
+      symjac jacobian -- "-x*y, x"
+    """
+
+    def compute():
+        from symjac import api
+
+        return api.jacobian(
+            functions,
+            wrt=wrt,
+            at=at,
+            layout=layout,
+            order=order,
+            expect=expect,
+            check=check,
+            simplify=simplify,
+            steps=opts["steps"],
+            all_steps=all_steps,
+        )
+
+    return run("jacobian", opts, compute)
+
+
 def main() -> None:
     cli.main(prog_name="symjac")

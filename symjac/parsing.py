@@ -442,3 +442,197 @@ def _matrix_from_rows(text: str, what: str, symbols: dict | None) -> sympy.Matri
     if not rows:
         raise ParseError(f"{what} is empty")
     return sympy.Matrix(rows)
+
+
+# -- jacobian inputs: functions, variables, a point ---------------------------------
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+
+
+def _is_matrix_node(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.List)
+        and bool(node.elts)
+        and all(isinstance(e, ast.List) for e in node.elts)
+    )
+
+
+def parse_functions(
+    text: str, symbols: dict | None = None
+) -> tuple[list[sympy.Expr], tuple[int, int] | None]:
+    """The FUNCTIONS of ``symjac jacobian``, in order, and the shape of a matrix literal.
+
+    ``"x**3*y, cos(y)**2"`` (commas at the top level, so ``atan2(y, x)`` keeps
+    its comma), ``"[x*y, x + y]"``, or ``"[[x, y], [x*y, 1]]"``: a
+    matrix-valued function, flattened row-major; its shape is returned so the
+    caller can say so (None for a list).
+    """
+    what = "list of functions"
+    text = _one_line(normalize(text, what))
+    parser = Parser(text, symbols=symbols)
+    node = parser.parse(what)
+    if _is_matrix_node(node):
+        m = _matrix_from_node(parser, node, "the matrix of functions")
+        return list(m), (m.rows, m.cols)  # a sympy Matrix iterates row-major
+    if isinstance(node, ast.Tuple | ast.List):
+        if not node.elts:
+            raise parser.error(f"the {what} is empty", node)
+        return [parser.scalar(e) for e in node.elts], None
+    return [parser.scalar(node)], None
+
+
+def parse_variables(
+    text: str, symbols: dict | None = None, order: str = "row"
+) -> tuple[list[sympy.Symbol], tuple[int, int] | None]:
+    """The VARS of ``symjac jacobian``: names, flattened, and the shape of a matrix input.
+
+    ``"x, y"``, ``"[x, y]"``, or a matrix ``"[[p, q], [r, s]]"`` (also
+    ``"p q; r s"``), flattened row-major, or column-major (``vec``) when
+    ``order == "col"``. Every entry must be a new name: not a number, an
+    expression, a function or a constant, and not listed twice.
+    """
+    what = "list of variables"
+    text = _one_line(normalize(text, what))
+    if not text.strip():
+        raise ParseError(f"the {what} is empty")
+    if ";" in text:
+        rows = _variable_rows(text, what, symbols)
+    else:
+        parser = Parser(text, symbols=symbols)
+        node = parser.parse(what)
+        if _is_matrix_node(node):
+            rows = []
+            for i, row in enumerate(node.elts, 1):
+                if not row.elts:
+                    raise parser.error(f"row {i} of the matrix of variables is empty", row)
+                rows.append([_variable(parser, e) for e in row.elts])
+                if len(rows[-1]) != len(rows[0]):
+                    raise parser.error(
+                        f"the matrix of variables is ragged: row {i} has "
+                        f"{_entries(len(rows[-1]))} but row 1 has {_entries(len(rows[0]))}",
+                        row,
+                    )
+        elif isinstance(node, ast.Tuple | ast.List):
+            if not node.elts:
+                raise parser.error(f"the {what} is empty", node)
+            return _distinct([_variable(parser, e) for e in node.elts]), None
+        else:
+            return [_variable(parser, node)[0]], None
+    shape = (len(rows), len(rows[0]))
+    if order == "col":
+        flat = [rows[i][j] for j in range(shape[1]) for i in range(shape[0])]
+    else:
+        flat = [v for row in rows for v in row]
+    return _distinct(flat), shape
+
+
+def _variable(parser: Parser, node: ast.AST) -> tuple[sympy.Symbol, int | None]:
+    col = parser.col(node)
+    if isinstance(node, ast.Name):
+        check_identifier(node.id, col)
+        return parser.symbol(node.id, node), col
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        raise ParseError(f"a variable must be a name, not the number {parser.source(node)}", col)
+    if isinstance(node, ast.List | ast.Tuple):
+        raise ParseError("the variables are nested too deeply; write x, y or [[p, q], [r, s]]",
+                         col)
+    raise ParseError(f"a variable must be a name, not '{parser.source(node)}'", col)
+
+
+def _variable_rows(text: str, what: str, symbols: dict | None) -> list:
+    """``"p q; r s"``: rows split by ';', names by spaces or commas."""
+    body, shift = text, 0
+    s = text.strip()
+    if s.startswith("[") and s.endswith("]"):
+        shift = text.index("[") + 1
+        body = text[shift : text.rindex("]")]
+    rows: list[list] = []
+    pos = shift
+    for raw in body.split(";"):
+        row_start, pos = pos, pos + len(raw) + 1
+        token_re = r"[^,]+" if "," in raw else r"\S+"
+        row = []
+        for m in re.finditer(token_re, raw):
+            if not m.group().strip():
+                continue
+            parser = Parser(m.group(), offset=row_start + m.start(), symbols=symbols)
+            row.append(_variable(parser, parser.parse(what)))
+        if not row:
+            continue
+        if rows and len(row) != len(rows[0]):
+            raise ParseError(
+                f"the matrix of variables is ragged: row {len(rows) + 1} has "
+                f"{_entries(len(row))} but row 1 has {_entries(len(rows[0]))}",
+                row_start + 1,
+            )
+        rows.append(row)
+    if not rows:
+        raise ParseError(f"the {what} is empty")
+    return rows
+
+
+def _distinct(found: list[tuple[sympy.Symbol, int | None]]) -> list[sympy.Symbol]:
+    seen: set = set()
+    for sym, col in found:
+        if sym in seen:
+            raise ParseError(f"the variable '{sym}' is listed twice", col)
+        seen.add(sym)
+    return [sym for sym, _ in found]
+
+
+def _top_level_pieces(text: str, sep: str) -> list[tuple[int, str]]:
+    """Split at `sep` outside brackets: [(start column, piece)]."""
+    pieces, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            pieces.append((start, text[start:i]))
+            start = i + 1
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+def parse_point(text: str, symbols: dict | None = None) -> list[tuple[str, sympy.Expr, int]]:
+    """``--at "x=1, y=2"``: [(name, exact value, column)]; values are numbers.
+
+    Values may be any constant expression (``1/2``, ``pi/4``, ``sqrt(2)``,
+    ``atan2(1, 2)``); commas inside brackets do not split.
+    """
+    what = "point"
+    text = _one_line(normalize(text, what))
+    if not text.strip():
+        raise ParseError(f"the {what} is empty; write it as x=1, y=2")
+    out: list[tuple[str, sympy.Expr, int]] = []
+    seen: set[str] = set()
+    for start, piece in _top_level_pieces(text, ","):
+        if not piece.strip():
+            raise ParseError("an empty assignment in the point; write it as x=1, y=2", start + 1)
+        if "=" not in piece:
+            col = start + len(piece) - len(piece.lstrip()) + 1
+            raise ParseError(
+                f"'{piece.strip()}' is not an assignment; write the point as x=1, y=2", col
+            )
+        name_part, value_part = piece.split("=", 1)
+        name = name_part.strip()
+        name_col = start + len(name_part) - len(name_part.lstrip()) + 1
+        if not name:
+            raise ParseError("a variable name is missing before '='", name_col)
+        check_identifier(name, name_col)
+        if name in seen:
+            raise ParseError(f"the point gives '{name}' twice", name_col)
+        seen.add(name)
+        value_col = start + len(name_part) + 1
+        parser = Parser(value_part, offset=value_col, symbols={})
+        value = parser.expression(f"value of {name}")
+        if value.free_symbols:
+            raise ParseError(
+                f"the value of {name} must be a number, not '{value_part.strip()}'",
+                value_col + len(value_part) - len(value_part.lstrip()) + 1,
+            )
+        out.append((name, value, name_col))
+    return out

@@ -666,10 +666,42 @@ def _natural_key(name: str) -> list:
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
 
 
+class LazyMatrix:
+    """Stands in for the sympy Matrix of a result until a renderer asks for it.
+
+    JSON needs only the strings; text, rich and LaTeX renderers index the
+    matrix, and then the reference (sympy) computation runs once.
+    """
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._value = None
+
+    def _get(self):
+        if self._value is None:
+            self._value = self._compute()
+        return self._value
+
+    def __getitem__(self, index):
+        return self._get()[index]
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._get(), name)
+
+
 def fast_jacobian_derivation(
-    functions: str, wrt: str | None, layout: str = "numerator", order: str = "row"
+    functions: str,
+    wrt: str | None,
+    layout: str = "numerator",
+    order: str = "row",
+    value=None,
 ):
-    """api.jacobian(..., steps=False) for the class above, or None for the sympy path."""
+    """api.jacobian(..., steps=False) for the class above, or None for the sympy path.
+
+    ``value`` becomes Result.value (e.g. a LazyMatrix of the sympy answer).
+    """
     if layout not in ("numerator", "denominator") or order not in ("row", "col"):
         return None
     try:
@@ -696,10 +728,10 @@ def fast_jacobian_derivation(
             used |= {str(s) for s in f.free_symbols}
     except Decline:
         return None
-    return _derivation(len(funcs), names, used, layout, order, matrix, tex)
+    return _derivation(len(funcs), names, used, layout, order, matrix, tex, value)
 
 
-def _derivation(k, names, used, layout, order, matrix, tex):
+def _derivation(k, names, used, layout, order, matrix, tex, value):
     from symjac.model import Derivation, Result
 
     n = len(names)
@@ -713,7 +745,7 @@ def _derivation(k, names, used, layout, order, matrix, tex):
     return Derivation(
         command="jacobian",
         summary=statement(k, n, names, layout),
-        result=Result(shape=(rows, cols), matrix=matrix, latex=tex, value=None),
+        result=Result(shape=(rows, cols), matrix=matrix, latex=tex, value=value),
         steps=(),
         label="∇f",
         variables=tuple(names),

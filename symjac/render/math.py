@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from symjac.model import Derivation, Step
 from symjac.render import Renderer
+
+_SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUB = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
 def bmatrix(rows: list[list[str]]) -> str:
@@ -26,7 +31,13 @@ def latex_text(s: str) -> str:
         ("^", "\\textasciicircum{}"),
     ):
         s = s.replace(a, b)
+    # ℝ⁴ (jacobian's headline) -> $\mathbb{R}^{4}$; other super/subscript digits in text mode.
+    s = re.sub("ℝ([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: f"$\\mathbb{{R}}^{{{m.group(1).translate(_SUP)}}}$", s)
+    s = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: f"\\textsuperscript{{{m.group().translate(_SUP)}}}", s)
+    s = re.sub("[₀₁₂₃₄₅₆₇₈₉]+", lambda m: f"\\textsubscript{{{m.group().translate(_SUB)}}}", s)
     for a, b in (
+        ("≈", "$\\approx$"),
+        ("…", "\\ldots{}"),
         ("×", "$\\times$"),
         ("·", "$\\cdot$"),
         ("→", "$\\to$"),
@@ -76,6 +87,8 @@ class MarkdownRenderer(Renderer):
 
     # matmul: the worksheet's matrix of products = matrix of values = result
     def render_steps(self, d: Derivation) -> list:
+        if any(s.kind == "partial" for s in d.steps):
+            return self._jacobian_steps(d)
         out = []
         groups = _group_products(d.steps)
         for head, entries, rest in groups:
@@ -101,8 +114,49 @@ class MarkdownRenderer(Renderer):
         )
 
     def _shown_as_stages(self, d: Derivation) -> bool:
+        if any(s.kind == "partial" for s in d.steps):
+            # At a point the result (a value) differs from the last stage shown.
+            return _partials_complete(d) and not d.extra.get("at")
         groups = [g for g in _group_products(d.steps) if g[0] is not None]
         return len(groups) == 1 and _complete(groups[0][0], groups[0][1])
+
+    # jacobian: the worksheet's matrix of ∂f_i/∂x_j = the worked forms = the result
+    def _jacobian_steps(self, d: Derivation) -> list:
+        out = []
+        shape_in = d.extra.get("input_shape")
+        if shape_in and min(shape_in) > 1 and d.variables:
+            # The worksheet shows the flattened input as a column.
+            out.append(self.display(bmatrix([[_var_latex(v)] for v in d.variables])))
+        partials = [s for s in d.steps if s.kind == "partial"]
+        if _partials_complete(d):
+            rows, cols = d.result.shape
+            depth = max(len(s.latex_chain) for s in partials)
+            symbols = [["" for _ in range(cols)] for _ in range(rows)]
+            grids = [[["" for _ in range(cols)] for _ in range(rows)] for _ in range(depth)]
+            for s in partials:
+                i, j = s.index[0] - 1, s.index[1] - 1
+                symbols[i][j] = _partial_latex(s.data["output"], s.data["wrt"])
+                for k in range(depth):
+                    grids[k][i][j] = s.latex_chain[min(k, len(s.latex_chain) - 1)]
+            lines = [f"\\nabla \\mathbf{{f}} &= {bmatrix(symbols)}"]
+            lines += [f"&= {bmatrix(g)}" for g in grids]
+            out.append(self.display("\\begin{aligned} " + " \\\\ ".join(lines) + " \\end{aligned}"))
+            out.append(
+                "Rules: "
+                + "; ".join(
+                    f"${_partial_latex(s.data['output'], s.data['wrt'], inline=True)}$: "
+                    + _shown_rules(s)
+                    for s in partials
+                )
+                + "."
+            )
+        else:
+            out += [self._render_partial(s) for s in partials]
+        out += [r for s in d.steps if s.kind != "partial" and (r := self._dispatch(s)) is not None]
+        return out
+
+    def _render_partial(self, step: Step):
+        return self.display(f"{step.latex} \\quad \\text{{({_shown_rules(step)})}}")
 
     def _render_default(self, step: Step):
         if step.latex:
@@ -163,3 +217,30 @@ def _stage_matrices(head: Step, entries: list[Step]) -> str:
             grid[e.index[0] - 1][e.index[1] - 1] = chain[min(k, len(chain) - 1)]
         mats.append(bmatrix(grid))
     return " = ".join(mats)
+
+
+def _partials_complete(d: Derivation) -> bool:
+    if d.result is None:
+        return False
+    rows, cols = d.result.shape
+    return sum(s.kind == "partial" for s in d.steps) == rows * cols
+
+
+def _var_latex(name: str) -> str:
+    import sympy
+
+    from symjac.printing import latex
+
+    return latex(sympy.Symbol(name))
+
+
+def _partial_latex(i: int, wrt: str, inline: bool = False) -> str:
+    if inline:
+        return f"\\partial f_{{{i}}} / \\partial {_var_latex(wrt)}"
+    return f"\\frac{{\\partial f_{{{i}}}}}{{\\partial {_var_latex(wrt)}}}"
+
+
+def _shown_rules(step: Step) -> str:
+    from symjac.render.text import shown_rules
+
+    return shown_rules(", ".join(step.rules))

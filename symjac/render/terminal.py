@@ -8,7 +8,7 @@ from rich.text import Text
 from symjac.model import Derivation, Step
 from symjac.printing import uni
 from symjac.render import Renderer
-from symjac.render.text import labelled_matrix
+from symjac.render.text import labelled_matrix, partial_parts
 
 ROW, COL = "bold cyan", "bold magenta"
 
@@ -60,6 +60,21 @@ class RichRenderer(Renderer):
             t.append(" = " + uni(stage))
         t.append(" = ")
         t.append(uni(step.chain[-1]), style="bold")
+        return t
+
+    def _render_partial(self, step: Step) -> Text:
+        head, stages = partial_parts(step)
+        name, _, rest = head.partition(" = ")
+        t = Text("  ")
+        t.append(name, style=ROW)
+        t.append(f" = {rest}")
+        pad = " " * (2 + len(head))
+        for k, (form, rule) in enumerate(stages):
+            if k:
+                t.append(f"\n{pad}")
+            t.append(" = ")
+            t.append(form, style="bold" if k == len(stages) - 1 else "")
+            t.append(f"   {rule}", style="dim italic")
         return t
 
     def _render_note(self, step: Step) -> Text:

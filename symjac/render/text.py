@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from symjac.model import Derivation, Result, Step
-from symjac.printing import pretty_matrix, uni
+from symjac.printing import pretty_matrix, sub, uni
 from symjac.render import Renderer
 
 MAX_SHOWN_ENTRIES = 400  # a larger result is summarised; JSON has every entry
@@ -65,5 +65,35 @@ class TextRenderer(Renderer):
     def _render_note(self, step: Step) -> str:
         return self.indent + step.text
 
+    def _render_partial(self, step: Step) -> str:
+        """∂f₂/∂y = ∂/∂y (5·x + cos(y)²) = 2·cos(y)·(-sin(y))  [rules]; later forms below."""
+        head, stages = partial_parts(step)
+        lines = []
+        pad = " " * (len(self.indent) + len(head) + 1)
+        for k, (form, rule) in enumerate(stages):
+            lead = f"{self.indent}{head} = " if k == 0 else f"{pad}= "
+            lines.append(f"{lead}{form}    [{rule}]")
+        return "\n".join(lines)
+
     def _render_default(self, step: Step) -> str:
         return textwrap.indent(step.text, self.indent)
+
+
+def partial_parts(step: Step) -> tuple[str, list[tuple[str, str]]]:
+    """A partial step as its head `∂f₁/∂x = ∂/∂x (x³·y)` and [(form, rule)] per stage."""
+    d = step.data
+    head = f"∂f{sub(d['output'])}/∂{d['wrt']} = ∂/∂{d['wrt']} ({uni(d['of'])})"
+    rules = d.get("stage_rules") or [", ".join(step.rules)] * len(step.chain)
+    return head, [(uni(form), shown_rules(rule)) for form, rule in
+                  zip(step.chain, rules, strict=False)]
+
+
+def shown_rules(rules: str) -> str:
+    """Rules as shown: 'constant' and 'identity' only when nothing else applies.
+
+    JSON keeps every rule; on screen they are noise beside the rule that matters
+    (∂/∂y x³·y is 'constant multiple', not 'constant multiple, identity').
+    """
+    names = rules.split(", ")
+    kept = [r for r in names if r not in ("constant", "identity")]
+    return ", ".join(kept or names)

@@ -1,0 +1,406 @@
+"""Jacobians: every partial derivative ∂f_i/∂x_j worked by the differentiation stepper."""
+
+from __future__ import annotations
+
+import cmath
+import random
+import re
+from collections.abc import Mapping, Sequence
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+
+from symjac.errors import InputError, UndefinedError
+from symjac.model import Check, Derivation, Step
+from symjac.ops.matmul import matrix_result
+from symjac.printing import latex, shape, sstr, sub
+
+DEFAULT_MAX_ENTRIES = 100  # partials worked before the rest are only computed
+MAX_LISTED_VARIABLES = 12  # in the headline; JSON always has every variable
+LAYOUTS = ("numerator", "denominator")
+ORDERS = ("row", "col")
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
+def natural_key(sym: sympy.Symbol) -> list:
+    """x1 < x2 < x10: digit runs compare as numbers (parts alternate text, number)."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", sym.name)]
+
+
+def default_variables(functions: Sequence[sympy.Expr]) -> list[sympy.Symbol]:
+    """Every free symbol of the functions, in natural sort order."""
+    free: set = set()
+    for f in functions:
+        free |= f.free_symbols
+    return sorted(free, key=natural_key)
+
+
+def jacobian(
+    functions: Sequence[sympy.Expr],
+    variables: Sequence[sympy.Symbol],
+    *,
+    layout: str = "numerator",
+    order: str = "row",
+    input_shape: tuple[int, int] | None = None,
+    output_shape: tuple[int, int] | None = None,
+    at: Mapping[sympy.Symbol, sympy.Expr] | None = None,
+    steps: bool = True,
+    simplify: bool = False,
+    max_entries: int | None = DEFAULT_MAX_ENTRIES,
+) -> Derivation:
+    """The Jacobian of ``functions`` with respect to ``variables`` (already flattened).
+
+    Numerator layout (the worksheet's): row i holds the partials of f_i, so the
+    result is outputs × inputs; ``layout="denominator"`` gives the transpose.
+    ``input_shape``/``output_shape`` are the shapes of a matrix input or a
+    matrix-valued function before flattening, only used to say so.
+    ``at`` evaluates the Jacobian at a point (raising UndefinedError where an
+    entry is not a finite real number). With ``steps=False`` no step is built
+    and the stepper is not called: each entry is just ``sympy.diff``.
+    """
+    if layout not in LAYOUTS:
+        raise InputError(f"the layout must be numerator or denominator, not '{layout}'")
+    if order not in ORDERS:
+        raise InputError(f"the order must be row or col, not '{order}'")
+    if not functions:
+        raise InputError("there are no functions to differentiate")
+    if not variables:
+        raise InputError(
+            "the functions have no variables (they are constants); name them with --wrt"
+        )
+    k, n = len(functions), len(variables)
+    limit = k * n if max_entries is None else min(k * n, max_entries)
+
+    entries: list[list] = []
+    partials: list[Step] = []
+    for i, f in enumerate(functions):
+        row = []
+        for j, x in enumerate(variables):
+            if steps and len(partials) < limit:
+                from symjac.ops.diffsteps import differentiate
+
+                worked = differentiate(f, x)
+                value = worked.result
+                final = sympy.simplify(value) if simplify else value
+                pos = (i + 1, j + 1) if layout == "numerator" else (j + 1, i + 1)
+                partials.append(partial_step(worked, i + 1, j + 1, pos, final))
+            else:
+                value = sympy.diff(f, x)
+                final = sympy.simplify(value) if simplify else value
+            row.append(final)
+        entries.append(row)
+    jac = sympy.Matrix(entries)
+    if layout == "denominator":
+        jac = jac.T
+
+    all_steps: list[Step] = list(partials)
+    if steps and limit < k * n:
+        all_steps.append(
+            Step(
+                kind="note",
+                text=f"{k * n - limit} more partial derivatives are not worked here; "
+                "use --all-steps to see every entry",
+                data={"elided": k * n - limit},
+            )
+        )
+
+    names = [str(x) for x in variables]
+    notes: list[str] = []
+    if output_shape is not None and min(output_shape) > 1:
+        notes.append(
+            f"The {shape(*output_shape)} matrix-valued function is flattened row-major "
+            f"to (f{sub(1)}, …, f{sub(k)})."
+        )
+    if input_shape is not None and min(input_shape) > 1:
+        how = "row-major" if order == "row" else "column-major (vec)"
+        notes.append(
+            f"The {shape(*input_shape)} input {_input_matrix(names, input_shape, order)} "
+            f"is flattened {how} to ({', '.join(names)})."
+        )
+
+    free = set().union(*(f.free_symbols for f in functions))
+    warnings = [
+        f"the variable {x} does not occur in the functions, so its "
+        f"{'column' if layout == 'numerator' else 'row'} of ∇f is zero"
+        for x in variables
+        if x not in free
+    ]
+
+    label = "∇f"
+    extra: dict = {"layout": layout, "order": order,
+                   "input_shape": None if input_shape is None else list(input_shape),
+                   "output_shape": None if output_shape is None else list(output_shape)}
+    if at:
+        jac, decimals, where = _at_point(jac, at, layout, names)
+        label = f"∇f({where})"
+        notes.append(f"At {where}: {label} ≈ {_decimal_list(decimals, 6)}.")
+        extra["at"] = {
+            "point": {str(s): sstr(v) for s, v in at.items()},
+            "decimal": [[_decimal(v, 15) for v in row] for row in decimals],
+        }
+
+    return Derivation(
+        command="jacobian",
+        summary=statement(k, n, names, layout),
+        result=matrix_result(jac),
+        steps=tuple(all_steps),
+        label=label,
+        variables=tuple(names),
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+        extra=extra,
+    )
+
+
+def statement(k: int, n: int, names: Sequence[str], layout: str) -> str:
+    """The worksheet's sentence: the map, the variables and the size of ∇f."""
+    listed = names if n <= MAX_LISTED_VARIABLES else [*names[:3], "…", *names[-2:]]
+    where = ", ".join(listed)
+    head = f"f : {_space(n)} → {_space(k)} in ({where}), so ∇f is "
+    if layout == "numerator":
+        return head + f"{shape(k, n)} (numerator convention: outputs × inputs)"
+    return head + (
+        f"{shape(n, k)} (denominator convention: inputs × outputs, "
+        "the transpose of the numerator form)"
+    )
+
+
+def _space(n: int) -> str:
+    return "ℝ" if n == 1 else "ℝ" + str(n).translate(_SUPERSCRIPT)
+
+
+def _input_matrix(names: Sequence[str], input_shape: tuple[int, int], order: str) -> str:
+    rows, cols = input_shape
+    if order == "row":
+        grid = [names[i * cols : (i + 1) * cols] for i in range(rows)]
+    else:
+        grid = [[names[j * rows + i] for j in range(cols)] for i in range(rows)]
+    return "[" + ", ".join("[" + ", ".join(r) + "]" for r in grid) + "]"
+
+
+class _StagePrinter(LatexPrinter):
+    """LaTeX that keeps the stepper's grouped inner derivative in brackets.
+
+    The stepper wraps g' in UnevaluatedExpr to keep f'(g)·(g') readable;
+    sympy's LaTeX printer drops the brackets, so 2*cos(y)*(-sin(y)) would read
+    2 cos(y) − sin(y).
+    """
+
+    def _print_UnevaluatedExpr(self, expr):  # noqa: N802 (sympy's naming)
+        inner = expr.args[0]
+        s = self._print(inner)
+        # Bracketed exactly where the str printer brackets it: 2*cos(y)*(-sin(y)).
+        grouped = inner.is_Add or inner.is_Mul or inner.could_extract_minus_sign()
+        return rf"\left({s}\right)" if grouped else s
+
+
+def _stage_latex(expr) -> str:
+    return _StagePrinter().doprint(expr)
+
+
+def partial_latex(i: int, wrt: str) -> str:
+    """∂f_i/∂x as LaTeX."""
+    return rf"\frac{{\partial f_{{{i}}}}}{{\partial {latex(sympy.Symbol(wrt))}}}"
+
+
+def partial_step(worked, i: int, j: int, index: tuple[int, int], final=None) -> Step:
+    """One entry ∂f_i/∂x_j: the stepper's stages, then --simplify's form if it differs.
+
+    ``index`` is the entry's place in the result (row, column), which in the
+    denominator layout is (j, i).
+    """
+    f, x = worked.of, worked.wrt
+    chain = [sstr(s.expr) for s in worked.stages]
+    latex_chain = [_stage_latex(s.expr) for s in worked.stages]
+    stage_rules = [s.rule for s in worked.stages]
+    rules = list(worked.rules)
+    if final is not None and final != worked.result:
+        chain.append(sstr(final))
+        latex_chain.append(latex(final))
+        stage_rules.append("simplify")
+        rules.append("simplify")
+    name = f"∂f{sub(i)}/∂{x}"
+    return Step(
+        kind="partial",
+        text=f"{name} = ∂/∂{x} ({sstr(f)}) = " + " = ".join(chain),
+        latex=(
+            f"{partial_latex(i, str(x))} = \\frac{{\\partial}}{{\\partial {latex(x)}}}"
+            f"\\left({latex(f)}\\right) = " + " = ".join(latex_chain)
+        ),
+        index=index,
+        chain=tuple(chain),
+        latex_chain=tuple(latex_chain),
+        rules=tuple(rules),
+        data={
+            "of": sstr(f),
+            "wrt": str(x),
+            "result": chain[-1],
+            "output": i,
+            "input": j,
+            "stage_rules": stage_rules,
+        },
+    )
+
+
+# -- at a point -----------------------------------------------------------------
+
+
+def _at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str]):
+    """The Jacobian at a point: exact values and decimals, or UndefinedError.
+
+    A point may leave some variables symbolic; those entries stay expressions.
+    """
+    where = ", ".join(f"{s}={sstr(v)}" for s, v in at.items())
+    value = jac.xreplace(dict(at))
+    decimals: list[list] = []
+    for r in range(value.rows):
+        row: list = []
+        for c in range(value.cols):
+            v = value[r, c]
+            i, j = (r, c) if layout == "numerator" else (c, r)
+            what = f"∂f{sub(i + 1)}/∂{names[j]}, the entry ({r + 1},{c + 1}) of ∇f,"
+            if v.has(*_NON_FINITE):
+                raise UndefinedError(f"{what} is undefined at {where} (division by zero)")
+            if v.free_symbols:
+                row.append(v.evalf(15))
+                continue
+            z = complex(v.evalf(30))
+            if not cmath.isfinite(z):
+                raise UndefinedError(f"{what} is not a finite number at {where}")
+            if abs(z.imag) > 1e-25 * max(1.0, abs(z)):
+                raise UndefinedError(f"{what} is not a real number at {where} (it is {sstr(v)})")
+            row.append(z.real)
+        decimals.append(row)
+    return value, decimals, where
+
+
+def _decimal(v, digits: int) -> str:
+    if isinstance(v, float):
+        return f"{v:.{digits}g}"
+    return sstr(v.evalf(digits))
+
+
+def _decimal_list(rows: list[list], digits: int) -> str:
+    inner = ("[" + ", ".join(_decimal(v, digits) for v in r) + "]" for r in rows)
+    return "[" + ", ".join(inner) + "]"
+
+
+# -- finite differences ---------------------------------------------------------
+
+FD_STEP = sympy.Rational(1, 10**8)
+FD_TOLERANCE = 1e-6  # relative; the truncation error is about h² f''' ≈ 1e-16 f'''
+FD_POINTS = 3
+FD_ATTEMPTS = 60
+FD_MAX_VALUE = 1e100
+
+
+def finite_difference_check(
+    functions: Sequence[sympy.Expr],
+    variables: Sequence[sympy.Symbol],
+    jac: sympy.Matrix,
+    *,
+    layout: str = "numerator",
+    points: int = FD_POINTS,
+    seed: int = 0,
+) -> tuple[Check, dict]:
+    """Compare the symbolic Jacobian with central differences at random points.
+
+    Points are exact rationals and every value is computed with 30-digit
+    evalf, so the difference quotient (f(x+h) − f(x−h))/2h with h = 1e-8 is
+    accurate to about 1e-16 times the third derivative. Points where any entry
+    or function is not a finite real number are outside the domain and are
+    skipped. ``jac`` is in ``layout``. Returns the Check and its JSON record.
+    """
+    num = jac if layout == "numerator" else jac.T
+    k, n = len(functions), len(variables)
+    free = set(variables)
+    for f in functions:
+        free |= f.free_symbols
+    free |= num.free_symbols
+    syms = sorted(free, key=natural_key)
+    rng = random.Random(seed)
+    used: list[dict] = []
+    worst = 0.0
+    mismatches: list[dict] = []
+    for _ in range(FD_ATTEMPTS):
+        if len(used) >= points:
+            break
+        point = {s: sympy.Rational(rng.randint(-500, 500), rng.choice((97, 101, 103, 107)))
+                 for s in syms}
+        found = _fd_at(functions, variables, num, point)
+        if found is None:
+            continue  # outside the domain
+        where = ", ".join(f"{s}={sstr(v)}" for s, v in point.items())
+        used.append({str(s): sstr(v) for s, v in point.items()})
+        for (i, j), (exact, approx) in found.items():
+            err = abs(exact - approx)
+            worst = max(worst, err)
+            if err > FD_TOLERANCE * max(1.0, abs(exact)):
+                r, c = (i, j) if layout == "numerator" else (j, i)
+                mismatches.append({
+                    "index": [r + 1, c + 1],
+                    "expected": f"{approx:.12g} (central difference at {where})",
+                    "got": f"{exact:.12g}",
+                })
+    record = {"points": used, "max_error": worst, "tolerance": FD_TOLERANCE,
+              "step": str(FD_STEP)}
+    if not used:
+        return Check(False, (), "finite differences: no random point was found where every "
+                     "entry is a finite real number, so nothing was checked"), record
+    count = f"{len(used)} random point{'s' if len(used) != 1 else ''}"
+    if mismatches:
+        return Check(False, tuple(mismatches),
+                     f"finite differences at {count} disagree in {len(mismatches)} "
+                     f"entries; the largest error is {worst:.3g}"), record
+    return Check(True, (), f"finite differences at {count} agree with {_all_entries(k * n)}"
+                 f"; the largest error is {worst:.3g}"), record
+
+
+def _all_entries(n: int) -> str:
+    return "the 1 entry" if n == 1 else f"all {n} entries"
+
+
+def _value(expr: sympy.Expr, point: Mapping):
+    """A finite real value at an exact point, as a 30-digit Float, or None.
+
+    Differences are taken between these Floats, not Python floats: with
+    h = 1e-8 a 53-bit float would lose about half its digits to cancellation.
+    """
+    try:
+        v = expr.subs(point).evalf(30)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    if v.has(*_NON_FINITE) or not v.is_number:
+        return None
+    if not v.is_real:
+        try:
+            z = complex(v)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if not cmath.isfinite(z) or abs(z.imag) > 1e-20 * max(1.0, abs(z)):
+            return None  # not real here: outside the domain
+        v = z.real
+    v = sympy.Float(v, 30)
+    # Beyond this a difference quotient means nothing (and floats overflow).
+    return v if abs(v) < FD_MAX_VALUE else None
+
+
+def _fd_at(functions, variables, num, point) -> dict | None:
+    found = {}
+    for i, f in enumerate(functions):
+        if _value(f, point) is None:
+            return None
+        for j, x in enumerate(variables):
+            exact = _value(num[i, j], point)
+            if exact is None:
+                return None
+            if x not in f.free_symbols:
+                found[i, j] = (float(exact), 0.0)
+                continue
+            plus = _value(f, {**point, x: point[x] + FD_STEP})
+            minus = _value(f, {**point, x: point[x] - FD_STEP})
+            if plus is None or minus is None:
+                return None
+            found[i, j] = (float(exact), float((plus - minus) / (2 * FD_STEP)))
+    return found
