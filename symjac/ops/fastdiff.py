@@ -66,6 +66,16 @@ class _Builder:
         return s
 
     def build(self, node: ast.AST, depth: int = 0):
+        e = self._build(node, depth)
+        if isinstance(e, self.se.Mul):
+            args = e.args
+            if any(a.is_Number for a in args) and any(isinstance(a, self.se.Add) for a in args):
+                # sympy distributes the number over the sum at this step, symengine does
+                # not; what follows (a power, a quotient) would then differ.
+                raise Decline("number times a sum")
+        return e
+
+    def _build(self, node: ast.AST, depth: int = 0):
         if depth > MAX_DEPTH:
             raise Decline("depth")
         se = self.se
@@ -137,9 +147,14 @@ def _tree(text: str, what: str) -> ast.AST:
         raise Decline("syntax") from None
 
 
-def parse_functions(text: str, symbols: dict) -> list:
-    """``"f1, f2"`` or ``"[f1, f2]"`` (not a matrix) as symengine expressions."""
+def parse_function_list(text: str, symbols: dict) -> list[tuple[str, object]]:
+    """``"f1, f2"`` or ``"[f1, f2]"`` (not a matrix): [(source, symengine expression)].
+
+    The expression is None where that one function is outside the class (the
+    caller hands it to sympy); the list as a whole declines if its shape does.
+    """
     node = _tree(text, "functions")
+    line = text.replace("\n", " ").replace("\r", " ").replace("\t", " ").strip()
     if isinstance(node, ast.Tuple | ast.List):
         if not node.elts or any(isinstance(e, ast.List | ast.Tuple) for e in node.elts):
             raise Decline("shape")
@@ -147,7 +162,39 @@ def parse_functions(text: str, symbols: dict) -> list:
     else:
         elts = [node]
     b = _Builder(symbols)
-    return [b.build(e) for e in elts]
+    out: list[tuple[str, object]] = []
+    for e in elts:
+        src = ast.get_source_segment(line, e)
+        if src is None:
+            raise Decline("source")
+        try:
+            f = b.build(e)
+            _check_squares(f, set())
+        except Decline:
+            f = None
+        out.append((src, f))
+    return out
+
+
+def _check_squares(e, seen: set) -> None:
+    if e in seen:
+        return
+    seen.add(e)
+    se = _engine()
+    if isinstance(e, se.Pow) and isinstance(e.args[0], se.Add) and e.args[1] == 2:
+        # d/dx (u + v)**2 is 2*(u + v)*(u' + v'): sympy distributes the 2 at
+        # once, symengine may cancel the sum later (log((x + 1)**2)).
+        raise Decline("square of a sum")
+    for a in e.args:
+        _check_squares(a, seen)
+
+
+def parse_functions(text: str, symbols: dict) -> list:
+    """As parse_function_list, but every function must be in the class."""
+    funcs = [f for _, f in parse_function_list(text, symbols)]
+    if any(f is None for f in funcs):
+        raise Decline("function")
+    return funcs
 
 
 def parse_variables(text: str, symbols: dict) -> list[str]:
@@ -179,6 +226,7 @@ class _Converter:
     def __init__(self):
         se = self.se = _engine()
         self.cache: dict = {}
+        self.printer = Printer()
         self.types = {
             se.Add: self._add,
             se.Mul: self._mul,
@@ -212,6 +260,10 @@ class _Converter:
             raise Decline("constant")
         if name == "log" and a[0] == "f" and a[1] == "exp":
             raise Decline("log(exp(...))")  # sympy simplifies it for real symbols
+        if name != "log" and self.printer.minus(a):
+            # sympy pulls the sign out of odd and even functions by its own rule
+            # (cos(1 - x) -> cos(x - 1)); symengine's rule differs for sums.
+            raise Decline("sign of a function argument")
         return ("f", name, a)
 
     def _symbol(self, e):
@@ -241,6 +293,9 @@ class _Converter:
             a = self(exp)
             if a[0] == "n":
                 raise Decline("constant")
+            if a[0] == "a":
+                # symengine merges exp(u)*exp(v) into exp(u + v); sympy keeps both.
+                raise Decline("exp of a sum")
             return ("f", "exp", a)
         if not exp.is_Integer:
             raise Decline("power")
@@ -700,35 +755,91 @@ def fast_jacobian_derivation(
 ):
     """api.jacobian(..., steps=False) for the class above, or None for the sympy path.
 
-    ``value`` becomes Result.value (e.g. a LazyMatrix of the sympy answer).
+    A function outside the class has its row worked by sympy (imported only
+    then), so one odd function does not send a large system down the slow path.
+    An input sympy's parser rejects gives None: the sympy path reports the error
+    with its columns. ``value`` becomes Result.value (e.g. a LazyMatrix).
     """
     if layout not in ("numerator", "denominator") or order not in ("row", "col"):
         return None
     try:
         symbols: dict = {}
-        funcs = parse_functions(functions, symbols)
-        if wrt is None:
-            free: set = set()
-            for f in funcs:
-                free |= {str(s) for s in f.free_symbols}
-            names = sorted(free, key=_natural_key)
-        else:
-            names = parse_variables(wrt, symbols)
-        if not funcs or not names:
-            return None  # the sympy path says what is missing
-        variables = [symbols[n] for n in names]
-        trees = jacobian_entries(funcs, variables)
-        printer = Printer()
-        if layout == "denominator":
-            trees = [list(col) for col in zip(*trees, strict=True)]
-        matrix = tuple(tuple(printer.sstr(e) for e in row) for row in trees)
-        tex = latex_matrix([[printer.latex(e) for e in row] for row in trees])
-        used: set = set()
-        for f in funcs:
-            used |= {str(s) for s in f.free_symbols}
+        items = parse_function_list(functions, symbols)
+        given = None if wrt is None else parse_variables(wrt, symbols)
     except Decline:
         return None
-    return _derivation(len(funcs), names, used, layout, order, matrix, tex, value)
+    reference = _Reference()
+    free: list[set[str]] = []
+    for src, f in items:
+        if f is None:
+            if not reference.parse(src):
+                return None
+            free.append(reference.free(src))
+        else:
+            free.append({str(x) for x in f.free_symbols})
+    used = set().union(*free)
+    names = sorted(used, key=_natural_key) if given is None else given
+    if not items or not names:
+        return None  # the sympy path says what is missing
+    se = _engine()
+    convert, printer = _Converter(), Printer()
+    zero = ("0", "0")
+    rows: list[list[tuple[str, str]]] = []
+    for (src, f), fs in zip(items, free, strict=True):
+        row = None
+        if f is not None:
+            try:
+                row = [
+                    _both(printer, convert(se.diff(f, symbols[x]))) if x in fs else zero
+                    for x in names
+                ]
+            except Decline:
+                if not reference.parse(src):
+                    return None
+        if row is None:
+            row = [reference.entry(src, x) if x in fs else zero for x in names]
+        rows.append(row)
+    if layout == "denominator":
+        rows = [list(col) for col in zip(*rows, strict=True)]
+    matrix = tuple(tuple(s for s, _ in row) for row in rows)
+    tex = latex_matrix([[t for _, t in row] for row in rows])
+    return _derivation(len(items), names, used, layout, order, matrix, tex, value)
+
+
+def _both(printer: Printer, tree) -> tuple[str, str]:
+    return printer.sstr(tree), printer.latex(tree)
+
+
+class _Reference:
+    """sympy for the functions outside the class: the project's parser, sympy.diff, its printers."""
+
+    def __init__(self):
+        self.symbols: dict = {}
+        self.parsed: dict = {}
+
+    def parse(self, src: str) -> bool:
+        if src in self.parsed:
+            return True
+        from symjac.errors import SymjacError
+        from symjac.parsing import parse_expression
+
+        try:
+            self.parsed[src] = parse_expression(src, self.symbols, "list of functions")
+        except SymjacError:
+            return False
+        return True
+
+    def free(self, src: str) -> set[str]:
+        return {s.name for s in self.parsed[src].free_symbols}
+
+    def entry(self, src: str, name: str) -> tuple[str, str]:
+        import sympy
+
+        from symjac.printing import latex, sstr
+
+        x = self.symbols.get(name) or sympy.Symbol(name, real=True)
+        d = sympy.diff(self.parsed[src], x)
+        return sstr(d), latex(d)
 
 
 def _derivation(k, names, used, layout, order, matrix, tex, value):
