@@ -24,18 +24,26 @@ def matmul(
     from symjac.errors import InputError
     from symjac.ops.matmul import DEFAULT_MAX_ENTRIES, NAMES
     from symjac.ops.matmul import matmul as op
-    from symjac.parsing import parse_matrix
 
     if len(matrices) < 2:
         raise InputError("matmul needs at least two matrices, e.g. symjac matmul A B")
     if len(matrices) > len(NAMES):
         raise InputError(f"matmul takes at most {len(NAMES)} matrices")
     symbols: dict = {}
-    parsed = [parse_matrix(t, n, symbols) for t, n in zip(matrices, NAMES, strict=False)]
+    parsed = [_parse_matrix(t, n, symbols) for t, n in zip(matrices, NAMES, strict=False)]
     d = op(parsed, steps=steps, max_entries=None if all_steps else DEFAULT_MAX_ENTRIES)
     if expect is not None:
         d = _check_product(d, expect, symbols)
     return d
+
+
+def _parse_matrix(text: str, name: str, symbols: dict):
+    """parse_matrix, with integer/fraction literals read the fast way (same Matrix)."""
+    from symjac.ops.fastmat import parse_numeric_matrix, sympy_matrix
+    from symjac.parsing import parse_matrix
+
+    rows = parse_numeric_matrix(text)
+    return parse_matrix(text, name, symbols) if rows is None else sympy_matrix(rows)
 
 
 def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import traceback
 from collections.abc import Callable
 
 import click
@@ -101,6 +100,8 @@ def run(command: str, opts: dict, compute: Callable) -> int:
         return 130
     except Exception as e:  # every escaping exception is a bug: say so, in one line
         if debug:
+            import traceback  # only here: keeps `symjac --help` start-up lean
+
             traceback.print_exc()
         summary = f"{type(e).__name__}: {e}".splitlines()[0][:300]
         click.echo(

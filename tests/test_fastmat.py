@@ -165,3 +165,28 @@ def test_huge_results_take_the_sympy_path():
     big = "[[" + "9" * 1000 + "]]"
     d = api.matmul(big, big, big, big, steps=False)  # about 4,000 digits
     assert d.result.matrix[0][0].startswith("<integer of about")
+
+
+def test_large_products_with_steps_match_sympy_arithmetic():
+    from symjac.ops import matmul as mm
+
+    rng = random.Random(11)
+    a = _random_rows(rng, 30, 25, "rational")
+    b = _random_rows(rng, 25, 20, "big")
+    sa, sb = sympy.Matrix(a), sympy.Matrix(b)
+    assert mm._product(sa, sb) == sa * sb  # FLINT route (30*25*20 is past the threshold)
+    sym = sympy.Matrix([[sympy.Symbol("x"), 1]])
+    assert mm._product(sym, sympy.Matrix([[1], [2]])) == sym * sympy.Matrix([[1], [2]])
+    d = api.matmul(_text(a), _text(b))  # with steps: parsed fast, worked as before
+    slow = slow_matmul([parsing.parse_matrix(_text(a)), parsing.parse_matrix(_text(b))])
+    assert d.to_dict() == slow.to_dict()
+    assert d.result.latex == latex(sa * sb)
+
+
+def test_pure_python_product_when_flint_is_missing(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "flint", None)  # import flint now raises ImportError
+    rng = random.Random(5)
+    a, b = _random_rows(rng, 6, 7, "big"), _random_rows(rng, 7, 3, "int")
+    assert fastmat.product(a, b) == (sympy.Matrix(a) * sympy.Matrix(b)).tolist()

@@ -763,6 +763,10 @@ def fast_jacobian_derivation(
     if layout not in ("numerator", "denominator") or order not in ("row", "col"):
         return None
     try:
+        _engine()
+    except ImportError:  # pragma: no cover - symengine is a dependency
+        return None
+    try:
         symbols: dict = {}
         items = parse_function_list(functions, symbols)
         given = None if wrt is None else parse_variables(wrt, symbols)

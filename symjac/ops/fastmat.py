@@ -136,7 +136,7 @@ def _common_denominator(rows: Rows) -> tuple[list[list[int]], int]:
 def _int_product(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
     try:
         import flint
-    except ImportError:  # pragma: no cover - python-flint is a dependency
+    except ImportError:  # python-flint is a dependency; this keeps a broken install working
         cols = list(zip(*b, strict=True))
         return [[sum(map(mul, row, col)) for col in cols] for row in a]
     product = flint.fmpz_mat(a) * flint.fmpz_mat(b)
@@ -206,9 +206,20 @@ class ExactMatrix:
         return [list(r) for r in self._rows]
 
     def to_sympy(self):
-        import sympy
+        return sympy_matrix(self._rows)
 
-        return sympy.Matrix(self.rows, self.cols, lambda i, j: self[i, j])
+
+def sympy_matrix(rows: Rows):
+    """A sympy Matrix of the rows, built without sympify for each entry."""
+    import sympy
+
+    integer, rational = sympy.Integer, sympy.Rational
+    flat = [
+        integer(x) if type(x) is int else rational(x.numerator, x.denominator)
+        for row in rows
+        for x in row
+    ]
+    return sympy.Matrix._new(len(rows), len(rows[0]), flat, copy=False)
 
 
 def _shape(rows: int, cols: int) -> str:
