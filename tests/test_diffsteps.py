@@ -290,13 +290,19 @@ def test_two_hundred_function_system_is_fast():
         sin(k * x * y) * exp(x / (k + 1)) / (x**2 + k) + log(x**2 + k) * cos(y) ** 2
         for k in range(1, 201)
     ]
+    # Measure against sympy.diff itself so the bound holds on a loaded machine.
+    start = time.perf_counter()
+    for e in exprs:
+        sympy.diff(e, x)
+    diff_time = time.perf_counter() - start
+    # sympy caches diff, so this measures the stepper's own overhead.
     start = time.perf_counter()
     results = [differentiate(e, x) for e in exprs]
-    elapsed = time.perf_counter() - start
+    overhead = time.perf_counter() - start
     assert all("differentiate" not in res.rules for res in results)
-    # Generous bound: a few ms per function is expected; this catches a
-    # simplify() or similar creeping into the main path.
-    assert elapsed < 20, elapsed
+    # Typically about half of diff_time; a simplify() in the main path would
+    # be two orders of magnitude more.
+    assert overhead < 3 * diff_time + 2, (overhead, diff_time)
 
 
 # --- property: random expressions ---------------------------------------------
@@ -333,7 +339,8 @@ KNOWN_FUNCTIONS = {
     Abs,
 }
 
-LEAVES = st.sampled_from([x, y, Integer(1), Integer(2), Integer(3), Rational(1, 2)])
+# x is listed thrice so most generated expressions actually depend on it.
+LEAVES = st.sampled_from([x, x, x, y, Integer(1), Integer(2), Integer(3), Rational(1, 2)])
 
 
 def _general_pow(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
@@ -343,10 +350,12 @@ def _general_pow(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
 
 
 def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
+    unary = st.builds(lambda fn, a: fn(a), st.sampled_from(UNARY), children)
     return st.one_of(
-        st.builds(lambda fn, a: fn(a), st.sampled_from(UNARY), children),
+        unary,
         st.builds(Add, children, children),
         st.builds(Mul, children, children),
+        unary,
         st.builds(lambda a, b: a / b, children, children),
         st.builds(Pow, children, st.integers(-2, 3).map(Integer)),
         st.builds(_general_pow, children, children),
@@ -354,14 +363,14 @@ def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
     )
 
 
-EXPRESSIONS = st.recursive(LEAVES, _extend, max_leaves=8)
+EXPRESSIONS = st.recursive(LEAVES, _extend, max_leaves=10)
 NON_FINITE = (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EXPRESSIONS)
 def test_random_expressions_match_sympy(expr):
-    assume(not expr.has(*NON_FINITE))
+    assume(x in expr.free_symbols and not expr.has(*NON_FINITE))
     res = differentiate(expr, x)
     check_invariants(res, expr, x)
     if {type(a) for a in expr.atoms(Function)} <= KNOWN_FUNCTIONS:

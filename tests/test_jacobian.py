@@ -126,6 +126,12 @@ def test_default_variables_in_natural_order():
     ]
 
 
+def test_many_variables_abbreviated_in_headline_but_listed_in_a_note():
+    d = api.jacobian(" + ".join(f"x{i}" for i in range(1, 16)))
+    assert "in (x1, x2, x3, …, x14, x15)" in d.summary
+    assert "The 15 variables, in order: x1, x2, x3, x4, x5, x6, x7, x8, x9, x10," in d.notes[0]
+
+
 def test_atan2_keeps_its_comma():
     d = api.jacobian("atan2(y, x)")
     assert d.result.shape == (1, 2)
@@ -205,6 +211,12 @@ def test_at_division_by_zero_is_undefined_not_zoo():
     r = invoke("1/x", "--at", "x=0", "-f", "text")
     assert r.exit_code == 1
     assert "zoo" not in r.output and "undefined" in r.output
+
+
+def test_at_dirac_delta_is_not_a_number():
+    # d/dx sign(x) = 2*DiracDelta(x), which has no value at 0.
+    with pytest.raises(UndefinedError, match="not a finite number at x=0"):
+        api.jacobian("sign(x)", at="x=0")
 
 
 def test_at_not_real_is_undefined():
@@ -293,7 +305,7 @@ def test_simplify_adds_a_stage_and_simplifies_the_result():
     assert simple.result.matrix == (("1",),)
     assert plain.result.value[0, 0] != 1  # sympy.diff leaves the quotient
     step = simple.steps[0]
-    assert step.chain[-1] == "1" and step.data["stage_rules"][-1] == "simplify"
+    assert step.chain[-1] == "1" and step.data["stage_rules"][-1] == "--simplify"
 
 
 def test_no_steps_does_not_call_the_stepper(monkeypatch):
@@ -436,3 +448,57 @@ def test_timeout_is_a_limit_exit_3():
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 3, p.stderr
     assert "time limit" in p.stderr
+
+
+def test_json_round_trip_of_a_jacobian_derivation():
+    from symjac.model import Derivation
+
+    for d in (api.jacobian(A2, at="x=1, y=2", check=True), api.jacobian(B2, wrt=B2_WRT)):
+        assert Derivation.from_dict(json.loads(json.dumps(d.to_dict()))) == d
+
+
+def test_readme_jacobian_examples_are_the_real_output():
+    import shlex
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `symjac jacobian FUNCTIONS`", 1)[1]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    examples = [e for e in block.split("$ ") if e.strip()]
+    assert len(examples) == 2
+    for example in examples:
+        command, expected = example.split("\n", 1)
+        args = shlex.split(command)
+        assert args[:2] == ["symjac", "jacobian"]
+        r = CliRunner().invoke(cli, [*args[1:], "-f", "text"])
+        assert r.exit_code == 0
+        assert r.stdout.strip() == expected.strip()
+
+
+def test_what_sympy_cannot_differentiate_is_said_not_crashed():
+    # sympy leaves d/dx floor(x) as Derivative(floor(x), x): no number to evaluate.
+    d = api.jacobian("floor(2*x) + y")
+    assert d.result.matrix[0][1] == "1"
+    assert any("cannot differentiate floor," in w for w in d.warnings)
+    with pytest.raises(UndefinedError, match="cannot be evaluated"):
+        api.jacobian("floor(x)", at="x=1/2")
+    assert not api.jacobian("floor(x)", check=True).check.passed
+    r = invoke("floor(x)", "--expect", "[[0]]", "-f", "text")
+    assert r.exit_code == 1 and "cannot be compared" in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["rich", "text", "markdown", "latex", "json"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [A2, "--at", "x=1, y=2", "--check"],
+        [B2, "--wrt", B2_WRT, "--layout", "denominator", "--order", "col"],
+        ["[[x*y, x], [y, 1]]", "--simplify", "--expect", "[[y, x], [1, 0], [0, 1], [0, 0]]"],
+        [", ".join(f"x{i}*x{i + 1}" for i in range(1, 12))],  # elided steps
+    ],
+)
+def test_every_format_renders_every_option(fmt, args):
+    r = invoke(*args, "-f", fmt)
+    assert r.exit_code == 0, r.output
+    assert "∇f" in r.stdout or "nabla" in r.stdout or fmt == "json"
+    if fmt == "json":
+        assert json.loads(r.stdout)["ok"] is True

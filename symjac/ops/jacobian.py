@@ -76,11 +76,15 @@ def jacobian(
     partials: list[Step] = []
     for i, f in enumerate(functions):
         row = []
+        depends = f.free_symbols
         for j, x in enumerate(variables):
+            if x not in depends and not (steps and len(partials) < limit):
+                # Large systems are sparse: most entries are zero, and sympy.diff
+                # costs far more than this membership test.
+                row.append(sympy.S.Zero)
+                continue
             if steps and len(partials) < limit:
-                from symjac.ops.diffsteps import differentiate
-
-                worked = differentiate(f, x)
+                worked = _differentiate(f, x, depends)
                 value = worked.result
                 final = sympy.simplify(value) if simplify else value
                 pos = (i + 1, j + 1) if layout == "numerator" else (j + 1, i + 1)
@@ -107,6 +111,9 @@ def jacobian(
 
     names = [str(x) for x in variables]
     notes: list[str] = []
+    if n > MAX_LISTED_VARIABLES:
+        # The headline abbreviates; the order of the columns is still always said.
+        notes.append(f"The {n} variables, in order: {', '.join(names)}.")
     if output_shape is not None and min(output_shape) > 1:
         notes.append(
             f"The {shape(*output_shape)} matrix-valued function is flattened row-major "
@@ -126,6 +133,18 @@ def jacobian(
         for x in variables
         if x not in free
     ]
+    underived = underived_entries(jac)
+    warnings += [
+        f"sympy cannot differentiate {_underived(jac[r, c])}, so entry ({r + 1},{c + 1}) "
+        "of ∇f is left unevaluated"
+        for r, c in underived[:5]
+    ]
+    if underived and at:
+        r, c = underived[0]
+        raise UndefinedError(
+            f"entry ({r + 1},{c + 1}) of ∇f cannot be evaluated at a point: sympy cannot "
+            f"differentiate {_underived(jac[r, c])}"
+        )
 
     label = "∇f"
     extra: dict = {"layout": layout, "order": order,
@@ -134,7 +153,7 @@ def jacobian(
     if at:
         jac, decimals, where = _at_point(jac, at, layout, names)
         label = f"∇f({where})"
-        notes.append(f"At {where}: {label} ≈ {_decimal_list(decimals, 6)}.")
+        notes.append(f"At {where}, ∇f ≈ {_decimal_list(decimals, 6)}.")
         extra["at"] = {
             "point": {str(s): sstr(v) for s, v in at.items()},
             "decimal": [[_decimal(v, 15) for v in row] for row in decimals],
@@ -151,6 +170,32 @@ def jacobian(
         warnings=tuple(warnings),
         extra=extra,
     )
+
+
+def _differentiate(f: sympy.Expr, x: sympy.Symbol, depends: set):
+    """The stepper's worked derivative; a constant's is built directly (it is 0)."""
+    from symjac.ops.diffsteps import DiffResult, DiffStage, differentiate
+
+    if x in depends:
+        return differentiate(f, x)
+    # What differentiate() returns for a constant, without its sympy.diff.
+    zero = sympy.S.Zero
+    return DiffResult(of=f, wrt=x, result=zero, stages=(DiffStage(zero, "constant"),),
+                      rules=("constant",))
+
+
+def underived_entries(jac: sympy.Matrix) -> list[tuple[int, int]]:
+    """Entries sympy could not differentiate (left as Derivative(floor(x), x)), 0-based."""
+    if not jac.has(sympy.Derivative):
+        return []
+    return [(r, c) for r in range(jac.rows) for c in range(jac.cols)
+            if jac[r, c].has(sympy.Derivative)]
+
+
+def _underived(entry: sympy.Expr) -> str:
+    """What sympy could not differentiate: a function's name (its argument may be a dummy)."""
+    expr = min(entry.atoms(sympy.Derivative), key=sympy.default_sort_key).expr
+    return type(expr).__name__ if isinstance(expr, sympy.Function) else sstr(expr)
 
 
 def statement(k: int, n: int, names: Sequence[str], layout: str) -> str:
@@ -218,8 +263,9 @@ def partial_step(worked, i: int, j: int, index: tuple[int, int], final=None) -> 
     if final is not None and final != worked.result:
         chain.append(sstr(final))
         latex_chain.append(latex(final))
-        stage_rules.append("simplify")
-        rules.append("simplify")
+        stage_rules.append("--simplify")
+        if "simplify" not in rules:
+            rules.append("simplify")
     name = f"∂f{sub(i)}/∂{x}"
     return Step(
         kind="partial",
@@ -265,9 +311,14 @@ def _at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str])
             if v.free_symbols:
                 row.append(v.evalf(15))
                 continue
-            z = complex(v.evalf(30))
+            try:
+                z = complex(v.evalf(30))
+            except (TypeError, ValueError, OverflowError):
+                # e.g. DiracDelta(0), the derivative of sign(x) at 0: no number.
+                z = complex("nan")
             if not cmath.isfinite(z):
-                raise UndefinedError(f"{what} is not a finite number at {where}")
+                raise UndefinedError(f"{what} is not a finite number at {where} "
+                                     f"(it is {sstr(v)})")
             if abs(z.imag) > 1e-25 * max(1.0, abs(z)):
                 raise UndefinedError(f"{what} is not a real number at {where} (it is {sstr(v)})")
             row.append(z.real)
@@ -313,6 +364,9 @@ def finite_difference_check(
     skipped. ``jac`` is in ``layout``. Returns the Check and its JSON record.
     """
     num = jac if layout == "numerator" else jac.T
+    if underived_entries(num):
+        return Check(False, (), "finite differences: sympy cannot differentiate some entries "
+                     "(they are left as Derivative(...)), so they cannot be checked"), {}
     k, n = len(functions), len(variables)
     free = set(variables)
     for f in functions:

@@ -8,7 +8,7 @@ from rich.text import Text
 from symjac.model import Derivation, Step
 from symjac.printing import uni
 from symjac.render import Renderer
-from symjac.render.text import labelled_matrix, partial_parts
+from symjac.render.text import labelled_matrix, partial_columns, partial_parts
 
 ROW, COL = "bold cyan", "bold magenta"
 
@@ -62,8 +62,14 @@ class RichRenderer(Renderer):
         t.append(uni(step.chain[-1]), style="bold")
         return t
 
+    def render_steps(self, d: Derivation) -> list:
+        self._columns = partial_columns(d)
+        return super().render_steps(d)
+
     def _render_partial(self, step: Step) -> Text:
         head, stages = partial_parts(step)
+        head_w, form_w = getattr(self, "_columns", (0, 0))
+        head = head.ljust(head_w)
         name, _, rest = head.partition(" = ")
         t = Text("  ")
         t.append(name, style=ROW)
@@ -74,7 +80,7 @@ class RichRenderer(Renderer):
                 t.append(f"\n{pad}")
             t.append(" = ")
             t.append(form, style="bold" if k == len(stages) - 1 else "")
-            t.append(f"   {rule}", style="dim italic")
+            t.append(" " * (form_w - len(form)) + f"  {rule}", style="dim italic")
         return t
 
     def _render_note(self, step: Step) -> Text:

@@ -65,14 +65,24 @@ class TextRenderer(Renderer):
     def _render_note(self, step: Step) -> str:
         return self.indent + step.text
 
+    def render_steps(self, d: Derivation) -> list:
+        self._columns = partial_columns(d)
+        return super().render_steps(d)
+
     def _render_partial(self, step: Step) -> str:
-        """∂f₂/∂y = ∂/∂y (5·x + cos(y)²) = 2·cos(y)·(-sin(y))  [rules]; later forms below."""
+        """∂f₂/∂y = ∂/∂y (5·x + cos(y)²) = 2·cos(y)·(-sin(y))  [rules]; later forms below.
+
+        Heads, forms and rules line up in columns across the entries, as in
+        a worked solution.
+        """
         head, stages = partial_parts(step)
+        head_w, form_w = getattr(self, "_columns", (0, 0))
+        head = head.ljust(head_w)
         lines = []
         pad = " " * (len(self.indent) + len(head) + 1)
         for k, (form, rule) in enumerate(stages):
             lead = f"{self.indent}{head} = " if k == 0 else f"{pad}= "
-            lines.append(f"{lead}{form}    [{rule}]")
+            lines.append(f"{lead}{form.ljust(form_w)}  [{rule}]")
         return "\n".join(lines)
 
     def _render_default(self, step: Step) -> str:
@@ -97,3 +107,17 @@ def shown_rules(rules: str) -> str:
     names = rules.split(", ")
     kept = [r for r in names if r not in ("constant", "identity")]
     return ", ".join(kept or names)
+
+
+MAX_FORM_COLUMN = 40  # a longer worked form pushes its own rules right, not everyone's
+
+
+def partial_columns(d: Derivation) -> tuple[int, int]:
+    """Widths of the head and form columns of a Jacobian's partial steps."""
+    heads, forms = [0], [0]
+    for step in d.steps:
+        if step.kind == "partial":
+            head, stages = partial_parts(step)
+            heads.append(len(head))
+            forms += [len(f) for f, _ in stages if len(f) <= MAX_FORM_COLUMN]
+    return max(heads), max(forms)
