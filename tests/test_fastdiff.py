@@ -144,6 +144,7 @@ def test_examples_match_the_sympy_path(functions, wrt):
         "E*x",
         "x**(10**6)",
         "exp(exp(x))",
+        "exp(log(x)) + exp(2*log(y))",
         "-tan(x)*y + sin(1 - x)",
     ],
 )
@@ -258,3 +259,13 @@ def test_installed_script_help_does_not_import_sympy():
     assert "Usage" in done.stdout
     r = subprocess.run([_installed_symjac(), "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and "0.1.0" in r.stdout
+
+
+def test_the_lazy_value_behaves_like_the_matrix():
+    fast = api.jacobian("x**2*y, sin(y)", "x, y", steps=False)
+    slow = api.jacobian("x**2*y, sin(y)", "x, y", steps=False, engine="sympy")
+    v, m = fast.result.value, slow.result.value
+    assert isinstance(v, fastdiff.LazyMatrix)
+    assert v == m and m == v and not (v != m)
+    assert v.T == m.T and list(v) == list(m) and len(v) == 4 and str(v) == str(m)
+    assert v[0, 0] == 2 * sympy.Symbol("x", real=True) * sympy.Symbol("y", real=True)

@@ -296,6 +296,8 @@ class _Converter:
             if a[0] == "a":
                 # symengine merges exp(u)*exp(v) into exp(u + v); sympy keeps both.
                 raise Decline("exp of a sum")
+            if _is_log(a) or (a[0] == "m" and any(_is_log(f) for f in a[1])):
+                raise Decline("exp of a log")  # sympy: exp(2*log(x)) is x**2
             return ("f", "exp", a)
         if not exp.is_Integer:
             raise Decline("power")
@@ -303,6 +305,10 @@ class _Converter:
         if b[0] in ("n", "m") or (b[0] == "f" and b[1] == "exp"):
             raise Decline("power")
         return ("p", b, int(exp))
+
+
+def _is_log(n) -> bool:
+    return n[0] == "f" and n[1] == "log"
 
 
 # -- sympy's sort keys ------------------------------------------------------------------
@@ -744,6 +750,24 @@ class LazyMatrix:
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self._get(), name)
+
+    # Special methods bypass __getattr__: forward the ones a Matrix user reaches for.
+    def __eq__(self, other):
+        return self._get() == (other._get() if isinstance(other, LazyMatrix) else other)
+
+    __hash__ = None  # type: ignore[assignment]  # like a mutable sympy Matrix
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+    def __str__(self) -> str:
+        return str(self._get())
 
 
 def fast_jacobian_derivation(
