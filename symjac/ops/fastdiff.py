@@ -67,12 +67,17 @@ class _Builder:
 
     def build(self, node: ast.AST, depth: int = 0):
         e = self._build(node, depth)
-        if isinstance(e, self.se.Mul):
-            args = e.args
-            if any(a.is_Number for a in args) and any(isinstance(a, self.se.Add) for a in args):
-                # sympy distributes the number over the sum at this step, symengine does
-                # not; what follows (a power, a quotient) would then differ.
-                raise Decline("number times a sum")
+        se = self.se
+        terms = e.args if isinstance(e, se.Add) else (e,)
+        for t in terms:
+            if isinstance(t, se.Add):
+                raise Decline("a sum inside a sum")  # symengine keeps 1 - (1 + x) nested
+            if isinstance(t, se.Mul):
+                args = t.args
+                if any(a.is_Number for a in args) and any(isinstance(a, se.Add) for a in args):
+                    # sympy distributes the number over the sum at this step, symengine
+                    # does not; what follows (a power, a quotient) would then differ.
+                    raise Decline("number times a sum")
         return e
 
     def _build(self, node: ast.AST, depth: int = 0):
@@ -164,9 +169,9 @@ def parse_function_list(text: str, symbols: dict) -> list[tuple[str, object]]:
     b = _Builder(symbols)
     out: list[tuple[str, object]] = []
     for e in elts:
-        src = ast.get_source_segment(line, e)
-        if src is None:
-            raise Decline("source")
+        # One ASCII line (checked in _tree), so ast's byte offsets index the string;
+        # ast.get_source_segment would split the text again for every function.
+        src = line[e.col_offset : e.end_col_offset]
         try:
             f = b.build(e)
             _check_squares(f, set())
@@ -273,7 +278,10 @@ class _Converter:
         return ("s", name)
 
     def _add(self, e):
-        return ("a", tuple(self(a) for a in e.args))
+        terms = tuple(self(a) for a in e.args)
+        if any(t[0] == "a" for t in terms):
+            raise Decline("a sum inside a sum")
+        return ("a", terms)
 
     def _mul(self, e):
         factors = [self(a) for a in e.args]
