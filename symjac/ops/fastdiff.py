@@ -72,12 +72,16 @@ class _Builder:
         for t in terms:
             if isinstance(t, se.Add):
                 raise Decline("a sum inside a sum")  # symengine keeps 1 - (1 + x) nested
-            if isinstance(t, se.Mul):
-                args = t.args
-                if any(a.is_Number for a in args) and any(isinstance(a, se.Add) for a in args):
-                    # sympy distributes the number over the sum at this step, symengine
-                    # does not; what follows (a power, a quotient) would then differ.
-                    raise Decline("number times a sum")
+            if isinstance(t, se.Mul) and any(
+                isinstance(a, se.Pow) and isinstance(a.args[0], se.Add) for a in t.args
+            ) and any(a.is_Number for a in t.args):
+                # -1/(x + 1): inverted later (log's u'/u), sympy distributes the -1.
+                raise Decline("a number over a sum")
+            if isinstance(t, se.Mul) and any(isinstance(a, se.Add) for a in t.args):
+                # sympy distributes a number over the sum at this step, or keeps the
+                # sign inside it (-x - 1); symengine does neither, and what follows
+                # (a power, a quotient) would then differ.
+                raise Decline("a sum as a factor")
         return e
 
     def _build(self, node: ast.AST, depth: int = 0):
@@ -289,8 +293,11 @@ class _Converter:
         rest = tuple(f for f in factors if f[0] != "n")
         if len(numbers) > 1:
             raise Decline("mul")
-        if numbers and any(f[0] == "a" for f in rest):
-            raise Decline("number times a sum")  # sympy may have distributed it
+        if any(f[0] == "a" for f in rest):
+            # A sum as a factor: sympy may have distributed a number over it, or kept
+            # a -1 outside a negated sum (-(-tan(x)**2 - 1)/tan(x)**2), depending on
+            # the order its product rule multiplied in; symengine's form is canonical.
+            raise Decline("a sum as a factor")
         if any(f[0] == "m" for f in rest):
             raise Decline("nested mul")
         return ("m", tuple(numbers) + rest)
