@@ -7,6 +7,8 @@ Derivation. They raise SymjacError subclasses; they never print or exit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from symjac.model import Derivation
 
 
@@ -54,6 +56,43 @@ def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
 
     expected = parse_matrix(expect, "expected", symbols)
     return replace(d, check=compare_matrices(d.result.value, expected))
+
+
+def grad(
+    loss: str,
+    wrt: str,
+    shape: str,
+    where: str | Sequence[str] = (),
+    index: str | None = None,
+    expect: str | None = None,
+    steps: bool = True,
+) -> Derivation:
+    """The gradient of a scalar loss of matrix parameters, entry by entry.
+
+    grad("-h[y] + log(sum(exp(h)))", "theta", "theta=3x2, x=3x1",
+    where=["h = theta.T @ x"], index="y=1..2") is the worksheet's problem 3.
+    """
+    from symjac.ops.grad import grad as op
+    from symjac.ops.grad import prepare
+
+    if isinstance(where, str):
+        where = [where]
+    problem = prepare(loss, wrt, shape, where=list(where), index=index, expect=expect)
+    return op(problem, steps=steps)
+
+
+def derive(
+    name: str | None = None,
+    sizes: str | None = None,
+    steps: bool = True,
+    list_all: bool = False,
+) -> Derivation:
+    """A verified step-by-step derivation, e.g. derive("softmax-regression")."""
+    from symjac.ops import derive as op
+
+    if list_all:
+        return op.listing()
+    return op.derive(name, sizes=sizes, steps=steps)
 
 
 def jacobian(
@@ -154,7 +193,11 @@ def jacobian(
             checks.append(Check(False, (), "sympy cannot differentiate some entries, so the "
                                 "expected answer cannot be compared with them"))
         else:
-            checks.append(compare_matrices(d.result.value, expected))
+            found = compare_matrices(d.result.value, expected)
+            if expected.shape == d.result.shape[::-1] and 1 in expected.shape:
+                found = replace(found, message=found.message + "; a flat list [a, b] is a "
+                                "column, a row is written [[a, b]]")
+            checks.append(found)
     if check:
         symbolic = d.result.value
         if point is not None:

@@ -42,6 +42,40 @@ class SymjacGroup(click.Group):
         sys.exit(code or 0)
 
 
+class ExpressionCommand(click.Command):
+    """A command whose arguments may begin with '-': "-h[y] + log(...)" is a loss, not options.
+
+    An argument that starts with '-' but names no option of the command is
+    passed on as a positional argument (after '--'), so users need not know
+    the '--' convention.
+    """
+
+    def parse_args(self, ctx, args):
+        names: set[str] = set()
+        valued: set[str] = set()
+        for p in self.get_params(ctx):
+            if isinstance(p, click.Option):
+                names.update(p.opts + p.secondary_opts)
+                if not p.is_flag and not p.count:
+                    valued.update(p.opts)
+        kept, loose = [], []
+        it = iter(args)
+        for a in it:
+            if a == "--":
+                loose.extend(it)
+                break
+            head = a.split("=", 1)[0]
+            if a in names or (a.startswith("--") and head in names):
+                kept.append(a)
+                if a in valued:
+                    kept.append(next(it, ""))
+            elif a.startswith("-") and len(a) > 1 and not (a[:2] in valued and a[:2] != a):
+                loose.append(a)
+            else:
+                kept.append(a)
+        return super().parse_args(ctx, kept + (["--", *loose] if loose else []))
+
+
 def common_options(f: Callable) -> Callable:
     """--format, --steps/--no-steps, --timeout and --debug, on every command."""
 
@@ -118,7 +152,7 @@ def run(command: str, opts: dict, compute: Callable) -> int:
 
 def _emit(out) -> None:
     if isinstance(out, str):
-        click.echo(out)
+        click.echo(out, nl=not out.endswith("\n"))  # one newline at the end, never two
     else:
         from rich.console import Console
 
@@ -135,7 +169,11 @@ def _fail(command: str, fmt: str, e) -> int:
         if e.exit_code == EXIT_UNDEFINED:
             return e.exit_code
     if e.exit_code == EXIT_UNDEFINED:
-        if fmt != "json":
+        if fmt in ("markdown", "latex"):
+            from symjac.render.math import undefined
+
+            click.echo(undefined(e, fmt), nl=False)
+        elif fmt != "json":
             click.echo(str(e))
             for h in e.hints:
                 click.echo(f"hint: {h}")
@@ -155,6 +193,10 @@ def cli(debug: bool) -> None:
       symjac matmul "[[4,3,6],[2,1,0],[0,5,7]]" "[[2],[1],[3]]"
       symjac matmul "1 6; 7 5" "[[3],[0],[2]]"        # undefined: says why
       symjac matmul "[[a,b]]" "[[1],[3]]" --format json
+      symjac jacobian "p + 4*q, sin(r**2*s)" --wrt "[[p, q], [r, s]]"
+      symjac grad "-h[y] + log(sum(exp(h)))" --where "h = theta.T @ x" \\
+        --wrt theta --shape "theta=3x2, x=3x1" --index "y=1..2"
+      symjac derive softmax-regression
 
     Exit codes: 0 done, 1 undefined or a check failed, 2 bad input,
     3 a limit was hit, 4 an internal error (a bug).
@@ -192,7 +234,93 @@ def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opt
     return run("matmul", opts, compute)
 
 
+@cli.command(cls=ExpressionCommand)
+@click.argument("loss")
+@click.option("--wrt", required=True, metavar="NAME", help="The parameter, declared in --shape.")
+@click.option(
+    "--shape",
+    "shape",
+    required=True,
+    metavar="SHAPES",
+    help='Every name\'s shape: "theta=3x2, x=3x1" (x=3 is a 3×1 column).',
+)
+@click.option(
+    "--where",
+    multiple=True,
+    metavar="DEF",
+    help='An intermediate, "h = theta.T @ x"; repeat for more, in order.',
+)
+@click.option("--index", metavar="RANGES", help='Index variables and their values: "y=1..2".')
+@click.option(
+    "--expect", metavar="EXPR", help="A hand-derived gradient to check (exit 1 if wrong)."
+)
+@common_options
+def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | None,
+         expect: str | None, **opts) -> int:
+    """The gradient of a scalar LOSS of matrix parameters, step by step.
+
+    The loss is evaluated at the declared sizes with one symbol per entry
+    (theta_1_1, x_1, ...) and differentiated entry by entry for every value
+    of every --index variable; the result has the shape of the parameter
+    (the true Jacobian is 1×(rows·cols), flattened row-major). The steps
+    follow the chain rule through each --where intermediate, with shapes.
+
+    \b
+    The language: A @ B (product), A.T (transpose), h[i] (1-based, as in
+    the worksheet; h[y] with an --index variable), M[i, j], + - * / **
+    entry by entry (a 1×1 is a scalar), exp log sigmoid relu tanh ... on
+    every entry, sum(M), mean(M), softmax(v), logsumexp(v), onehot(y, k),
+    heaviside(M), trace(M).
+
+    \b
+    Examples:
+      symjac grad "-h[y] + log(sum(exp(h)))" --where "h = theta.T @ x" \\
+        --wrt theta --shape "theta=3x2, x=3x1" --index "y=1..2" \\
+        --expect "x @ (softmax(h) - onehot(y, 2)).T"
+      symjac grad "sum((X @ theta - y)**2) / 2" --wrt theta \\
+        --shape "X=3x2, theta=2x1, y=3x1" --expect "X.T @ (X @ theta - y)"
+    """
+
+    def compute():
+        from symjac import api
+
+        return api.grad(loss, wrt, shape, where=where, index=index, expect=expect,
+                        steps=opts["steps"])
+
+    return run("grad", opts, compute)
+
+
 @cli.command()
+@click.argument("name", required=False)
+@click.option("--list", "list_all", is_flag=True, help="List the known derivations.")
+@click.option(
+    "--sizes", metavar="SIZES", help='Sizes to verify at, e.g. "n=4, k=3" (default: small ones).'
+)
+@common_options
+def derive(name: str | None, list_all: bool, sizes: str | None, **opts) -> int:
+    """A step-by-step derivation in general sizes, verified at small ones.
+
+    The closed form each derivation arrives at is checked against
+    entrywise differentiation of the loss at concrete sizes (for every
+    class y), and the output says which sizes ("verified" in JSON).
+
+    \b
+    Examples:
+      symjac derive --list
+      symjac derive softmax-regression            # the worksheet's problem 3
+      symjac derive softmax-regression -f markdown
+      symjac derive two-layer-mlp --sizes "n=4, d=3, k=3" -f json
+    """
+
+    def compute():
+        from symjac import api
+
+        return api.derive(name, sizes=sizes, steps=opts["steps"], list_all=list_all)
+
+    return run("derive", opts, compute)
+
+
+@cli.command(cls=ExpressionCommand)
 @click.argument("functions", metavar="FUNCTIONS")
 @click.option(
     "--wrt",
@@ -250,7 +378,7 @@ def jacobian(
     matrix-valued function, flattened row-major). The result is outputs ×
     inputs (the numerator convention); each entry ∂f_i/∂x_j is worked by
     rules (sum, constant multiple, power, product, quotient, chain, exp, log,
-    trig). A function that starts with '-' goes after '--'.
+    trig). A list that starts with '-' needs no '--': "-x*y, x".
 
     \b
     Examples:
@@ -259,7 +387,7 @@ def jacobian(
       symjac jacobian "x*y, x + y" --at "x=1, y=2"
       symjac jacobian "x**2*y" --expect "[[2*x*y, x**2]]"     # exit 1 if wrong
       symjac jacobian "atan2(y, x), sqrt(x**2 + y**2)" --check --format json
-      symjac jacobian -- "-x*y, x"
+      symjac jacobian "-x*y, x" --layout denominator
     """
 
     def compute():

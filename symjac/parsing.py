@@ -13,6 +13,7 @@ import ast
 import math
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -103,6 +104,12 @@ def normalize(text: str, what: str = "input") -> str:
         raise LimitError(
             f"the {what} is {len(text):,} characters long; the limit is {MAX_LENGTH:,}"
         )
+    for i, ch in enumerate(text):
+        # NFKC would quietly turn x² into the name x2, not a power.
+        if unicodedata.decomposition(ch).startswith(("<super>", "<sub>")):
+            raise ParseError(
+                f"superscript or subscript '{ch}' in the {what}; write x**2 or x1", i + 1
+            )
     text = unicodedata.normalize("NFKC", text)
     for i, ch in enumerate(text):
         if ch in "\t\n\r":
@@ -142,13 +149,17 @@ class Parser:
         if "^" in self.text:
             raise ParseError("use ** for powers (x**2), not ^", self._col_of("^"))
         try:
-            tree = ast.parse(self.text.strip(), mode="eval")
+            # Python warns about text such as "1if" on stderr; make it one clean error.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", SyntaxWarning)
+                warnings.simplefilter("error", DeprecationWarning)
+                tree = ast.parse(self.text.strip(), mode="eval")
         except SyntaxError as e:
             msg = (e.msg or "invalid syntax").split(" (")[0]
             if msg.startswith("invalid syntax"):
                 msg = f"invalid syntax in the {what}"
             lead = len(self.text) - len(self.text.lstrip())
-            col = None if e.offset is None else self.offset + lead + e.offset
+            col = None if e.offset is None else self.offset + lead + max(e.offset, 1)
             raise ParseError(msg, col) from None
         except (MemoryError, RecursionError):
             raise LimitError(f"the {what} is nested too deeply") from None
@@ -424,11 +435,9 @@ def _matrix_from_rows(text: str, what: str, symbols: dict | None) -> sympy.Matri
     pos = shift
     for raw in re.split(r"[;\n]", body):
         row_start, pos = pos, pos + len(raw) + 1
-        token_re = r"[^,]+" if "," in raw else r"\S+"
         entries = [
-            Parser(m.group(), offset=row_start + m.start(), symbols=symbols).expression(what)
-            for m in re.finditer(token_re, raw)
-            if m.group().strip()
+            Parser(token, offset=row_start + start, symbols=symbols).expression(what)
+            for start, token in _split_row(raw)
         ]
         if not entries:
             continue  # a blank line or a trailing ';'
@@ -442,6 +451,48 @@ def _matrix_from_rows(text: str, what: str, symbols: dict | None) -> sympy.Matri
     if not rows:
         raise ParseError(f"{what} is empty")
     return sympy.Matrix(rows)
+
+
+def _split_row(raw: str) -> list[tuple[int, str]]:
+    """The entries of one compact row, with their offsets in it.
+
+    Commas and spaces inside brackets never split, so atan2(y, x) stays one
+    entry. Without a top-level comma, spaces split entries except next to an
+    operator, as in MATLAB: "x + 1" is one entry, "1 -2" two.
+    """
+    depth, commas, spaces = 0, [], set()
+    for i, ch in enumerate(raw):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)  # an unmatched bracket is the parser's to report
+        elif depth == 0 and ch == ",":
+            commas.append(i)
+        elif depth == 0 and ch.isspace():
+            spaces.add(i)
+    if commas:
+        cuts = [-1, *commas, len(raw)]
+        pieces = [(a + 1, raw[a + 1 : b]) for a, b in zip(cuts, cuts[1:], strict=False)]
+        return [(a + len(t) - len(t.lstrip()), t.strip()) for a, t in pieces if t.strip()]
+    tokens: list[tuple[int, str]] = []
+    start = None
+    for i in range(len(raw) + 1):
+        at_space = i == len(raw) or i in spaces
+        if at_space and start is not None:
+            tokens.append((start, raw[start:i]))
+            start = None
+        elif not at_space and start is None:
+            start = i
+    merged: list[tuple[int, str]] = []
+    for start, token in tokens:
+        if merged and (
+            token in ("+", "-") or token[0] in "*/" or merged[-1][1][-1] in "+-*/"
+        ):
+            first = merged[-1][0]
+            merged[-1] = (first, raw[first : start + len(token)])
+        else:
+            merged.append((start, token))
+    return merged
 
 
 # -- jacobian inputs: functions, variables, a point ---------------------------------

@@ -33,10 +33,9 @@ def rendered(case: str, fmt: str) -> str:
     out = render(api.jacobian(**CASES[case]), fmt)
     if fmt != "rich":
         return out if out.endswith("\n") else out + "\n"
-    # Colours as ANSI codes, as rich's own golden tests keep them.
+    # No colour codes, as in tests/regen_golden.py, so the files can be read by eye.
     buf = io.StringIO()
-    Console(file=buf, width=WIDTH, force_terminal=True, color_system="standard",
-            legacy_windows=False, highlight=False).print(out)
+    Console(file=buf, width=WIDTH, color_system=None).print(out)
     return buf.getvalue()
 
 

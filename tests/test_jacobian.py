@@ -264,9 +264,11 @@ def test_expect_wrong_entries_are_listed_and_exit_1():
     assert [m["index"] for m in check["mismatches"]] == [[2, 2], [3, 1]]
 
 
-def test_expect_wrong_shape_fails():
-    d = api.jacobian("x*y", expect="[[y], [x]]")
+def test_expect_wrong_shape_fails_and_hints_at_row_syntax():
+    d = api.jacobian("x*y", expect="[y, x]")
     assert not d.check.passed and "1×2" in d.check.message
+    assert "a row is written [[a, b]]" in d.check.message
+    assert not api.jacobian("x*y, x", expect="[[y, x]]").check.passed
 
 
 def test_check_finite_differences_pass_on_worksheet():
@@ -320,11 +322,27 @@ def test_no_steps_does_not_call_the_stepper(monkeypatch):
     assert d.result.matrix[1][1] == "-2*sin(y)*cos(y)"
 
 
-def test_large_jacobian_elides_steps_unless_all_steps():
-    funcs = ", ".join(f"x{i}*x{i + 1}" for i in range(1, 12))  # 11 × 12
+def test_large_jacobian_works_nonzero_entries_first_then_elides():
+    # 11 × 12 with 22 nonzero entries: all of those worked, the 110 zeros only counted.
+    funcs = ", ".join(f"x{i}*x{i + 1}" for i in range(1, 12))
+    d = api.jacobian(funcs)
+    partials = [s for s in d.steps if s.kind == "partial"]
+    assert len(partials) == 22 and all(s.chain[-1] != "0" for s in partials)
+    assert [s.text for s in d.steps if s.kind == "note"] == [
+        "110 entries are 0 (the function does not contain the variable) and are not listed"
+    ]
+    full = api.jacobian(funcs, all_steps=True)
+    assert sum(s.kind == "partial" for s in full.steps) == 132
+    assert not any(s.kind == "note" for s in full.steps)
+
+
+def test_large_dense_jacobian_elides_after_100_unless_all_steps():
+    names = [f"x{j}" for j in range(1, 13)]
+    funcs = ", ".join(f"{i}*(" + " + ".join(names) + ")" for i in range(1, 12))  # 11 × 12
     d = api.jacobian(funcs)
     assert sum(s.kind == "partial" for s in d.steps) == 100
-    assert d.steps[-1].kind == "note" and "32 more" in d.steps[-1].text
+    assert d.steps[-1].kind == "note" and d.steps[-1].text.startswith("32 more")
+    assert d.result.value == sympy.Matrix(11, 12, lambda i, j: i + 1)
     full = api.jacobian(funcs, all_steps=True)
     assert sum(s.kind == "partial" for s in full.steps) == 132
 
@@ -502,3 +520,9 @@ def test_every_format_renders_every_option(fmt, args):
     assert "∇f" in r.stdout or "nabla" in r.stdout or fmt == "json"
     if fmt == "json":
         assert json.loads(r.stdout)["ok"] is True
+
+
+def test_leading_minus_needs_no_double_dash():
+    r = invoke("-x*y, x", "--layout", "denominator", "-f", "text")
+    assert r.exit_code == 0, r.output
+    assert "so ∇f is 2×2" in r.stdout

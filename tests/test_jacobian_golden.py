@@ -17,3 +17,8 @@ import regen_golden_jacobian as regen
 def test_golden(case, fmt):
     expected = regen.path(case, fmt).read_text(encoding="utf-8")
     assert regen.rendered(case, fmt) == expected
+
+
+def test_every_jacobian_golden_file_has_a_case():
+    names = {p.name for p in regen.GOLDEN.glob("jacobian_*.txt")}
+    assert names == {regen.path(c, f).name for c in regen.CASES for f in regen.FORMATS}

@@ -71,6 +71,10 @@ def jacobian(
         )
     k, n = len(functions), len(variables)
     limit = k * n if max_entries is None else min(k * n, max_entries)
+    # A large Jacobian is worked only in part, and a large system is sparse:
+    # spend the worked entries on the ones that are not plainly zero.
+    skip_zeros = limit < k * n
+    zeros_skipped = not_worked = 0
 
     entries: list[list] = []
     partials: list[Step] = []
@@ -78,12 +82,14 @@ def jacobian(
         row = []
         depends = f.free_symbols
         for j, x in enumerate(variables):
-            if x not in depends and not (steps and len(partials) < limit):
-                # Large systems are sparse: most entries are zero, and sympy.diff
-                # costs far more than this membership test.
+            work = steps and len(partials) < limit
+            if x not in depends and (skip_zeros or not work):
+                # sympy.diff costs far more than this membership test.
+                zeros_skipped += steps and skip_zeros
                 row.append(sympy.S.Zero)
                 continue
-            if steps and len(partials) < limit:
+            not_worked += steps and not work
+            if work:
                 worked = _differentiate(f, x, depends)
                 value = worked.result
                 final = sympy.simplify(value) if simplify else value
@@ -99,13 +105,22 @@ def jacobian(
         jac = jac.T
 
     all_steps: list[Step] = list(partials)
-    if steps and limit < k * n:
+    if zeros_skipped:
         all_steps.append(
             Step(
                 kind="note",
-                text=f"{k * n - limit} more partial derivatives are not worked here; "
+                text=f"{zeros_skipped} entries are 0 (the function does not contain the "
+                "variable) and are not listed",
+                data={"zeros": zeros_skipped},
+            )
+        )
+    if not_worked:
+        all_steps.append(
+            Step(
+                kind="note",
+                text=f"{not_worked} more partial derivatives are not worked here; "
                 "use --all-steps to see every entry",
-                data={"elided": k * n - limit},
+                data={"elided": not_worked},
             )
         )
 

@@ -61,7 +61,10 @@ class MarkdownRenderer(Renderer):
 
     def render(self, d: Derivation, steps: bool = True) -> str:
         parts = [self.solution_line(d)]
-        parts += [self.para(n) for n in d.notes]
+        if d.extra.get("notes_tex") is not None:
+            parts += list(d.extra["notes_tex"])  # written by symjac in LaTeX, not user text
+        else:
+            parts += [self.para(n) for n in d.notes]
         if steps:
             parts += self.render_steps(d)
         if d.result is not None and not (steps and self._shown_as_stages(d)):
@@ -73,16 +76,20 @@ class MarkdownRenderer(Renderer):
             for m in d.check.mismatches:
                 parts.append(
                     self.para(
-                        f"- entry {m.get('index')}: expected `{m.get('expected')}`, "
+                        f"- entry {m.get('index')}{_at(m)}: expected `{m.get('expected')}`, "
                         f"got `{m.get('got')}`"
                     )
                 )
         return "\n\n".join(p for p in parts if p) + "\n"
 
     def solution_line(self, d: Derivation) -> str:
+        if d.extra.get("summary_tex"):
+            return self.solution + d.extra["summary_tex"]
         return self.solution + d.summary + ("" if d.summary.endswith(".") else ".")
 
     def label(self, d: Derivation) -> str:
+        if d.extra.get("label_latex"):
+            return d.extra["label_latex"]
         return (d.label or "").replace("·", " \\cdot ").replace("∇", "\\nabla ")
 
     # matmul: the worksheet's matrix of products = matrix of values = result
@@ -164,8 +171,47 @@ class MarkdownRenderer(Renderer):
         return self.para(step.text)
 
 
+    # grad and derive: sentences come with LaTeX written by symjac (data["tex"])
+    def tex_para(self, step: Step) -> str:
+        tex = step.data.get("tex")
+        return tex if tex else self.para(step.text)
+
+    def bold(self, s: str) -> str:
+        return f"**{s}**"
+
+    def _with_display(self, step: Step) -> str:
+        parts = [self.tex_para(step)] if step.data.get("tex") else []
+        if step.latex:
+            parts.append(self.display(step.latex))
+        return "\n\n".join(parts)
+
+    def _render_where(self, step: Step) -> str:
+        return self.display(step.latex)
+
+    def _render_chain(self, step: Step) -> str:
+        tex = step.data.get("tex") or "By the chain rule, with the shape of each factor:"
+        return tex + "\n\n" + self.display(step.latex)
+
+    _render_local_jacobian = _with_display
+    _render_jacobian_row = _with_display
+    _render_assemble = _with_display
+    _render_equation = _with_display
+
+    def _render_part(self, step: Step) -> str:
+        return f"{self.bold(step.data.get('label', ''))} {step.data.get('tex', '')}".strip()
+
+    def _render_note(self, step: Step) -> str:
+        return self.tex_para(step)
+
+    def _render_verify(self, step: Step) -> str:
+        return self.tex_para(step)
+
+
 class LatexRenderer(MarkdownRenderer):
     solution = "\\textbf{Solution:} "
+
+    def bold(self, s: str) -> str:
+        return f"\\textbf{{{s}}}"
 
     def display(self, math: str) -> str:
         return f"\\[ {math} \\]"
@@ -175,6 +221,20 @@ class LatexRenderer(MarkdownRenderer):
 
     def solution_line(self, d: Derivation) -> str:
         return self.solution + latex_text(d.summary) + ("" if d.summary.endswith(".") else ".")
+
+
+def undefined(error, fmt: str) -> str:
+    """An undefined answer as the worksheet words 1(a): a Solution line, then any hints."""
+    r = MarkdownRenderer() if fmt == "markdown" else LatexRenderer()
+    message = str(error)
+    parts = [r.solution + r.para(message + ("" if message.endswith(".") else "."))]
+    parts += [r.para(f"Hint: {h}.") for h in getattr(error, "hints", ())]
+    return "\n\n".join(parts) + "\n"
+
+
+def _at(m) -> str:
+    at = m.get("at")
+    return " at " + ", ".join(f"{k} = {v}" for k, v in at.items()) if at else ""
 
 
 def _latex_rows(d: Derivation) -> list[list[str]]:

@@ -8,7 +8,13 @@ from rich.text import Text
 from symjac.model import Derivation, Step
 from symjac.printing import uni
 from symjac.render import Renderer
-from symjac.render.text import labelled_matrix, partial_columns, partial_parts
+from symjac.render.text import (
+    at_values,
+    labelled_matrix,
+    partial_columns,
+    partial_parts,
+    string_grid,
+)
 
 ROW, COL = "bold cyan", "bold magenta"
 
@@ -36,6 +42,7 @@ class RichRenderer(Renderer):
         for m in check.mismatches:
             where = m.get("index")
             at = f"entry {tuple(where)}" if where else "answer"
+            at += at_values(m)
             t.append(f"\n  {at}: expected {m.get('expected')}, got {m.get('got')}")
         return t
 
@@ -49,7 +56,8 @@ class RichRenderer(Renderer):
 
     def _render_entry(self, step: Step) -> Text:
         i, j = step.index
-        t = Text(f"  ({i},{j})  ", style="dim")
+        t = Text()
+        t.append(f"  ({i},{j})  ", style="dim")
         for k, (a, b) in enumerate(step.data.get("pairs", ())):
             if k:
                 t.append(" + ")
@@ -88,3 +96,50 @@ class RichRenderer(Renderer):
 
     def _render_default(self, step: Step) -> Text:
         return Text("  " + step.text)
+
+    # grad and derive
+    def _grid(self, step: Step) -> str:
+        return "\n".join("    " + line for line in string_grid(step.data["matrix"]))
+
+    def _render_where(self, step: Step) -> Text:
+        return Text("  " + step.text, style="dim")
+
+    def _render_chain(self, step: Step) -> Text:
+        return Text("\n  " + step.text.replace("\n", "\n  "), style="bold cyan")
+
+    def _render_local_jacobian(self, step: Step) -> Text:
+        head, _, rest = step.text.partition("\n")
+        t = Text("  " + head, style=COL)
+        if rest:
+            t.append("\n  " + rest.replace("\n", "\n  "))
+        elif "matrix" in step.data:
+            t.append("\n" + self._grid(step))
+        return t
+
+    def _render_jacobian_row(self, step: Step) -> Text:
+        t = Text("  " + step.text, style=ROW)
+        t.append("\n" + self._grid(step))
+        return t
+
+    def _render_assemble(self, step: Step) -> Text:
+        return Text("  " + step.text, style="bold")
+
+    def _render_part(self, step: Step) -> Text:
+        label = step.data.get("label", "")
+        t = Text("\n" + label, style="bold")
+        t.append(step.text[len(label):])
+        return t
+
+    def _render_equation(self, step: Step) -> Text:
+        return Text("  " + step.text.replace("\n", "\n  "))
+
+    def _render_entry_partial(self, step: Step) -> Text:
+        head, _, value = step.text.partition(" = ")
+        t = Text("  " + head + " = ", style=COL)
+        t.append(uni(value))
+        return t
+
+    def _render_verify(self, step: Step) -> Text:
+        ok = step.data.get("passed")
+        return Text("\n" + ("✓ " if ok else "✗ ") + step.text,
+                    style="bold green" if ok else "bold red")

@@ -28,6 +28,27 @@ def labelled_matrix(label: str, result: Result) -> str:
     return "\n".join((head if i == mid else pad) + line for i, line in enumerate(lines))
 
 
+def at_values(mismatch) -> str:
+    """' at y = 2' for a mismatch found at one value of the index variables."""
+    at = mismatch.get("at")
+    return " at " + ", ".join(f"{k} = {v}" for k, v in at.items()) if at else ""
+
+
+def string_grid(rows) -> list[str]:
+    """A bracketed matrix from entries already written as strings (steps keep no sympy)."""
+    cells = [[uni(c) for c in row] for row in rows]
+    widths = [max(len(r[j]) for r in cells) for j in range(len(cells[0]))]
+    out = []
+    for i, row in enumerate(cells):
+        body = "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True))
+        if len(cells) == 1:
+            left, right = "[", "]"
+        else:
+            left, right = ("⎡", "⎤") if i == 0 else ("⎣", "⎦") if i == len(cells) - 1 else "⎢⎥"
+        out.append(f"{left}{body}{right}")
+    return out
+
+
 class TextRenderer(Renderer):
     indent = "  "
 
@@ -51,6 +72,7 @@ class TextRenderer(Renderer):
         for m in check.mismatches:
             where = m.get("index")
             at = f"entry {tuple(where)}" if where else "answer"
+            at += at_values(m)
             lines.append(f"{self.indent}{at}: expected {m.get('expected')}, got {m.get('got')}")
         return "\n".join(lines)
 
@@ -88,6 +110,41 @@ class TextRenderer(Renderer):
     def _render_default(self, step: Step) -> str:
         return textwrap.indent(step.text, self.indent)
 
+    # grad and derive
+    def _grid(self, step: Step, depth: int = 2) -> str:
+        pad = self.indent * depth
+        return "\n".join(pad + line for line in string_grid(step.data["matrix"]))
+
+    def _render_where(self, step: Step) -> str:
+        return self.indent + step.text
+
+    def _render_chain(self, step: Step) -> str:
+        return textwrap.indent(step.text, self.indent)
+
+    def _render_local_jacobian(self, step: Step) -> str:
+        text = textwrap.indent(step.text, self.indent)
+        if "\n" in step.text or "matrix" not in step.data:
+            return text  # a row written entry by entry
+        return text + "\n" + self._grid(step)
+
+    def _render_jacobian_row(self, step: Step) -> str:
+        return self.indent + step.text + "\n" + self._grid(step)
+
+    def _render_assemble(self, step: Step) -> str:
+        return self.indent + step.text
+
+    def _render_part(self, step: Step) -> str:
+        return "\n" + step.text
+
+    def _render_equation(self, step: Step) -> str:
+        return textwrap.indent(step.text, self.indent)
+
+    def _render_entry_partial(self, step: Step) -> str:
+        return self.indent + uni(step.text)
+
+    def _render_verify(self, step: Step) -> str:
+        return "\n" + ("✓ " if step.data.get("passed") else "✗ ") + step.text
+
 
 def partial_parts(step: Step) -> tuple[str, list[tuple[str, str]]]:
     """A partial step as its head `∂f₁/∂x = ∂/∂x (x³·y)` and [(form, rule)] per stage."""
@@ -110,6 +167,7 @@ def shown_rules(rules: str) -> str:
 
 
 MAX_FORM_COLUMN = 40  # a longer worked form pushes its own rules right, not everyone's
+MAX_HEAD_COLUMN = 48  # likewise for a long function in ∂/∂x (...)
 
 
 def partial_columns(d: Derivation) -> tuple[int, int]:
@@ -118,6 +176,7 @@ def partial_columns(d: Derivation) -> tuple[int, int]:
     for step in d.steps:
         if step.kind == "partial":
             head, stages = partial_parts(step)
-            heads.append(len(head))
+            if len(head) <= MAX_HEAD_COLUMN:
+                heads.append(len(head))
             forms += [len(f) for f, _ in stages if len(f) <= MAX_FORM_COLUMN]
     return max(heads), max(forms)
