@@ -103,14 +103,16 @@ def _generated(n: int, seed: int, extra: bool = True) -> tuple[list[str], list[s
 
 
 @pytest.mark.parametrize("layout", ["numerator", "denominator"])
-def test_api_derivations_are_identical(layout):
-    funcs, names = _generated(12, 3)
+@pytest.mark.parametrize("n", [12, 14])  # 14: past MAX_LISTED_VARIABLES, a note lists them
+def test_api_derivations_are_identical(layout, n):
+    funcs, names = _generated(n, 3)
     args = (", ".join(funcs), ", ".join(names))
     fast = api.jacobian(*args, layout=layout, steps=False)
     slow = api.jacobian(*args, layout=layout, steps=False, engine="sympy")
     assert isinstance(fast.result.value, fastdiff.LazyMatrix)
     assert fast.to_dict() == slow.to_dict()
     assert fast.warnings == slow.warnings
+    assert fast.notes == slow.notes and bool(fast.notes) == (n > MAX_LISTED_VARIABLES)
     # the lazy value is the sympy matrix itself, when a renderer asks
     assert fast.result.value.shape == slow.result.value.shape
     assert fast.result.value[0, 0] == slow.result.value[0, 0]
@@ -126,6 +128,7 @@ def test_api_derivations_are_identical(layout):
         ("x/y**2 - 3*x/2 + y**(-3)", "x, y"),
         ("exp(-x)*x + exp(2*x)*y", "x, y"),
         ("x, 2*x, 3", "x, q"),  # q unused: a warning
+        (" + ".join(f"x{i}**2*sin(x{i})" for i in range(150)), None),  # a long sum, 150 columns
     ],
 )
 def test_examples_match_the_sympy_path(functions, wrt):
@@ -277,3 +280,14 @@ def test_the_lazy_value_behaves_like_the_matrix():
     assert v == m and m == v and not (v != m)
     assert v.T == m.T and list(v) == list(m) and len(v) == 4 and str(v) == str(m)
     assert v[0, 0] == 2 * sympy.Symbol("x", real=True) * sympy.Symbol("y", real=True)
+
+
+def test_cli_json_equals_the_sympy_engine_on_the_benchmark_system():
+    from symjac.render import render
+
+    funcs, names = _generated(40, 0, extra=False)
+    args = ["jacobian", ", ".join(funcs), "--wrt", ", ".join(names), "--format", "json"]
+    r = CliRunner().invoke(cli, [*args, "--no-steps"])
+    assert r.exit_code == 0
+    slow = api.jacobian(", ".join(funcs), ", ".join(names), steps=False, engine="sympy")
+    assert json.loads(r.stdout) == json.loads(render(slow, "json", steps=False))

@@ -115,21 +115,31 @@ class _Builder:
                 if exp.value > MAX_EXPONENT or base.is_Number:
                     raise Decline("exponent")
                 return base ** (sign * exp.value)
-            left = self.build(node.left, depth + 1)
-            right = self.build(node.right, depth + 1)
-            if op is ast.Add:
-                return left + right
-            if op is ast.Sub:
-                return left - right
-            if op is ast.Mult:
-                return left * right
-            if op is ast.Div:
-                if right.is_zero or right.is_zero is None and right.is_Number:
-                    raise Decline("division")
-                if right == 0:
-                    raise Decline("division")
-                return left / right
-            raise Decline("operator")
+            if op in (ast.Add, ast.Sub):
+                chain = (ast.Add, ast.Sub)
+            elif op in (ast.Mult, ast.Div):
+                chain = (ast.Mult, ast.Div)
+            else:
+                raise Decline("operator")
+            # A long chain a + b - c + ... is walked without recursion, as parsing.py does.
+            rights = []
+            while isinstance(node, ast.BinOp) and type(node.op) in chain:
+                rights.append((type(node.op), node.right))
+                node = node.left
+            value = self.build(node, depth + 1)
+            for kind, operand in reversed(rights):
+                right = self.build(operand, depth + 1)
+                if kind is ast.Add:
+                    value = value + right
+                elif kind is ast.Sub:
+                    value = value - right
+                elif kind is ast.Mult:
+                    value = value * right
+                else:
+                    if right == 0:
+                        raise Decline("division")
+                    value = value / right
+            return value
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in self.funcs:
                 raise Decline("function")
@@ -903,7 +913,10 @@ def _derivation(k, names, used, layout, order, matrix, tex, value):
         steps=(),
         label="∇f",
         variables=tuple(names),
-        notes=(),
+        # As ops.jacobian: the headline abbreviates a long list, so say it in full.
+        notes=(f"The {n} variables, in order: {', '.join(names)}.",)
+        if n > MAX_LISTED_VARIABLES
+        else (),
         warnings=warnings,
         extra={"layout": layout, "order": order, "input_shape": None, "output_shape": None},
     )
