@@ -30,7 +30,7 @@ def _expr_text(draw, depth: int, symbolic: bool = False) -> str:
     kind = draw(st.sampled_from(["+", "-", "*", "/", "**", "f", "neg"]))
     a = _expr_text(draw, depth - 1, symbolic)
     if kind == "f":
-        return f"{draw(st.sampled_from(fastdiff.FUNCTIONS))}({a})"
+        return f"{draw(st.sampled_from(fastdiff.FUNCTIONS + ('sigmoid', 'softplus')))}({a})"
     if kind == "neg":
         return f"-({a})"
     if kind == "**":
@@ -128,6 +128,7 @@ def test_api_derivations_are_identical(layout, n):
         ("x/y**2 - 3*x/2 + y**(-3)", "x, y"),
         ("exp(-x)*x + exp(2*x)*y", "x, y"),
         ("x, 2*x, 3", "x, q"),  # q unused: a warning
+        ("sigmoid(x)*y + softplus(x*y)", None),
         (" + ".join(f"x{i}**2*sin(x{i})" for i in range(150)), None),  # a long sum, 150 columns
     ],
 )

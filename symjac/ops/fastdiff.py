@@ -9,7 +9,8 @@ rules of sympy's StrPrinter and LatexPrinter are re-implemented below for a
 deliberately small class of expressions.
 
 That class: integers and fractions, symbols named like ``x`` or ``x12``,
-``+ - * /``, integer powers, and sin, cos, tan, exp, log, sinh, cosh, tanh.
+``+ - * /``, integer powers, and sin, cos, tan, exp, log, sinh, cosh, tanh
+(and sigmoid, softplus, which parsing.py writes with exp and log).
 Anything outside it — in the input or in a derivative — raises `Decline`,
 and the caller takes the ordinary sympy path, which gives the answer (or the
 error) it always gave. Where symengine's canonical form is known to differ
@@ -56,6 +57,10 @@ class _Builder:
         self.se = _engine()
         self.symbols = symbols
         self.funcs = {name: getattr(self.se, name) for name in FUNCTIONS}
+        se = self.se
+        # As parsing.py builds them (_sigmoid, _softplus): the same expressions.
+        self.funcs["sigmoid"] = lambda u: 1 / (1 + se.exp(-u))
+        self.funcs["softplus"] = lambda u: se.log(1 + se.exp(u))
 
     def symbol(self, name: str):
         if not _NAME.match(name) or name in _RESERVED:
