@@ -293,3 +293,30 @@ def test_cli_json_equals_the_sympy_engine_on_the_benchmark_system():
     assert r.exit_code == 0
     slow = api.jacobian(", ".join(funcs), ", ".join(names), steps=False, engine="sympy")
     assert json.loads(r.stdout) == json.loads(render(slow, "json", steps=False))
+
+
+def _rich_text(d) -> str:
+    import io
+
+    from rich.console import Console
+
+    from symjac.render import render
+
+    out = io.StringIO()
+    Console(file=out, width=120, color_system=None).print(render(d, "rich", steps=False))
+    return out.getvalue()
+
+
+def test_rich_output_is_unchanged_for_both_fast_paths():
+    args = ("x0**3*x1, cos(x1)**2 + 5*x0, x1*exp(x0)", "x0, x1")
+    fast = api.jacobian(*args, steps=False)
+    slow = api.jacobian(*args, steps=False, engine="sympy")
+    assert _rich_text(fast) == _rich_text(slow)
+    assert "sin(x1)" in _rich_text(fast)  # the matrix itself is shown, not elided
+    from symjac.ops.fastmat import fast_matmul
+    from symjac.ops.matmul import matmul as slow_matmul
+
+    texts = ["[[1/2,1],[0,3]]", "[[2,0],[1,-1/3]]"]
+    quick = fast_matmul(texts)
+    ref = slow_matmul([parsing.parse_matrix(t) for t in texts], steps=False)
+    assert _rich_text(quick) == _rich_text(ref)
