@@ -11,13 +11,16 @@ deliberately small class of expressions.
 That class: integers and fractions, symbols named like ``x`` or ``x12``,
 ``+ - * /``, integer powers, and sin, cos, tan, exp, log, sinh, cosh, tanh
 (and sigmoid, softplus, which parsing.py writes with exp and log).
-Anything outside it — in the input or in a derivative — raises `Decline`,
-and the caller takes the ordinary sympy path, which gives the answer (or the
-error) it always gave. Where symengine's canonical form is known to differ
-from sympy's (sympy distributes a number over a sum, ``2*(x + 1)`` →
-``2*x + 2``, depending on how the product was built), the entry is declined
-too. tests/test_fastdiff.py checks, on generated systems, that both engines
-print the same strings.
+A function outside it — in its text or in one of its derivatives — raises
+`Decline`, and its row is worked by sympy instead (the project's parser,
+sympy.diff, sympy's printers); an input that only the project's parser can
+judge (a matrix, a syntax error, a bad name) sends the whole command down
+the ordinary sympy path, which gives the answer or the error it always
+gave. Where symengine's canonical form is known to differ from sympy's
+(sympy distributes a number over a sum, ``2*(x + 1)`` → ``2*x + 2``,
+depending on the order its product rule multiplied in; symengine merges
+``exp(u)*exp(v)``), the row is declined too. tests/test_fastdiff.py checks,
+on generated systems, that both engines print the same strings.
 
 The parser here is an allow-list over Python's ast like parsing.py's, and
 stricter: it never runs code, and it declines rather than explains.
