@@ -37,6 +37,7 @@ MAX_LENGTH = 1_000_000  # parsing.MAX_LENGTH (checked equal in the tests)
 MAX_DEPTH = 100  # parsing.MAX_DEPTH
 MAX_INT_DIGITS = 30  # larger literals take the sympy path and its limits
 MAX_EXPONENT = 1000
+MAX_NUMBER_BITS = 1000  # larger numbers in a result: that row is printed by sympy
 _NAME = re.compile(r"[A-Za-z][0-9]*\Z")
 _RESERVED = {"E", "I", "S", "N", "O", "Q"}  # constants or sympy-special single letters
 FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sinh", "cosh", "tanh")
@@ -273,7 +274,10 @@ class _Converter:
             if not e.is_Rational:
                 raise Decline("number")
             p, q = e.get_num_den()
-            return ("n", Fraction(int(p), int(q)))
+            p, q = int(p), int(q)
+            if max(abs(p).bit_length(), q.bit_length()) > MAX_NUMBER_BITS:
+                raise Decline("a large number")  # printing.sstr abbreviates huge integers
+            return ("n", Fraction(p, q))
         for cls in type(e).__mro__:
             handler = self.types.get(cls)
             if handler is not None:
