@@ -122,7 +122,8 @@ def jacobian(
         from symjac.errors import InputError
 
         raise InputError(f"the engine must be auto or sympy, not '{engine}'")
-    if engine == "auto" and not (steps or at or expect or check or simplify):
+    plain = at is None and expect is None and not (steps or check or simplify)
+    if engine == "auto" and plain:
         from symjac.ops.fastdiff import LazyMatrix, fast_jacobian_derivation
 
         def reference():

@@ -339,3 +339,10 @@ def test_the_api_gives_the_sympy_engines_derivation(funcs, wrt, layout):
     got = fastdiff.fast_jacobian_derivation(text, wrt, layout)
     if got is not None:
         assert got.to_dict() == want.to_dict()
+
+
+def test_empty_point_or_expectation_is_still_an_error_with_no_steps():
+    r = CliRunner().invoke(cli, ["jacobian", "x*y", "--wrt", "x, y", "--no-steps", "--at", ""])
+    assert r.exit_code == 2 and "empty" in r.output
+    r = CliRunner().invoke(cli, ["jacobian", "x*y", "--no-steps", "--expect", ""])
+    assert r.exit_code == 2
