@@ -11,6 +11,7 @@ process's maximum resident set size.
 
 Cases:
   help        symjac --help                        vs  python -c "import click"
+  version     symjac --version                     vs  python -c "import click"
   jac3        the worksheet's Jacobian (3 functions), --format json --no-steps
   jac3steps   the same with its steps (--format json)
   jac200      200 functions of 200 variables, --format json --no-steps
@@ -34,7 +35,7 @@ import sys
 import tempfile
 import time
 
-CASES = ("help", "jac3", "jac3steps", "jac200", "matmul200")
+CASES = ("help", "version", "jac3", "jac3steps", "jac200", "matmul200")
 
 
 def system(n):
@@ -90,9 +91,9 @@ def have(mod: str) -> bool:
 def commands(case: str, tmp: str) -> dict[str, list[str]]:
     exe = symjac_exe()
     cmds: dict[str, list[str]] = {}
-    if case == "help":
+    if case in ("help", "version"):
         if exe:
-            cmds["symjac"] = [exe, "--help"]
+            cmds["symjac"] = [exe, f"--{case}"]
         cmds["python+click"] = [sys.executable, "-c", "import click"]
         return cmds
     if case.startswith("jac"):
@@ -214,7 +215,7 @@ def main() -> None:
                 print(f"| {case} | symjac not installed, skipped | | | |")
                 continue
             for name in ("sympy", "symengine", "maxima"):
-                if case != "help" and name not in cmds:
+                if case not in ("help", "version") and name not in cmds:
                     print(f"| {case} | {name} not installed, skipped | | | |")
             for cmd in cmds.values():  # warm-up
                 run(cmd)
