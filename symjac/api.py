@@ -48,26 +48,46 @@ def matmul(
         return _expect_undefined(
             "matmul", lambda: matmul(*matrices, steps=steps, all_steps=all_steps)
         )
+    if not steps:
+        # Integer/fraction literals: an exact product without importing sympy.
+        from symjac.ops.fastmat import fast_matmul
+
+        fast = fast_matmul(matrices)
+        if fast is not None:
+            return _check_product(fast, expect, {}) if expect is not None else fast
     from symjac.errors import InputError
     from symjac.ops.matmul import DEFAULT_MAX_ENTRIES, NAMES
     from symjac.ops.matmul import matmul as op
-    from symjac.parsing import parse_matrix
 
     if len(matrices) < 2:
         raise InputError("matmul needs at least two matrices, e.g. symjac matmul A B")
     if len(matrices) > len(NAMES):
         raise InputError(f"matmul takes at most {len(NAMES)} matrices")
     symbols: dict = {}
-    parsed = [parse_matrix(t, n, symbols) for t, n in zip(matrices, NAMES, strict=False)]
+    parsed = [_parse_matrix(t, n, symbols) for t, n in zip(matrices, NAMES, strict=False)]
     d = op(parsed, steps=steps, max_entries=None if all_steps else DEFAULT_MAX_ENTRIES)
     if expect is not None:
-        from dataclasses import replace
-
-        from symjac.ops.compare import compare_matrices
-
-        expected = parse_matrix(expect, "expected", symbols)
-        d = replace(d, check=compare_matrices(d.result.value, expected))
+        d = _check_product(d, expect, symbols)
     return d
+
+
+def _parse_matrix(text: str, name: str, symbols: dict):
+    """parse_matrix, with integer/fraction literals read the fast way (same Matrix)."""
+    from symjac.ops.fastmat import parse_numeric_matrix, sympy_matrix
+    from symjac.parsing import parse_matrix
+
+    rows = parse_numeric_matrix(text)
+    return parse_matrix(text, name, symbols) if rows is None else sympy_matrix(rows)
+
+
+def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
+    from dataclasses import replace
+
+    from symjac.ops.compare import compare_matrices
+    from symjac.parsing import parse_matrix
+
+    expected = parse_matrix(expect, "expected", symbols)
+    return replace(d, check=compare_matrices(d.result.value, expected))
 
 
 def grad(
@@ -118,6 +138,7 @@ def jacobian(
     simplify: bool = False,
     steps: bool = True,
     all_steps: bool = False,
+    engine: str = "auto",
 ) -> Derivation:
     """The Jacobian of functions given as text, e.g. jacobian("x**3*y, y*exp(x)").
 
@@ -125,7 +146,25 @@ def jacobian(
     flattened in ``order``); by default every free symbol, in natural order.
     ``at`` ("x=1, y=2") evaluates at a point; ``expect`` checks a hand-derived
     Jacobian; ``check`` compares with finite differences at random points.
+    ``engine="sympy"`` always uses sympy; the default ("auto") lets a plain
+    ``steps=False`` Jacobian of elementary functions go through symengine
+    (ops/fastdiff.py), with the same result.
     """
+    if engine not in ("auto", "sympy"):
+        from symjac.errors import InputError
+
+        raise InputError(f"the engine must be auto or sympy, not '{engine}'")
+    plain = at is None and expect is None and not (steps or check or simplify)
+    if engine == "auto" and plain:
+        from symjac.ops.fastdiff import LazyMatrix, fast_jacobian_derivation
+
+        def reference():
+            return jacobian(functions, wrt, layout=layout, order=order, steps=False,
+                            engine="sympy").result.value
+
+        fast = fast_jacobian_derivation(functions, wrt, layout, order, LazyMatrix(reference))
+        if fast is not None:
+            return fast
     from dataclasses import replace
 
     from symjac.errors import InputError

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import traceback
 from collections.abc import Callable
 
 import click
@@ -113,6 +112,8 @@ def _escaped(e: BaseException, debug: bool) -> int:
         click.echo(f"symjac: error: {e}", err=True)
         return e.exit_code
     if debug:
+        import traceback
+
         traceback.print_exception(e)
     return _bug(f"{type(e).__name__}: {e}", debug)
 
@@ -264,10 +265,8 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
         out, is_text = _as_text(render(derivation, fmt, steps=opts["steps"]))
         return out, is_text, derivation.ok, tuple(derivation.warnings)
 
-    # Imported before the fork, so the memory cap applies to the work itself and
-    # not to loading sympy (which the work needs anyway).
-    import sympy  # noqa: F401
-
+    # sympy is not imported here: the fast paths (matmul and jacobian with
+    # --no-steps) answer without it, and the cap leaves ample room to load it.
     try:
         if isolate:
             out, is_text, ok, warnings = call_limited(work, timeout, memory, what)
@@ -288,6 +287,8 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
         raise  # SymjacGroup.main reports these
     except Exception as e:  # every escaping exception is a bug: say so, in one line
         if debug:
+            import traceback  # only here: keeps `symjac --help` start-up lean
+
             traceback.print_exc()
         return _bug(f"{type(e).__name__}: {e}", debug)
     try:
@@ -592,6 +593,8 @@ def _batch(command: str, fmt: str, debug: bool, body: Callable[[], int]) -> int:
         return 130
     except Exception as e:  # a bug: one line, as in run()
         if debug:
+            import traceback
+
             traceback.print_exc()
         summary = f"{type(e).__name__}: {e}".splitlines()[0][:300]
         click.echo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import sympy
@@ -36,7 +37,7 @@ def matmul(
     left, left_name = matrices[0], names[0]
     for right, right_name in zip(matrices[1:], names[1:], strict=True):
         product_name = f"{left_name}·{right_name}"
-        product = left * right
+        product = _product(left, right)
         if steps:
             all_steps.extend(_product_steps(left, right, left_name, right_name, max_entries))
         left, left_name = product, product_name
@@ -52,12 +53,63 @@ def matmul(
 
 
 def matrix_result(m: sympy.Matrix) -> Result:
+    rows = _exact_rows(m) if m.rows * m.cols >= FAST_ENTRIES else None
+    if rows is not None and _printable(rows):
+        # The same strings as sstr/latex (tests/test_fastmat.py), without the printers.
+        from symjac.ops.fastmat import latex_matrix
+
+        return Result(
+            shape=tuple(m.shape),
+            matrix=tuple(tuple(str(x) for x in row) for row in rows),
+            latex=latex_matrix(rows),
+            value=m,
+        )
     return Result(
         shape=tuple(m.shape),
         matrix=tuple(tuple(sstr(m[i, j]) for j in range(m.cols)) for i in range(m.rows)),
         latex=latex(m),
         value=m,
     )
+
+
+FAST_ENTRIES = 400  # from this size on, exact numeric matrices skip sympy's arithmetic
+
+
+def _exact_rows(m: sympy.Matrix):
+    """The entries as ints and Fractions, or None if any is not a rational number."""
+    from fractions import Fraction
+
+    rows = []
+    for i in range(m.rows):
+        row = []
+        for x in m.row(i):
+            if not x.is_Rational:
+                return None
+            row.append(int(x.p) if x.q == 1 else Fraction(int(x.p), int(x.q)))
+        rows.append(row)
+    return rows
+
+
+def _printable(rows) -> bool:
+    from symjac.ops.fastmat import MAX_PRINTED_BITS
+
+    return all(
+        max(abs(x.numerator).bit_length(), x.denominator.bit_length()) <= MAX_PRINTED_BITS
+        for row in rows
+        for x in row
+    )
+
+
+def _product(a: sympy.Matrix, b: sympy.Matrix) -> sympy.Matrix:
+    """a*b; large integer and fraction matrices through FLINT (ops/fastmat.py)."""
+    if a.rows * a.cols * b.cols >= FAST_ENTRIES * 20:
+        ra = _exact_rows(a)
+        rb = None if ra is None else _exact_rows(b)
+        if rb is not None:
+            from symjac.ops.fastmat import product, sympy_matrix
+
+            return sympy_matrix(product(ra, rb))
+    return a * b
 
 
 def _check_shapes(matrices: Sequence[sympy.Matrix], names: Sequence[str]) -> None:
@@ -131,14 +183,14 @@ def entry_step(row, col, index: tuple[int, int], product: str) -> Step:
     chain = _dedupe(
         [
             " + ".join(f"{_factor(x)}*{_factor(y)}" for x, y in pairs),
-            _join(sstr(v) for v in values),
+            _join(_sstr(v) for v in values),
             sstr(total),
         ]
     )
     latex_chain = _dedupe(
         [
             " + ".join(f"{_lfactor(x)} \\cdot {_lfactor(y)}" for x, y in pairs),
-            _join(latex(v) for v in values),
+            _join(_latex(v) for v in values),
             latex(total),
         ]
     )
@@ -154,14 +206,27 @@ def entry_step(row, col, index: tuple[int, int], product: str) -> Step:
     )
 
 
+# A large product repeats the same few numbers thousands of times: print each once.
+@functools.lru_cache(maxsize=4096)
+def _sstr(x) -> str:
+    return sstr(x)
+
+
+@functools.lru_cache(maxsize=4096)
+def _latex(x) -> str:
+    return latex(x)
+
+
 def _needs_parens(x) -> bool:
     return bool(x.is_Add or x.could_extract_minus_sign() or (x.is_Rational and not x.is_Integer))
 
 
+@functools.lru_cache(maxsize=4096)
 def _factor(x) -> str:
     return f"({sstr(x)})" if _needs_parens(x) else sstr(x)
 
 
+@functools.lru_cache(maxsize=4096)
 def _lfactor(x) -> str:
     return f"\\left({latex(x)}\\right)" if _needs_parens(x) else latex(x)
 
