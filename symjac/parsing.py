@@ -528,6 +528,15 @@ def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> sympy.Matrix:
 
 def _matrix_from_rows(text: str, what: str, symbols: dict | None) -> sympy.Matrix:
     """The compact form: rows separated by ';' or new lines, entries by spaces or commas."""
+
+    def entry(token: str, col: int):
+        return Parser(token, offset=col, symbols=symbols).expression(what)
+
+    return sympy.Matrix(_compact_rows(text, what, entry))
+
+
+def _compact_rows(text: str, what: str, entry: Callable[[str, int], object]) -> list[list]:
+    """Rows of ``"1 6; 7 5"`` (optionally in brackets), each token read by entry(token, col)."""
     body, shift = text, 0
     s = text.strip()
     if s.startswith("[") and s.endswith("]"):
@@ -537,10 +546,7 @@ def _matrix_from_rows(text: str, what: str, symbols: dict | None) -> sympy.Matri
     pos = shift
     for raw in re.split(r"[;\n]", body):
         row_start, pos = pos, pos + len(raw) + 1
-        entries = [
-            Parser(token, offset=row_start + start, symbols=symbols).expression(what)
-            for start, token in _split_row(raw)
-        ]
+        entries = [entry(token, row_start + start) for start, token in _split_row(raw)]
         if not entries:
             continue  # a blank line or a trailing ';'
         _check_entries(len(entries) * (len(rows) + 1), what)
@@ -553,7 +559,7 @@ def _matrix_from_rows(text: str, what: str, symbols: dict | None) -> sympy.Matri
         rows.append(entries)
     if not rows:
         raise ParseError(f"{what} is empty")
-    return sympy.Matrix(rows)
+    return rows
 
 
 def _split_row(raw: str) -> list[tuple[int, str]]:
@@ -699,34 +705,12 @@ def _variable(parser: Parser, node: ast.AST) -> tuple[sympy.Symbol, int | None]:
 
 def _variable_rows(text: str, what: str, symbols: dict | None) -> list:
     """``"p q; r s"``: rows split by ';', names by spaces or commas."""
-    body, shift = text, 0
-    s = text.strip()
-    if s.startswith("[") and s.endswith("]"):
-        shift = text.index("[") + 1
-        body = text[shift : text.rindex("]")]
-    rows: list[list] = []
-    pos = shift
-    for raw in body.split(";"):
-        row_start, pos = pos, pos + len(raw) + 1
-        token_re = r"[^,]+" if "," in raw else r"\S+"
-        row = []
-        for m in re.finditer(token_re, raw):
-            if not m.group().strip():
-                continue
-            parser = Parser(m.group(), offset=row_start + m.start(), symbols=symbols)
-            row.append(_variable(parser, parser.parse(what)))
-        if not row:
-            continue
-        if rows and len(row) != len(rows[0]):
-            raise ParseError(
-                f"the matrix of variables is ragged: row {len(rows) + 1} has "
-                f"{_entries(len(row))} but row 1 has {_entries(len(rows[0]))}",
-                row_start + 1,
-            )
-        rows.append(row)
-    if not rows:
-        raise ParseError(f"the {what} is empty")
-    return rows
+
+    def entry(token: str, col: int):
+        parser = Parser(token, offset=col, symbols=symbols)
+        return _variable(parser, parser.parse(what))
+
+    return _compact_rows(text, what, entry)
 
 
 def _distinct(found: list[tuple[sympy.Symbol, int | None]]) -> list[sympy.Symbol]:
