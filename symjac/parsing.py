@@ -710,7 +710,7 @@ def _variable_rows(text: str, what: str, symbols: dict | None) -> list:
         parser = Parser(token, offset=col, symbols=symbols)
         return _variable(parser, parser.parse(what))
 
-    return _compact_rows(text, what, entry)
+    return _compact_rows(text, "the matrix of variables", entry)
 
 
 def _distinct(found: list[tuple[sympy.Symbol, int | None]]) -> list[sympy.Symbol]:
