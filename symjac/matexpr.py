@@ -293,8 +293,18 @@ class MatrixParser(Parser):
                   for a in args]
         out = []
         for k in range(rows * cols):
+            entry_args = [a[k] for a in spread]
+            if fname in ("exp", "floor", "ceiling"):
+                # As the scalar parser does: exp(10**10*log(2)) is 2**(10**10).
+                from symjac.limits import check_call
+                from symjac.parsing import MAX_NUMBER_BITS
+
+                try:
+                    check_call(builder, entry_args, MAX_NUMBER_BITS)
+                except LimitError as e:
+                    raise LimitError(e.message, self.col(node)) from None
             try:
-                v = builder(*[a[k] for a in spread])
+                v = builder(*entry_args)
             except (TypeError, ValueError) as e:
                 raise self.error(f"{fname}(): {e}", node) from None
             out.append(self.checked(v, node))

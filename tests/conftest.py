@@ -22,3 +22,9 @@ def invoke():
         return runner.invoke(cli, list(args), catch_exceptions=False)
 
     return _invoke
+
+
+# Commands run their work in a forked child; with sympy already loaded here the
+# children inherit it, as they do in a real one-shot run, instead of each
+# importing it afresh (which made in-process CLI tests several times slower).
+import sympy  # noqa: E402, F401
