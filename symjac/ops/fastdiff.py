@@ -935,11 +935,14 @@ def _derivation(k, names, used, layout, order, matrix, tex, value):
 
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-MAX_LISTED_VARIABLES = 12  # ops.jacobian.MAX_LISTED_VARIABLES
+MAX_LISTED_VARIABLES = 12  # in the headline; JSON always has every variable
 
 
 def statement(k: int, n: int, names: Sequence[str], layout: str) -> str:
-    """ops.jacobian.statement, without importing sympy (the tests compare the two)."""
+    """The worksheet's sentence: the map, the variables and the size of ∇f.
+
+    It lives here, where nothing imports sympy, so the fast path can say it too.
+    """
     listed = names if n <= MAX_LISTED_VARIABLES else [*names[:3], "…", *names[-2:]]
     where = ", ".join(listed)
     head = f"f : {_space(n)} → {_space(k)} in ({where}), so ∇f is "

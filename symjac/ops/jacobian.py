@@ -12,14 +12,13 @@ from sympy.printing.latex import LatexPrinter
 
 from symjac.errors import InputError, UndefinedError
 from symjac.model import Check, Derivation, Step
+from symjac.ops.fastdiff import MAX_LISTED_VARIABLES, statement
 from symjac.ops.matmul import matrix_result
 from symjac.printing import latex, shape, sstr, sub
 
 DEFAULT_MAX_ENTRIES = 100  # partials worked before the rest are only computed
-MAX_LISTED_VARIABLES = 12  # in the headline; JSON always has every variable
 LAYOUTS = ("numerator", "denominator")
 ORDERS = ("row", "col")
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
 
@@ -212,24 +211,6 @@ def _underived(entry: sympy.Expr) -> str:
     """What sympy could not differentiate: a function's name (its argument may be a dummy)."""
     expr = min(entry.atoms(sympy.Derivative), key=sympy.default_sort_key).expr
     return type(expr).__name__ if isinstance(expr, sympy.Function) else sstr(expr)
-
-
-def statement(k: int, n: int, names: Sequence[str], layout: str) -> str:
-    """The worksheet's sentence: the map, the variables and the size of ∇f."""
-    listed = names if n <= MAX_LISTED_VARIABLES else [*names[:3], "…", *names[-2:]]
-    where = ", ".join(listed)
-    head = f"f : {_space(n)} → {_space(k)} in ({where}), so ∇f is "
-    if layout == "numerator":
-        return head + f"{shape(k, n)} (numerator convention: outputs × inputs)"
-    return head + (
-        f"{shape(n, k)} (denominator convention: inputs × outputs, "
-        "the transpose of the numerator form)"
-    )
-
-
-def _space(n: int) -> str:
-    return "ℝ" if n == 1 else "ℝ" + str(n).translate(_SUPERSCRIPT)
-
 
 def _input_matrix(names: Sequence[str], input_shape: tuple[int, int], order: str) -> str:
     rows, cols = input_shape
