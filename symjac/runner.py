@@ -181,6 +181,10 @@ def work(job: Job, timeout: float | None) -> Outcome:
         shape = "×".join(map(str, d.result.shape)) if d.result is not None else "an answer"
         return done("failed", f"expected 'undefined', but the answer is defined ({shape})")
     if d.check is None:
+        verified = d.extra.get("verified")
+        if verified:  # derive checks itself against entrywise differentiation
+            sizes = ", ".join(f"{k} = {v}" for k, v in verified.get("sizes", {}).items())
+            return done("passed", f"verified against entrywise differentiation at {sizes}")
         return done("passed", "computed (no expected answer given)")
     if d.check.passed:
         return done("passed", d.check.message)
