@@ -175,3 +175,12 @@ def test_str_of_a_derivation_is_its_text_view():
     d = api.matmul("[[1,2]]", "[[3],[4]]")
     assert str(d) == render(d, "text")
     assert "1*3 + 2*4" in d.steps[1].chain[0] and "= 11" in str(d)
+
+
+def test_continued_equations_line_up_under_the_first_equals():
+    text = render(api.derive("softmax-regression"), "text")
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if "ℓ_ce(h, y) = " in line)
+    col = lines[head].index(" = ") + 1
+    continued = lines[head + 1 : head + 4]
+    assert all(line.index("=") == col and not line[:col].strip() for line in continued)

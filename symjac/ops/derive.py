@@ -64,9 +64,23 @@ def equation(text_lines: list[str], lines: list[tuple[str, str]], tex: str = "",
     latex = f"\\begin{{aligned}} {body} \\end{{aligned}}"
     if len(lines) == 1:
         latex = f"{lines[0][0]} {rel[0][1:]}"
-    full = ((text + "\n") if text else "") + "\n".join(text_lines)
+    full = ((text + "\n") if text else "") + "\n".join(_aligned(text_lines))
     return Step(kind="equation", text=full, latex=latex,
                 data={"tex": tex, "lines": [list(p) for p in lines]})
+
+
+def _aligned(lines: list[str]) -> list[str]:
+    """Continuation lines ("    = ...") with their '=' under the first line's '='."""
+    out, col = [], None
+    for line in lines:
+        rest = line.lstrip()
+        if rest.startswith("=") and col is not None:
+            out.append(" " * col + rest)
+            continue
+        out.append(line)
+        at = line.find(" = ")
+        col = at + 1 if at >= 0 else None
+    return out
 
 
 def note(text: str, tex: str | None = None) -> Step:
