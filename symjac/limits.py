@@ -104,7 +104,7 @@ def time_limit(seconds: float | None, what: str = "the command"):
 
     previous = signal.signal(signal.SIGALRM, _expired)
     # Fire again every 0.1 s until the block ends: code that catches Exception
-    # broadly (sympy, the diff stepper's fallback) may swallow the first one.
+    # broadly (inside sympy) may swallow the first one.
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
         yield

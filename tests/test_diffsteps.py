@@ -50,7 +50,7 @@ from sympy import (
     tanh,
 )
 
-from symjac.ops.diffsteps import RULE_NAMES, DiffResult, DiffStage, differentiate
+from symjac.ops.diffsteps import RULE_NAMES, DiffResult, DiffStage, differentiate, stage_latex
 
 x = Symbol("x", real=True)
 y = Symbol("y", real=True)
@@ -376,3 +376,24 @@ def test_random_expressions_match_sympy(expr):
     if {type(a) for a in expr.atoms(Function)} <= KNOWN_FUNCTIONS:
         # The worked form was accepted, not silently replaced by sympy.diff.
         assert "differentiate" not in res.rules, (expr, res.rules)
+
+
+def test_stage_latex_keeps_the_inner_derivative_in_brackets():
+    y = sympy.Symbol("y", real=True)
+    worked = differentiate(sympy.cos(y) ** 2, y).stages[0].expr
+    tex = stage_latex(worked)
+    # 2 cos(y) (-sin(y)), not 2 cos(y) - sin(y), which would be another number
+    assert "\\left(- \\sin{\\left(y \\right)}\\right)" in tex
+
+
+def test_a_limit_inside_the_stepper_is_not_swallowed(monkeypatch):
+    from symjac.errors import LimitError
+    from symjac.ops import diffsteps
+
+    def expired(self, e):
+        raise LimitError("time is up")
+
+    monkeypatch.setattr(diffsteps._Stepper, "d", expired)
+    x = sympy.Symbol("x", real=True)
+    with pytest.raises(LimitError):
+        differentiate(sympy.sin(x), x)

@@ -40,6 +40,9 @@ from sympy import (
     sin,
     tan,
 )
+from sympy.printing.latex import LatexPrinter
+
+from symjac.errors import SymjacError
 
 __all__ = ["DiffResult", "DiffStage", "RULE_NAMES", "differentiate"]
 
@@ -400,6 +403,8 @@ def differentiate(expr: Expr | int | float, var: Symbol) -> DiffResult:
             worked = stepper.d(of)
             rules = tuple(stepper.rules)
             stages = _stages(worked, final, ", ".join(rules))
+        except SymjacError:
+            raise  # a limit (the time limit's alarm) is not the stepper's to swallow
         except Exception:
             # The stepper is only a presentation layer: any failure in it falls
             # back to sympy's answer rather than crashing a whole system.
@@ -408,3 +413,24 @@ def differentiate(expr: Expr | int | float, var: Symbol) -> DiffResult:
         rules = ("differentiate",)
         stages = (DiffStage(final, "differentiate"),)
     return DiffResult(of=of, wrt=var, result=final, stages=stages, rules=rules)
+
+
+class _StagePrinter(LatexPrinter):
+    """LaTeX that keeps the stepper's grouped inner derivative in brackets.
+
+    The stepper wraps g' in UnevaluatedExpr to keep f'(g)·(g') readable;
+    sympy's LaTeX printer drops the brackets, so 2*cos(y)*(-sin(y)) would read
+    2 cos(y) − sin(y).
+    """
+
+    def _print_UnevaluatedExpr(self, expr):  # noqa: N802 (sympy's naming)
+        inner = expr.args[0]
+        s = self._print(inner)
+        # Bracketed exactly where the str printer brackets it: 2*cos(y)*(-sin(y)).
+        grouped = inner.is_Add or inner.is_Mul or inner.could_extract_minus_sign()
+        return rf"\left({s}\right)" if grouped else s
+
+
+def stage_latex(expr) -> str:
+    """A stage in LaTeX, its grouped inner derivative kept in brackets."""
+    return _StagePrinter().doprint(expr)

@@ -8,10 +8,10 @@ import re
 from collections.abc import Mapping, Sequence
 
 import sympy
-from sympy.printing.latex import LatexPrinter
 
 from symjac.errors import InputError, UndefinedError
 from symjac.model import Check, Derivation, Step
+from symjac.ops.diffsteps import stage_latex
 from symjac.ops.fastdiff import MAX_LISTED_VARIABLES, statement
 from symjac.ops.matmul import matrix_result
 from symjac.printing import latex, shape, sstr, sub
@@ -221,26 +221,6 @@ def _input_matrix(names: Sequence[str], input_shape: tuple[int, int], order: str
     return "[" + ", ".join("[" + ", ".join(r) + "]" for r in grid) + "]"
 
 
-class _StagePrinter(LatexPrinter):
-    """LaTeX that keeps the stepper's grouped inner derivative in brackets.
-
-    The stepper wraps g' in UnevaluatedExpr to keep f'(g)·(g') readable;
-    sympy's LaTeX printer drops the brackets, so 2*cos(y)*(-sin(y)) would read
-    2 cos(y) − sin(y).
-    """
-
-    def _print_UnevaluatedExpr(self, expr):  # noqa: N802 (sympy's naming)
-        inner = expr.args[0]
-        s = self._print(inner)
-        # Bracketed exactly where the str printer brackets it: 2*cos(y)*(-sin(y)).
-        grouped = inner.is_Add or inner.is_Mul or inner.could_extract_minus_sign()
-        return rf"\left({s}\right)" if grouped else s
-
-
-def _stage_latex(expr) -> str:
-    return _StagePrinter().doprint(expr)
-
-
 def partial_latex(i: int, wrt: str) -> str:
     """∂f_i/∂x as LaTeX."""
     return rf"\frac{{\partial f_{{{i}}}}}{{\partial {latex(sympy.Symbol(wrt))}}}"
@@ -254,7 +234,7 @@ def partial_step(worked, i: int, j: int, index: tuple[int, int], final=None) -> 
     """
     f, x = worked.of, worked.wrt
     chain = [sstr(s.expr) for s in worked.stages]
-    latex_chain = [_stage_latex(s.expr) for s in worked.stages]
+    latex_chain = [stage_latex(s.expr) for s in worked.stages]
     stage_rules = [s.rule for s in worked.stages]
     rules = list(worked.rules)
     if final is not None and final != worked.result:
