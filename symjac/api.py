@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from symjac.model import Derivation
 
 
-def _wants_undefined(expect: str | None) -> bool:
+def is_undefined(expect) -> bool:
+    """Is this expected answer the word 'undefined' (the worksheet's 1a)?"""
     return isinstance(expect, str) and expect.strip().lower() == "undefined"
 
 
@@ -44,7 +45,7 @@ def matmul(
 
     ``expect="undefined"`` checks that the product is undefined.
     """
-    if _wants_undefined(expect):
+    if is_undefined(expect):
         return _expect_undefined(
             "matmul", lambda: matmul(*matrices, steps=steps, all_steps=all_steps)
         )

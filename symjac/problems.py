@@ -89,7 +89,6 @@ COMMANDS: dict[str, Command] = {
 
 OWN_KEYS = ("id", "command", "title", "text", "points")
 TOP_KEYS = ("title", "text", "problem")
-UNDEFINED = "undefined"  # an expected answer saying the result does not exist (1a)
 
 
 def api_function(command: str) -> Callable | None:
@@ -383,5 +382,3 @@ def load_answers(path: str) -> dict[str, str | BadAnswer]:
     return answers
 
 
-def is_undefined(expect: Any) -> bool:
-    return isinstance(expect, str) and expect.strip().lower() == UNDEFINED

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 from typing import Any
 
-from symjac.problems import BadAnswer, Problem, is_undefined, params
+from symjac.api import is_undefined
+from symjac.problems import BadAnswer, Problem, params
 
 KILL_GRACE = 1.0  # seconds after the time limit before a child is killed
 DEFAULT_MEMORY_MB = 2048
