@@ -502,7 +502,7 @@ def derive(name: str | None, list_all: bool, sizes: str | None, **opts) -> int:
     "--at",
     "at",
     metavar="POINT",
-    help='Evaluate at a point, e.g. "x=1, y=2" (exact and as decimals).',
+    help='Evaluate at a point, e.g. "x=1, y=2" (exact; decimals where a value is not exact).',
 )
 @click.option(
     "--layout",
