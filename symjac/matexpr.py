@@ -67,11 +67,16 @@ def _scalar(v) -> sympy.Matrix:
 class MatrixParser(Parser):
     """Parses once; evaluates the tree to a sympy Matrix under an Env, many times."""
 
+    matrix = True
+
     def __init__(self, text: str, offset: int = 0, what: str = "expression"):
         text = normalize(text, what).replace("\n", " ").replace("\r", " ").replace("\t", " ")
         super().__init__(text, offset)
         self.what = what
         self.tree = self.parse(what)
+
+    def function_names(self):
+        return FUNCTIONS.keys() | MATRIX_FUNCTIONS.keys()
 
     # -- evaluation -------------------------------------------------------------
     def evaluate(self, env: Env) -> sympy.Matrix:
@@ -129,6 +134,8 @@ class MatrixParser(Parser):
         if op is ast.MatMult:
             a = self.value(node.left, depth + 1)
             b = self.value(node.right, depth + 1)
+            if (_is_scalar(a) or _is_scalar(b)) and self.is_implicit(node):
+                return b * a[0, 0] if _is_scalar(a) else a * b[0, 0]  # 2x, lambda theta
             if a.cols != b.rows:
                 from symjac.ops.matmul import _check_shapes
 

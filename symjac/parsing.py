@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import keyword
 import math
 import re
 import sys
@@ -23,6 +22,7 @@ from fractions import Fraction
 
 import sympy
 
+from symjac import forms
 from symjac.errors import LimitError, ParseError
 
 MAX_LENGTH = 1_000_000  # characters of one input
@@ -51,6 +51,14 @@ def _log(u, base=None):
     return sympy.log(u) if base is None else sympy.log(u, base)
 
 
+def _log2(u):
+    return sympy.log(u, 2)
+
+
+def _log10(u):
+    return sympy.log(u, 10)
+
+
 # name -> (builder, smallest and largest number of arguments)
 FUNCTIONS: dict[str, tuple[Callable, int, int]] = {
     **{
@@ -64,6 +72,8 @@ FUNCTIONS: dict[str, tuple[Callable, int, int]] = {
     "atan2": (sympy.atan2, 2, 2),
     "log": (_log, 1, 2),
     "ln": (sympy.log, 1, 1),
+    "log2": (_log2, 1, 1),
+    "log10": (_log10, 1, 1),
     "abs": (sympy.Abs, 1, 1),
     "Abs": (sympy.Abs, 1, 1),
     "min": (sympy.Min, 2, 8),
@@ -71,11 +81,28 @@ FUNCTIONS: dict[str, tuple[Callable, int, int]] = {
     "sigmoid": (_sigmoid, 1, 1),
     "softplus": (_softplus, 1, 1),
     "relu": (_relu, 1, 1),
+    # As symjac prints them (sympy's names), so every output types back in.
+    "Max": (sympy.Max, 2, 8),
+    "Min": (sympy.Min, 2, 8),
+    "Heaviside": (sympy.Heaviside, 1, 1),
+    "heaviside": (sympy.Heaviside, 1, 1),
+    "DiracDelta": (sympy.DiracDelta, 1, 1),
+    "KroneckerDelta": (sympy.KroneckerDelta, 2, 2),
 }
 
 # `e` is Euler's number too: students write e**x, and a silent variable named e
 # would give a wrong Jacobian without a word.
 CONSTANTS = {"pi": sympy.pi, "E": sympy.E, "e": sympy.E}
+
+# Names that sympy reads as something else: a variable of that name would come back
+# from the JSON as that thing.
+RESERVED = {
+    "oo": "infinity in sympy",
+    "inf": "infinity in Python and numpy (oo in sympy)",
+    "zoo": "complex infinity in sympy",
+    "nan": "'not a number' in sympy",
+    "I": "the imaginary unit in sympy",
+}
 
 _NODE_NAMES = {
     ast.Lambda: "lambda",
@@ -112,13 +139,8 @@ def normalize(text: str, what: str = "input") -> str:
         raise LimitError(
             f"the {what} is {len(text):,} characters long; the limit is {MAX_LENGTH:,}"
         )
-    for i, ch in enumerate(text):
-        # NFKC would quietly turn x² into the name x2, not a power.
-        if unicodedata.decomposition(ch).startswith(("<super>", "<sub>")):
-            raise ParseError(
-                f"superscript or subscript '{ch}' in the {what}; write x**2 or x1", i + 1
-            )
-    text = unicodedata.normalize("NFKC", text)
+    # NFKC would quietly turn x² into the name x2, not a power.
+    text = unicodedata.normalize("NFKC", forms.prepare(text))
     if len(text) > MAX_LENGTH:  # NFKC can lengthen text: U+FDFA alone becomes 18 characters
         raise LimitError(
             f"the {what} is {len(text):,} characters long once normalised; "
@@ -162,13 +184,25 @@ def _room_for_chains():
 
 
 class Parser:
-    """Translates one ast tree into sympy objects, node by node, from an allow-list."""
+    """Translates one ast tree into sympy objects, node by node, from an allow-list.
+
+    The text is first put into the grammar by ``forms.translate`` (``x^2``,
+    ``2x``, ``sin x``, Unicode, LaTeX); the tree is of the translated text,
+    and columns are mapped back to what was typed.
+    """
+
+    matrix = False  # a matrix expression (grad's language): implicit products are @, ^T is .T
 
     def __init__(self, text: str, offset: int = 0, symbols: dict | None = None):
         self.text = text
         self.offset = offset  # columns before `text` in what the user typed
         self._bytes = text.encode()
+        self._cols: list[int] | None = None
+        self.implicit: set[int] = set()
         self.symbols: dict[str, sympy.Symbol] = {} if symbols is None else symbols
+
+    def function_names(self):
+        return FUNCTIONS
 
     # -- entry points -------------------------------------------------------
     def parse(self, what: str = "expression") -> ast.expr:
@@ -176,24 +210,28 @@ class Parser:
         if not self.text.strip():
             raise ParseError(f"the {what} is empty")
         _check_number_tokens(self.text, self.offset)
-        if "^" in self.text:
-            raise ParseError("use ** for powers (x**2, exp(x) for e to the x), not ^",
-                             self._col_of("^"))
+        try:
+            tr = forms.translate(self.text, self.function_names(), matrix=self.matrix)
+        except ParseError as e:
+            raise ParseError(e.message, None if e.position is None else self.offset + e.position)\
+                from None
+        except RecursionError:
+            raise LimitError(f"the {what} is nested too deeply") from None
+        source = tr.text
+        lead = len(source) - len(source.lstrip())
+        self._cols = tr.cols[lead:]
+        self.implicit = {k - lead for k in tr.implicit}
         try:
             # Python warns about text such as "1if" on stderr; make it one clean error.
             with _room_for_chains(), warnings.catch_warnings():
                 warnings.simplefilter("error", SyntaxWarning)
                 warnings.simplefilter("error", DeprecationWarning)
-                tree = ast.parse(self.text.strip(), mode="eval")
+                tree = ast.parse(source.strip(), mode="eval")
         except SyntaxError as e:
-            lead = len(self.text) - len(self.text.lstrip())
-            col = None if e.offset is None else self.offset + lead + max(e.offset, 1)
+            col = None if e.offset is None else self._col_at(max(e.offset, 1) - 1)
             msg = (e.msg or "invalid syntax").split(" (")[0]
             if "too many nested" in msg:
                 raise LimitError(f"the {what} is nested too deeply", col) from None
-            hint = _syntax_hint(self.text)
-            if hint:
-                raise ParseError(hint[0], self.offset + hint[1]) from None
             if msg.startswith("invalid syntax"):
                 msg = f"invalid syntax in the {what}"
             raise ParseError(msg, col) from None
@@ -202,24 +240,33 @@ class Parser:
                 f"the {what} is nested too deeply, or has more than {MAX_CHAIN:,} terms "
                 "in one chain of + or *"
             ) from None
-        # Columns in the tree count from the stripped text.
-        self._lead = len(self.text) - len(self.text.lstrip())
-        self._bytes = self.text.strip().encode()
+        # Columns in the tree count from the stripped, translated text.
+        self._bytes = source.strip().encode()
         return tree.body
 
     def expression(self, what: str = "expression") -> sympy.Expr:
         return self.scalar(self.parse(what))
 
     # -- helpers --------------------------------------------------------------
-    def _col_of(self, s: str) -> int:
-        return self.offset + self.text.index(s) + 1
+    def _col_at(self, chars: int) -> int:
+        """The column, as typed, of character `chars` of the translated text."""
+        cols = self._cols or [0]
+        return self.offset + cols[min(max(chars, 0), len(cols) - 1)] + 1
+
+    def _char(self, byte_offset: int) -> int:
+        return len(self._bytes[:byte_offset].decode(errors="ignore"))
 
     def col(self, node: ast.AST) -> int | None:
         off = getattr(node, "col_offset", None)
         if off is None:
             return None
-        chars = len(self._bytes[:off].decode(errors="ignore"))
-        return self.offset + getattr(self, "_lead", 0) + chars + 1
+        return self._col_at(self._char(off))
+
+    def is_implicit(self, node: ast.BinOp) -> bool:
+        """Was this product written by juxtaposition (2x, theta^T x), not with an operator?"""
+        lo = self._char(node.left.end_col_offset)
+        hi = self._char(node.right.col_offset)
+        return any(lo <= k < hi for k in self.implicit)
 
     def source(self, node: ast.AST) -> str:
         return self._bytes[node.col_offset : node.end_col_offset].decode()
@@ -379,7 +426,8 @@ class Parser:
             raise self.error("only calls of named functions are allowed, such as sin(x)", node)
         fname = node.func.id
         if fname not in FUNCTIONS:
-            raise self.error(f"unknown function '{fname}'", node)
+            raise self.error(f"unknown function '{fname}'; for a product write {fname}*(...) "
+                             f"or {fname} (...)", node)
         if node.keywords:
             raise self.error(f"{fname}() takes no keyword arguments", node)
         builder, lo, hi = FUNCTIONS[fname]
@@ -402,32 +450,6 @@ class Parser:
         except (TypeError, ValueError) as e:
             raise self.error(f"{fname}(): {e}", node) from None
         return self.checked(value, node)
-
-
-_IMPLICIT = [
-    (re.compile(r"(?<![\w.])(\d+(?:\.\d*)?)\s*([A-Za-z_]\w*|\()"), "write {0}*{1} for a product"),
-    (re.compile(r"\b([A-Za-z_]\w*)\s+([A-Za-z_]\w*|\d)"), "write {0}*{1} for a product"),
-    (re.compile(r"\)\s*([A-Za-z_(\d])"), "write )*{0} for a product"),
-]
-
-
-def _syntax_hint(text: str) -> tuple[str, int] | None:
-    """What a syntax error most likely means, for the usual slips (2x, sin x, x y)."""
-    stripped = text.strip()
-    if stripped.startswith("[") and re.search(r"\d\s+[\d-]", stripped) and ";" not in text:
-        return ("separate entries with commas, [1, 2, 3], or drop the brackets: \"1 2 3\"",
-                text.index("[") + 1)
-    for pattern, advice in _IMPLICIT:
-        m = pattern.search(text)
-        if m and any(keyword.iskeyword(g) for g in m.groups()):
-            continue  # "1if ...": Python's own message is the better one
-        if m and m.group(1) in FUNCTIONS:
-            return (f"write {m.group(1)}({m.group(2)}): a function's argument goes in "
-                    "parentheses", m.start() + 1)
-        if m:
-            return (f"implicit multiplication is not supported: {advice.format(*m.groups())}",
-                    m.start() + 1)
-    return None
 
 
 def _op_text(op: ast.AST) -> str:
@@ -457,6 +479,8 @@ def check_identifier(ident: str, col: int | None = None) -> None:
         raise ParseError(f"'{ident}' is a function and cannot be a variable", col)
     if ident in CONSTANTS:
         raise ParseError(f"'{ident}' is a constant and cannot be a variable", col)
+    if ident in RESERVED:
+        raise ParseError(f"'{ident}' is {RESERVED[ident]} and cannot be a variable", col)
 
 
 # -- public entry points ----------------------------------------------------------
@@ -478,7 +502,7 @@ def parse_matrix(text: str, name: str = "A", symbols: dict | None = None) -> sym
     stripped = text.strip()
     if not stripped:
         raise ParseError(f"{what} is empty")
-    if stripped.startswith("[") and ";" not in stripped:
+    if forms.is_latex(stripped) or (stripped.startswith("[") and ";" not in stripped):
         one_line = text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
         parser = Parser(one_line, symbols=symbols)
         node = parser.parse(what)
@@ -657,7 +681,7 @@ def parse_variables(
     text = _one_line(normalize(text, what))
     if not text.strip():
         raise ParseError(f"the {what} is empty")
-    if ";" in text:
+    if ";" in text and not forms.is_latex(text):
         rows = _variable_rows(text, what, symbols)
     else:
         parser = Parser(text, symbols=symbols)

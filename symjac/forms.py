@@ -1,0 +1,665 @@
+"""The forgiving forms of input, translated into the one grammar.
+
+Students type ``x^2``, ``2x``, ``(x+1)(x-1)``, ``sin x``, ``cos^2 y``,
+``|x|``, ``√x``, ``x·y``, ``x²`` and paste LaTeX. This module turns such
+text into tokens of the Python-like grammar that ``parsing.Parser`` reads
+(``x**2``, ``2*x``, ``sin(x)``, ``cos(y)**2``) and nothing else: it builds
+no expression, evaluates nothing, and is used only by ``parsing.py``, which
+stays the one security boundary. Every output character keeps the column
+of the input character it came from, so errors point at what was typed.
+
+Precedence, from tightest: ``^`` and superscripts (right to left: ``2^3^2``
+is 2^9), then a function applied without parentheses to one token
+(``sin x^2`` is sin(x²), ``cos^2 y`` is cos(y)²), then products, explicit
+or implicit (``2x``, ``x y``, ``2(x+1)``), then ``+`` and ``-``.
+What could be read two ways is refused with both readings named
+(``sin x y``, ``sin 2x``); ``xy`` beside ``x`` and ``y`` is read as one
+name, with a warning (see ``watch``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from collections.abc import Collection, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from symjac.errors import ParseError
+
+# -- characters ------------------------------------------------------------------
+
+_SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿⁱ", "0123456789+-()ni", strict=True))
+_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ", "0123456789ijkn", strict=True))
+_TRANSPOSE = "\u22a4"  # ⊤: what ᵀ, ^T (in matrix expressions) and \top become
+_TRANSPOSE_MARKS = "ᵀ"  # MODIFIER LETTER CAPITAL T; NFKC would make it a plain T
+_PRODUCT = {"·": "*", "⋅": "*", "×": "*", "∗": "*", "•": "*", "÷": "/"}
+_MINUS = {"−": "-", "–": "-", "﹣": "-", "－": "-"}
+
+# Letters of other scripts that look like Latin ones, from Unicode's confusables
+# (UTS #39, confusables.txt). Greek small letters used as math names (α, ν, ρ, ...)
+# are not here: θ beside x is ordinary mathematics.
+CONFUSABLES = {
+    **dict(zip("аеорсухіјѕԁһԛԝӏ", "aeopcyxijsdhqwl", strict=True)),
+    **dict(zip("АВЕКМНОРСТХУІЈЅԚԜ", "ABEKMHOPCTXYIJSQW", strict=True)),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧο", "ABEZHIKMNOPTYXo", strict=True)),
+}
+
+# Greek letters become their names, so θ, \theta and theta are one variable.
+_GREEK_NAMES = {"lamda": "lambda", "final sigma": "varsigma"}
+
+
+def greek_name(ch: str) -> str | None:
+    """``θ`` -> ``theta``, ``Θ`` -> ``Theta``; None for any other character."""
+    name = unicodedata.name(ch, "")
+    for prefix, capital in (("GREEK SMALL LETTER ", False), ("GREEK CAPITAL LETTER ", True)):
+        if name.startswith(prefix):
+            word = name[len(prefix):].lower()
+            if " " in word and word not in _GREEK_NAMES:
+                return None  # letters with marks (tonos, dialytika)
+            word = _GREEK_NAMES.get(word, word)
+            return word.capitalize() if capital else word
+    return None
+
+
+def script(ch: str) -> str:
+    """The script of a letter, from its Unicode name: 'Latin', 'Greek', 'Cyrillic', ..."""
+    name = unicodedata.name(ch, "")
+    return name.split(" ")[0].capitalize() if name else "Unknown"
+
+
+def prepare(text: str) -> str:
+    """Before NFKC, which would make x² the name x2: superscripts become ^{…},
+    subscripts _…, and ᵀ the transpose mark."""
+    out = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in _SUPER:
+            j = i
+            while j < len(text) and text[j] in _SUPER:
+                j += 1
+            out.append("^{" + "".join(_SUPER[c] for c in text[i:j]) + "}")
+            i = j
+            continue
+        if ch in _SUB:
+            j = i
+            while j < len(text) and text[j] in _SUB:
+                j += 1
+            out.append("_" + "".join(_SUB[c] for c in text[i:j]))
+            i = j
+            continue
+        if ch in _TRANSPOSE_MARKS:
+            out.append("^" + _TRANSPOSE)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+# -- tokens ------------------------------------------------------------------------
+
+
+@dataclass
+class Tok:
+    kind: str  # num name func op open close bar sqrt sum T indicator
+    text: str
+    col: int  # 0-based index in the text as typed (after normalising)
+    space: bool = False  # whitespace before it
+    data: dict = field(default_factory=dict)
+
+
+_NUMBER = re.compile(
+    r"0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?"
+)
+_NAME = re.compile(r"[^\W\d]\w*")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = set(_OPEN.values())
+_TWO_CHAR = ("**", "//", "==", "!=", "<=", ">=", "<<", ">>", ":=")
+
+
+def lex(text: str, start: int = 0, end: int | None = None, latex: bool = False) -> list[Tok]:
+    """Tokens of plain text (also the character runs inside LaTeX)."""
+    end = len(text) if end is None else end
+    toks: list[Tok] = []
+    i, space = start, False
+    while i < end:
+        ch = text[i]
+        if ch.isspace():
+            space, i = True, i + 1
+            continue
+        if ch == "#":
+            raise ParseError("'#' is not allowed: symjac reads no comments, so nothing after "
+                             "it would count; remove it", i + 1)
+        m = _NUMBER.match(text, i, end)
+        if m and (ch.isdigit() or (ch == "." and m.group())):
+            toks.append(Tok("num", m.group(), i, space))
+            i = m.end()
+        elif (m := (_LETTERS if latex else _NAME).match(text, i, end)):
+            if latex:
+                # In LaTeX each letter is a variable: ye^x is y·e^x.
+                for k, c in enumerate(m.group()):
+                    toks.append(Tok("name", c, i + k, space and not k))
+            else:
+                toks.append(Tok("name", m.group(), i, space))
+            i = m.end()
+        elif ch in _PRODUCT or ch in _MINUS:
+            toks.append(Tok("op", _PRODUCT.get(ch) or _MINUS[ch], i, space))
+            i += 1
+        elif ch == "√" or ch == "∛":
+            toks.append(Tok("sqrt", "sqrt" if ch == "√" else "cbrt", i, space))
+            i += 1
+        elif ch == "π":
+            toks.append(Tok("name", "pi", i, space))
+            i += 1
+        elif ch == "∞":
+            raise ParseError("'∞' is not a number symjac can work with", i + 1)
+        elif ch == _TRANSPOSE:
+            toks.append(Tok("T", ".T", i, space))
+            i += 1
+        elif ch == "|":
+            toks.append(Tok("bar", "|", i, space))
+            i += 1
+        elif ch in _OPEN:
+            toks.append(Tok("open", ch, i, space))
+            i += 1
+        elif ch in _CLOSE:
+            toks.append(Tok("close", ch, i, space))
+            i += 1
+        else:
+            two = text[i : i + 2]
+            op = two if two in _TWO_CHAR else ch
+            toks.append(Tok("op", op, i, space))
+            i += len(op)
+        space = False
+    return toks
+
+
+# -- names -------------------------------------------------------------------------
+
+
+def _name(tok: Tok, text: str) -> str:
+    """The name a word stands for: Greek letters spelled out, lookalikes refused."""
+    word = tok.text
+    scripts = {script(c) for c in word if c.isalpha()}
+    for k, c in enumerate(word):
+        if c in CONFUSABLES and ("Latin" in scripts or _has_latin(text)):
+            raise ParseError(
+                f"{c} is {script(c)}; did you mean {CONFUSABLES[c]}? (a letter of another "
+                "alphabet that looks the same is a different variable)", tok.col + k + 1
+            )
+    if len(scripts - {"Greek"}) > 1:
+        raise ParseError(f"'{word}' mixes letters of {' and '.join(sorted(scripts))}; "
+                         "write a name in one alphabet", tok.col + 1)
+    if "Greek" in scripts:
+        word = "".join(greek_name(c) or c for c in word)
+    return word
+
+
+def _has_latin(text: str) -> bool:
+    return any(c.isalpha() and c.isascii() for c in text)
+
+
+# -- ambiguity: xy beside x and y ------------------------------------------------------
+
+
+@dataclass
+class Watch:
+    """Names seen across every input of one command, to explain ``xy`` beside ``x`` and ``y``."""
+
+    names: set[str] = field(default_factory=set)
+    words: dict[str, None] = field(default_factory=dict)  # multi-letter names, in order
+
+    def warnings(self) -> list[str]:
+        out = []
+        for word in self.words:
+            parts = _split(word, (self.names | {"e", "pi"}) - {word})
+            if parts:
+                out.append(f"'{word}' is read as one name; for the product of "
+                           f"{', '.join(parts)} write {'*'.join(parts)}")
+        return out
+
+
+_WATCH: ContextVar[Watch | None] = ContextVar("symjac_watch", default=None)
+
+
+@contextlib.contextmanager
+def watch() -> Iterator[Watch]:
+    """Collect the names read while the block runs (one command's inputs)."""
+    w = Watch()
+    token = _WATCH.set(w)
+    try:
+        yield w
+    finally:
+        _WATCH.reset(token)
+
+
+def _split(word: str, names: set[str]) -> list[str] | None:
+    """word as a concatenation of at least two known names, or None."""
+    best: dict[int, list[str]] = {0: []}
+    for i in range(len(word)):
+        if i not in best:
+            continue
+        for j in range(i + 1, len(word) + 1):
+            if word[i:j] in names and j not in best:
+                best[j] = [*best[i], word[i:j]]
+    found = best.get(len(word))
+    return found if found and len(found) > 1 else None
+
+
+# -- the translation ---------------------------------------------------------------------
+
+
+@dataclass
+class Translation:
+    """Text in the one grammar; cols[i] is where text[i] was typed (0-based)."""
+
+    text: str
+    cols: list[int]
+    implicit: set[int]  # indices in text of products that were written by juxtaposition
+
+
+_ENDS_OPERAND = {"num", "name", "close"}
+# Python keywords that are ordinary math names (lambda: a regularisation weight).
+NAMED_KEYWORDS = {"lambda"}
+_FUNCTION_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
+                     "arccosh": "acosh", "arctanh": "atanh", "sgn": "sign", "lg": "log10"}
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c in "_."
+
+
+def is_latex(text: str) -> bool:
+    return "\\" in text
+
+
+def translate(text: str, functions: Collection[str], matrix: bool = False) -> Translation:
+    """text (already normalised) -> the same expression in the one grammar."""
+    latex = is_latex(text)
+    if latex:
+        from symjac.latex import tokens
+
+        toks = tokens(text, matrix=matrix)
+    else:
+        toks = lex(text)
+    return _Rewriter(toks, text, functions, matrix, latex).run()
+
+
+class _Rewriter:
+    def __init__(self, toks, text, functions, matrix, latex):
+        self.toks = toks
+        self.src = text
+        self.functions = set(functions) | set(_FUNCTION_ALIASES)
+        self.matrix = matrix
+        self.latex = latex
+        self.out: list[tuple[str, int]] = []
+        self.implicit: set[int] = set()
+        self.watch = _WATCH.get()
+        for t in toks:
+            if t.kind == "name":
+                t.text = _name(t, text)
+                if t.text in self.functions:
+                    t.kind = "func"
+                    t.text = _FUNCTION_ALIASES.get(t.text, t.text)
+                elif self.watch is not None:
+                    self.watch.names.add(t.text)
+                    if not latex and len(t.text) > 1 and t.text.isalpha():
+                        self.watch.words[t.text] = None
+
+    def run(self) -> Translation:
+        i = self.level(0, None)
+        while i < len(self.toks):  # a stray closing bracket: the grammar reports it
+            self.emit(self.toks[i].text, self.toks[i].col)
+            i = self.level(i + 1, None)
+        text, cols, implicit = "", [], set()
+        for n, (s, c) in enumerate(self.out):
+            if text and _word_char(text[-1]) and _word_char(s[:1]):
+                text += " "  # keep neighbours such as 'lambda x' apart
+                cols.append(c)
+            if n in self.implicit:
+                implicit.add(len(text))
+            text += s
+            cols.extend([c] * len(s))
+        cols.append(self.toks[-1].col + len(self.toks[-1].text) if self.toks else 0)
+        return Translation(text, cols, implicit)
+
+    # -- output -----------------------------------------------------------------------
+    def emit(self, s: str, col: int) -> None:
+        self.out.append((s, col))
+
+    # -- levels and atoms -------------------------------------------------------------------
+    def level(self, i: int, closer: str | None) -> int:
+        """Items up to the closing bracket (not consumed), with implicit products."""
+        ends = False  # did the last thing emitted end an operand?
+        after_function = None  # a function applied without parentheses, just before
+        start = i
+        while i < len(self.toks):
+            t = self.toks[i]
+            if t.kind == "close" or (t.kind == "bar" and closer == "|" and ends):
+                return i
+            if t.kind == "op" and t.text == ",":
+                prev = self.toks[i - 1] if i > start else None
+                nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+                if prev is None or (prev.kind == "op" and prev.text == ",") or nxt is None or (
+                    nxt.kind == "close"
+                ):
+                    raise ParseError("an empty item: nothing between two commas, or before "
+                                     "or after one", t.col + 1)
+            if self.starts_operand(t):
+                if ends:
+                    if after_function is not None and t.kind not in ("func", "sqrt"):
+                        self.ambiguous_argument(after_function, t)
+                    self.product(t)
+                i, after_function = self.atom(i)
+                ends = True
+                continue
+            if t.kind == "op" and t.text in ("^", "**") or t.kind == "T":
+                raise ParseError(f"'{t.text}' needs something before it", t.col + 1)
+            self.emit(t.text, t.col)
+            ends, after_function = False, None
+            i += 1
+        return i
+
+    def starts_operand(self, t: Tok) -> bool:
+        return t.kind in ("num", "name", "func", "open", "bar", "sqrt", "sum") and not (
+            t.kind == "open" and t.text == "{"
+        )
+
+    def product(self, t: Tok) -> None:
+        prev = self.out[-1] if self.out else None
+        if t.kind == "num" and prev is not None and prev[0][:1].isdigit():
+            inside = "separate entries with commas, [1, 2, 3], or drop the brackets: " \
+                     "\"1 2 3\"" if self.src.lstrip().startswith("[") else \
+                     f"write {prev[0]}*{t.text} for a product"
+            raise ParseError(f"two numbers side by side: {inside}", t.col + 1)
+        self.implicit.add(len(self.out))
+        self.emit("@" if self.matrix else "*", t.col)
+
+    def ambiguous_argument(self, fn: tuple[str, str], t: Tok) -> None:
+        name, arg = fn
+        nxt = t.text if t.kind != "open" else "(...)"
+        raise ParseError(f"'{name} {arg} {nxt}' can be read two ways: write {name}({arg} {nxt}) "
+                         f"or {name}({arg})*{nxt}", t.col + 1)
+
+    def atom(self, i: int) -> tuple[int, tuple[str, str] | None]:
+        """One operand with its powers; returns the next index and, for a function
+        applied without parentheses, (function, argument) to guard what follows."""
+        t = self.toks[i]
+        applied = None
+        if t.kind == "num":
+            self.emit(t.text, t.col)
+            i += 1
+            nxt = self.peek(i)
+            if t.text == "1" and nxt and nxt.kind == "open" and nxt.text == "{" and not nxt.space:
+                self.out.pop()
+                return self.indicator(i), None
+        elif t.kind == "name":
+            self.emit(self.spelled(t), t.col)
+            i += 1
+            nxt = self.peek(i)
+            if nxt and nxt.kind == "open" and nxt.text == "(" and not nxt.space:
+                i = self.group(i)  # a call of an unknown name: the grammar says so
+        elif t.kind == "func":
+            return self.function(i)
+        elif t.kind == "sqrt":
+            self.emit(t.text, t.col)
+            self.emit("(", t.col)
+            i = self.operand(i + 1, t)
+            self.emit(")", t.col)
+        elif t.kind == "sum":
+            i = self.sum(i)
+        elif t.kind == "bar":
+            self.emit("abs", t.col)
+            self.emit("(", t.col)
+            j = self.level(i + 1, "|")
+            if j >= len(self.toks):
+                raise ParseError("'|' is not closed: write |x| for an absolute value", t.col + 1)
+            self.emit(")", self.toks[j].col)
+            i = j + 1
+        else:  # an opening bracket
+            i = self.group(i)
+        return self.postfix(i), applied
+
+    def spelled(self, t: Tok) -> str:
+        word = t.text
+        if word in NAMED_KEYWORDS:
+            # The grammar's parser NFKC-normalises names: a fullwidth first letter
+            # reads back as the plain word, and is no longer a keyword.
+            return chr(ord(word[0]) + 0xFEE0) + word[1:]
+        return word
+
+    def peek(self, i: int) -> Tok | None:
+        return self.toks[i] if i < len(self.toks) else None
+
+    def group(self, i: int) -> int:
+        t = self.toks[i]
+        closer = _OPEN[t.text]
+        self.emit("(" if t.text == "{" else t.text, t.col)
+        j = self.level(i + 1, closer)
+        if j < len(self.toks) and self.toks[j].text == closer:
+            self.emit(")" if closer == "}" else closer, self.toks[j].col)
+            return j + 1
+        return j  # unclosed or mismatched: the grammar reports it
+
+    def operand(self, i: int, after: Tok) -> int:
+        """The single-token argument of a function written without parentheses, or of √."""
+        t = self.peek(i)
+        if t is None or not self.starts_operand(t):
+            what = "√" if after.kind == "sqrt" else after.text
+            raise ParseError(f"'{what}' needs an argument: write {after.text}(x)", after.col + 1)
+        j, _ = self.atom(i)
+        nxt = self.peek(j)
+        if t.kind == "num" and nxt and not nxt.space and nxt.kind in ("name", "open", "func"):
+            what = "√" if after.kind == "sqrt" else after.text + " "
+            raise ParseError(f"'{what}{t.text}{nxt.text}' can be read two ways: write "
+                             f"{after.text}({t.text}{nxt.text}) or {after.text}({t.text})*"
+                             f"{nxt.text}", nxt.col + 1)
+        return j
+
+    def function(self, i: int) -> tuple[int, tuple[str, str] | None]:
+        f = self.toks[i]
+        self.emit(f.text, f.col)
+        i += 1
+        power: list[tuple[str, int]] | None = None
+        nxt = self.peek(i)
+        if nxt and nxt.kind == "op" and nxt.text in ("^", "**"):
+            # cos^2 y is cos(y)**2; the power is kept aside until the argument is read.
+            mark = len(self.out)
+            i = self.power_operand(i + 1, nxt)
+            power = self.out[mark:]
+            del self.out[mark:]
+            if [s for s, _ in power] in (["-", "1"], ["(", "-", "1", ")"]):
+                raise ParseError(f"{f.text}^-1 could mean 1/{f.text} or the inverse function: "
+                                 f"write 1/{f.text}(x) or a{f.text}(x)", nxt.col + 1)
+        nxt = self.peek(i)
+        applied = None
+        if nxt and nxt.kind == "open" and nxt.text == "(":
+            i = self.group(i)
+        else:
+            self.emit("(", f.col)
+            start = len(self.out)
+            i = self.operand(i, f)
+            arg = "".join(s for s, _ in self.out[start:])
+            self.emit(")", f.col)
+            applied = (f.text, arg)
+        if power is not None:
+            self.emit("**", power[0][1])
+            self.emit("(", power[0][1])
+            self.out.extend(power)
+            self.emit(")", power[-1][1])
+        return self.postfix(i), applied
+
+    def power_operand(self, i: int, op: Tok) -> int:
+        t = self.peek(i)
+        if t is not None and t.kind == "op" and t.text in ("-", "+"):
+            self.emit("(", t.col)
+            self.emit(t.text, t.col)
+            j = self.power_operand(i + 1, op)
+            self.emit(")", t.col)
+            return j
+        if t is None or not self.starts_operand(t) and not (t.kind == "open" and t.text == "{"):
+            raise ParseError(f"'{op.text}' needs a power after it", op.col + 1)
+        if t.kind == "open":
+            return self.postfix(self.group(i))
+        j, _ = self.atom(i)
+        return j
+
+    def postfix(self, i: int) -> int:
+        """Powers (x^2, x**2, x²), transposes (Xᵀ, X^T) and subscripts (h[1])."""
+        while i < len(self.toks):
+            t = self.toks[i]
+            if t.kind == "op" and t.text in ("^", "**"):
+                nxt = self.peek(i + 1)
+                if nxt is not None and (nxt.kind == "T" or (
+                    self.matrix and nxt.kind == "name" and nxt.text == "T"
+                )):
+                    self.transpose(nxt)
+                    i += 2
+                    continue
+                self.emit("**", t.col)
+                i = self.power_operand(i + 1, t)
+                continue
+            if t.kind == "T":
+                self.transpose(t)
+                i += 1
+                continue
+            if t.kind == "open" and t.text == "[" and not t.space:
+                i = self.group(i)
+                continue
+            if t.kind == "op" and t.text == "." and self.matrix:
+                nxt = self.peek(i + 1)
+                if nxt is not None and nxt.kind == "name" and not nxt.space:
+                    self.emit(".", t.col)
+                    self.emit(nxt.text, nxt.col)
+                    i += 2
+                    continue
+            break
+        return i
+
+    def transpose(self, t: Tok) -> None:
+        if not self.matrix:
+            raise ParseError("a transpose (ᵀ, ^T) is only for matrix expressions, as in grad",
+                             t.col + 1)
+        self.emit(".T", t.col)
+
+    def indicator(self, i: int) -> int:
+        """1{a = b}: 1 when a = b, else 0 (what symjac prints for KroneckerDelta)."""
+        t = self.toks[i]
+        depth, j = 0, i
+        eq = None
+        while j < len(self.toks):
+            u = self.toks[j]
+            if u.kind == "open":
+                depth += 1
+            elif u.kind == "close":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif u.kind == "op" and u.text in ("=", "==") and depth == 1:
+                eq = j
+            j += 1
+        if j >= len(self.toks) or eq is None:
+            raise ParseError("write the indicator as 1{a = b}", t.col + 1)
+        self.emit("KroneckerDelta", t.col)
+        self.emit("(", t.col)
+        self.sub_level(i + 1, eq, "the indicator's left side")
+        self.emit(",", self.toks[eq].col)
+        self.sub_level(eq + 1, j, "the indicator's right side")
+        self.emit(")", self.toks[j].col)
+        return j + 1
+
+    def sub_level(self, i: int, j: int, what: str) -> None:
+        if i >= j:
+            raise ParseError(f"{what} is empty", self.toks[min(i, len(self.toks) - 1)].col + 1)
+        saved = self.toks
+        self.toks = saved[:j]
+        try:
+            end = self.level(i, None)
+            if end < j:
+                raise ParseError(f"cannot read {what}", saved[end].col + 1)
+        finally:
+            self.toks = saved
+
+    def sum(self, i: int) -> int:
+        """\\sum_{j=1}^{k} e^{h_j} -> sum(exp(h)): a sum over every entry of a vector
+        (matrix expressions), or written out when the bounds are numbers."""
+        t = self.toks[i]
+        var = t.data["index"]
+        # The summand: products up to the next + or - at this level.
+        j = i + 1
+        depth = 0
+        while j < len(self.toks):
+            u = self.toks[j]
+            if u.kind == "open" or (u.kind == "bar"):
+                depth += 1 if u.kind == "open" else 0
+            elif u.kind == "close":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and u.kind == "op" and u.text in ("+", "-", ",", "=") and j > i + 1:
+                break
+            j += 1
+        body = self.toks[i + 1 : j]
+        if not body:
+            raise ParseError("the sum has nothing to add up", t.col + 1)
+        lo, hi = t.data["lower"], t.data["upper"]
+        if self.matrix:
+            if lo != "1":
+                raise ParseError(f"a sum over {var} must run over the whole vector, from "
+                                 f"{var}=1", t.col + 1)
+            kept = []
+            k = 0
+            while k < len(body):
+                u = body[k]
+                if (u.kind == "open" and u.text == "[" and k + 2 < len(body)
+                        and body[k + 1].kind == "name" and body[k + 1].text == var
+                        and body[k + 2].text == "]"):
+                    k += 3  # h[j] -> h: the sum runs over h's entries
+                    continue
+                if u.kind == "name" and u.text == var:
+                    raise ParseError(f"the sum's index {var} may appear only as a subscript "
+                                     f"(h_{var}) in a matrix expression", u.col + 1)
+                kept.append(u)
+                k += 1
+            self.emit("sum", t.col)
+            self.emit("(", t.col)
+            self.sub_tokens(kept)
+            self.emit(")", t.col)
+            return j
+        if not (lo.isdigit() and hi.isdigit()):
+            raise ParseError("a sum needs whole-number bounds here, such as "
+                             "\\sum_{i=1}^{3}", t.col + 1)
+        a, b = int(lo), int(hi)
+        if not 0 <= b - a < 1000:
+            raise ParseError(f"a sum of {b - a + 1} terms: at most 1000 are written out",
+                             t.col + 1)
+        self.emit("(", t.col)
+        for n in range(a, b + 1):
+            if n > a:
+                self.emit("+", t.col)
+            terms = []
+            for u in body:
+                if u.kind == "name" and (u.text == var or u.text.endswith("_" + var)):
+                    text = str(n) if u.text == var else u.text[: -len(var)] + str(n)
+                    terms.append(Tok(u.kind if u.text != var else "num", text, u.col,
+                                     u.space))
+                else:
+                    terms.append(Tok(u.kind, u.text, u.col, u.space, u.data))
+            self.emit("(", t.col)
+            self.sub_tokens(terms)
+            self.emit(")", t.col)
+        self.emit(")", t.col)
+        return j
+
+    def sub_tokens(self, toks: list[Tok]) -> None:
+        saved = self.toks
+        self.toks = toks
+        try:
+            end = self.level(0, None)
+            if end < len(toks):
+                raise ParseError("cannot read the sum's terms", toks[end].col + 1)
+        finally:
+            self.toks = saved
