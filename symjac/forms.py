@@ -448,8 +448,10 @@ class _Rewriter:
         """The single-token argument of a function written without parentheses, or of √."""
         t = self.peek(i)
         if t is None or not self.starts_operand(t):
-            what = "√" if after.kind == "sqrt" else after.text
-            raise ParseError(f"'{what}' needs an argument: write {after.text}(x)", after.col + 1)
+            if after.kind == "sqrt":
+                raise ParseError("'√' needs an argument: write √x or √(x + 1)", after.col + 1)
+            raise ParseError(f"'{after.text}' is a function; write {after.text}(...)",
+                             after.col + 1)
         j, _ = self.atom(i)
         nxt = self.peek(j)
         if t.kind == "num" and nxt and not nxt.space and nxt.kind in ("name", "open", "func"):

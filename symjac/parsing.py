@@ -101,7 +101,6 @@ RESERVED = {
     "inf": "infinity in Python and numpy (oo in sympy)",
     "zoo": "complex infinity in sympy",
     "nan": "'not a number' in sympy",
-    "I": "the imaginary unit in sympy",
 }
 
 _NODE_NAMES = {
@@ -426,8 +425,10 @@ class Parser:
             raise self.error("only calls of named functions are allowed, such as sin(x)", node)
         fname = node.func.id
         if fname not in FUNCTIONS:
-            raise self.error(f"unknown function '{fname}'; for a product write {fname}*(...) "
-                             f"or {fname} (...)", node)
+            hint = ""
+            if len(fname) == 1 or fname in self.symbols:
+                hint = f"; for a product write {fname}*(...) or {fname} (...)"
+            raise self.error(f"unknown function '{fname}'{hint}", node)
         if node.keywords:
             raise self.error(f"{fname}() takes no keyword arguments", node)
         builder, lo, hi = FUNCTIONS[fname]
