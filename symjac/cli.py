@@ -7,6 +7,7 @@ command imports the math it needs when it runs.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 
@@ -84,6 +85,13 @@ class ExpressionCommand(click.Command):
                 kept.append(a)
                 if a in valued:
                     kept.append(next(it, ""))
+            elif re.fullmatch(r"--[A-Za-z][A-Za-z-]+(=.*)?", a):
+                # A misspelt option (--wtr), not an expression: say so, as click does.
+                import difflib
+
+                close = difflib.get_close_matches(head, sorted(n for n in names
+                                                               if n.startswith("--")), 1)
+                raise click.NoSuchOption(head, possibilities=close, ctx=ctx)
             elif a.startswith("-") and len(a) > 1 and not (a[:2] in valued and a[:2] != a):
                 loose.append(a)
             else:
@@ -259,7 +267,15 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     what = f"symjac {command}"
 
     def work() -> tuple[str, bool, bool, tuple[str, ...]]:
-        derivation = compute()
+        from symjac.parsing import watch_names
+
+        with watch_names() as names:  # explains xy beside x and y, across every input
+            derivation = compute()
+        said = [w for w in names.warnings() if w not in derivation.warnings]
+        if said:
+            from dataclasses import replace
+
+            derivation = replace(derivation, warnings=(*derivation.warnings, *said))
         from symjac.render import render
 
         out, is_text = _as_text(render(derivation, fmt, steps=opts["steps"]))

@@ -80,7 +80,7 @@ def prepare(text: str) -> str:
             j = i
             while j < len(text) and text[j] in _SUPER:
                 j += 1
-            out.append("^{" + "".join(_SUPER[c] for c in text[i:j]) + "}")
+            out.append("^(" + "".join(_SUPER[c] for c in text[i:j]) + ")")
             i = j
             continue
         if ch in _SUB:
@@ -236,6 +236,18 @@ def watch() -> Iterator[Watch]:
         _WATCH.reset(token)
 
 
+def note_names(text: str) -> None:
+    """Record the names of plain text for the active watch (for a reader that does not
+    go through translate, such as the fast Jacobian path)."""
+    w = _WATCH.get()
+    if w is None:
+        return
+    for m in _NAME.finditer(text):
+        w.names.add(m.group())
+        if len(m.group()) > 1 and m.group().isalpha():
+            w.words[m.group()] = None
+
+
 def _split(word: str, names: set[str]) -> list[str] | None:
     """word as a concatenation of at least two known names, or None."""
     best: dict[int, list[str]] = {0: []}
@@ -273,7 +285,8 @@ def _word_char(c: str) -> bool:
 
 
 def is_latex(text: str) -> bool:
-    return "\\" in text
+    """LaTeX is recognised by a backslash, a $, or braces after ^ or _ (x_{1})."""
+    return "\\" in text or "$" in text or "_{" in text or "^{" in text
 
 
 def translate(text: str, functions: Collection[str], matrix: bool = False) -> Translation:
@@ -393,7 +406,7 @@ class _Rewriter:
             self.emit(t.text, t.col)
             i += 1
             nxt = self.peek(i)
-            if t.text == "1" and nxt and nxt.kind == "open" and nxt.text == "{" and not nxt.space:
+            if t.text == "1" and nxt and nxt.kind == "open" and nxt.text == "{":
                 self.out.pop()
                 return self.indicator(i), None
         elif t.kind == "name":

@@ -249,6 +249,7 @@ class _Walk:
                 if nxt.kind == "num" and len(nxt.text) > 1 and nxt.text.isdigit():
                     # x^23 in LaTeX is x²·3: a script takes one character.
                     toks[i + 1 : i + 2] = [Tok("num", nxt.text[0], nxt.col, nxt.space),
+                                           Tok("op", "*", nxt.col + 1, False),
                                            Tok("num", nxt.text[1:], nxt.col + 1, False)]
             if t.kind == "op" and t.text == "^" and self._transpose_group(toks, i + 1):
                 j = self._group_end(toks, i + 1)

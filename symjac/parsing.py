@@ -487,6 +487,10 @@ def check_identifier(ident: str, col: int | None = None) -> None:
 # -- public entry points ----------------------------------------------------------
 
 
+watch_names = forms.watch  # with watch_names() as w: ...; w.warnings() names what was ambiguous
+
+
+
 def parse_expression(text: str, symbols: dict | None = None, what: str = "expression"):
     """One scalar expression, e.g. ``"x**3*y"``."""
     text = normalize(text, what).replace("\n", " ").replace("\r", " ").replace("\t", " ")

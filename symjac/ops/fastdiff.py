@@ -169,6 +169,9 @@ def _tree(text: str, what: str) -> ast.AST:
     text = text.replace("\n", " ").replace("\r", " ").replace("\t", " ").strip()
     if not text or "^" in text:
         raise Decline("text")
+    from symjac.forms import note_names
+
+    note_names(text)  # for the warning about xy beside x and y
     try:
         return ast.parse(text, mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError):

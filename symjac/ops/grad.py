@@ -359,9 +359,11 @@ def _notes(p: Problem, bp: Backprop) -> tuple[list[str], list[str]]:
         delta = delta_tex = ""
         if bp.gradient.has(sympy.KroneckerDelta):
             v = next(iter(p.index))
-            delta = (f"; 1{{{v} = i}} (KroneckerDelta(i, {v}) in JSON) is 1 when {v} = i "
+            # The bound letter must differ from the index's own name: not 1{i = i}.
+            b = next(c for c in ("i", "j", "k", "m", "r", "c") if c not in p.index)
+            delta = (f"; 1{{{v} = {b}}} (KroneckerDelta({b}, {v}) in JSON) is 1 when {v} = {b} "
                      "and 0 otherwise")
-            delta_tex = (f"; $\\delta_{{i {name_latex(v)}}}$ is 1 when ${name_latex(v)} = i$ "
+            delta_tex = (f"; $\\delta_{{{b} {name_latex(v)}}}$ is 1 when ${name_latex(v)} = {b}$ "
                          "and 0 otherwise")
         plain.append(f"Computed for every index value ({ranges}){delta}.")
         tex.append(f"Computed for every index value ({ranges_tex}){delta_tex}.")
