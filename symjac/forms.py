@@ -114,65 +114,60 @@ _NUMBER = re.compile(
     r"0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?"
 )
 _NAME = re.compile(r"[^\W\d]\w*")
-_LETTERS = re.compile(r"[^\W\d_]+")
+_LATEX_PARTS = re.compile(r"[^\W\d_]|\d+|_")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = set(_OPEN.values())
 _TWO_CHAR = ("**", "//", "==", "!=", "<=", ">=", "<<", ">>", ":=")
 
 
-def lex(text: str, start: int = 0, end: int | None = None, latex: bool = False) -> list[Tok]:
-    """Tokens of plain text (also the character runs inside LaTeX)."""
+_TOKEN = re.compile(
+    r"(?P<ws>\s+)|(?P<num>" + _NUMBER.pattern + r")|(?P<name>[^\W\d]\w*)"
+    r"|(?P<two>\*\*|//|==|!=|<=|>=|<<|>>|:=)|(?P<one>.)",
+    re.S,
+)
+_SINGLE = {"√": ("sqrt", "sqrt"), "∛": ("sqrt", "cbrt"), "π": ("name", "pi"),
+           _TRANSPOSE: ("T", ".T"), "|": ("bar", "|"),
+           **{c: ("open", c) for c in _OPEN}, **{c: ("close", c) for c in _CLOSE},
+           **{c: ("op", v) for c, v in {**_PRODUCT, **_MINUS}.items()}}
+
+
+def lex(text: str, start: int = 0, end: int | None = None, latex: bool = False,
+        words: Collection[str] = ()) -> list[Tok]:
+    """Tokens of plain text (also the character runs inside LaTeX, where each letter is
+    a name unless the run is one of `words`, the function names)."""
     end = len(text) if end is None else end
     toks: list[Tok] = []
-    i, space = start, False
-    while i < end:
-        ch = text[i]
-        if ch.isspace():
-            space, i = True, i + 1
+    space = False
+    for m in _TOKEN.finditer(text, start, end):
+        kind, tok, i = m.lastgroup, m.group(), m.start()
+        if kind == "ws":
+            space = True
             continue
-        if ch == "#":
+        if kind == "name":
+            if latex and tok not in words:
+                # In LaTeX each letter is a variable (ye^x is y·e^x); digits and '_'
+                # are their own tokens there.
+                for p in _LATEX_PARTS.finditer(tok):
+                    part = p.group()
+                    toks.append(Tok("num" if part.isdigit() else "op" if part == "_"
+                                    else "name", part, i + p.start(), space and not p.start()))
+                space = False
+                continue
+            toks.append(Tok("name", tok, i, space))
+        elif kind == "num":
+            toks.append(Tok("num", tok, i, space))
+        elif kind == "two":
+            toks.append(Tok("op", tok, i, space))
+        elif tok == "#":
             raise ParseError("'#' is not allowed: symjac reads no comments, so nothing after "
                              "it would count; remove it", i + 1)
-        m = _NUMBER.match(text, i, end)
-        if m and (ch.isdigit() or (ch == "." and m.group())):
-            toks.append(Tok("num", m.group(), i, space))
-            i = m.end()
-        elif (m := (_LETTERS if latex else _NAME).match(text, i, end)):
-            if latex:
-                # In LaTeX each letter is a variable: ye^x is y·e^x.
-                for k, c in enumerate(m.group()):
-                    toks.append(Tok("name", c, i + k, space and not k))
-            else:
-                toks.append(Tok("name", m.group(), i, space))
-            i = m.end()
-        elif ch in _PRODUCT or ch in _MINUS:
-            toks.append(Tok("op", _PRODUCT.get(ch) or _MINUS[ch], i, space))
-            i += 1
-        elif ch == "√" or ch == "∛":
-            toks.append(Tok("sqrt", "sqrt" if ch == "√" else "cbrt", i, space))
-            i += 1
-        elif ch == "π":
-            toks.append(Tok("name", "pi", i, space))
-            i += 1
-        elif ch == "∞":
+        elif tok == "∞":
             raise ParseError("'∞' is not a number symjac can work with", i + 1)
-        elif ch == _TRANSPOSE:
-            toks.append(Tok("T", ".T", i, space))
-            i += 1
-        elif ch == "|":
-            toks.append(Tok("bar", "|", i, space))
-            i += 1
-        elif ch in _OPEN:
-            toks.append(Tok("open", ch, i, space))
-            i += 1
-        elif ch in _CLOSE:
-            toks.append(Tok("close", ch, i, space))
-            i += 1
+        elif tok in _SINGLE:
+            k, t = _SINGLE[tok]
+            toks.append(Tok(k, t, i, space))
         else:
-            two = text[i : i + 2]
-            op = two if two in _TWO_CHAR else ch
-            toks.append(Tok("op", op, i, space))
-            i += len(op)
+            toks.append(Tok("op", tok, i, space))
         space = False
     return toks
 
@@ -183,9 +178,12 @@ def lex(text: str, start: int = 0, end: int | None = None, latex: bool = False) 
 def _name(tok: Tok, text: str) -> str:
     """The name a word stands for: Greek letters spelled out, lookalikes refused."""
     word = tok.text
+    if word.isascii():
+        return word
     scripts = {script(c) for c in word if c.isalpha()}
+    lookalike = all(c in CONFUSABLES for c in word if c.isalpha())  # х alone reads as x
     for k, c in enumerate(word):
-        if c in CONFUSABLES and ("Latin" in scripts or _has_latin(text)):
+        if c in CONFUSABLES and ("Latin" in scripts or lookalike or _has_latin(text)):
             raise ParseError(
                 f"{c} is {script(c)}; did you mean {CONFUSABLES[c]}? (a letter of another "
                 "alphabet that looks the same is a different variable)", tok.col + k + 1
@@ -196,6 +194,22 @@ def _name(tok: Tok, text: str) -> str:
     if "Greek" in scripts:
         word = "".join(greek_name(c) or c for c in word)
     return word
+
+
+def spell(word: str, col: int = 0, context: str = "") -> str:
+    """A name as an option gives it (--shape "θ=3x2"): spelled as expressions spell it."""
+    word = word.strip()
+    if word.startswith("\\") and greek_name_of(word[1:]):
+        return greek_name_of(word[1:])
+    return _name(Tok("name", word, col), context or word)
+
+
+def greek_name_of(macro: str) -> str | None:
+    """\\theta's name, theta; None when the macro is not a Greek letter."""
+    for c in range(0x391, 0x3CA):
+        if greek_name(chr(c)) == macro:
+            return macro
+    return None
 
 
 def _has_latin(text: str) -> bool:
@@ -295,7 +309,7 @@ def translate(text: str, functions: Collection[str], matrix: bool = False) -> Tr
     if latex:
         from symjac.latex import tokens
 
-        toks = tokens(text, matrix=matrix)
+        toks = tokens(text, matrix=matrix, functions=functions)
     else:
         toks = lex(text)
     return _Rewriter(toks, text, functions, matrix, latex).run()
@@ -327,15 +341,20 @@ class _Rewriter:
         while i < len(self.toks):  # a stray closing bracket: the grammar reports it
             self.emit(self.toks[i].text, self.toks[i].col)
             i = self.level(i + 1, None)
-        text, cols, implicit = "", [], set()
+        parts: list[str] = []
+        cols: list[int] = []
+        implicit: set[int] = set()
+        last = ""
         for n, (s, c) in enumerate(self.out):
-            if text and _word_char(text[-1]) and _word_char(s[:1]):
-                text += " "  # keep neighbours such as 'lambda x' apart
+            if last and _word_char(last) and _word_char(s[:1]):
+                parts.append(" ")  # keep neighbours such as 'lambda x' apart
                 cols.append(c)
             if n in self.implicit:
-                implicit.add(len(text))
-            text += s
+                implicit.add(len(cols))
+            parts.append(s)
             cols.extend([c] * len(s))
+            last = s[-1:]
+        text = "".join(parts)
         cols.append(self.toks[-1].col + len(self.toks[-1].text) if self.toks else 0)
         return Translation(text, cols, implicit)
 
@@ -413,8 +432,10 @@ class _Rewriter:
             self.emit(self.spelled(t), t.col)
             i += 1
             nxt = self.peek(i)
-            if nxt and nxt.kind == "open" and nxt.text == "(" and not nxt.space:
-                i = self.group(i)  # a call of an unknown name: the grammar says so
+            if nxt and nxt.kind == "open" and nxt.text == "(" and not nxt.space and not self.latex:
+                # f(x) in plain text: a call of an unknown name, which the grammar refuses
+                # with advice; in LaTeX letters are variables, so x(x + 1) is a product.
+                i = self.group(i)
         elif t.kind == "func":
             return self.function(i)
         elif t.kind == "sqrt":

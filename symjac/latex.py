@@ -67,7 +67,7 @@ def _check_nesting(text: str) -> None:
                              m.start() + 1)
 
 
-def tokens(text: str, matrix: bool = False) -> list[Tok]:
+def tokens(text: str, matrix: bool = False, functions=()) -> list[Tok]:
     """The tokens of a LaTeX text, for forms' rewriter."""
     from pylatexenc import latexwalker
 
@@ -82,14 +82,15 @@ def tokens(text: str, matrix: bool = False) -> list[Tok]:
             from None
     except RecursionError:
         raise LimitError("the LaTeX is nested too deeply") from None
-    walk = _Walk(text, matrix)
+    walk = _Walk(text, matrix, set(functions))
     walk.nodes(nodes)
     return walk.finish()
 
 
 class _Walk:
-    def __init__(self, text: str, matrix: bool):
+    def __init__(self, text: str, matrix: bool, functions: set[str]):
         self.text = text
+        self.functions = functions
         self.matrix = matrix
         self.toks: list[Tok] = []
 
@@ -106,7 +107,7 @@ class _Walk:
         if n is None:
             return
         if isinstance(n, lw.LatexCharsNode):
-            self.toks.extend(lex(self.text, n.pos, n.pos + n.len, latex=True))
+            self.toks.extend(lex(self.text, n.pos, n.pos + n.len, latex=True, words=self.functions))
         elif isinstance(n, lw.LatexGroupNode):
             self.group(n.nodelist, n.pos, n.pos + n.len - 1)
         elif isinstance(n, lw.LatexMathNode):
@@ -116,7 +117,7 @@ class _Walk:
         elif isinstance(n, lw.LatexSpecialsNode):
             if n.specials_chars == "&":
                 raise ParseError("'&' is only for separating a matrix's entries", n.pos + 1)
-            self.toks.extend(lex(self.text, n.pos, n.pos + n.len, latex=True))
+            self.toks.extend(lex(self.text, n.pos, n.pos + n.len, latex=True, words=self.functions))
         elif isinstance(n, lw.LatexEnvironmentNode):
             self.environment(n)
         elif isinstance(n, lw.LatexMacroNode):

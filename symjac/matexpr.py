@@ -29,6 +29,7 @@ from symjac.parsing import (
     Parser,
     check_identifier,
     normalize,
+    spell_name,
 )
 from symjac.printing import shape as shape_text
 
@@ -441,10 +442,13 @@ _INDEX_ITEM = re.compile(r"\s*([^\s=:]+)\s*[=:]\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*\Z"
 RESERVED = set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(CONSTANTS)
 
 
-def _check_new_name(name: str, col: int | None, option: str) -> None:
+def _check_new_name(name: str, col: int | None, option: str) -> str:
+    """The name, spelled as expressions spell it (θ is theta), once checked."""
+    name = spell_name(name, (col or 1) - 1)
     if name in MATRIX_FUNCTIONS:
         raise ParseError(f"{option}: '{name}' is a function and cannot be a name", col)
     check_identifier(name, col)
+    return name
 
 
 def _items(text: str):
@@ -471,7 +475,7 @@ def parse_shapes(text: str) -> dict[str, tuple[int, int]]:
                 col,
             )
         name, r, c = m.group(1), int(m.group(2)), int(m.group(3) or 1)
-        _check_new_name(name, col, "--shape")
+        name = _check_new_name(name, col, "--shape")
         if name in shapes:
             raise ParseError(f"--shape: '{name}' is declared twice", col)
         if r < 1 or c < 1:
@@ -509,7 +513,7 @@ def parse_index(text: str | None) -> dict[str, tuple[int, int]]:
             raise ParseError(f"--index: cannot read '{raw.strip()}'; write name=FIRST..LAST, "
                              "e.g. y=1..3", col)
         name, lo, hi = m.group(1), int(m.group(2)), int(m.group(3))
-        _check_new_name(name, col, "--index")
+        name = _check_new_name(name, col, "--index")
         if name in out:
             raise ParseError(f"--index: '{name}' is declared twice", col)
         if lo > hi:
@@ -536,6 +540,6 @@ def parse_where(text: str) -> tuple[str, MatrixParser]:
         raise ParseError(f"--where: cannot read '{text.strip()}'; write NAME = EXPRESSION, "
                          "e.g. \"h = theta.T @ x\"")
     name = m.group(1)
-    _check_new_name(name, m.start(1) + 1, "--where")
+    name = _check_new_name(name, m.start(1) + 1, "--where")
     body = text[m.end():]
     return name, MatrixParser(body, offset=m.end(), what=f"definition of {name}")

@@ -487,6 +487,7 @@ def check_identifier(ident: str, col: int | None = None) -> None:
 # -- public entry points ----------------------------------------------------------
 
 
+spell_name = forms.spell  # a name given by an option (θ -> theta), checked as in expressions
 watch_names = forms.watch  # with watch_names() as w: ...; w.warnings() names what was ambiguous
 
 

@@ -346,3 +346,26 @@ def test_printed_expressions_type_back_in(e):
     for printed in (printing.sstr(e), printing.uni(e)):
         back = parse_expression(printed, symbols=dict(names))
         assert _same(back, e), (printed, back)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_expressions())
+def test_printed_latex_types_back_in(e):
+    # sympy writes Heaviside as \theta(x) and KroneckerDelta as \delta_{1 y}: both would
+    # read back as names, so they are left to the text and JSON forms above.
+    if e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I, sympy.Heaviside,
+             sympy.KroneckerDelta):
+        return
+    back = parse_expression(printing.latex(e), symbols={str(v): v for v in NAMES})
+    assert _same(back, e), (printing.latex(e), back)
+
+
+def test_greek_and_lookalike_names_in_grad_options():
+    ok = run("grad", "sum(θᵀx)", "--wrt", "θ", "--shape", "θ=2x1, x=2x1", "-f", "json")
+    plain = run("grad", "sum(theta.T @ x)", "--wrt", "theta", "--shape", "theta=2x1, x=2x1",
+                "-f", "json")
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["result"]["matrix"] == json.loads(plain.stdout)["result"][
+        "matrix"] == [["x_1"], ["x_2"]]
+    bad = run("grad", "sum(θᵀx)", "--wrt", "θ", "--shape", "θ=2x1, х=2x1")
+    assert bad.exit_code == 2 and "х is Cyrillic; did you mean x?" in bad.stderr

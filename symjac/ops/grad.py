@@ -135,6 +135,10 @@ def prepare(
             raise InputError(f"--where defines '{name}' twice")
         defs.append((name, parser))
     wrt = (wrt or "").strip()
+    if wrt:
+        from symjac.parsing import spell_name
+
+        wrt = spell_name(wrt)
     if not wrt:
         raise InputError("--wrt is required: the name of the parameter, e.g. --wrt theta")
     if wrt not in shapes:
