@@ -408,6 +408,7 @@ def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opt
       symjac matmul "0 6 5; 2 3 3; 5 7 8" "1 9; 1 4; 3 0"
       symjac matmul "[[a,b]]" "[[1],[3]]" "[[2,x]]"
       symjac matmul "[[1,6],[7,5]]" "[3,0,2]"     # undefined: exit 1, says why
+      symjac matmul '\\begin{bmatrix} 1 & 6 \\\\ 7 & 5 \\end{bmatrix}' "[[3],[0]]"   # LaTeX
     """
 
     def compute():
@@ -463,6 +464,8 @@ def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | N
         --expect "x @ (softmax(h) - onehot(y, 2)).T"
       symjac grad "sum((X @ theta - y)**2) / 2" --wrt theta \\
         --shape "X=3x2, theta=2x1, y=3x1" --expect "X.T @ (X @ theta - y)"
+      symjac grad '-h_y + \\log \\sum_{j=1}^{k} e^{h_j}' --where 'h = \\theta^T x' \\
+        --wrt theta --shape "theta=3x2, x=3x1" --index "y=1..2"     # LaTeX
     """
 
     def compute():
@@ -574,6 +577,8 @@ def jacobian(
       symjac jacobian "x**2*y" --expect "[[2*x*y, x**2]]"     # exit 1 if wrong
       symjac jacobian "atan2(y, x), sqrt(x**2 + y**2)" --check --format json
       symjac jacobian "-x*y, x" --layout denominator
+      symjac jacobian "x^3 y, cos^2 y + 5x, y e^x"     # as typed on a calculator
+      symjac jacobian '\\begin{bmatrix} x^3 y \\\\ \\cos^2 y + 5x \\\\ ye^x \\end{bmatrix}'
     """
 
     def compute():
