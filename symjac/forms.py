@@ -420,7 +420,6 @@ class _Rewriter:
         """One operand with its powers; returns the next index and, for a function
         applied without parentheses, (function, argument) to guard what follows."""
         t = self.toks[i]
-        applied = None
         if t.kind == "num":
             self.emit(t.text, t.col)
             i += 1
@@ -449,13 +448,13 @@ class _Rewriter:
             self.emit("abs", t.col)
             self.emit("(", t.col)
             j = self.level(i + 1, "|")
-            if j >= len(self.toks):
+            if j >= len(self.toks) or self.toks[j].kind != "bar":
                 raise ParseError("'|' is not closed: write |x| for an absolute value", t.col + 1)
             self.emit(")", self.toks[j].col)
             i = j + 1
         else:  # an opening bracket
             i = self.group(i)
-        return self.postfix(i), applied
+        return self.postfix(i), None
 
     def spelled(self, t: Tok) -> str:
         word = t.text

@@ -14,7 +14,6 @@ is ``sum(exp(h))`` in a matrix expression. Used only through ``forms``.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from symjac.errors import LimitError, ParseError
 from symjac.forms import Tok, greek_name, lex
@@ -339,7 +338,3 @@ class _Walk:
         if not m:
             raise ParseError("write the sum's range as \\sum_{j=1}^{k}", t.col + 1)
         return {"index": m.group(1), "lower": m.group(2)}
-
-
-def _is_letter(ch: str) -> bool:
-    return unicodedata.category(ch).startswith("L")

@@ -124,6 +124,14 @@ class MatrixParser(Parser):
         if ident in FUNCTIONS or ident in MATRIX_FUNCTIONS:
             raise self.error(f"'{ident}' is a function; write {ident}(...)", node)
         check_identifier(ident, self.col(node))
+        base, _, idx = ident.rpartition("_")
+        if base in self.env.values and (idx.isdigit() or idx in self.env.index):
+            # h_1 and h_y, as the steps print entries: h[1] and h[y].
+            sl = ast.Constant(int(idx)) if idx.isdigit() else ast.Name(idx, ast.Load())
+            sub = ast.Subscript(ast.Name(base, ast.Load()), sl, ast.Load())
+            for n in (sub, sub.value, sl):
+                ast.copy_location(n, node)
+            return self.subscript(sub, 0)
         raise self.error(
             f"unknown name '{ident}': declare its shape, e.g. --shape \"{ident}=3x1\", "
             "or define it with --where",

@@ -369,3 +369,14 @@ def test_greek_and_lookalike_names_in_grad_options():
         "matrix"] == [["x_1"], ["x_2"]]
     bad = run("grad", "sum(θᵀx)", "--wrt", "θ", "--shape", "θ=2x1, х=2x1")
     assert bad.exit_code == 2 and "х is Cyrillic; did you mean x?" in bad.stderr
+
+
+def test_grad_reads_entries_as_its_steps_print_them():
+    # The steps write h_1, h_y; typed back in, they are h[1], h[y].
+    common = ["--where", "h = theta^T x", "--wrt", "theta", "--shape", "theta=3x2, x=3x1",
+              "--index", "y=1..2", "-f", "json"]
+    a = _json(run("grad", "-h_y + log(sum(exp(h)))", *common))
+    b = _json(run("grad", "-h[y] + log(sum(exp(h)))", *common))
+    assert a["result"]["matrix"] == b["result"]["matrix"]
+    out = run("grad", "h_1 + h_3", *common)
+    assert out.exit_code == 2 and "out of range" in out.stderr
