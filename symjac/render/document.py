@@ -75,13 +75,96 @@ def _sentence(s: str) -> str:
 
 # -- LaTeX ---------------------------------------------------------------------------------
 
+# lmodern: scalable Type 1 fonts in T1 (no bitmap Type 3 fonts in the PDF).
+# listings: command lines that copy back exactly (straight quotes, "--" kept,
+# long lines broken at any character). \symjacfit scales a display wider than
+# the line down to the line's width, so no matrix runs into the margin.
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
 \usepackage[T1]{fontenc}
+\usepackage{lmodern}
 \usepackage{amsmath,amssymb}
+\usepackage{graphicx}
+\usepackage{listings}
+\lstset{basicstyle=\ttfamily\small, columns=fullflexible, keepspaces=true,
+  upquote=true, breaklines=true, breakatwhitespace=false, showstringspaces=false,
+  aboveskip=0.4em, belowskip=0.4em}
+\newsavebox{\symjacbox}
+\newcommand{\symjacfit}[1]{\sbox{\symjacbox}{$\displaystyle #1$}%
+  \ifdim\wd\symjacbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\symjacbox}}%
+  \else\usebox{\symjacbox}\fi}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6em}
+\setlength{\emergencystretch}{3em}
 """
+
+_DISPLAY = re.compile(r"(?<!\\)\\\[(.*?)(?<!\\)\\\]", re.S)
+
+
+def fit_displays(latex: str) -> str:
+    """Every display ``\\[ ... \\]`` scaled down to the line's width when it is wider."""
+    return _DISPLAY.sub(lambda m: f"\\[ \\symjacfit{{{m.group(1).strip()}}} \\]", latex)
+
+
+COMMAND_WIDTH = 64  # characters of \small typewriter on the article's line
+
+
+def command_block(command_line: str) -> str:
+    """A command line as a listing that copies back as typed, into a shell too.
+
+    A long line is wrapped between words with a trailing backslash, as a
+    shell continues it (an option stays beside its value); a single word
+    longer than the line is broken by listings. Non-ASCII text, which
+    listings cannot set, is shown with \\texttt instead.
+    """
+    import shlex
+
+    from symjac.render.math import latex_text
+
+    line = command_line.strip()
+    if not line.isascii() or "\\end{lstlisting}" in line:
+        return f"\\texttt{{{latex_text(line)}}}"
+    try:
+        words = [shlex.quote(w) for w in shlex.split(line)]
+    except ValueError:  # unbalanced quotes: keep the line as it is
+        words = [" ".join(line.split())]
+    groups: list[str] = []
+    for w in words:
+        if groups and groups[-1].startswith("-") and " " not in groups[-1] \
+                and not w.startswith("-"):
+            groups[-1] += " " + w  # an option and its value
+        else:
+            groups.append(w)
+    lines = [""]
+    for g in groups:
+        if lines[-1] and len(lines[-1]) + 1 + len(g) + 2 > COMMAND_WIDTH:
+            lines[-1] += " \\"
+            lines.append("    " + g)
+        else:
+            lines[-1] = f"{lines[-1]} {g}" if lines[-1] else g
+    text = "\n".join(lines)
+    return f"\\begin{{lstlisting}}\n{text}\n\\end{{lstlisting}}"
+
+
+def standalone(body: str, title: str = "") -> str:
+    """A complete LaTeX document around a rendered fragment (``--standalone``)."""
+    from symjac.render.math import latex_text
+
+    head = f"\\title{{{latex_text(title)}}}\n" if title else ""
+    return _document(head, [body])
+
+
+def _document(head: str, parts: Sequence[str]) -> str:
+    """The preamble, then the parts: Unicode made safe and wide displays fitted,
+    except in listings, which must keep every character as typed."""
+    out = []
+    for part in parts:
+        if part.startswith("\\begin{lstlisting}"):
+            out.append(part)
+        else:
+            out.append(fit_displays(ascii_latex(part)))
+    return (PREAMBLE + ascii_latex(head) + "\\begin{document}\n\n" + "\n\n".join(out)
+            + "\n\n\\end{document}\n")
 
 
 def _latex(ps: ProblemSet, items, steps: bool) -> str:
@@ -99,7 +182,7 @@ def _latex(ps: ProblemSet, items, steps: bool) -> str:
         if o.statement:
             body.append(f"\\[ {o.statement} \\]")
         elif p.error is None:
-            body.append(f"\\texttt{{{latex_text(p.command_line())}}}")
+            body.append(command_block(p.command_line()))
         if o.derivation is not None:
             body.append(render(o.derivation, "latex", steps=steps).strip())
         elif o.undefined:
@@ -108,9 +191,7 @@ def _latex(ps: ProblemSet, items, steps: bool) -> str:
         else:
             body.append(f"\\textbf{{Solution:}} {latex_text(_not_solved(o))}")
     title = f"\\title{{{latex_text(ps.title)}}}\n" if ps.title else ""
-    doc = (PREAMBLE + title + "\\begin{document}\n\n" + "\n\n".join(body)
-           + "\n\n\\end{document}\n")
-    return ascii_latex(doc)
+    return _document(title, body)
 
 
 _MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\[.+?\\\]|\\\(.+?\\\))", re.S)
