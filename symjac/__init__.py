@@ -1,33 +1,47 @@
 """symjac: matrix products, Jacobians and gradients, derived step by step.
 
 The command-line tool is ``symjac``; the library functions below return
-``Derivation`` values that every renderer reads.
+``Derivation`` values that every renderer reads:
+
+>>> import symjac
+>>> symjac.matmul([[1, 2]], [[3], [4]]).result.matrix
+(('11',),)
+
+``symjac.matmul``, ``jacobian``, ``grad``, ``derive`` (and ``hessian``, where
+it exists) take text, nested lists or sympy objects, and return an undefined
+answer as a result (``.undefined``, ``.reason``); ``symjac.load(path)`` reads
+a problem file. ``symjac.api`` holds the commands' text-only back end.
 """
 
 __version__ = "0.1.0"
 
-# The library API, loaded on first use so `import symjac` stays cheap (no sympy):
-# symjac.matmul("[[1,2]]", "[[3],[4]]") returns a Derivation, shown worked in Jupyter.
-_API = ("matmul", "jacobian", "grad", "derive")
+# Loaded on first use, so `import symjac` stays cheap (no sympy).
+_API = ("matmul", "jacobian", "grad", "hessian", "derive")
 
 
 def __getattr__(name: str):
-    if name == "api":
+    if name in ("api", "library"):
         import importlib
 
-        return importlib.import_module("symjac.api")
+        return importlib.import_module(f"symjac.{name}")
     if name == "__all__":  # computed, so `import *` offers only the commands that exist
-        from symjac import api
+        from symjac import library
 
-        return ["__version__", *(n for n in _API if hasattr(api, n))]
+        return ["__version__", "load", *library.commands()]
+    if name == "load":
+        from symjac.library import load
+
+        return load
     if name in _API:
-        from symjac import api
+        from symjac import library
 
-        fn = getattr(api, name, None)
+        fn = library.function(name)
         if fn is not None:
             return fn
     raise AttributeError(f"module 'symjac' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_API})
+    from symjac import library
+
+    return sorted({*globals(), *library.commands(), "load"})

@@ -233,12 +233,56 @@ def common_options(f: Callable) -> Callable:
         help="Stop with exit code 3 if the work needs more memory than this, e.g. 512M "
         "(0: no cap; also $SYMJAC_MAX_MEMORY).",
     )
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        metavar="PATH",
+        help="Write the output to PATH ('-': stdout); with --format auto its extension "
+        "picks the format (.md, .tex, .json, else text).",
+    )
+    @click.option(
+        "--standalone",
+        is_flag=True,
+        help="A complete LaTeX document (preamble and all) rather than a fragment; "
+        "implies --format latex.",
+    )
     @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         return f(*args, **kwargs)
 
     return wrapper
+
+
+def color_forced() -> bool:
+    """FORCE_COLOR set (non-empty): colour and rich output even in a pipe, as rich does."""
+    import os
+
+    return bool(os.environ.get("FORCE_COLOR"))
+
+
+def _terminal() -> bool:
+    """Is stdout a terminal, for --format auto (FORCE_COLOR counts as one)?"""
+    return sys.stdout.isatty() or color_forced()
+
+
+def output_format(fmt: str, output: str | None = None, standalone: bool = False) -> str:
+    """The format to write: --format, else --standalone's LaTeX, else by -o's extension,
+    else rich on a terminal and text in a pipe."""
+    if standalone:
+        if fmt not in ("auto", "latex"):
+            raise click.UsageError(
+                f"--standalone writes a LaTeX document; it cannot be used with --format {fmt}"
+            )
+        return "latex"
+    if fmt != "auto":
+        return fmt
+    if output and output != "-":
+        ext = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+        return {"md": "markdown", "markdown": "markdown", "tex": "latex",
+                "json": "json"}.get(ext, "text")
+    return "rich" if _terminal() else "text"
 
 
 def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> int:
@@ -251,9 +295,11 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     only (for a command that isolates its own parts, such as one problem at
     a time).
     """
-    fmt = opts["fmt"]
-    if fmt == "auto":
-        fmt = "rich" if sys.stdout.isatty() else "text"
+    output = opts.get("output")
+    standalone = bool(opts.get("standalone"))
+    fmt = output_format(opts["fmt"], output, standalone)
+    if fmt == "rich" and output not in (None, "-"):
+        fmt = "text"  # a file gets no terminal escapes
     debug = opts.get("debug") or (click.get_current_context().find_root().params.get("debug"))
     from symjac.errors import LimitError, SymjacError
     from symjac.limits import ChildBug, call_limited, memory_limit, memory_message, time_limit
@@ -279,6 +325,10 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
         from symjac.render import render
 
         out, is_text = _as_text(render(derivation, fmt, steps=opts["steps"]))
+        if standalone:
+            from symjac.render.document import standalone as document
+
+            out = document(out)
         return out, is_text, derivation.ok, tuple(derivation.warnings)
 
     # sympy is not imported here: the fast paths (matmul and jacobian with
@@ -308,9 +358,14 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
             traceback.print_exc()
         return _bug(f"{type(e).__name__}: {e}", debug)
     try:
-        _emit(out, is_text)
+        if output not in (None, "-"):
+            _write(output, out if out.endswith("\n") else out + "\n")
+        else:
+            _emit(out, is_text)
     except BrokenPipeError:
         raise
+    except SymjacError as e:
+        return _fail(command, fmt, e)
     except OSError as e:  # a full disk, say: not a bug, and not the input's fault either
         click.echo(f"symjac: error: cannot write the output ({e.strerror or e})", err=True)
         return EXIT_USAGE
@@ -335,10 +390,11 @@ def _as_text(out) -> tuple[str, bool]:
 def _emit(out, is_text: bool = True) -> None:
     if not isinstance(out, str):  # a rich renderable, from a batch command's report
         out, is_text = _as_text(out)
+    color = True if color_forced() else None
     if is_text:
-        click.echo(out, nl=not out.endswith("\n"))  # one newline at the end, never two
+        click.echo(out, nl=not out.endswith("\n"), color=color)  # one newline, never two
     else:
-        click.echo(out, nl=False)
+        click.echo(out, nl=False, color=color)
 
 
 def _fail(command: str, fmt: str, e) -> int:
@@ -477,8 +533,18 @@ def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | N
     return run("grad", opts, compute)
 
 
+def _derivation_names(ctx, param, incomplete: str):
+    """Tab completion of `symjac derive NAME`: the known derivations."""
+    from click.shell_completion import CompletionItem
+
+    from symjac.ops.derive import RECIPES
+
+    return [CompletionItem(name, help=r.summary) for name, r in RECIPES.items()
+            if name.startswith(incomplete)]
+
+
 @cli.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=_derivation_names)
 @click.option("--list", "list_all", is_flag=True, help="List the known derivations.")
 @click.option(
     "--sizes", metavar="SIZES", help='Sizes to verify at, e.g. "n=4, k=3" (default: small ones).'
@@ -627,8 +693,12 @@ def _batch(command: str, fmt: str, debug: bool, body: Callable[[], int]) -> int:
 
 
 def _write(path: str, text: str) -> None:
+    """Write an output file; '-' is stdout."""
     from symjac.errors import FileError
 
+    if path == "-":
+        _emit(text)
+        return
     try:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
@@ -652,25 +722,18 @@ def _progress(total: int):
     return bar, task
 
 
-def _format_for(output: str | None, fmt: str) -> str:
-    if fmt != "auto":
-        return fmt
-    if output:
-        ext = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-        return {"md": "markdown", "markdown": "markdown", "tex": "latex",
-                "json": "json"}.get(ext, "text")
-    return "rich" if sys.stdout.isatty() else "text"
-
-
 JOBS_HELP = "Problems worked at once, each in its own process (default: the number of cores)."
 MEMORY_HELP = "Memory each problem may use, in MB, beyond symjac's own."
 
 
+FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes file names
+
+
 @cli.command()
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@click.option("--answers", "answer_files", multiple=True, metavar="FILE",
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=FILE)
+@click.option("--answers", "answer_files", multiple=True, metavar="FILE", type=FILE,
               help="Grade this answer file (id = answer) instead of each problem's expect; "
-              "repeat for one report per file.")
+              "repeat for one report per file ('-': stdin).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help=JOBS_HELP)
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT,
@@ -678,18 +741,23 @@ MEMORY_HELP = "Memory each problem may use, in MB, beyond symjac's own."
               help="Time limit per problem; one over it is 'limit' (0: no limit).")
 @click.option("--memory", type=click.IntRange(min=16), default=None, metavar="MB",
               help=MEMORY_HELP + "  [default: 2048]")
-@click.option("--junit", type=click.Path(dir_okay=False), metavar="PATH",
-              help="Also write the results as JUnit XML (for CI).")
-@click.option("--gradescope", type=click.Path(dir_okay=False), metavar="PATH",
-              help="Also write a Gradescope autograder results.json.")
+@click.option("--junit", type=FILE, metavar="PATH",
+              help="Also write the results as JUnit XML (for CI; '-': stdout, and the "
+              "report goes to stderr).")
+@click.option("--gradescope", type=FILE, metavar="PATH",
+              help="Also write a Gradescope autograder results.json ('-': stdout, and the "
+              "report goes to stderr).")
+@click.option("-o", "--output", type=FILE, metavar="PATH",
+              help="Write the report to PATH instead of stdout; with --format auto its "
+              "extension picks the format (.md, .tex, .json, else text).")
 @click.option("--reveal", is_flag=True,
               help="Show the right answers in the Gradescope output (hidden by default: "
               "students see which entries are wrong, not what they should be).")
 @click.option("-f", "--format", "fmt", type=FormatChoice(), default="auto",
               show_default=True, help="Report format; auto is rich on a terminal, text in a pipe.")
 @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
-def check(files, answer_files, jobs, timeout, memory, junit, gradescope, reveal, fmt,
-          debug) -> int:
+def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output, reveal,
+          fmt, debug) -> int:
     """Check every problem of problem files: passed, failed, error or limit.
 
     Each problem runs in its own process under its own time and memory
@@ -711,7 +779,16 @@ def check(files, answer_files, jobs, timeout, memory, junit, gradescope, reveal,
 
     Exit codes: 0 every problem passed, 1 any did not, 2 a file cannot be used.
     """
-    fmt = "rich" if fmt == "auto" and sys.stdout.isatty() else ("text" if fmt == "auto" else fmt)
+    _one_stdin([*files, *answer_files])
+    to_stdout = [name for name, path in (("--junit", junit), ("--gradescope", gradescope),
+                                         ("-o", output)) if path == "-"]
+    if len(to_stdout) > 1:
+        raise click.UsageError(f"only one output can be '-' (stdout): {' and '.join(to_stdout)}")
+    # With --junit - or --gradescope -, stdout is that file, so the report goes to stderr.
+    report_to_stderr = bool(to_stdout) and to_stdout[0] != "-o"
+    fmt = output_format(fmt, output)
+    if fmt == "rich" and (output not in (None, "-") or report_to_stderr):
+        fmt = "text"
 
     def body() -> int:
         import time
@@ -760,29 +837,32 @@ def check(files, answer_files, jobs, timeout, memory, junit, gradescope, reveal,
         if gradescope:
             _write(gradescope, report.gradescope_json(outcomes, elapsed, reveal=reveal))
         if fmt == "json":
-            _emit(report.json_report(outcomes))
+            text = report.json_report(outcomes)
         elif fmt == "markdown":
-            _emit(report.markdown_report(outcomes))
+            text = report.markdown_report(outcomes)
         elif fmt == "latex":
-            _emit(report.latex_report(outcomes))
+            text = report.latex_report(outcomes)
         elif fmt == "rich":
-            _emit(report.rich_report(outcomes))
+            text = report.rich_report(outcomes)
         else:
-            _emit(report.text_report(outcomes))
+            text = report.text_report(outcomes)
+        if report_to_stderr:
+            click.echo(text.rstrip("\n"), err=True)
+        elif output is not None:
+            _write(output, text)
+        else:
+            _emit(text)
         return EXIT_OK if all(o.status == "passed" for o in outcomes) else EXIT_UNDEFINED
 
     return _batch("check", fmt, debug, body)
 
 
 @cli.command()
-@click.argument("file", metavar="FILE")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="OUT",
-              help="Write the document to OUT; its extension picks the format "
-              "(.md, .tex, .json, else text) unless --format says otherwise.")
+@click.argument("file", metavar="FILE", type=FILE)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help=JOBS_HELP)
 @common_options
-def solve(file: str, output: str | None, jobs: int | None, **opts) -> int:
+def solve(file: str, jobs: int | None, **opts) -> int:
     """Write worked solutions for a problem file, like a course worksheet.
 
     For each problem: its title and text, then **Solution:**, the steps and
@@ -801,7 +881,9 @@ def solve(file: str, output: str | None, jobs: int | None, **opts) -> int:
     Exit codes: 0 every problem solved (an undefined answer is a solution),
     2 a file or a problem cannot be used, 3 a problem hit a limit.
     """
-    fmt = _format_for(output, opts["fmt"])
+    output = opts["output"]
+    fmt = output_format(opts["fmt"], output, opts["standalone"])  # LaTeX is a whole document
+    to_file = output not in (None, "-")
 
     def body() -> int:
         from symjac import problems, runner
@@ -810,9 +892,9 @@ def solve(file: str, output: str | None, jobs: int | None, **opts) -> int:
         ps = problems.load(file)
         jobs_list = [runner.Job(p, ps.path, mode="solve") for p in ps.problems]
         outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=opts["timeout"])
-        doc = render_document(ps, outcomes, "text" if output and fmt == "rich" else fmt,
+        doc = render_document(ps, outcomes, "text" if to_file and fmt == "rich" else fmt,
                               steps=opts["steps"])
-        if output:
+        if output is not None:
             _write(output, doc)
         else:
             _emit(doc)
@@ -825,6 +907,11 @@ def solve(file: str, output: str | None, jobs: int | None, **opts) -> int:
         return code
 
     return _batch("solve", fmt, opts["debug"], body)
+
+
+def _one_stdin(paths) -> None:
+    if sum(1 for p in paths if p == "-") > 1:
+        raise click.UsageError("standard input ('-') can be read only once")
 
 
 def main() -> None:

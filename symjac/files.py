@@ -21,8 +21,10 @@ _BOM = b"\xef\xbb\xbf"
 
 
 def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """The text of a regular file, decoded as UTF-8 with or without a BOM."""
+    """The text of a regular file, decoded as UTF-8 with or without a BOM; '-' is stdin."""
     name = os.fspath(path)
+    if name == "-":
+        return _decode("-", _read_stdin(max_bytes), max_bytes)
     try:
         # O_NONBLOCK: opening a FIFO must not hang before we can refuse it.
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -45,6 +47,22 @@ def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
             data = f.read(max_bytes + 1)
         except OSError as e:
             raise FileError(f"{name}: cannot read ({e.strerror or e})") from None
+    return _decode(name, data, max_bytes)
+
+
+def _read_stdin(max_bytes: int) -> bytes:
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream (a test runner's): encode what it holds
+        return (sys.stdin.read(max_bytes + 1) if sys.stdin else "").encode("utf-8")
+    try:
+        return stream.read(max_bytes + 1)
+    except OSError as e:
+        raise FileError(f"-: cannot read standard input ({e.strerror or e})") from None
+
+
+def _decode(name: str, data: bytes, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise FileError(f"{name}: larger than the limit of {max_bytes // (1024 * 1024)} MB")
     if data.startswith(_BOM):

@@ -121,7 +121,40 @@ class Derivation:
 
     @property
     def ok(self) -> bool:
-        return self.check is None or self.check.passed
+        return not self.undefined and (self.check is None or self.check.passed)
+
+    @property
+    def undefined(self) -> bool:
+        """The answer does not exist (a product of mismatched shapes); ``reason`` says why.
+
+        Only the library (``symjac.matmul`` ...) returns such a result; the command
+        line and ``symjac.api`` report it as an error with exit code 1."""
+        return bool(self.extra.get("undefined"))
+
+    @property
+    def reason(self) -> str:
+        """Why the answer is undefined ("" when it is defined)."""
+        return str(self.extra.get("reason", ""))
+
+    def to_sympy(self, real: bool = False) -> Any:
+        """The result as a sympy Matrix, read back from its entry strings by symjac's
+        parser (so it works on a Derivation from ``from_dict`` too).
+
+        Its symbols are plain ``sympy.Symbol(name)``, equal to the user's own
+        ``sympy.symbols(...)``; ``real=True`` keeps symjac's real symbols, which
+        it uses to simplify ``sqrt(x**2)`` to ``Abs(x)``. None without a result.
+        """
+        if self.result is None:
+            return None
+        from symjac.parsing import parse_matrix
+
+        rows = ", ".join("[" + ", ".join(row) + "]" for row in self.result.matrix)
+        m = parse_matrix(f"[{rows}]", "result", {})
+        if not real:
+            import sympy
+
+            m = m.xreplace({s: sympy.Symbol(s.name) for s in m.free_symbols})
+        return m
 
     def __str__(self) -> str:
         """The plain-text worked solution, as `symjac ... -f text` prints it."""

@@ -41,5 +41,5 @@ def test_unknown_names_are_attribute_errors():
 def test_star_import_offers_the_commands_that_exist():
     names: dict = {}
     exec("from symjac import *", names)
-    assert names["matmul"] is symjac.api.matmul
+    assert names["matmul"] is symjac.matmul  # the library form of api.matmul
     assert ("jacobian" in names) == hasattr(symjac.api, "jacobian")

@@ -102,7 +102,8 @@ def test_latex_of_unicode_summaries_compiles(tmp_path):
     o = Outcome("x.toml", "q_1", 1, "jacobian", p.title, "solved", derivation=d)
     doc = render_document(ps, [o], "latex")
     assert "\\textbf{$\\partial$L/$\\partial$\\ensuremath{\\theta}}" in doc
-    assert "\\emph{carefully}" in doc and "$x (z - e_y)^T$" in doc and "\\[ \\symjacfit{a^2} \\]" in doc
+    assert "\\emph{carefully}" in doc and "$x (z - e_y)^T$" in doc
+    assert "\\[ \\symjacfit{a^2} \\]" in doc
     _balanced(doc)
     _compiles(tmp_path, doc)
 
