@@ -88,6 +88,7 @@ def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
     from symjac.parsing import parse_matrix
 
     expected = parse_matrix(expect, "expected", symbols)
+    assert d.result is not None  # a product always has one
     return replace(d, check=compare_matrices(d.result.value, expected))
 
 
@@ -217,6 +218,7 @@ def jacobian(
         simplify=simplify,
         max_entries=None if all_steps else DEFAULT_MAX_ENTRIES,
     )
+    assert d.result is not None  # a Jacobian always has one
     checks = []
     if expect is not None:
         from symjac.ops.compare import compare_matrices
@@ -238,6 +240,7 @@ def jacobian(
         if point is not None:
             # Finite differences check the symbolic Jacobian, not its value at the point.
             again = op(funcs, variables, layout=layout, steps=False, simplify=simplify)
+            assert again.result is not None
             symbolic = again.result.value
         fd, record = finite_difference_check(funcs, variables, symbolic, layout=layout)
         checks.append(fd)

@@ -300,7 +300,7 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     fmt = output_format(opts["fmt"], output, standalone)
     if fmt == "rich" and output not in (None, "-"):
         fmt = "text"  # a file gets no terminal escapes
-    debug = opts.get("debug") or (click.get_current_context().find_root().params.get("debug"))
+    debug = bool(opts.get("debug") or click.get_current_context().find_root().params.get("debug"))
     from symjac.errors import LimitError, SymjacError
     from symjac.limits import ChildBug, call_limited, memory_limit, memory_message, time_limit
 

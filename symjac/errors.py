@@ -61,7 +61,7 @@ class FileError(InputError):
     """A file cannot be used: missing, not a regular file, too large, not UTF-8, malformed."""
 
 
-def _rebuild(cls: type, args: tuple, state: dict) -> SymjacError:
+def _rebuild(cls: type[SymjacError], args: tuple, state: dict) -> SymjacError:
     error = cls.__new__(cls)
     Exception.__init__(error, *args)
     error.__dict__.update(state)

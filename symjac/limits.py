@@ -105,6 +105,7 @@ def time_limit(seconds: float | None, what: str = "the command"):
     previous = signal.signal(signal.SIGALRM, _expired)
     # Fire again every 0.1 s until the block ends: code that catches Exception
     # broadly (inside sympy) may swallow the first one.
+    assert seconds is not None  # `usable` checked it
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
         yield
@@ -210,7 +211,7 @@ def call_limited(
             wait = None if deadline is None else deadline - time.monotonic()
             if wait is not None and wait <= 0:
                 _kill(pid)
-                raise LimitError(time_message(what, timeout))
+                raise LimitError(time_message(what, timeout or 0))
             ready, _, _ = select.select([read_end], [], [], None if wait is None else min(wait, 60))
             if ready:
                 chunk = os.read(read_end, _READ_CHUNK)
@@ -315,7 +316,7 @@ def _kill(pid: int) -> None:
         os.waitpid(pid, 0)
 
 
-def _death(status: int, what: str, memory: int | None) -> SymjacError:
+def _death(status: int, what: str, memory: int | None) -> SymjacError | ChildBug:
     """The child ended without a result: killed by the system, most likely for memory."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)

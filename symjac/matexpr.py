@@ -18,6 +18,7 @@ import ast
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import sympy
 
@@ -353,7 +354,7 @@ class MatrixParser(Parser):
         if not node.elts:
             raise self.error("an empty matrix", node)
         if all(isinstance(e, ast.List) for e in node.elts):
-            rows = [[entry(e) for e in r.elts] for r in node.elts]
+            rows = [[entry(e) for e in r.elts] for r in cast("list[ast.List]", node.elts)]
             if any(len(r) != len(rows[0]) or not r for r in rows):
                 raise self.error("a ragged matrix literal: every row needs the same length",
                                  node)
@@ -406,7 +407,7 @@ class MatrixParser(Parser):
             return f"\\operatorname{{{f}}}\\left({', '.join(args)}\\right)"
         if isinstance(node, ast.List):
             if node.elts and all(isinstance(e, ast.List) for e in node.elts):
-                rows = [[lx(e) for e in r.elts] for r in node.elts]
+                rows = [[lx(e) for e in r.elts] for r in cast("list[ast.List]", node.elts)]
             else:
                 rows = [[lx(e)] for e in node.elts]
             return "\\begin{bmatrix} " + " \\\\ ".join(" & ".join(r) for r in rows) + \

@@ -19,6 +19,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable
 from fractions import Fraction
+from typing import TypeGuard, cast
 
 import sympy
 
@@ -268,6 +269,7 @@ class Parser:
         return any(lo <= k < hi for k in self.implicit)
 
     def source(self, node: ast.AST) -> str:
+        assert isinstance(node, ast.expr)  # only expressions are quoted
         return self._bytes[node.col_offset : node.end_col_offset].decode()
 
     def error(self, message: str, node: ast.AST) -> ParseError:
@@ -339,10 +341,11 @@ class Parser:
             return self.scalar(node.operand, depth + 1)
         raise self.error(f"the operator '{_op_text(node.op)}' is not allowed", node)
 
-    def binop(self, node: ast.BinOp, depth: int) -> sympy.Expr:
-        op = type(node.op)
+    def binop(self, top: ast.BinOp, depth: int) -> sympy.Expr:
+        node: ast.expr = top
+        op = type(top.op)
         if op not in _BINOPS:
-            raise self.error(f"the operator '{_op_text(node.op)}' is not allowed", node)
+            raise self.error(f"the operator '{_op_text(top.op)}' is not allowed", top)
         if op in (ast.Add, ast.Sub):
             # Walk a long chain a + b - c + ... without recursion.
             terms = []
@@ -364,9 +367,9 @@ class Parser:
                 node = node.left
             factors.append(self.scalar(node, depth + 1))
             return self.checked(sympy.Mul(*reversed(factors)), node)
-        base = self.scalar(node.left, depth + 1)
-        exponent = self.scalar(node.right, depth + 1)
-        return self.power(base, exponent, node)
+        base = self.scalar(top.left, depth + 1)
+        exponent = self.scalar(top.right, depth + 1)
+        return self.power(base, exponent, top)
 
     def power(self, base: sympy.Expr, exponent: sympy.Expr, node: ast.AST) -> sympy.Expr:
         if base.is_zero and exponent.is_negative:
@@ -533,7 +536,7 @@ def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> sympy.Matrix:
     _check_entries(sum(len(e.elts) if isinstance(e, ast.List) else 1 for e in node.elts), what)
     if all(isinstance(e, ast.List) for e in node.elts):
         rows = []
-        for i, row in enumerate(node.elts, 1):
+        for i, row in enumerate(cast("list[ast.List]", node.elts), 1):
             if not row.elts:
                 raise parser.error(f"row {i} of {what} is empty", row)
             if any(isinstance(e, ast.List) for e in row.elts):
@@ -641,7 +644,7 @@ def _one_line(text: str) -> str:
     return text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
 
 
-def _is_matrix_node(node: ast.AST) -> bool:
+def _is_matrix_node(node: ast.AST) -> TypeGuard[ast.List]:
     return (
         isinstance(node, ast.List)
         and bool(node.elts)
@@ -694,7 +697,7 @@ def parse_variables(
         node = parser.parse(what)
         if _is_matrix_node(node):
             rows = []
-            for i, row in enumerate(node.elts, 1):
+            for i, row in enumerate(cast("list[ast.List]", node.elts), 1):
                 if not row.elts:
                     raise parser.error(f"row {i} of the matrix of variables is empty", row)
                 rows.append([_variable(parser, e) for e in row.elts])

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from symjac.errors import FileError
+from symjac.errors import FileError, InputError
 from symjac.files import load_data, type_name
 
 
@@ -207,10 +207,12 @@ class Problem:
     def name(self) -> str:
         return f"problem {self.id!r}" if self.id else f"problem {self.index}"
 
-    def call(self, expect: str | None | type = ...) -> Any:
+    def call(self, expect: Any = ...) -> Any:
         """Run the command's api function; expect=None drops, a text replaces `expect`."""
         fn = api_function(self.command)
         spec = params(self.command)
+        if fn is None or spec is None:  # load() gives such a problem an error instead
+            raise InputError(f"unknown command {self.command!r}")
         kwargs = dict(self.keys)
         if expect is None:
             kwargs.pop("expect", None)

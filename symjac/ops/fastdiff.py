@@ -32,6 +32,7 @@ import ast
 import re
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 MAX_LENGTH = 1_000_000  # parsing.MAX_LENGTH (checked equal in the tests)
 MAX_DEPTH = 100  # parsing.MAX_DEPTH
@@ -124,6 +125,7 @@ class _Builder:
                 if exp.value > MAX_EXPONENT or base.is_Number:
                     raise Decline("exponent")
                 return base ** (sign * exp.value)
+            chain: tuple[type[ast.operator], ...]
             if op in (ast.Add, ast.Sub):
                 chain = (ast.Add, ast.Sub)
             elif op in (ast.Mult, ast.Div):
@@ -161,7 +163,7 @@ class _Builder:
         raise Decline(type(node).__name__)
 
 
-def _tree(text: str, what: str) -> ast.AST:
+def _tree(text: str, what: str) -> ast.expr:
     if not isinstance(text, str) or len(text) > MAX_LENGTH or not text.isascii():
         raise Decline("text")
     if any(ord(c) < 32 and c not in "\t\n\r" for c in text) or "\x7f" in text:
@@ -178,7 +180,7 @@ def _tree(text: str, what: str) -> ast.AST:
         raise Decline("syntax") from None
 
 
-def parse_function_list(text: str, symbols: dict) -> list[tuple[str, object]]:
+def parse_function_list(text: str, symbols: dict) -> list[tuple[str, Any]]:
     """``"f1, f2"`` or ``"[f1, f2]"`` (not a matrix): [(source, symengine expression)].
 
     The expression is None where that one function is outside the class (the
@@ -236,7 +238,7 @@ def parse_variables(text: str, symbols: dict) -> list[str]:
     elts = node.elts if isinstance(node, ast.Tuple | ast.List) else [node]
     if not elts or not all(isinstance(e, ast.Name) for e in elts):
         raise Decline("variables")
-    names = [e.id for e in elts]
+    names = [e.id for e in elts if isinstance(e, ast.Name)]  # all are, as checked
     if len(set(names)) != len(names):
         raise Decline("duplicate")
     b = _Builder(symbols)

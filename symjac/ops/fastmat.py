@@ -82,7 +82,7 @@ def _bracketed(s: str) -> Rows | None:
     for row in rows:
         if len(row) != width:
             return None
-        entries = []
+        entries: list[Number] = []
         for x in row:
             if type(x) is int:
                 entries.append(x)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
@@ -435,7 +436,8 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
     equal after substituting them); when that fails, in the declared entries, which
     is the entrywise route's own answer and decides.
     """
-    mismatches = []
+    assert p.expect is not None  # called only for a problem with an expectation
+    mismatches: list[dict[str, Any]] = []
     total = 0
     short_values = bp.values
     for at, values, g in runs:
@@ -463,8 +465,9 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
                     continue
                 if not _differs_at_a_point(g[i, j], e[i, j]) and equal(g[i, j], e[i, j]):
                     continue
-                m = {"index": [i + 1, j + 1], "expected": sstr(e_short[i, j]),
-                     "got": sstr(g_short[i, j])}
+                m: dict[str, Any] = {"index": [i + 1, j + 1],
+                                     "expected": sstr(e_short[i, j]),
+                                     "got": sstr(g_short[i, j])}
                 if at:
                     m["at"] = dict(at)
                 mismatches.append(m)

@@ -135,12 +135,13 @@ class MarkdownRenderer(Renderer):
             # The worksheet shows the flattened input as a column.
             out.append(self.display(bmatrix([[_var_latex(v)] for v in d.variables])))
         partials = [s for s in d.steps if s.kind == "partial"]
-        if _partials_complete(d):
+        if _partials_complete(d) and d.result is not None:
             rows, cols = d.result.shape
             depth = max(len(s.latex_chain) for s in partials)
             symbols = [["" for _ in range(cols)] for _ in range(rows)]
             grids = [[["" for _ in range(cols)] for _ in range(rows)] for _ in range(depth)]
             for s in partials:
+                assert s.index is not None  # a partial has its (i, j)
                 i, j = s.index[0] - 1, s.index[1] - 1
                 symbols[i][j] = _partial_latex(s.data["output"], s.data["wrt"])
                 for k in range(depth):
@@ -240,6 +241,7 @@ def _at(m) -> str:
 
 
 def _latex_rows(d: Derivation) -> list[list[str]]:
+    assert d.result is not None  # only a result's rows are asked for
     value = d.result.value
     if value is not None:
         from symjac.printing import latex
@@ -275,6 +277,7 @@ def _stage_matrices(head: Step, entries: list[Step]) -> str:
     for k in range(depth):
         grid = [["" for _ in range(cols)] for _ in range(rows)]
         for e in entries:
+            assert e.index is not None  # an entry step has its (i, j)
             chain = e.latex_chain
             grid[e.index[0] - 1][e.index[1] - 1] = chain[min(k, len(chain) - 1)]
         mats.append(bmatrix(grid))

@@ -35,6 +35,7 @@ class RichRenderer(Renderer):
 
     def render_check(self, d: Derivation) -> Text:
         check = d.check
+        assert check is not None  # called only when there is one
         if check.passed:
             return Text("✓ check passed" + (f": {check.message}" if check.message else ""),
                         style="bold green")
@@ -56,6 +57,7 @@ class RichRenderer(Renderer):
         return t
 
     def _render_entry(self, step: Step) -> Text:
+        assert step.index is not None  # an entry step has its index
         i, j = step.index
         t = Text()
         t.append(f"  ({i},{j})  ", style="dim")

@@ -78,6 +78,7 @@ class TextRenderer(Renderer):
 
     def render_check(self, d: Derivation) -> str:
         check = d.check
+        assert check is not None  # called only when there is one
         if check.passed:
             return "check: passed" + (f" ({check.message})" if check.message else "")
         lines = ["check: FAILED" + (f" ({check.message})" if check.message else "")]
@@ -93,6 +94,7 @@ class TextRenderer(Renderer):
         return f"{step.data['product']}: entry (i,j) is row i of {left} · column j of {right}"
 
     def _render_entry(self, step: Step) -> str:
+        assert step.index is not None  # an entry step has its index
         i, j = step.index
         return f"{self.indent}({i},{j})  " + " = ".join(uni(s) for s in step.chain)
 
