@@ -437,6 +437,8 @@ def cli(debug: bool) -> None:
       symjac derive softmax-regression
       symjac solve examples/discussion01.toml --format markdown
       symjac check examples/discussion01.toml --answers student.toml
+      symjac check - --junit report.xml < problems.toml   # '-': stdin/stdout
+      symjac matmul "[[1,2]]" "[[3],[4]]" --standalone -o product.tex
 
     Exit codes: 0 done, 1 undefined or a check failed, 2 bad input,
     3 a limit was hit, 4 an internal error (a bug).
@@ -711,7 +713,8 @@ def _progress(total: int):
     from rich.console import Console
 
     console = Console(stderr=True)
-    if not console.is_terminal or total < 2:
+    # A real terminal only: FORCE_COLOR (set in many CI logs) must not bring a live bar.
+    if not console.is_terminal or not sys.stderr.isatty() or total < 2:
         return None, None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -750,14 +753,16 @@ FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes fi
 @click.option("-o", "--output", type=FILE, metavar="PATH",
               help="Write the report to PATH instead of stdout; with --format auto its "
               "extension picks the format (.md, .tex, .json, else text).")
+@click.option("--standalone", is_flag=True,
+              help="A complete LaTeX document rather than a fragment; implies --format latex.")
 @click.option("--reveal", is_flag=True,
               help="Show the right answers in the Gradescope output (hidden by default: "
               "students see which entries are wrong, not what they should be).")
 @click.option("-f", "--format", "fmt", type=FormatChoice(), default="auto",
               show_default=True, help="Report format; auto is rich on a terminal, text in a pipe.")
 @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
-def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output, reveal,
-          fmt, debug) -> int:
+def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output, standalone,
+          reveal, fmt, debug) -> int:
     """Check every problem of problem files: passed, failed, error or limit.
 
     Each problem runs in its own process under its own time and memory
@@ -786,7 +791,7 @@ def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output,
         raise click.UsageError(f"only one output can be '-' (stdout): {' and '.join(to_stdout)}")
     # With --junit - or --gradescope -, stdout is that file, so the report goes to stderr.
     report_to_stderr = bool(to_stdout) and to_stdout[0] != "-o"
-    fmt = output_format(fmt, output)
+    fmt = output_format(fmt, output, standalone)
     if fmt == "rich" and (output not in (None, "-") or report_to_stderr):
         fmt = "text"
 
@@ -842,6 +847,10 @@ def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output,
             text = report.markdown_report(outcomes)
         elif fmt == "latex":
             text = report.latex_report(outcomes)
+            if standalone:
+                from symjac.render.document import standalone as document
+
+                text = document(text)
         elif fmt == "rich":
             text = report.rich_report(outcomes)
         else:

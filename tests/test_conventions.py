@@ -152,6 +152,13 @@ def test_standalone_is_a_whole_document(name):
     assert doc.rstrip().endswith("\\end{document}")
 
 
+def test_check_report_standalone():
+    r = run("check", str(EXAMPLE), "--standalone")
+    assert r.exit_code == 0
+    assert r.stdout.startswith("\\documentclass") and "1b" in r.stdout
+    assert r.stdout.rstrip().endswith("\\end{document}")
+
+
 def test_standalone_matmul_holds_the_product():
     doc = run("matmul", *P1B, "--standalone").stdout
     assert "\\begin{bmatrix} 29 \\\\ 5 \\\\ 26 \\end{bmatrix}" in doc
