@@ -137,8 +137,8 @@ class Derivation:
         return str(self.extra.get("reason", ""))
 
     def to_sympy(self, real: bool = False) -> Any:
-        """The result as a sympy Matrix, read back from its entry strings by symjac's
-        parser (so it works on a Derivation from ``from_dict`` too).
+        """The result as a sympy Matrix: the one computed, or else (a Derivation read
+        with ``from_dict``) its entry strings read back by symjac's parser.
 
         Its symbols are plain ``sympy.Symbol(name)``, equal to the user's own
         ``sympy.symbols(...)``; ``real=True`` keeps symjac's real symbols, which
@@ -146,13 +146,17 @@ class Derivation:
         """
         if self.result is None:
             return None
-        from symjac.parsing import parse_matrix
+        import sympy
 
-        rows = ", ".join("[" + ", ".join(row) + "]" for row in self.result.matrix)
-        m = parse_matrix(f"[{rows}]", "result", {})
+        m = self.result.value
+        if m is not None and not isinstance(m, sympy.MatrixBase):
+            m = getattr(m, "to_sympy", lambda: None)()  # a stand-in computed on demand
+        if not isinstance(m, sympy.MatrixBase):
+            from symjac.parsing import parse_matrix
+
+            rows = ", ".join("[" + ", ".join(row) + "]" for row in self.result.matrix)
+            m = parse_matrix(f"[{rows}]", "result", {})
         if not real:
-            import sympy
-
             m = m.xreplace({s: sympy.Symbol(s.name) for s in m.free_symbols})
         return m
 

@@ -41,3 +41,17 @@ def test_docstring_examples_run(module):
 def test_readme_links_the_library_doc():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "docs/api.md" in readme
+
+
+def test_to_sympy_of_a_gradient_with_indicators():
+    """The computed matrix is used where its strings would not read back (KroneckerDelta)."""
+    import sympy
+
+    g = symjac.grad("-h[y] + log(sum(exp(h)))", wrt="theta", shape="theta=3x2, x=3x1",
+                    where=["h = theta.T @ x"], index="y=1..2")
+    m = g.to_sympy()
+    h1, h2, x1, y = sympy.symbols("h_1 h_2 x_1 y")
+    # The worksheet's (c): entry (1, 1) is x_1 (z_1 - 1{y = 1}), z = softmax(h).
+    expected = x1 * (sympy.exp(h1) / (sympy.exp(h1) + sympy.exp(h2)) - sympy.KroneckerDelta(1, y))
+    assert sympy.simplify(m[0, 0] - expected) == 0
+    assert m.shape == (3, 2)
