@@ -199,8 +199,9 @@ def _name(tok: Tok, text: str) -> str:
 def spell(word: str, col: int = 0, context: str = "") -> str:
     """A name as an option gives it (--shape "θ=3x2"): spelled as expressions spell it."""
     word = word.strip()
-    if word.startswith("\\") and greek_name_of(word[1:]):
-        return greek_name_of(word[1:])
+    greek = greek_name_of(word[1:]) if word.startswith("\\") else None
+    if greek:
+        return greek
     return _name(Tok("name", word, col), context or word)
 
 

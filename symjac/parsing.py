@@ -264,6 +264,8 @@ class Parser:
 
     def is_implicit(self, node: ast.BinOp) -> bool:
         """Was this product written by juxtaposition (2x, theta^T x), not with an operator?"""
+        # Parsed expressions carry their end positions (ast.parse always sets them).
+        assert node.left.end_col_offset is not None
         lo = self._char(node.left.end_col_offset)
         hi = self._char(node.right.col_offset)
         return any(lo <= k < hi for k in self.implicit)
