@@ -120,13 +120,23 @@ def derive(
     sizes: str | None = None,
     steps: bool = True,
     list_all: bool = False,
+    expect: str | None = None,
 ) -> Derivation:
-    """A verified step-by-step derivation, e.g. derive("softmax-regression")."""
+    """A verified step-by-step derivation, e.g. derive("softmax-regression").
+
+    ``expect`` checks a closed form given by hand (size letters allowed), e.g.
+    derive("softmax-regression", expect="x @ (softmax(h) - onehot(y, k)).T").
+    """
     from symjac.ops import derive as op
 
     if list_all:
         return op.listing()
-    return op.derive(name, sizes=sizes, steps=steps)
+    d = op.derive(name, sizes=sizes, steps=steps)
+    if expect is None:
+        return d
+    from dataclasses import replace
+
+    return replace(d, check=op.check_answer(name, expect, sizes))
 
 
 def jacobian(

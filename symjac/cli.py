@@ -18,6 +18,7 @@ from symjac import __version__
 FORMATS = ("auto", "rich", "text", "markdown", "latex", "json")
 DEFAULT_TIMEOUT = 10.0
 EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 class SymjacGroup(click.Group):
@@ -695,17 +696,33 @@ def _batch(command: str, fmt: str, debug: bool, body: Callable[[], int]) -> int:
 
 
 def _write(path: str, text: str) -> None:
-    """Write an output file; '-' is stdout."""
+    """Write an output file ('-' is stdout) whole or not at all: a temporary file
+    beside it, then a rename."""
+    import os
+    import tempfile
+
     from symjac.errors import FileError
 
     if path == "-":
         _emit(text)
         return
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
     try:
-        with open(path, "w", encoding="utf-8") as f:
+        fd, tmp = tempfile.mkstemp(prefix=".symjac-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+        tmp = None
     except OSError as e:
         raise FileError(f"{path}: cannot write ({e.strerror or e})") from None
+    finally:
+        if tmp is not None:
+            import contextlib
+
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def _progress(total: int):
@@ -725,8 +742,47 @@ def _progress(total: int):
     return bar, task
 
 
-JOBS_HELP = "Problems worked at once, each in its own process (default: the number of cores)."
-MEMORY_HELP = "Memory each problem may use, in MB, beyond symjac's own."
+JOBS_HELP = "Workers at once, each a forked process (default: the number of cores)."
+
+
+class Shard(click.ParamType):
+    """--shard i/N: the i-th of N shares (1 <= i <= N)."""
+
+    name = "i/N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        i, slash, n = text.partition("/")
+        if not slash or not i.strip().isdigit() or not n.strip().isdigit():
+            self.fail(f"'{value}' is not a shard; write i/N, e.g. 1/4", param, ctx)
+        i, n = int(i), int(n)
+        if not 1 <= i <= n or n > 100_000:
+            self.fail(f"'{value}': the shard i/N needs 1 <= i <= N", param, ctx)
+        return (i, n)
+
+
+def _answer_files(answer_files: tuple[str, ...], answers_dir: str | None) -> list[str]:
+    """The answer files of --answers, then of --answers-dir (its .toml and .json, sorted)."""
+    import os
+    import re
+
+    paths = list(dict.fromkeys(answer_files))  # a file given twice is graded once
+    if answers_dir:
+        from symjac.errors import FileError
+
+        try:
+            names = os.listdir(answers_dir)
+        except OSError as e:
+            raise FileError(f"{answers_dir}: cannot list ({e.strerror or e})") from None
+        key = lambda n: [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", n)]  # noqa: E731
+        for name in sorted(names, key=key):
+            path = os.path.join(answers_dir, name)
+            if (name.lower().endswith((".toml", ".json")) and not name.startswith(".")
+                    and path not in paths):
+                paths.append(path)
+    return paths
 
 
 FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes file names
@@ -737,19 +793,34 @@ FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes fi
 @click.option("--answers", "answer_files", multiple=True, metavar="FILE", type=FILE,
               help="Grade this answer file (id = answer) instead of each problem's expect; "
               "repeat for one report per file ('-': stdin).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+@click.option("--answers-dir", type=click.Path(file_okay=False, exists=True), metavar="DIR",
+              help="Grade every .toml and .json answer file in DIR (one per student).")
+@click.option("--shard", type=Shard(), metavar="i/N",
+              help="Grade only the i-th of N shares of the answer files (of the problems "
+              "without answers): one job of a CI matrix, a Slurm array or indexed jobs.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1, max=256), default=None, metavar="N",
               help=JOBS_HELP)
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT,
               show_default=True, metavar="SECONDS",
-              help="Time limit per problem; one over it is 'limit' (0: no limit).")
+              help="Time limit per problem (per answer); one over it is 'limit' (0: no limit).")
+@click.option("--budget", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Time for all of one student's answers; those not reached are 'limit'.")
+@click.option("--max-memory", type=Size(), default=None, metavar="SIZE",
+              help="Memory each worker may use, e.g. 2G (default: $SYMJAC_MAX_MEMORY or 4G).")
 @click.option("--memory", type=click.IntRange(min=16), default=None, metavar="MB",
-              help=MEMORY_HELP + "  [default: 2048]")
+              help="Deprecated: MB beyond symjac's own; use --max-memory.")
 @click.option("--junit", type=FILE, metavar="PATH",
               help="Also write the results as JUnit XML (for CI; '-': stdout, and the "
               "report goes to stderr).")
-@click.option("--gradescope", type=FILE, metavar="PATH",
-              help="Also write a Gradescope autograder results.json ('-': stdout, and the "
-              "report goes to stderr).")
+@click.option("--gradescope", type=click.Path(allow_dash=True), metavar="PATH",
+              help="Also write a Gradescope results.json ('-': stdout, and the report goes "
+              "to stderr); with several answer files, PATH is a directory and each gets "
+              "PATH/NAME/results.json.")
+@click.option("--visibility", type=click.Choice(VISIBILITIES), default="visible",
+              show_default=True, help="Gradescope: when students see the tests.")
+@click.option("--report", "report_path", type=FILE, metavar="PATH",
+              help="Also write a cohort report (Markdown): per problem, how many passed and "
+              "how many made each named mistake.")
 @click.option("-o", "--output", type=FILE, metavar="PATH",
               help="Write the report to PATH instead of stdout; with --format auto its "
               "extension picks the format (.md, .tex, .json, else text).")
@@ -761,20 +832,25 @@ FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes fi
 @click.option("-f", "--format", "fmt", type=FormatChoice(), default="auto",
               show_default=True, help="Report format; auto is rich on a terminal, text in a pipe.")
 @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
-def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output, standalone,
-          reveal, fmt, debug) -> int:
-    """Check every problem of problem files: passed, failed, error or limit.
+def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_memory, memory,
+          junit, gradescope, visibility, report_path, output, standalone, reveal, fmt,
+          debug) -> int:
+    """Check every problem of problem files, or grade students' answer files.
 
-    Each problem runs in its own process under its own time and memory
-    limit, so one runaway problem is stopped while the others go on. A
-    problem passes when its answer matches its `expect` (or, with
-    --answers, the answer file's entry for its id). `expect = "undefined"`
-    expects an undefined answer, such as a product of mismatched shapes.
+    Without answers, a problem passes when its result matches its `expect`
+    (`expect = "undefined"` expects an undefined answer). With --answers or
+    --answers-dir, each file is one student's: every problem is passed,
+    failed (with the mistake named: transpose, sign, chain-rule, ...),
+    undecided, error, limit or ungraded, and scored (partial credit and the
+    author's [[problem.feedback]] apply). An answer file that cannot be read
+    is its student's error (score 0); the others are still graded.
 
     \b
     Examples:
       symjac check examples/discussion01.toml
       symjac check problems.toml --answers alice.toml --answers bob.toml
+      symjac check problems.toml --answers-dir submissions/ --report cohort.md
+      symjac check problems.toml --answers-dir subs/ --shard 2/8 --format json
       symjac check problems.toml --junit report.xml --format json
       symjac check problems.toml --answers submission.json --gradescope results.json
 
@@ -782,7 +858,8 @@ def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output,
     An answer file maps problem ids to answers:
       "1b" = "[[29],[5],[26]]"
 
-    Exit codes: 0 every problem passed, 1 any did not, 2 a file cannot be used.
+    Exit codes: 0 every problem passed, 1 any did not, 2 a file cannot be used
+    (an answer file that cannot be read: the rest is still graded and written).
     """
     _one_stdin([*files, *answer_files])
     to_stdout = [name for name, path in (("--junit", junit), ("--gradescope", gradescope),
@@ -799,14 +876,39 @@ def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output,
         import time
 
         from symjac import problems, runner
+        from symjac.errors import FileError
         from symjac.render import report
 
+        if memory is not None:
+            click.echo("symjac: warning: --memory MB is deprecated; use --max-memory SIZE",
+                       err=True)
         sets = [problems.load(f) for f in files]
-        graded = [(path, problems.load_answers(path)) for path in answer_files]
+        paths = _answer_files(answer_files, answers_dir)
+        if answers_dir and not paths and not answer_files:
+            raise FileError(f"{answers_dir}: no answer files (.toml or .json) in it")
+        if gradescope and len(paths) > 1:
+            import os
+
+            if (gradescope == "-" or os.path.isfile(gradescope)
+                    or gradescope.lower().endswith(".json")):
+                from symjac.errors import InputError
+
+                raise InputError(f"--gradescope {gradescope}: with several answer files, give "
+                                 "a directory (each file gets DIR/NAME/results.json)")
+        if shard is not None and paths:
+            paths = [p for k, p in enumerate(paths) if k % shard[1] == shard[0] - 1]
         jobs_list: list = []
-        if graded:
+        early: list = []  # answer files that cannot be read: one outcome each
+        bad_files = 0
+        if answers_dir or answer_files:
             ids = {p.id for ps in sets for p in ps.problems}
-            for path, answers in graded:
+            for path in paths:
+                try:
+                    answers = problems.load_answers(path)
+                except FileError as e:
+                    bad_files += 1
+                    early.append((len(jobs_list), runner.unreadable(path, str(e), sets)))
+                    continue
                 stray = sorted(set(answers) - ids)
                 if stray:
                     click.echo(f"symjac: warning: {path}: no problem has the id "
@@ -815,6 +917,8 @@ def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output,
                               for ps in sets for p in ps.problems]
         else:
             jobs_list = [runner.Job(p, ps.path) for ps in sets for p in ps.problems]
+            if shard is not None:
+                jobs_list = [j for k, j in enumerate(jobs_list) if k % shard[1] == shard[0] - 1]
         bar, task = _progress(len(jobs_list))
         start = time.monotonic()
 
@@ -829,18 +933,26 @@ def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output,
         if bar is not None:
             bar.start()
         try:
-            outcomes = runner.run(
-                jobs_list, n_jobs=jobs, timeout=timeout,
-                memory_mb=memory or runner.DEFAULT_MEMORY_MB, on_done=advance, tick=tick,
-            )
+            cap = max_memory
+            if cap is None and memory is not None:
+                from symjac.limits import headroom
+
+                cap = headroom(memory)
+            outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=timeout, memory=cap,
+                                  budget=budget, on_done=advance, tick=tick)
         finally:
             if bar is not None:
                 bar.stop()
+        for at, outcome in reversed(early):  # in the order of the answer files
+            outcomes.insert(at, outcome)
+        outcomes = _in_file_order(outcomes, paths)
         elapsed = time.monotonic() - start
         if junit:
             _write(junit, report.junit_xml(outcomes))
         if gradescope:
-            _write(gradescope, report.gradescope_json(outcomes, elapsed, reveal=reveal))
+            _write_gradescope(gradescope, outcomes, elapsed, reveal, visibility)
+        if report_path:
+            _write(report_path, report.cohort_report(outcomes))
         if fmt == "json":
             text = report.json_report(outcomes)
         elif fmt == "markdown":
@@ -861,9 +973,49 @@ def check(files, answer_files, jobs, timeout, memory, junit, gradescope, output,
             _write(output, text)
         else:
             _emit(text)
+        if bad_files:
+            click.echo(f"symjac: error: {bad_files} answer "
+                       f"{'file' if bad_files == 1 else 'files'} could not be read "
+                       "(graded 0; the others were graded)", err=True)
+            return EXIT_USAGE
         return EXIT_OK if all(o.status == "passed" for o in outcomes) else EXIT_UNDEFINED
 
     return _batch("check", fmt, debug, body)
+
+
+def _in_file_order(outcomes: list, paths: list[str]) -> list:
+    """Outcomes grouped by answer file, in the order the files were given."""
+    if not paths:
+        return outcomes
+    rank = {p: i for i, p in enumerate(paths)}
+    return sorted(outcomes, key=lambda o: rank.get(o.answers, len(rank)))
+
+
+def _write_gradescope(path: str, outcomes: list, elapsed: float, reveal: bool,
+                      visibility: str) -> None:
+    """One results.json; with several answer files, PATH/NAME/results.json for each."""
+    import os
+
+    from symjac.render import report
+
+    groups: dict = {}
+    for o in outcomes:
+        groups.setdefault(o.answers, []).append(o)
+    if len(groups) <= 1 and not os.path.isdir(path):
+        _write(path, report.gradescope_json(outcomes, elapsed, reveal, visibility))
+        return
+    used: set[str] = set()
+    for answers, group in groups.items():
+        stem = os.path.splitext(os.path.basename(answers or "problems"))[0] or "answers"
+        name, n = stem, 1
+        while name in used:
+            n += 1
+            name = f"{stem}-{n}"
+        used.add(name)
+        os.makedirs(os.path.join(path, name), exist_ok=True)
+        seconds = sum(o.seconds for o in group)
+        _write(os.path.join(path, name, "results.json"),
+               report.gradescope_json(group, seconds, reveal, visibility))
 
 
 @cli.command()
@@ -900,7 +1052,8 @@ def solve(file: str, jobs: int | None, **opts) -> int:
 
         ps = problems.load(file)
         jobs_list = [runner.Job(p, ps.path, mode="solve") for p in ps.problems]
-        outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=opts["timeout"])
+        outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=opts["timeout"],
+                              memory=opts.get("max_memory"))
         doc = render_document(ps, outcomes, "text" if to_file and fmt == "rich" else fmt,
                               steps=opts["steps"])
         if output is not None:
@@ -921,6 +1074,52 @@ def solve(file: str, jobs: int | None, **opts) -> int:
 def _one_stdin(paths) -> None:
     if sum(1 for p in paths if p == "-") > 1:
         raise click.UsageError("standard input ('-') can be read only once")
+
+
+@cli.group()
+def gradescope() -> None:
+    """Gradescope: build an autograder from a problem file."""
+
+
+@gradescope.command("build")
+@click.argument("file", type=click.Path(dir_okay=False), metavar="FILE")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="autograder.zip",
+              show_default=True, metavar="ZIP", help="Where to write the autograder.")
+@click.option("--reveal", is_flag=True, help="Show students the right answers of wrong ones.")
+@click.option("--package", metavar="SPEC",
+              help="What setup.sh installs with pip (default: this version of symjac).")
+@click.option("--wheel", type=click.Path(dir_okay=False, exists=True), metavar="PATH",
+              help="A symjac wheel or sdist to ship in the zip and install from there.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Time limit per problem when grading (default: check's).")
+@click.option("--visibility", type=click.Choice(VISIBILITIES), default="visible",
+              show_default=True, help="When students see the tests.")
+@click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
+def gradescope_build(file, output, reveal, package, wheel, timeout, visibility, debug) -> int:
+    """Write a Gradescope autograder zip for a problem file.
+
+    The zip holds setup.sh (installs Python >= 3.11 where the image lacks
+    it, then symjac), run_autograder (grades the student's .toml or .json
+    answer file from $AUTOGRADER_ROOT/submission, default /autograder, into
+    $AUTOGRADER_ROOT/results/results.json, with a fallback results.json if
+    grading fails) and the problem file. Upload it as the assignment's
+    autograder ("Zip file upload").
+
+    \b
+    Examples:
+      symjac gradescope build examples/discussion01.toml -o autograder.zip
+      symjac gradescope build problems.toml --wheel dist/symjac-0.1.0-py3-none-any.whl
+    """
+
+    def body() -> int:
+        from symjac.gradescope import build
+
+        names = build(file, output, reveal=reveal, package=package, wheel=wheel,
+                      timeout=timeout, visibility=visibility)
+        click.echo(f"wrote {output}: {', '.join(names)}")
+        return EXIT_OK
+
+    return _batch("gradescope", "text", debug, body)
 
 
 def main() -> None:

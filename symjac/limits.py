@@ -21,11 +21,12 @@ import pickle
 import re
 import select
 import signal
+import struct
 import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from symjac.errors import LimitError, SymjacError
@@ -237,7 +238,11 @@ def call_limited(
 
 
 def _outlive_no_parent(parent: int, timeout: float | None) -> None:
-    """If the parent is killed (say by a grader's own timeout), the child must not run on."""
+    """If the parent is killed (say by a grader's own timeout), the child must not run on.
+
+    ``timeout`` is the child's whole CPU budget in seconds (a backstop, should
+    the parent be stopped rather than killed); 0 or None means no budget.
+    """
     with contextlib.suppress(Exception):
         if os.uname().sysname == "Linux":
             import ctypes
@@ -257,39 +262,255 @@ def _outlive_no_parent(parent: int, timeout: float | None) -> None:
                 resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))
 
 
+def _attempt(fn: Callable[[], Any], memory: int | None, what: str) -> bytes:
+    """fn() as a pickled ("ok", value) or ("error", exception); never raises."""
+    try:
+        payload: tuple = ("ok", fn())
+    except SymjacError as e:
+        payload = ("error", e)
+    except MemoryError:
+        payload = ("error", LimitError(memory_message(what, memory)))
+    except RecursionError:
+        payload = ("error", LimitError(f"{what} nested too deeply (the recursion limit)"))
+    except BaseException as e:  # a bug: carried to the parent as text
+        if _from_memory_error(e):
+            payload = ("error", LimitError(memory_message(what, memory)))
+        else:
+            summary = f"{type(e).__name__}: {_safe_str(e)}"
+            payload = ("error", ChildBug(summary, traceback.format_exc()))
+    try:
+        return pickle.dumps(payload)
+    except Exception as e:
+        summary = f"the result could not be passed on ({type(e).__name__}: {_safe_str(e)})"
+        return pickle.dumps(("error", ChildBug(summary, traceback.format_exc())))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _child_signals() -> None:
+    # An interrupt (or a request to stop) is the parent's to report; the child just stops.
+    for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, signal.SIG_DFL)
+
+
 def _child(fn: Callable[[], Any], fd: int, memory: int | None, what: str) -> None:
     code = 0
     try:
-        # An interrupt is the parent's to report; the child just stops.
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        _child_signals()
         _set_memory_cap(memory)
-        try:
-            payload: tuple = ("ok", fn())
-        except SymjacError as e:
-            payload = ("error", e)
-        except MemoryError:
-            payload = ("error", LimitError(memory_message(what, memory)))
-        except RecursionError:
-            payload = ("error", LimitError(f"{what} nested too deeply (the recursion limit)"))
-        except BaseException as e:  # a bug: carried to the parent as text
-            if _from_memory_error(e):
-                payload = ("error", LimitError(memory_message(what, memory)))
-            else:
-                summary = f"{type(e).__name__}: {_safe_str(e)}"
-                payload = ("error", ChildBug(summary, traceback.format_exc()))
-        try:
-            data = pickle.dumps(payload)
-        except Exception as e:
-            summary = f"the result could not be passed on ({type(e).__name__}: {_safe_str(e)})"
-            data = pickle.dumps(("error", ChildBug(summary, traceback.format_exc())))
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, _attempt(fn, memory, what))
     except BaseException:
         code = 70
     finally:
         os._exit(code)
+
+
+# -- many jobs: one worker per batch ----------------------------------------------------
+
+KILL_GRACE = 1.0  # seconds past a job's time limit before its worker is killed
+_FRAME = struct.Struct("!II")  # job index within the batch, payload length
+
+
+def _unpickle(data: bytes) -> tuple[bool, Any]:
+    try:
+        kind, payload = pickle.loads(data)
+    except Exception as e:
+        return False, ChildBug(f"the result could not be read ({type(e).__name__}: {e})", "")
+    return kind == "ok", payload
+
+
+def run_batches(
+    work: Callable[[Any], Any],
+    batches: Sequence[Sequence[Any]],
+    on_result: Callable[[int, int, bool, Any], None],
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory: int | None = None,
+    workers: int = 1,
+    budget: float | None = None,
+    what: Callable[[Any], str] = lambda job: "the job",
+    tick: Callable[[], None] | None = None,
+) -> None:
+    """work(job) for every job of every batch, each batch in one forked worker.
+
+    Up to ``workers`` workers run at once; a worker does its batch's jobs in
+    order, each under ``timeout`` seconds (an alarm first, so the worker goes
+    on to the next job, then SIGKILL after a grace, and a fresh worker takes
+    the rest of the batch) and the whole batch under ``budget`` seconds: jobs
+    not reached in time get a LimitError. The worker's address space is
+    capped at ``memory`` bytes. ``on_result(batch, job, ok, value)`` is called
+    in the parent once per job, ``value`` being work's value (ok) or the
+    exception (a SymjacError, LimitError, or ChildBug), as call_limited
+    raises them. Without fork, jobs run here under the alarm and the cap.
+    """
+    if memory is None:
+        memory = default_memory()
+    timeout = timeout if timeout and 0 < timeout < 1e7 else None
+    budget = budget if budget and 0 < budget < 1e7 else None
+    if not can_fork():
+        for b, batch in enumerate(batches):
+            start = time.monotonic()
+            for j, job in enumerate(batch):
+                if budget is not None and time.monotonic() - start > budget:
+                    on_result(b, j, False, LimitError(budget_message(budget)))
+                    continue
+                with time_limit(timeout, what(job)), memory_limit(memory):
+                    ok, value = _unpickle(_attempt(lambda job=job: work(job), memory, what(job)))
+                on_result(b, j, ok, value)
+        return
+    pending: list[tuple[int, int, float | None]] = [
+        (b, 0, None) for b in range(len(batches)) if batches[b]]
+    pending.reverse()
+    running: dict[int, _Worker] = {}  # read fd -> worker
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, workers):
+                b, first, began = pending.pop()
+                w = _Worker.start(work, batches[b], b, first, timeout, memory, what, budget,
+                                  began)
+                running[w.fd] = w
+            now = time.monotonic()
+            wait_for = min([0.2, *(w.deadline(now) - now for w in running.values())])
+            ready, _, _ = select.select(list(running), [], [], max(0.0, wait_for))
+            for fd in list(running):
+                w = running[fd]
+                if fd in ready:
+                    w.read()
+                    for j, ok, value in w.frames():
+                        on_result(w.batch, j, ok, value)
+                done = w.next >= len(batches[w.batch])
+                if not done and not w.eof and time.monotonic() < w.deadline(time.monotonic()):
+                    continue
+                del running[fd]
+                w.stop()
+                if done:
+                    continue
+                job = batches[w.batch][w.next]
+                if w.eof:
+                    on_result(w.batch, w.next, False, _death(w.status, what(job), memory))
+                elif w.over_budget(time.monotonic()):
+                    for j in range(w.next, len(batches[w.batch])):
+                        on_result(w.batch, j, False, LimitError(budget_message(budget)))
+                    continue
+                else:
+                    on_result(w.batch, w.next, False, LimitError(
+                        time_message(what(job), timeout).replace(" (raise", " and was stopped"
+                                                                  " (raise")))
+                if w.next + 1 < len(batches[w.batch]):
+                    # A fresh worker takes the rest, with what is left of the budget.
+                    pending.append((w.batch, w.next + 1, w.began))
+            if tick:
+                tick()
+    finally:
+        for w in running.values():
+            w.stop()
+
+
+def budget_message(budget: float) -> str:
+    return (f"the time budget of {budget:g} s for this batch ran out before this job "
+            "(raise it with --budget)")
+
+
+class _Worker:
+    """One forked worker doing batch[first:], and the parent's view of it."""
+
+    def __init__(self, pid: int, fd: int, batch: int, first: int, timeout, budget, began):
+        self.pid, self.fd, self.batch = pid, fd, batch
+        self.next = first  # the job it is on
+        self.timeout, self.budget = timeout, budget
+        # A restarted batch keeps its first start, for the budget.
+        self.began = time.monotonic() if began is None else began
+        self.job_started = time.monotonic()
+        self.buffer = b""
+        self.eof = False
+        self.status = 0
+
+    @classmethod
+    def start(cls, work, jobs, batch, first, timeout, memory, what, budget, began) -> _Worker:
+        parent = os.getpid()
+        read_end, write_end = os.pipe()
+        cpu = None
+        if timeout:
+            cpu = timeout * (len(jobs) - first) + 5
+        if budget:
+            cpu = budget + 5 if cpu is None else min(cpu, budget + 5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                os.close(read_end)
+                _outlive_no_parent(parent, cpu)
+                _child_signals()
+                _set_memory_cap(memory)
+                for j in range(first, len(jobs)):
+                    job = jobs[j]
+                    with time_limit(timeout, what(job)):
+                        data = _attempt(lambda job=job: work(job), memory, what(job))
+                    _write_all(write_end, _FRAME.pack(j, len(data)) + data)
+            except BaseException:
+                code = 70
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        return cls(pid, read_end, batch, first, timeout, budget, began)
+
+    def deadline(self, now: float) -> float:
+        ends = [now + 3600.0]
+        if self.timeout:
+            ends.append(self.job_started + self.timeout + KILL_GRACE)
+        if self.budget:
+            ends.append(self.began + self.budget + KILL_GRACE)
+        return min(ends)
+
+    def over_budget(self, now: float) -> bool:
+        return bool(self.budget) and now >= self.began + self.budget
+
+    def read(self) -> None:
+        try:
+            chunk = os.read(self.fd, _READ_CHUNK)
+        except OSError:
+            chunk = b""
+        if chunk:
+            self.buffer += chunk
+        else:
+            self.eof = True
+
+    def frames(self):
+        while len(self.buffer) >= _FRAME.size:
+            j, n = _FRAME.unpack_from(self.buffer)
+            if len(self.buffer) < _FRAME.size + n:
+                return
+            data = self.buffer[_FRAME.size : _FRAME.size + n]
+            self.buffer = self.buffer[_FRAME.size + n :]
+            self.next = j + 1
+            self.job_started = time.monotonic()
+            ok, value = _unpickle(data)
+            yield j, ok, value
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            _, self.status = os.waitpid(self.pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+def headroom(megabytes: int) -> int:
+    """An address-space cap of what this process uses now plus `megabytes` (bytes)."""
+    try:
+        with open("/proc/self/statm") as f:
+            used = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        used = 0
+    return used + megabytes * 1024 * 1024
 
 
 def _from_memory_error(e: BaseException | None) -> bool:

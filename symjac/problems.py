@@ -87,7 +87,8 @@ COMMANDS: dict[str, Command] = {
     "derive": Command("derive", "name"),
 }
 
-OWN_KEYS = ("id", "command", "title", "text", "points")
+OWN_KEYS = ("id", "command", "title", "text", "points", "partial", "feedback")
+FEEDBACK_KEYS = ("answer", "mistake", "message", "credit")
 TOP_KEYS = ("title", "text", "problem")
 
 
@@ -193,6 +194,49 @@ class _KeyProblem(Exception):
 
 
 @dataclass(frozen=True)
+class Feedback:
+    """An anticipated answer (or a named mistake), what to tell the student, and its credit."""
+
+    message: str
+    answer: str | None = None
+    mistake: str | None = None  # a tag of symjac.mistakes.TAGS
+    credit: float = 0.0  # a fraction of the problem's points
+
+
+def _feedback(raw: Any) -> tuple[Feedback, ...]:
+    from symjac.mistakes import TAGS
+
+    if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
+        raise _KeyProblem("'feedback' must be a list of tables ([[problem.feedback]] in TOML)")
+    out = []
+    for n, f in enumerate(raw, 1):
+        where = f"feedback {n}"
+        unknown = [k for k in f if k not in FEEDBACK_KEYS]
+        if unknown:
+            raise _KeyProblem(f"{where}: unknown key {unknown[0]!r} "
+                              f"(allowed: {', '.join(FEEDBACK_KEYS)})")
+        if ("answer" in f) == ("mistake" in f):
+            raise _KeyProblem(f"{where} needs one of 'answer' (an anticipated answer) or "
+                              f"'mistake' (one of: {', '.join(TAGS)})")
+        message = f.get("message")
+        if not isinstance(message, str) or not message.strip():
+            raise _KeyProblem(f"{where} needs a 'message' (text) for the student")
+        credit = f.get("credit", 0)
+        if isinstance(credit, bool) or not isinstance(credit, int | float) \
+                or not 0 <= credit <= 1:
+            raise _KeyProblem(f"{where}: 'credit' must be a fraction from 0 to 1")
+        mistake = f.get("mistake")
+        if mistake is not None and mistake not in TAGS:
+            close = difflib.get_close_matches(str(mistake), TAGS, n=1)
+            did = f"; did you mean {close[0]!r}?" if close else ""
+            raise _KeyProblem(f"{where}: unknown mistake {mistake!r}{did} "
+                              f"(known: {', '.join(TAGS)})")
+        answer = None if "answer" not in f else _as_text(f["answer"], f"{where}'s answer")
+        out.append(Feedback(message, answer, mistake, float(credit)))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class Problem:
     index: int  # 1-based position in its file
     id: str
@@ -202,18 +246,24 @@ class Problem:
     points: float = 1.0
     keys: Mapping[str, Any] = field(default_factory=dict)  # the command's options, converted
     error: str | None = None  # why it cannot run; reported as its status "error"
+    partial: bool = False  # credit per matrix entry
+    feedback: tuple[Feedback, ...] = ()  # the author's anticipated answers and mistakes
 
     @property
     def name(self) -> str:
         return f"problem {self.id!r}" if self.id else f"problem {self.index}"
 
-    def call(self, expect: Any = ...) -> Any:
-        """Run the command's api function; expect=None drops, a text replaces `expect`."""
+    def call(self, expect: Any = ..., **overrides: Any) -> Any:
+        """Run the command's api function; expect=None drops, a text replaces `expect`.
+
+        ``overrides`` replace the problem's own options (``steps=False`` to grade).
+        """
         fn = api_function(self.command)
         spec = params(self.command)
         if fn is None or spec is None:  # load() gives such a problem an error instead
             raise InputError(f"unknown command {self.command!r}")
         kwargs = dict(self.keys)
+        kwargs.update({k: v for k, v in overrides.items() if k in spec})
         if expect is None:
             kwargs.pop("expect", None)
         elif expect is not ...:
@@ -326,6 +376,12 @@ def _problem(index: int, raw: Mapping[str, Any]) -> Problem:
             if isinstance(pts, bool) or not isinstance(pts, int | float) or pts < 0:
                 raise _KeyProblem("'points' must be a number, 0 or more")
             own["points"] = float(pts)
+        if "partial" in raw:
+            if not isinstance(raw["partial"], bool):
+                raise _KeyProblem("'partial' must be true or false")
+            own["partial"] = raw["partial"]
+        if "feedback" in raw:
+            own["feedback"] = _feedback(raw["feedback"])
         command = raw.get("command")
         if command is None:
             raise _KeyProblem(f"missing key 'command' (one of: {', '.join(COMMANDS)})")

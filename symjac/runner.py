@@ -1,11 +1,14 @@
-"""Work many problems, each in its own process under a time and memory limit.
+"""Work many problems in a few worker processes, under a time and memory limit each.
 
-A problem stuck in C code cannot be interrupted from Python, so each runs in
-a child process: the child stops itself at the time limit when it can (a
-clean "limit" message), and the parent kills it shortly after when it
-cannot. The parent imports sympy and symjac's math once before forking, so
-a child starts in milliseconds. Results come back in problem order, so
---jobs changes only the speed.
+A problem stuck in C code cannot be interrupted from Python, so problems
+run in forked workers (``symjac.limits.run_batches``, the one isolation
+module): each worker does a share of the jobs in order, each job under the
+time limit; a job that overruns is stopped and a fresh worker takes the
+rest. A cohort's answers are graded by distinct answer: the same answer to
+the same problem, however many students gave it, is graded once. The
+parent imports the math and works each graded problem's key once before
+forking, so workers start in milliseconds and grade without re-deriving.
+Results come back in job order, so --jobs changes only the speed.
 """
 
 from __future__ import annotations
@@ -13,22 +16,21 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
-import multiprocessing
 import os
 import pkgutil
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from multiprocessing.connection import wait
 from typing import Any
 
+from symjac import grading, limits
 from symjac.api import is_undefined
-from symjac.problems import BadAnswer, Problem, params
+from symjac.problems import BadAnswer, Problem
 
-KILL_GRACE = 1.0  # seconds after the time limit before a child is killed
-DEFAULT_MEMORY_MB = 2048
+KILL_GRACE = limits.KILL_GRACE  # seconds after the time limit before a worker is killed
 NO_ANSWERS = object()  # grade the problem's own `expect`
+STATUSES = ("passed", "failed", "undecided", "error", "limit", "ungraded")
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,27 @@ class Outcome:
     mismatches: tuple = ()
     hints: tuple[str, ...] = ()
     undefined: bool = False  # the answer is "undefined"; message says why
+    mistakes: tuple[dict[str, str], ...] = ()  # named mistakes: {"tag", "message"}
+    credit: float | None = None  # the fraction earned, when partial credit applies
+    feedback: bool = False  # the message is the problem author's feedback
     derivation: Any = field(default=None, compare=False, repr=False)
     statement: str | None = field(default=None, compare=False, repr=False)
 
     @property
+    def max_score(self) -> float:
+        return 0.0 if self.status == "ungraded" else self.points
+
+    @property
     def score(self) -> float:
-        return self.points if self.status in ("passed", "solved") else 0.0
+        if self.status in ("passed", "solved"):
+            return self.points
+        if self.credit is not None and self.status in ("failed", "undecided"):
+            return round(self.points * self.credit, 6)
+        return 0.0
+
+    @property
+    def tags(self) -> list[str]:
+        return [m["tag"] for m in self.mistakes]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,8 +92,12 @@ class Outcome:
             "status": self.status,
             "message": self.message,
             "mismatches": [dict(m) for m in self.mismatches],
+            "wrong": [list(m["index"]) for m in self.mismatches if m.get("index")],
+            "mistakes": self.tags,
+            "mistake_messages": [dict(m) for m in self.mistakes],
+            "feedback": self.feedback,
             "score": self.score,
-            "max_score": self.points,
+            "max_score": self.max_score,
             "seconds": round(self.seconds, 3),
         }
 
@@ -129,6 +150,8 @@ def work(job: Job, timeout: float | None) -> Outcome:
         return replace(base, status=status, message=message,
                        seconds=time.perf_counter() - start, **kw)
 
+    if job.mode == "check" and job.answer is not NO_ANSWERS:
+        return _graded(job, done)
     expect: Any = ...
     if job.mode == "solve":
         expect = None
@@ -172,10 +195,7 @@ def work(job: Job, timeout: float | None) -> Outcome:
         kind = "memory" if isinstance(e, MemoryError) else "recursion depth"
         return done("limit", f"the work ran out of {kind}")
     except Exception as e:  # a bug in symjac: report it on this problem, go on
-        last = traceback.extract_tb(e.__traceback__)[-1]
-        where = f"{os.path.basename(last.filename)}:{last.lineno}"
-        summary = f"{type(e).__name__}: {e}".splitlines()[0][:300]
-        return done("error", f"internal error ({summary} at {where}); this is a bug")
+        return done("error", _bug(e))
     if job.mode == "solve":
         return done("solved", d.summary, derivation=d, statement=statement)
     if undefined_wanted:
@@ -191,6 +211,35 @@ def work(job: Job, timeout: float | None) -> Outcome:
         return done("passed", d.check.message)
     return done("failed", d.check.message or "the answer does not match",
                 mismatches=tuple(dict(m) for m in d.check.mismatches))
+
+
+def _graded(job: Job, done: Callable[..., Outcome]) -> Outcome:
+    """A student's answer, graded (symjac.grading); never raises."""
+    from symjac.errors import LimitError, SymjacError
+
+    p = job.problem
+    key = grading.KEYS.get(grading.key_id(job.file, p)) if grading.keyed(p) else None
+    try:
+        g = grading.grade(p, job.answer, key)
+    except LimitError as e:
+        return done("limit", str(e))
+    except SymjacError as e:
+        return done("error", str(e))
+    except (MemoryError, RecursionError) as e:
+        kind = "memory" if isinstance(e, MemoryError) else "recursion depth"
+        return done("limit", f"the work ran out of {kind}")
+    except Exception as e:
+        return done("error", _bug(e))
+    return done(g.status, g.message, mismatches=g.mismatches,
+                mistakes=tuple(m.to_dict() for m in g.mistakes), credit=g.credit,
+                feedback=g.feedback)
+
+
+def _bug(e: Exception) -> str:
+    last = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
+    where = f" at {os.path.basename(last.filename)}:{last.lineno}" if last else ""
+    summary = f"{type(e).__name__}: {e}".splitlines()[0][:300]
+    return f"internal error ({summary}{where}); this is a bug"
 
 
 def _attributed(e: Exception, wanted: Any, job: Job) -> str:
@@ -225,82 +274,104 @@ def _without_running(job: Job) -> Outcome | None:
             return _outcome(job, "failed", "no answer given")
         if isinstance(job.answer, BadAnswer):
             return _outcome(job, "error", job.answer.message)
-        if "expect" not in (params(p.command) or {}):
-            return _outcome(job, "error", f"{p.command} takes no expected answer to grade")
     return None
 
 
-def _child(conn, job: Job, timeout: float | None, memory_mb: int | None) -> None:
-    import signal
-
-    # Ctrl-C reaches the whole process group: the parent stops the children itself,
-    # rather than each printing a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if memory_mb:
-        _limit_memory(memory_mb)
-    try:
-        outcome = work(job, timeout)
-        try:
-            conn.send(outcome)
-        except Exception as e:  # e.g. an object that cannot be pickled: report, not hang
-            conn.send(replace(outcome, derivation=None, status="error",
-                              message=f"internal error: cannot return the result ({e})"))
-    except MemoryError:
-        with contextlib.suppress(Exception):
-            conn.send(replace(_outcome(job), status="limit",
-                              message="the work ran out of memory"))
-    finally:
-        conn.close()
+def unreadable(path: str, message: str, problem_sets: Sequence[Any]) -> Outcome:
+    """The one outcome of an answer file that cannot be read: its student's error, score 0."""
+    total = sum(p.points for ps in problem_sets for p in ps.problems)
+    file = problem_sets[0].path if problem_sets else ""
+    return Outcome(file=file, id="answers", index=0, command="", title="the answer file",
+                   status="error", message=message, answers=path, points=total)
 
 
-def _limit_memory(memory_mb: int) -> None:
-    """Cap this process's address space at what it uses now plus `memory_mb`."""
-    try:
-        import resource
-    except ImportError:  # not on this platform: the time limit still holds
+# -- many jobs, in a few workers ------------------------------------------------------
+
+
+def _shares(items: list[int], n: int) -> list[list[int]]:
+    """items split into n contiguous shares of nearly equal length."""
+    n = max(1, min(n, len(items)))
+    size, extra = divmod(len(items), n)
+    out, at = [], 0
+    for i in range(n):
+        step = size + (1 if i < extra else 0)
+        out.append(items[at : at + step])
+        at += step
+    return [s for s in out if s]
+
+
+def _failure(job: Job, e: BaseException, seconds: float = 0.0) -> Outcome:
+    """The outcome of a job whose worker raised (or was stopped): limit or error."""
+    from symjac.errors import LimitError
+
+    if isinstance(e, LimitError):
+        return replace(_outcome(job, "limit", str(e)), seconds=seconds)
+    if isinstance(e, limits.ChildBug):
+        return replace(_outcome(job, "error", f"internal error ({e.summary}); this is a bug"),
+                       seconds=seconds)
+    return replace(_outcome(job, "error", str(e)), seconds=seconds)
+
+
+def _work_keys(jobs: Sequence[Job], n_jobs: int, timeout, memory) -> None:
+    """Work, once each, the key of every problem graded against one (into grading.KEYS)."""
+    todo: dict[tuple[str, int], Problem] = {}
+    for job in jobs:
+        p = job.problem
+        if (job.mode == "check" and job.answer is not NO_ANSWERS and p.error is None
+                and grading.keyed(p)):
+            k = grading.key_id(job.file, p)
+            if k not in grading.KEYS:
+                todo.setdefault(k, p)
+    if not todo:
         return
-    try:
-        with open("/proc/self/statm") as f:
-            used = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        used = 0
-    cap = used + memory_mb * 1024 * 1024
-    with contextlib.suppress(ValueError, OSError):
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            cap = min(cap, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    ids = list(todo)
+    batches = [[ids[i] for i in share] for share in _shares(list(range(len(ids))), n_jobs)]
+
+    def store(b: int, j: int, ok: bool, value: Any) -> None:
+        grading.KEYS[batches[b][j]] = value
+
+    limits.run_batches(lambda k: grading.make_key(todo[k]), batches, store, timeout=timeout,
+                       memory=memory, workers=n_jobs, what=lambda k: todo[k].name)
 
 
-# -- many problems, in the parent --------------------------------------------------------
-
-
-def _context():
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-@dataclass
-class _Running:
-    index: int
-    job: Job
-    process: Any
-    conn: Any
-    started: float
-    outcome: Outcome | None = None
+def _over_budget(jobs: Sequence[Job], results: list, budget: float) -> None:
+    """Each answer file's answers past `budget` seconds of grading, in order, become limits."""
+    spent: dict[str | None, float] = {}
+    for i, job in enumerate(jobs):
+        o = results[i]
+        if o is None or job.answer is NO_ANSWERS:
+            continue
+        total = spent.get(job.answers, 0.0) + o.seconds
+        spent[job.answers] = total
+        if total > budget:
+            results[i] = replace(o, status="limit", credit=None, mistakes=(), mismatches=(),
+                                 message=f"the time budget of {budget:g} s for this answer file "
+                                 "ran out before this answer was graded (raise it with --budget)")
 
 
 def run(
     jobs: Sequence[Job],
     n_jobs: int | None = None,
     timeout: float | None = 10.0,
-    memory_mb: int | None = DEFAULT_MEMORY_MB,
+    memory_mb: int | None = None,
     on_done: Callable[[Outcome], None] | None = None,
     tick: Callable[[], None] | None = None,
+    memory: int | None = None,
+    budget: float | None = None,
 ) -> list[Outcome]:
-    """Every job's outcome, in job order; at most n_jobs children at a time."""
+    """Every job's outcome, in job order.
+
+    Each distinct answer to a problem is graded once (for every student who
+    gave it); the distinct answers, and the jobs without answers, are shared
+    among ``n_jobs`` workers, each doing its share in order. An answer
+    file's answers past ``budget`` seconds of grading in all are limits.
+    ``memory`` caps each worker's address space in bytes (``memory_mb``: that
+    many MB beyond this process's own); each job has ``timeout`` seconds.
+    """
     n_jobs = max(1, n_jobs or default_jobs())
     timeout = timeout or None
+    if memory is None:
+        memory = limits.headroom(memory_mb) if memory_mb else limits.default_memory()
     results: list[Outcome | None] = [None] * len(jobs)
     queue: list[int] = []
     for i, job in enumerate(jobs):
@@ -311,83 +382,48 @@ def run(
             results[i] = early
             if on_done:
                 on_done(early)
-    if queue:
-        warm_up()
-        # Children would otherwise have the garbage collector walk (and so copy) every
-        # object inherited from the parent.
-        gc.freeze()
-    ctx = _context()
-    queue.reverse()
-    running: list[_Running] = []
-
-    def finish(r: _Running, outcome: Outcome) -> None:
-        running.remove(r)
-        with contextlib.suppress(Exception):
-            r.conn.close()
-        r.process.join(timeout=5)
-        results[r.index] = outcome
-        if on_done:
-            on_done(outcome)
-
+    if not queue:
+        return [o for o in results if o is not None]
+    warm_up()
+    # Workers would otherwise have the garbage collector walk (and so copy) every
+    # object inherited from the parent.
+    gc.freeze()
     try:
-        while queue or running:
-            while queue and len(running) < n_jobs:
-                i = queue.pop()
-                receive, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(send, jobs[i], timeout, memory_mb),
-                                   daemon=True)
-                proc.start()
-                send.close()
-                running.append(_Running(i, jobs[i], proc, receive, time.monotonic()))
+        _work_keys([jobs[i] for i in queue], n_jobs, timeout, memory)
+        # The same answer to the same problem is graded once, however many students
+        # gave it (a cohort's right answers are mostly alike): each distinct answer
+        # is one job, and the distinct answers are shared among the workers.
+        same: dict[tuple, list[int]] = {}
+        loose: list[int] = []
+        for i in queue:
+            job = jobs[i]
+            if job.mode == "check" and job.answer is not NO_ANSWERS:
+                same.setdefault((job.file, job.problem.index, job.answer), []).append(i)
+            else:
+                loose.append(i)
+        firsts = {group[0]: group for group in same.values()}
+        batches = _shares(list(firsts), n_jobs) + _shares(loose, n_jobs)
+        started = [time.monotonic()] * len(batches)
+
+        def record(b: int, j: int, ok: bool, value: Any) -> None:
+            i = batches[b][j]
             now = time.monotonic()
-            wait_for = 0.2
-            if timeout is not None:
-                deadlines = [r.started + timeout + KILL_GRACE - now for r in running]
-                wait_for = max(0.0, min([wait_for, *deadlines]))
-            handles = [r.conn for r in running] + [r.process.sentinel for r in running]
-            ready = set(wait(handles, timeout=wait_for))
-            for r in list(running):
-                if r.conn in ready or r.process.sentinel in ready:
-                    outcome = _receive(r)
-                    finish(r, outcome)
-                elif timeout is not None and time.monotonic() > r.started + timeout + KILL_GRACE:
-                    r.process.kill()
-                    finish(r, replace(
-                        _outcome(r.job), status="limit",
-                        message=f"{r.job.problem.name} took longer than the time limit of "
-                        f"{timeout:g} s and was stopped (raise it with --timeout)",
-                        seconds=time.monotonic() - r.started))
-            if tick:
-                tick()
+            outcome = value if ok else _failure(jobs[i], value, now - started[b])
+            started[b] = now
+            for k in firsts.get(i, [i]):
+                results[k] = outcome if k == i else replace(outcome, answers=jobs[k].answers)
+                if on_done:
+                    on_done(results[k])
+
+        limits.run_batches(
+            lambda i: work(jobs[i], None), batches, record, timeout=timeout, memory=memory,
+            workers=n_jobs, what=lambda i: jobs[i].problem.name, tick=tick,
+        )
+        if budget:
+            _over_budget(jobs, results, budget)
     finally:
-        for r in running:
-            with contextlib.suppress(Exception):
-                r.process.kill()
-                r.process.join(timeout=5)
         gc.unfreeze()  # a library caller's objects become collectable again
+        grading.KEYS.clear()
     return [o for o in results if o is not None]
 
 
-def _receive(r: _Running) -> Outcome:
-    try:
-        if r.conn.poll():
-            return r.conn.recv()
-    except (EOFError, OSError):
-        pass
-    except Exception as e:  # a result that cannot be unpickled
-        return replace(_outcome(r.job), status="error",
-                       message=f"internal error: cannot read the result ({e})")
-    r.process.join(timeout=5)
-    code = r.process.exitcode
-    elapsed = time.monotonic() - r.started
-    if code is not None and code < 0:
-        import signal
-
-        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-        # SIGKILL from outside is almost always the kernel's out-of-memory killer.
-        status = "limit" if -code == signal.SIGKILL else "error"
-        return replace(_outcome(r.job), status=status, seconds=elapsed,
-                       message=f"the worker was stopped by {name}"
-                       + (" (out of memory?)" if status == "limit" else ""))
-    return replace(_outcome(r.job), status="error", seconds=elapsed,
-                   message=f"the worker stopped without a result (exit code {code})")

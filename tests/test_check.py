@@ -133,7 +133,7 @@ def test_answer_files_give_one_row_per_file_and_problem(tmp_path):
     alice.write_text('1a = "undefined"\n1b = "[[29],[5],[26]]"\n1c = [[21,24],[14,30],[36,73]]\n')
     bob = tmp_path / "bob.json"
     bob.write_text('{"1a": "[[3],[0]]", "1c": "[[21,24],[14,30],[36,72]]", "9z": "1"}')
-    junit, grades = tmp_path / "junit.xml", tmp_path / "results.json"
+    junit, grades = tmp_path / "junit.xml", tmp_path / "gradescope"
     r = CliRunner().invoke(cli, [
         "check", str(problems), "--answers", str(alice), "--answers", str(bob), "-f", "json",
         "--junit", str(junit), "--gradescope", str(grades),
@@ -154,14 +154,18 @@ def test_answer_files_give_one_row_per_file_and_problem(tmp_path):
     failure = suites[1].find("testcase[@name='1c']/failure")
     assert failure is not None and "entry (3, 2): answered 72, but it is 73" in failure.text
 
-    results = json.loads(grades.read_text())
-    assert results["score"] == 4  # alice: 1 + 1 + 2; bob: 0
-    assert [(t["score"], t["max_score"]) for t in results["tests"]] == [
+    # one results.json per student: never one student's points in another's file
+    alice_r = json.loads((grades / "alice" / "results.json").read_text())
+    results = json.loads((grades / "bob" / "results.json").read_text())
+    assert (alice_r["score"], results["score"]) == (4, 0)  # alice: 1 + 1 + 2; bob: 0
+    assert [(t["score"], t["max_score"]) for t in alice_r["tests"] + results["tests"]] == [
         (1, 1), (1, 1), (2, 2), (0, 1), (0, 1), (0, 2)]
     assert all({"name", "score", "max_score", "output"} <= set(t) for t in results["tests"])
     # students see which entry is wrong, not the right value, unless --reveal
-    bob_1c = results["tests"][5]["output"]
+    bob_1c = results["tests"][2]["output"]
     assert "entry (3, 2) is not right" in bob_1c and "73" not in bob_1c
+    assert "no answer given" in results["tests"][1]["output"]
+    grades = tmp_path / "bob-results.json"
     CliRunner().invoke(cli, ["check", str(problems), "--answers", str(bob), "--reveal",
                              "--gradescope", str(grades)])
     assert "answered 72, but it is 73" in json.loads(grades.read_text())["tests"][2]["output"]

@@ -71,8 +71,8 @@ command = "matmul"
     e = errors(ps)
     assert ps.problems[0].error is None  # the first 1b is fine; the duplicate is the error
     assert e["typo"].startswith("unknown key 'matrix' for matmul; did you mean 'matrices'?")
-    assert "allowed: id, command, title, text, points, matrices, steps, all_steps, expect" in (
-        e["typo"])
+    assert ("allowed: id, command, title, text, points, partial, feedback, matrices, steps, "
+            "all_steps, expect") in e["typo"]
     assert e["nomat"] == "missing key 'matrices' for matmul"
     assert e["flag"] == "'all_steps' must be true or false, not text"
     assert ps.problems[4].error == "duplicate id '1b' (also problem 1)"

@@ -453,6 +453,42 @@ def verify(recipe: Recipe, sizes: dict[str, int],
     return out
 
 
+def check_answer(name: str | None, expect: str, sizes: str | None = None) -> Check:
+    """A closed form given as an answer (``x @ (softmax(h) - onehot(y, k)).T``), checked
+    like ``grad --expect`` against entrywise differentiation at the recipe's sizes.
+
+    Size letters (n, k, ...) in the answer stand for those sizes. A recipe with
+    several gradients takes them as ``"W2 = ...; W1 = ..."``.
+    """
+    recipe = RECIPES.get((name or "").strip())
+    if recipe is None:
+        raise _unknown(name)
+    at = parse_sizes(sizes, recipe)
+    wrts = [w for w, _ in recipe.closed_forms]
+    if len(wrts) == 1:
+        given = {wrts[0]: expect}
+    else:
+        given = {}
+        for piece in expect.split(";"):
+            wrt, eq, form = piece.partition("=")
+            if not eq or wrt.strip() not in wrts:
+                raise InputError(f"{recipe.name} has {len(wrts)} gradients: answer as "
+                                 + "; ".join(f"{w} = ..." for w in wrts))
+            given[wrt.strip()] = form
+        missing = [w for w in wrts if w not in given]
+        if missing:
+            raise InputError(f"the answer gives no gradient for {', '.join(missing)}")
+    for wrt, form in given.items():
+        for letter, value in at.items():  # a size letter is a whole word, never part of one
+            form = re.sub(rf"(?<![\w.]){re.escape(letter)}(?![\w\[(])", str(value), form)
+        given[wrt] = form
+    results = verify(recipe, at, closed_forms=given)
+    passed = all(c.passed for _, c in results)
+    message = "; ".join(f"∇{pretty(w)}: {c.message}" for w, c in results)
+    return Check(passed, tuple(m for _, c in results for m in c.mismatches),
+                 f"{message} (at {_size_text(at)})")
+
+
 def _size_text(sizes: dict[str, int]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in sizes.items())
 

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from symjac.model import SCHEMA
-from symjac.runner import Outcome
+from symjac.runner import STATUSES, Outcome
 
-STATUSES = ("passed", "failed", "error", "limit")
-STYLES = {"passed": "green", "failed": "red", "error": "yellow", "limit": "magenta"}
+MAX_SHOWN = 3  # differing entries listed in a report; JSON has them all
+STYLES = {"passed": "green", "failed": "red", "undecided": "cyan", "error": "yellow",
+          "limit": "magenta", "ungraded": "dim"}
 
 
 def counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
@@ -21,13 +22,23 @@ def counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
 
 
 def tally(outcomes: Sequence[Outcome]) -> str:
-    """`5 passed, 1 failed, 0 errors, 0 limits (6 problems)`."""
+    """`5 passed, 1 failed, 0 errors, 0 limits (6 problems)`; undecided and ungraded if any."""
     c = counts(outcomes)
     n = len(outcomes)
-    return (f"{c['passed']} passed, {c['failed']} failed, {c['error']} "
+    extra = "".join(f", {c[s]} {s}" for s in ("undecided", "ungraded") if c[s])
+    return (f"{c['passed']} passed, {c['failed']} failed{extra}, {c['error']} "
             f"{'error' if c['error'] == 1 else 'errors'}, {c['limit']} "
             f"{'limit' if c['limit'] == 1 else 'limits'} "
             f"({n} {'problem' if n == 1 else 'problems'})")
+
+
+def mistake_counts(outcomes: Sequence[Outcome]) -> Counter:
+    return Counter(t for o in outcomes for t in o.tags)
+
+
+def _mistakes_line(outcomes: Sequence[Outcome]) -> str:
+    c = mistake_counts(outcomes)
+    return ", ".join(f"{tag} {n}" for tag, n in c.most_common())
 
 
 def _row_name(o: Outcome, many_files: bool) -> str:
@@ -37,13 +48,18 @@ def _row_name(o: Outcome, many_files: bool) -> str:
 
 def _detail(o: Outcome) -> list[str]:
     lines = [o.message] if o.message else []
-    for m in o.mismatches:
+    if o.tags:
+        lines[-1:] = [(lines[-1] + "  " if lines else "") + "[" + ", ".join(o.tags) + "]"]
+    shown = o.mismatches if len(o.mismatches) <= MAX_SHOWN + 1 else o.mismatches[:MAX_SHOWN]
+    for m in shown:
         where = m.get("index")
         at = f"entry ({', '.join(map(str, where))})" if where else "answer"
         if o.answers is None:
             lines.append(f"{at}: expected {m.get('expected')}, got {m.get('got')}")
         else:  # the answer file's entry is what was "expected" of the computation
             lines.append(f"{at}: answered {m.get('expected')}, but it is {m.get('got')}")
+    if len(shown) < len(o.mismatches):
+        lines.append(f"... and {len(o.mismatches) - len(shown)} more entries")
     return lines
 
 
@@ -77,8 +93,10 @@ def text_report(outcomes: Sequence[Outcome]) -> str:
 
 def _score(group: Sequence[Outcome]) -> str:
     got = sum(o.score for o in group)
-    total = sum(o.points for o in group)
-    return f"{got:g} / {total:g}"
+    total = sum(o.max_score for o in group)
+    line = f"{got:g} / {total:g}"
+    mistakes = _mistakes_line(group)
+    return line + (f"   ·   mistakes: {mistakes}" if mistakes else "")
 
 
 def rich_report(outcomes: Sequence[Outcome]):
@@ -139,9 +157,21 @@ def latex_report(outcomes: Sequence[Outcome]) -> str:
             + "\n".join(rows) + "\n\\end{tabular}\n\n" + latex_text(tally(outcomes)) + "\n")
 
 
+def _submission(answers: str | None, group: Sequence[Outcome]) -> dict[str, Any]:
+    return {
+        "answers": answers,
+        "score": sum(o.score for o in group),
+        "max_score": sum(o.max_score for o in group),
+        "counts": counts(group),
+        "mistakes": dict(mistake_counts(group)),
+        "problems": [o.to_dict() for o in group],
+    }
+
+
 def json_report(outcomes: Sequence[Outcome]) -> str:
     c = counts(outcomes)
     ok = c["passed"] == len(outcomes)
+    groups = _groups(outcomes)
     obj = {
         "schema": SCHEMA,
         "command": "check",
@@ -149,11 +179,17 @@ def json_report(outcomes: Sequence[Outcome]) -> str:
         "result": None,
         "variables": None,
         "steps": [],
-        "check": {"passed": ok, "mismatches": [], "message": tally(outcomes)},
+        "check": {"passed": ok, "outcome": "equal" if ok else (
+            "different" if c["failed"] or c["error"] or c["limit"] else "undecided"),
+            "mismatches": [], "message": tally(outcomes)},
         "error": None,
         "counts": c,
+        "score": sum(o.score for o in outcomes),
+        "max_score": sum(o.max_score for o in outcomes),
         "problems": [o.to_dict() for o in outcomes],
     }
+    if any(a is not None for a, _ in groups):
+        obj["submissions"] = [_submission(a, g) for a, g in groups]
     return json.dumps(obj, ensure_ascii=False, indent=2)
 
 
@@ -178,17 +214,25 @@ def junit_xml(outcomes: Sequence[Outcome]) -> str:
         name = file if answers is None else f"{answers} ({file})"
         suite = ET.SubElement(
             root, "testsuite", name=_xml_text(name), tests=str(len(group)),
-            failures=str(c["failed"]), errors=str(c["error"] + c["limit"]), skipped="0",
-            time=f"{sum(o.seconds for o in group):.3f}",
+            failures=str(c["failed"] + c["undecided"]), errors=str(c["error"] + c["limit"]),
+            skipped=str(c["ungraded"]), time=f"{sum(o.seconds for o in group):.3f}",
         )
         for o in group:
             case = ET.SubElement(
                 suite, "testcase", name=_xml_text(o.id or f"#{o.index}"),
                 classname=_xml_text(name), time=f"{o.seconds:.3f}",
             )
+            props = [("status", o.status), ("score", f"{o.score:g}"),
+                     ("max_score", f"{o.max_score:g}")] + [("mistake", t) for t in o.tags]
+            el_props = ET.SubElement(case, "properties")
+            for k, v in props:
+                ET.SubElement(el_props, "property", name=k, value=_xml_text(v))
             if o.status == "passed":
                 continue
-            tag = "failure" if o.status == "failed" else "error"
+            if o.status == "ungraded":
+                ET.SubElement(case, "skipped", message=_xml_text(o.message))
+                continue
+            tag = "failure" if o.status in ("failed", "undecided") else "error"
             detail = _xml_text("\n".join(_detail(o)))
             el = ET.SubElement(case, tag, message=_xml_text(o.message), type=o.status)
             el.text = detail
@@ -197,27 +241,40 @@ def junit_xml(outcomes: Sequence[Outcome]) -> str:
 
 
 def _hidden_detail(o: Outcome) -> list[str]:
-    """What a student may see without being told the answer: which entries are wrong."""
-    if o.status != "failed":
+    """What a student may see without being told the answer: which entries are wrong.
+
+    The message says why in the student's terms (a named mistake, the author's
+    feedback, "no answer given"); the right values stay out.
+    """
+    if o.status not in ("failed", "undecided"):
         return _detail(o)  # passed, or why the answer could not be graded
-    lines = []
+    lines = [o.message] if o.message else []
+    if o.tags:
+        lines.append("mistake: " + ", ".join(o.tags))
     for m in o.mismatches:
         where = m.get("index")
-        lines.append(f"entry ({', '.join(map(str, where))}) is not right" if where
-                     else "the answer is not right")
+        if where:
+            lines.append(f"entry ({', '.join(map(str, where))}) is not right")
     return lines or ["the answer is not right"]
 
 
-def gradescope_json(outcomes: Sequence[Outcome], seconds: float, reveal: bool = False) -> str:
+def _md_block(lines: list[str]) -> str:
+    """Lines as Markdown paragraphs, with characters Markdown would act on escaped."""
+    return "\n\n".join(re.sub(r"([\\`*_{}\[\]<>#|~])", r"\\\1", line) for line in lines)
+
+
+def gradescope_json(outcomes: Sequence[Outcome], seconds: float, reveal: bool = False,
+                    visibility: str = "visible") -> str:
     """A Gradescope autograder results.json: one test per problem (and answer file).
 
     Students see each test's output, so the right answers appear only with reveal.
+    Outputs are Markdown (output_format "md"); a named mistake is a test's tag.
     """
     detail = _detail if reveal else _hidden_detail
     many_answers = len({o.answers for o in outcomes}) > 1
     many_files = len({o.file for o in outcomes}) > 1
     tests = []
-    for o in outcomes:
+    for n, o in enumerate(outcomes, 1):
         name = _row_name(o, many_files)
         if o.title:
             name += f": {o.title}"
@@ -225,15 +282,68 @@ def gradescope_json(outcomes: Sequence[Outcome], seconds: float, reveal: bool = 
             name = f"{o.answers}: {name}"
         tests.append({
             "name": name,
+            "number": o.id or str(n),
             "score": o.score,
-            "max_score": o.points,
-            "status": "passed" if o.status == "passed" else "failed",
-            "output": "\n".join([o.status, *detail(o)]),
+            "max_score": o.max_score,
+            "status": "passed" if o.status in ("passed", "ungraded") else "failed",
+            "output": "\n\n".join([f"**{o.status}**", _md_block(detail(o))]).strip(),
+            "output_format": "md",
+            "tags": o.tags,
+            "visibility": visibility,
         })
     obj = {
         "score": sum(o.score for o in outcomes),
         "execution_time": round(seconds, 3),
-        "output": tally(outcomes),
+        "output": _md_block([tally(outcomes)]),
+        "output_format": "md",
+        "test_output_format": "md",
+        "visibility": visibility,
+        "stdout_visibility": "hidden",
         "tests": tests,
     }
     return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+
+
+def cohort_report(outcomes: Sequence[Outcome]) -> str:
+    """Markdown: per problem, how many students passed, and how many made each mistake."""
+    from symjac.mistakes import TAGS
+
+    students = sorted({o.answers for o in outcomes if o.answers is not None})
+    problems: dict[tuple[str, str], list[Outcome]] = {}
+    for o in outcomes:
+        if o.index == 0:  # an answer file that could not be read
+            continue
+        problems.setdefault((o.file, o.id or f"#{o.index}"), []).append(o)
+    lines = ["# Cohort report", "",
+             f"{len(students)} {'submission' if len(students) == 1 else 'submissions'}, "
+             f"{len(problems)} {'problem' if len(problems) == 1 else 'problems'}.", ""]
+    unread = [o for o in outcomes if o.index == 0]
+    if unread:
+        lines += [f"{len(unread)} answer {'file' if len(unread) == 1 else 'files'} could not "
+                  "be read (scored 0).", ""]
+    lines += ["| problem | passed | failed | other | mean score | mistakes |",
+              "|---|---|---|---|---|---|"]
+    notes: list[str] = []
+    for (_file, pid), group in problems.items():
+        c = counts(group)
+        n = max(len(group), len(students))  # an unreadable file counts, as a 0
+        other = n - c["passed"] - c["failed"]
+        top = max((o.max_score for o in group), default=0) or 0
+        mean = sum(o.score for o in group) / n if n else 0
+        mist = mistake_counts(group)
+        order = sorted(mist, key=lambda t: (-mist[t], TAGS.index(t) if t in TAGS else 99))
+        cell = ", ".join(f"{t} {mist[t]}" for t in order) or "—"
+        lines.append(f"| {_md_cell(pid)} | {c['passed']} / {n} | {c['failed']} | "
+                     f"{other} | {mean:.2f} / {top:g} | {cell} |")
+        unnamed = sum(1 for o in group if o.status == "failed" and not o.tags)
+        if unnamed:
+            notes.append(f"- {_md_cell(pid)}: {unnamed} wrong "
+                         f"{'answer' if unnamed == 1 else 'answers'} with no named mistake")
+    if notes:
+        lines += ["", "## Wrong answers no mistake explains", "", *notes]
+    scores = [sum(o.score for o in outcomes if o.answers == s) for s in students]
+    if scores:
+        total = sum(o.max_score for o in outcomes if o.answers == students[0])
+        lines += ["", f"Mean score {sum(scores) / len(scores):.2f} / {total:g}; "
+                  f"full marks: {sum(1 for x in scores if x == total)} of {len(scores)}."]
+    return "\n".join(lines) + "\n"

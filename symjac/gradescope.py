@@ -1,0 +1,160 @@
+"""A Gradescope autograder for a problem file: setup.sh, run_autograder, the problems.
+
+Gradescope unzips the autograder into ``/autograder/source``, runs
+``setup.sh`` once when the image is built, copies ``run_autograder`` to
+``/autograder/run_autograder`` and runs it for each submission, with the
+student's files in ``/autograder/submission``; it reads
+``/autograder/results/results.json``. ``$AUTOGRADER_ROOT`` replaces
+``/autograder`` (for a local run against a fake root).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shlex
+import tempfile
+import time
+import zipfile
+
+from symjac import __version__
+from symjac.errors import FileError, InputError
+
+MIN_PYTHON = (3, 11)
+
+SETUP = """#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder's image: it installs
+# Python >= {py} where the image lacks it, then symjac in its own virtualenv.
+set -euo pipefail
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+SOURCE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+new_enough() {{
+  "$1" -c 'import sys; sys.exit(sys.version_info < ({major}, {minor}))' 2>/dev/null
+}}
+PY=""
+for candidate in python3.13 python3.12 python3.11 python3; do
+  if command -v "$candidate" >/dev/null 2>&1 && new_enough "$(command -v "$candidate")"; then
+    PY="$(command -v "$candidate")"
+    break
+  fi
+done
+if [ -z "$PY" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  if ! apt-get install -y python{py} python{py}-venv; then
+    apt-get install -y software-properties-common
+    add-apt-repository -y ppa:deadsnakes/ppa
+    apt-get update
+    apt-get install -y python{py} python{py}-venv
+  fi
+  PY="$(command -v python{py})"
+fi
+"$PY" -m venv "$ROOT/symjac-venv"
+"$ROOT/symjac-venv/bin/python" -m pip install --upgrade pip
+"$ROOT/symjac-venv/bin/python" -m pip install {package}
+"$ROOT/symjac-venv/bin/symjac" --version
+"""
+
+RUN = """#!/usr/bin/env bash
+# Gradescope runs this for each submission: it grades the student's answer file
+# (the first .toml or .json in the submission) against {problems}.
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+HERE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+PROBLEMS="$ROOT/source/{problems}"
+[ -f "$PROBLEMS" ] || PROBLEMS="$HERE/{problems}"
+SYMJAC="$ROOT/symjac-venv/bin/symjac"
+[ -x "$SYMJAC" ] || SYMJAC="$(command -v symjac)"
+RESULTS="$ROOT/results/results.json"
+mkdir -p "$ROOT/results"
+fallback() {{
+  # symjac could not grade: still give Gradescope a valid results.json.
+  printf '{{"score": 0, "output": "%s", "output_format": "md", "visibility": "visible", '\\
+'"stdout_visibility": "hidden", "tests": []}}\\n' "$1" > "$RESULTS"
+}}
+SUBMISSION="$(find "$ROOT/submission" -maxdepth 3 -type f \\
+  \\( -iname '*.toml' -o -iname '*.json' \\) 2>/dev/null | LC_ALL=C sort | head -n 1)"
+if [ -z "$SUBMISSION" ]; then
+  fallback "No answer file was submitted: upload a .toml or .json file of answers (id = answer)."
+  exit 0
+fi
+if [ -z "$SYMJAC" ]; then
+  fallback "The autograder could not find symjac; please tell the course staff."
+  exit 0
+fi
+rm -f "$RESULTS"
+"$SYMJAC" check "$PROBLEMS" --answers "$SUBMISSION" --gradescope "$RESULTS" \\
+  --visibility {visibility} --format text{options}
+code=$?
+# 0: all passed; 1: some did not (a grade, not a failure); 2: the answer file could
+# not be read (results.json says so); anything else, or no results: the fallback.
+if [ "$code" -gt 2 ] || [ ! -s "$RESULTS" ]; then
+  fallback "The autograder could not grade this submission (symjac exit code $code); \\
+please tell the course staff."
+fi
+exit 0
+"""
+
+
+def build(problem_file: str, out: str, *, reveal: bool = False, package: str | None = None,
+          wheel: str | None = None, timeout: float | None = None,
+          visibility: str = "visible") -> list[str]:
+    """Write the autograder zip to `out` (atomically); the names it holds."""
+    from symjac.problems import load
+
+    load(problem_file)  # a file that cannot be used fails here, not on Gradescope
+    name = os.path.basename(problem_file)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise InputError(f"{problem_file}: name the problem file with letters, digits, "
+                         "'.', '_' and '-' only (it is written into a shell script)")
+    options = ""
+    if reveal:
+        options += " --reveal"
+    if timeout is not None:
+        options += f" --timeout {timeout:g}"
+    members: dict[str, tuple[bytes, int]] = {}
+    if wheel is not None:
+        wheel_name = os.path.basename(wheel)
+        try:
+            with open(wheel, "rb") as f:
+                members[wheel_name] = (f.read(), 0o644)
+        except OSError as e:
+            raise FileError(f"{wheel}: cannot read ({e.strerror or e})") from None
+        spec = '"$SOURCE/' + wheel_name + '"'
+    else:
+        spec = shlex.quote(package or f"symjac=={__version__}")
+    py = f"{MIN_PYTHON[0]}.{MIN_PYTHON[1]}"
+    setup = SETUP.format(py=py, major=MIN_PYTHON[0], minor=MIN_PYTHON[1], package=spec)
+    run = RUN.format(problems=name, options=options, visibility=shlex.quote(visibility))
+    try:
+        with open(problem_file, "rb") as f:
+            problems = f.read()
+    except OSError as e:
+        raise FileError(f"{problem_file}: cannot read ({e.strerror or e})") from None
+    members = {"setup.sh": (setup.encode(), 0o755), "run_autograder": (run.encode(), 0o755),
+               name: (problems, 0o644), **members}
+    _write_zip(out, members)
+    return list(members)
+
+
+def _write_zip(out: str, members: dict[str, tuple[bytes, int]]) -> None:
+    folder = os.path.dirname(os.path.abspath(out))
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".symjac-", suffix=".zip", dir=folder)
+        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+            stamp = time.localtime()[:6]
+            for arcname, (data, mode) in members.items():
+                info = zipfile.ZipInfo(arcname, date_time=stamp)
+                info.external_attr = (0o100000 | mode) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+        tmp = None
+    except OSError as e:
+        raise FileError(f"{out}: cannot write ({e.strerror or e})") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
