@@ -15,6 +15,7 @@ bottom-up and refuses, before building it, a number too large to compute.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import pickle
@@ -360,7 +361,8 @@ def run_batches(
                     on_result(b, j, False, LimitError(budget_message(budget)))
                     continue
                 with time_limit(timeout, what(job)), memory_limit(memory):
-                    ok, value = _unpickle(_attempt(lambda job=job: work(job), memory, what(job)))
+                    ok, value = _unpickle(_attempt(functools.partial(work, job), memory,
+                                                   what(job)))
                 on_result(b, j, ok, value)
         return
     pending: list[tuple[int, int, float | None]] = [
@@ -395,11 +397,11 @@ def run_batches(
                     on_result(w.batch, w.next, False, _death(w.status, what(job), memory))
                 elif w.over_budget(time.monotonic()):
                     for j in range(w.next, len(batches[w.batch])):
-                        on_result(w.batch, j, False, LimitError(budget_message(budget)))
+                        on_result(w.batch, j, False, LimitError(budget_message(budget or 0)))
                     continue
                 else:
                     on_result(w.batch, w.next, False, LimitError(
-                        time_message(what(job), timeout).replace(" (raise", " and was stopped"
+                        time_message(what(job), timeout or 0).replace(" (raise", " and was stopped"
                                                                   " (raise")))
                 if w.next + 1 < len(batches[w.batch]):
                     # A fresh worker takes the rest, with what is left of the budget.
@@ -452,7 +454,7 @@ class _Worker:
                 for j in range(first, len(jobs)):
                     job = jobs[j]
                     with time_limit(timeout, what(job)):
-                        data = _attempt(lambda job=job: work(job), memory, what(job))
+                        data = _attempt(functools.partial(work, job), memory, what(job))
                     _write_all(write_end, _FRAME.pack(j, len(data)) + data)
             except BaseException:
                 code = 70

@@ -411,9 +411,10 @@ def run(
             outcome = value if ok else _failure(jobs[i], value, now - started[b])
             started[b] = now
             for k in firsts.get(i, [i]):
-                results[k] = outcome if k == i else replace(outcome, answers=jobs[k].answers)
+                mine = outcome if k == i else replace(outcome, answers=jobs[k].answers)
+                results[k] = mine
                 if on_done:
-                    on_done(results[k])
+                    on_done(mine)
 
         limits.run_batches(
             lambda i: work(jobs[i], None), batches, record, timeout=timeout, memory=memory,
