@@ -73,11 +73,11 @@ def matmul(
 
 
 def _parse_matrix(text: str, name: str, symbols: dict):
-    """parse_matrix, with integer/fraction literals read the fast way (same Matrix)."""
+    """parse_matrix, with exact-number literals built without sympy's arithmetic."""
     from symjac.ops.fastmat import parse_numeric_matrix, sympy_matrix
     from symjac.parsing import parse_matrix
 
-    rows = parse_numeric_matrix(text)
+    rows = parse_numeric_matrix(text, name)
     return parse_matrix(text, name, symbols) if rows is None else sympy_matrix(rows)
 
 
@@ -89,7 +89,7 @@ def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
 
     expected = parse_matrix(expect, "expected", symbols)
     assert d.result is not None  # a product always has one
-    return replace(d, check=compare_matrices(d.result.value, expected))
+    return replace(d, check=compare_matrices(d.to_sympy(symbols=symbols), expected))
 
 
 def grad(
@@ -158,47 +158,102 @@ def jacobian(
     flattened in ``order``); by default every free symbol, in natural order.
     ``at`` ("x=1, y=2") evaluates at a point; ``expect`` checks a hand-derived
     Jacobian; ``check`` compares with finite differences at random points.
-    ``engine="sympy"`` always uses sympy; the default ("auto") lets a plain
-    ``steps=False`` Jacobian of elementary functions go through symengine
-    (ops/fastdiff.py), with the same result.
+    ``engine`` is "auto" (ops/engine.py chooses: symengine unless sympy is
+    needed), "symengine" or "sympy"; every engine gives equal entries.
     """
-    if engine not in ("auto", "sympy"):
-        from symjac.errors import InputError
-
-        raise InputError(f"the engine must be auto or sympy, not '{engine}'")
-    plain = at is None and expect is None and not (steps or check or simplify)
-    if engine == "auto" and plain:
-        from symjac.ops.fastdiff import LazyMatrix, fast_jacobian_derivation
-
-        def reference():
-            return jacobian(functions, wrt, layout=layout, order=order, steps=False,
-                            engine="sympy").result.value
-
-        fast = fast_jacobian_derivation(functions, wrt, layout, order, LazyMatrix(reference))
-        if fast is not None:
-            return fast
-    from dataclasses import replace
-
+    from symjac.builders import Unsupported
     from symjac.errors import InputError
-    from symjac.model import Check
-    from symjac.ops.jacobian import (
-        DEFAULT_MAX_ENTRIES,
-        LAYOUTS,
-        ORDERS,
-        default_variables,
-        finite_difference_check,
-        underived_entries,
-    )
-    from symjac.ops.jacobian import jacobian as op
-    from symjac.parsing import parse_functions, parse_matrix, parse_point, parse_variables
+    from symjac.ops.engine import choose
+    from symjac.ops.fastdiff import LAYOUTS, ORDERS
 
     if layout not in LAYOUTS:
         raise InputError(f"the layout must be numerator or denominator, not '{layout}'")
     if order not in ORDERS:
         raise InputError(f"the order must be row or col, not '{order}'")
+    which = choose("jacobian", {"engine": engine, "at": at, "check": check,
+                                "simplify": simplify})
+    max_entries = None
+    if not all_steps:
+        from symjac.ops.fastdiff import DEFAULT_MAX_ENTRIES as max_entries
+    if which == "symengine":
+        try:
+            d = _fast_jacobian(functions, wrt, layout, order, steps, max_entries)
+        except Unsupported:
+            if engine == "symengine":
+                raise InputError("the symengine engine cannot build this input exactly; "
+                                 "use --engine sympy") from None
+            which = "sympy"  # a constant such as exp(10**10*log(2)): sympy's size rules
+    symbols: dict = {}
+    point = None
+    if which == "sympy":
+        d, funcs, variables, point = _reference_jacobian(
+            functions, wrt, at, layout, order, simplify, steps, max_entries, symbols)
+    checks = []
+    if expect is not None:
+        checks.append(_check_jacobian(d, expect, symbols))
+    if check:
+        from dataclasses import replace
+
+        from symjac.ops.jacobian import finite_difference_check
+        from symjac.ops.jacobian import jacobian as op
+
+        symbolic = d.result.value
+        if point is not None:
+            # Finite differences check the symbolic Jacobian, not its value at the point.
+            again = op(funcs, variables, layout=layout, steps=False, simplify=simplify)
+            symbolic = again.result.value
+        fd, record = finite_difference_check(funcs, variables, symbolic, layout=layout)
+        checks.append(fd)
+        d = replace(d, extra={**d.extra, "finite_differences": {"passed": fd.passed, **record}})
+    if checks:
+        from dataclasses import replace
+
+        from symjac.model import Check
+
+        merged = checks[0] if len(checks) == 1 else Check(
+            passed=all(c.passed for c in checks),
+            mismatches=tuple(m for c in checks for m in c.mismatches),
+            message="; ".join(c.message for c in checks if c.message),
+        )
+        d = replace(d, check=merged)
+    return d
+
+
+def _fast_jacobian(functions, wrt, layout, order, steps, max_entries) -> Derivation:
+    """The fast engine: the one parser building symengine objects, then ops.fastdiff."""
+    from symjac.builders import SymengineBuilder
+    from symjac.errors import InputError
+    from symjac.ops.fastdiff import jacobian as op
+    from symjac.ops.fastdiff import natural_key
+    from symjac.parsing import parse_functions, parse_variables
+
+    builder = SymengineBuilder()
+    symbols: dict = {}
+    funcs, output_shape = parse_functions(functions, symbols, builder=builder)
+    if wrt is None:
+        free = set().union(*(f.free_symbols for f in funcs))
+        variables, input_shape = sorted(free, key=natural_key), None
+    else:
+        variables, input_shape = parse_variables(wrt, symbols, order, builder=builder)
+    if not variables:
+        raise InputError(NO_VARIABLES)
+    return op(funcs, variables, layout=layout, order=order, input_shape=input_shape,
+              output_shape=output_shape, steps=steps, max_entries=max_entries)
+
+
+NO_VARIABLES = "the functions have no variables (they are constants); name them with --wrt"
+
+
+def _reference_jacobian(functions, wrt, at, layout, order, simplify, steps, max_entries,
+                        symbols: dict):
+    """The reference engine: the one parser building sympy objects, then ops.jacobian."""
+    from symjac.errors import InputError
+    from symjac.ops.jacobian import default_variables
+    from symjac.ops.jacobian import jacobian as op
+    from symjac.parsing import parse_functions, parse_point, parse_variables
+
     # One symbols dict, so the functions, variables, point and expected answer
     # all refer to the same Symbol objects.
-    symbols: dict = {}
     funcs, output_shape = parse_functions(functions, symbols)
     if wrt is None:
         variables, input_shape = default_variables(funcs), None
@@ -216,50 +271,28 @@ def jacobian(
                     col,
                 )
             point[by_name[name]] = value
-    d = op(
-        funcs,
-        variables,
-        layout=layout,
-        order=order,
-        input_shape=input_shape,
-        output_shape=output_shape,
-        at=point,
-        steps=steps,
-        simplify=simplify,
-        max_entries=None if all_steps else DEFAULT_MAX_ENTRIES,
-    )
-    assert d.result is not None  # a Jacobian always has one
-    checks = []
-    if expect is not None:
-        from symjac.ops.compare import compare_matrices
+    d = op(funcs, variables, layout=layout, order=order, input_shape=input_shape,
+           output_shape=output_shape, at=point, steps=steps, simplify=simplify,
+           max_entries=max_entries)
+    return d, funcs, variables, point
 
-        expected = parse_matrix(expect, "expected", symbols)
-        if underived_entries(d.result.value):
-            # Derivative(floor(x), x) cannot be evaluated, so it cannot be compared.
-            checks.append(Check(False, (), "sympy cannot differentiate some entries, so the "
-                                "expected answer cannot be compared with them"))
-        else:
-            found = compare_matrices(d.result.value, expected)
-            transposed = expected.shape == d.result.shape[::-1] != d.result.shape
-            if transposed and 1 in expected.shape:
-                found = replace(found, message=found.message + "; a flat list [a, b] is a "
-                                "column, a row is written [[a, b]]")
-            checks.append(found)
-    if check:
-        symbolic = d.result.value
-        if point is not None:
-            # Finite differences check the symbolic Jacobian, not its value at the point.
-            again = op(funcs, variables, layout=layout, steps=False, simplify=simplify)
-            assert again.result is not None
-            symbolic = again.result.value
-        fd, record = finite_difference_check(funcs, variables, symbolic, layout=layout)
-        checks.append(fd)
-        d = replace(d, extra={**d.extra, "finite_differences": {"passed": fd.passed, **record}})
-    if checks:
-        merged = checks[0] if len(checks) == 1 else Check(
-            passed=all(c.passed for c in checks),
-            mismatches=tuple(m for c in checks for m in c.mismatches),
-            message="; ".join(c.message for c in checks if c.message),
-        )
-        d = replace(d, check=merged)
-    return d
+
+def _check_jacobian(d: Derivation, expect: str, symbols: dict):
+    """--expect: the expected matrix against the result, through the one comparison."""
+    from dataclasses import replace
+
+    from symjac.model import Check
+    from symjac.ops.compare import compare_matrices
+    from symjac.parsing import parse_matrix
+
+    expected = parse_matrix(expect, "expected", symbols)
+    if any("Derivative(" in s for row in d.result.matrix for s in row):
+        # Derivative(floor(x), x) cannot be evaluated, so it cannot be compared.
+        return Check(False, (), "symjac cannot differentiate some entries, so the "
+                     "expected answer cannot be compared with them")
+    found = compare_matrices(d.to_sympy(symbols=symbols), expected)
+    transposed = expected.shape == d.result.shape[::-1] != d.result.shape
+    if transposed and 1 in expected.shape:
+        found = replace(found, message=found.message + "; a flat list [a, b] is a "
+                        "column, a row is written [[a, b]]")
+    return found

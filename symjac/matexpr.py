@@ -313,8 +313,8 @@ class MatrixParser(Parser):
             entry_args = [a[k] for a in spread]
             if fname in ("exp", "floor", "ceiling"):
                 # As the scalar parser does: exp(10**10*log(2)) is 2**(10**10).
-                from symjac.limits import check_call
                 from symjac.parsing import MAX_NUMBER_BITS
+                from symjac.sizes import check_call
 
                 try:
                     check_call(builder, entry_args, MAX_NUMBER_BITS)

@@ -61,15 +61,23 @@ class Result:
     shape: tuple[int, int]
     matrix: tuple[tuple[str, ...], ...]
     latex: str
-    # The sympy Matrix itself, for renderers; not part of equality or JSON.
+    # The engine's own matrix, when the operation had one (a sympy Matrix), for
+    # library users; no renderer reads it, and it is not part of equality or JSON.
+    # Derivation.to_sympy() gives sympy objects in every case.
     value: Any = field(default=None, compare=False, repr=False)
+    # Each entry in LaTeX, row-major like ``matrix``: renderers read these, never a
+    # computer-algebra object.
+    latex_entries: tuple[tuple[str, ...], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "shape": list(self.shape),
             "matrix": [list(row) for row in self.matrix],
             "latex": self.latex,
         }
+        if self.latex_entries:
+            d["latex_entries"] = [list(row) for row in self.latex_entries]
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Result:
@@ -77,6 +85,7 @@ class Result:
             shape=tuple(d["shape"]),
             matrix=tuple(tuple(row) for row in d["matrix"]),
             latex=d["latex"],
+            latex_entries=tuple(tuple(row) for row in d.get("latex_entries", ())),
         )
 
 
@@ -136,27 +145,27 @@ class Derivation:
         """Why the answer is undefined ("" when it is defined)."""
         return str(self.extra.get("reason", ""))
 
-    def to_sympy(self, real: bool = False) -> Any:
-        """The result as a sympy Matrix: the one computed, or else (a Derivation read
-        with ``from_dict``) its entry strings read back by symjac's parser.
+    def to_sympy(self, real: bool = False, symbols: dict | None = None) -> Any:
+        """The result as a sympy Matrix: the one computed, or else its entry strings
+        read back by symjac's parser (the fast engine and ``from_dict`` keep only those).
 
         Its symbols are plain ``sympy.Symbol(name)``, equal to the user's own
         ``sympy.symbols(...)``; ``real=True`` keeps symjac's real symbols, which
-        it uses to simplify ``sqrt(x**2)`` to ``Abs(x)``. None without a result.
+        it uses to simplify ``sqrt(x**2)`` to ``Abs(x)``, and ``symbols`` (name ->
+        real Symbol, filled as it goes) shares them with other parsed input.
+        ``Derivative(...)`` entries (of floor or ceiling) stay unevaluated
+        derivatives. None without a result.
         """
         if self.result is None:
             return None
         import sympy
 
         m = self.result.value
-        if m is not None and not isinstance(m, sympy.MatrixBase):
-            m = getattr(m, "to_sympy", lambda: None)()  # a stand-in computed on demand
         if not isinstance(m, sympy.MatrixBase):
-            from symjac.parsing import parse_matrix
+            from symjac.parsing import parse_entries
 
-            rows = ", ".join("[" + ", ".join(row) + "]" for row in self.result.matrix)
-            m = parse_matrix(f"[{rows}]", "result", {})
-        if not real:
+            m = parse_entries(self.result.matrix, {} if symbols is None else symbols)
+        if not real and symbols is None:
             m = m.xreplace({s: sympy.Symbol(s.name) for s in m.free_symbols})
         return m
 

@@ -1,17 +1,22 @@
-"""Text -> sympy objects, through Python's ast and an allow-list.
+"""Text -> expression objects, through Python's ast and an allow-list.
 
-This module is the security boundary (DESIGN.md, Parsing). User text is
-never handed to sympify, parse_expr, eval, exec or lambdify: it is parsed
-by ``ast.parse`` and every node is translated by hand, so a name can only
-ever become a plain Symbol, one of the listed functions or a constant.
-Sizes are capped before work is done, and numbers before they are built.
+This module is the security boundary (DESIGN.md, Parsing): the one place
+that reads user text. User text is never handed to sympify, parse_expr,
+eval, exec or lambdify: it is parsed by ``ast.parse`` and every node is
+translated by hand, so a name can only ever become a plain Symbol, one of
+the listed functions or a constant. Sizes are capped before work is done,
+and numbers before they are built.
+
+What a node becomes is the builder's business (``symjac.builders``): sympy
+objects by default, symengine objects for the fast engine, exact numbers
+for matrix arithmetic. The grammar and every check on the text are here,
+the same for all of them; this module itself never imports sympy.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
-import math
 import re
 import sys
 import threading
@@ -21,79 +26,77 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import TypeGuard, cast
 
-import sympy
-
 from symjac import forms
-from symjac.errors import LimitError, ParseError
+from symjac.builders import MAX_NUMBER_BITS, sympy_builder  # noqa: F401 (the cap, re-exported)
+from symjac.errors import LimitError, ParseError, SymjacError
 
 MAX_LENGTH = 1_000_000  # characters of one input
 MAX_DEPTH = 100  # nesting of calls, powers, brackets (chains of + and * do not count)
 MAX_DIGITS = 1000  # digits of one numeric literal
 MAX_EXPONENT = 1000  # |e| in a decimal literal such as 1e300
-MAX_NUMBER_BITS = 50_000  # about 15,000 decimal digits: any number built while parsing
 MAX_NAME = 64  # characters of one identifier
 MAX_ENTRIES = 100_000  # entries of one matrix (a 316×316 matrix)
 MAX_CHAIN = 20_000  # terms in one chain of + or * (Python's ast nests them)
 
 
-def _sigmoid(u):
-    return 1 / (1 + sympy.exp(-u))
-
-
-def _softplus(u):
-    return sympy.log(1 + sympy.exp(u))
-
-
-def _relu(u):
-    return sympy.Max(0, u)
-
-
-def _log(u, base=None):
-    return sympy.log(u) if base is None else sympy.log(u, base)
-
-
-def _log2(u):
-    return sympy.log(u, 2)
-
-
-def _log10(u):
-    return sympy.log(u, 10)
-
-
-# name -> (builder, smallest and largest number of arguments)
-FUNCTIONS: dict[str, tuple[Callable, int, int]] = {
+# name -> (smallest, largest number of arguments): the functions of the grammar.
+# What each one means, engine by engine, is written in symjac.builders.
+ARITY: dict[str, tuple[int, int]] = {
     **{
-        name: (getattr(sympy, name), 1, 1)
+        name: (1, 1)
         for name in (
             "sin cos tan cot sec csc asin acos atan acot asec acsc "
             "sinh cosh tanh coth sech csch asinh acosh atanh acoth asech acsch "
             "exp sqrt cbrt sign floor ceiling"
         ).split()
     },
-    "atan2": (sympy.atan2, 2, 2),
-    "log": (_log, 1, 2),
-    "ln": (sympy.log, 1, 1),
-    "log2": (_log2, 1, 1),
-    "log10": (_log10, 1, 1),
-    "abs": (sympy.Abs, 1, 1),
-    "Abs": (sympy.Abs, 1, 1),
-    "min": (sympy.Min, 2, 8),
-    "max": (sympy.Max, 2, 8),
-    "sigmoid": (_sigmoid, 1, 1),
-    "softplus": (_softplus, 1, 1),
-    "relu": (_relu, 1, 1),
+    "atan2": (2, 2),
+    "log": (1, 2),
+    "ln": (1, 1),
+    "log2": (1, 1),
+    "log10": (1, 1),
+    "abs": (1, 1),
+    "Abs": (1, 1),
+    "min": (2, 8),
+    "max": (2, 8),
+    "sigmoid": (1, 1),
+    "softplus": (1, 1),
+    "relu": (1, 1),
     # As symjac prints them (sympy's names), so every output types back in.
-    "Max": (sympy.Max, 2, 8),
-    "Min": (sympy.Min, 2, 8),
-    "Heaviside": (sympy.Heaviside, 1, 1),
-    "heaviside": (sympy.Heaviside, 1, 1),
-    "DiracDelta": (sympy.DiracDelta, 1, 1),
-    "KroneckerDelta": (sympy.KroneckerDelta, 2, 2),
+    "Max": (2, 8),
+    "Min": (2, 8),
+    "Heaviside": (1, 1),
+    "heaviside": (1, 1),
+    "DiracDelta": (1, 1),  # the derivative of heaviside (and of sign, times 2)
+    "KroneckerDelta": (2, 2),
 }
 
-# `e` is Euler's number too: students write e**x, and a silent variable named e
-# would give a wrong Jacobian without a word.
-CONSTANTS = {"pi": sympy.pi, "E": sympy.E, "e": sympy.E}
+
+def _sympy_function(name: str) -> Callable:
+    def build(*args):
+        return sympy_builder().functions[name](*args)
+
+    build.__name__ = name
+    return build
+
+
+# name -> (sympy builder, smallest and largest number of arguments), for the
+# matrix-expression language, which evaluates with sympy.
+FUNCTIONS: dict[str, tuple[Callable, int, int]] = {
+    name: (_sympy_function(name), lo, hi) for name, (lo, hi) in ARITY.items()
+}
+
+
+class _Constants(dict):
+    """`pi`, `E` and `e` (Euler's number: students write e**x, and a silent
+    variable named e would give a wrong Jacobian without a word). The keys are
+    the grammar; a value is sympy's, built on first use."""
+
+    def __getitem__(self, name):
+        return sympy_builder().constant(dict.__getitem__(self, name))
+
+
+CONSTANTS = _Constants(pi="pi", E="E", e="E")
 
 # Names that sympy reads as something else: a variable of that name would come back
 # from the JSON as that thing.
@@ -184,22 +187,33 @@ def _room_for_chains():
 
 
 class Parser:
-    """Translates one ast tree into sympy objects, node by node, from an allow-list.
+    """Translates one ast tree, node by node, from an allow-list, into its builder's objects.
 
     The text is first put into the grammar by ``forms.translate`` (``x^2``,
     ``2x``, ``sin x``, Unicode, LaTeX); the tree is of the translated text,
-    and columns are mapped back to what was typed.
+    and columns are mapped back to what was typed. What each node becomes is
+    the builder's business (``symjac.builders``).
     """
 
     matrix = False  # a matrix expression (grad's language): implicit products are @, ^T is .T
 
-    def __init__(self, text: str, offset: int = 0, symbols: dict | None = None):
+    def __init__(self, text: str, offset: int = 0, symbols: dict | None = None, builder=None):
         self.text = text
         self.offset = offset  # columns before `text` in what the user typed
         self._bytes = text.encode()
         self._cols: list[int] | None = None
         self.implicit: set[int] = set()
-        self.symbols: dict[str, sympy.Symbol] = {} if symbols is None else symbols
+        self.symbols: dict = {} if symbols is None else symbols
+        self.b = sympy_builder() if builder is None else builder
+
+    def built(self, node: ast.AST, make: Callable, *args):
+        """make(*args) by the builder, its errors placed at the node's column."""
+        try:
+            return make(*args)
+        except SymjacError as e:
+            if e.position is not None:
+                raise
+            raise type(e)(e.message, self.col(node)) from None
 
     def function_names(self):
         return FUNCTIONS
@@ -244,7 +258,7 @@ class Parser:
         self._bytes = source.strip().encode()
         return tree.body
 
-    def expression(self, what: str = "expression") -> sympy.Expr:
+    def expression(self, what: str = "expression"):
         return self.scalar(self.parse(what))
 
     # -- helpers --------------------------------------------------------------
@@ -284,7 +298,7 @@ class Parser:
         return self.error(f"{name} is not allowed here", node)
 
     # -- scalars ----------------------------------------------------------------
-    def scalar(self, node: ast.AST, depth: int = 0) -> sympy.Expr:
+    def scalar(self, node: ast.AST, depth: int = 0):
         if depth > MAX_DEPTH:
             raise LimitError(f"the expression is nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, ast.Constant):
@@ -301,7 +315,7 @@ class Parser:
             raise self.error("a list is not allowed inside an expression", node)
         raise self._not_allowed(node)
 
-    def number(self, node: ast.Constant) -> sympy.Expr:
+    def number(self, node: ast.Constant):
         value = node.value
         if isinstance(value, bool) or value is None or value is Ellipsis:
             raise self.error(f"'{value}' is not a number", node)
@@ -310,7 +324,7 @@ class Parser:
         if isinstance(value, complex):
             raise self.error("imaginary numbers are not supported", node)
         if isinstance(value, int):
-            return sympy.Integer(value)
+            return self.b.integer(value)
         # A decimal is exact: 0.1 is 1/10. Read it from the source, not the float.
         src = self.source(node).replace("_", "")
         m = re.search(r"[eE]([+-]?\d+)$", src)
@@ -319,31 +333,32 @@ class Parser:
                 f"the exponent of {src} is beyond the limit of {MAX_EXPONENT}", self.col(node)
             )
         frac = Fraction(src)
-        return sympy.Rational(frac.numerator, frac.denominator)
+        return self.built(node, self.b.rational, frac.numerator, frac.denominator)
 
-    def name(self, node: ast.Name) -> sympy.Expr:
+    def name(self, node: ast.Name):
         ident = node.id
         if ident in CONSTANTS:
-            return CONSTANTS[ident]
-        if ident in FUNCTIONS:
+            return self.b.constant(dict.__getitem__(CONSTANTS, ident))
+        if ident in ARITY:
             raise self.error(f"'{ident}' is a function; write {ident}(...)", node)
         return self.symbol(ident, node)
 
-    def symbol(self, ident: str, node: ast.AST | None = None) -> sympy.Symbol:
-        check_identifier(ident, None if node is None else self.col(node))
+    def symbol(self, ident: str, node: ast.AST | None = None):
         sym = self.symbols.get(ident)
         if sym is None:
-            sym = self.symbols[ident] = sympy.Symbol(ident, real=True)
+            # A name is checked once (its column is found only then: that costs a scan).
+            check_identifier(ident, None if node is None else self.col(node))
+            sym = self.symbols[ident] = self.b.symbol(ident)
         return sym
 
-    def unary(self, node: ast.UnaryOp, depth: int) -> sympy.Expr:
+    def unary(self, node: ast.UnaryOp, depth: int):
         if isinstance(node.op, ast.USub):
-            return self.checked(-self.scalar(node.operand, depth + 1), node)
+            return self.built(node, self.b.neg, self.scalar(node.operand, depth + 1))
         if isinstance(node.op, ast.UAdd):
             return self.scalar(node.operand, depth + 1)
         raise self.error(f"the operator '{_op_text(node.op)}' is not allowed", node)
 
-    def binop(self, top: ast.BinOp, depth: int) -> sympy.Expr:
+    def binop(self, top: ast.BinOp, depth: int):
         node: ast.expr = top
         op = type(top.op)
         if op not in _BINOPS:
@@ -353,72 +368,34 @@ class Parser:
             terms = []
             while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
                 term = self.scalar(node.right, depth + 1)
-                terms.append(-term if isinstance(node.op, ast.Sub) else term)
+                terms.append(self.b.neg(term) if isinstance(node.op, ast.Sub) else term)
                 node = node.left
             terms.append(self.scalar(node, depth + 1))
-            return self.checked(sympy.Add(*reversed(terms)), node)
+            return self.built(node, self.b.add, terms[::-1])
         if op in (ast.Mult, ast.Div):
             factors = []
             while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
                 factor = self.scalar(node.right, depth + 1)
                 if isinstance(node.op, ast.Div):
-                    if factor.is_zero:
+                    if self.b.is_zero(factor):
                         raise self.error("division by zero", node.right)
-                    factor = self.power(factor, sympy.Integer(-1), node)
+                    factor = self.power(factor, self.b.integer(-1), node)
                 factors.append(factor)
                 node = node.left
             factors.append(self.scalar(node, depth + 1))
-            return self.checked(sympy.Mul(*reversed(factors)), node)
+            return self.built(node, self.b.mul, factors[::-1])
         base = self.scalar(top.left, depth + 1)
         exponent = self.scalar(top.right, depth + 1)
         return self.power(base, exponent, top)
 
-    def power(self, base: sympy.Expr, exponent: sympy.Expr, node: ast.AST) -> sympy.Expr:
-        if base.is_zero and exponent.is_negative:
-            raise self.error("division by zero (0 to a negative power)", node)
-        if base.is_Rational and exponent.is_Rational:
-            size = max(abs(base.p), abs(base.q))
-            if size > 1:
-                bits = abs(float(exponent)) * math.log2(size)
-                if bits > MAX_NUMBER_BITS:
-                    from symjac.printing import sstr
+    def power(self, base, exponent, node: ast.AST):
+        return self.built(node, self.b.pow, base, exponent)
 
-                    digits = bits * math.log10(2)
-                    about = f"about {digits:,.0f}" if math.isfinite(digits) else "too many"
-                    b = sstr(base) if base.q == 1 and base.p > 0 else f"({sstr(base)})"
-                    power = f"{b}**{sstr(exponent)}"
-                    if len(power) > 40:
-                        power = "the power"
-                    raise LimitError(
-                        f"{power} would have {about} digits; "
-                        f"the limit is {MAX_NUMBER_BITS * math.log10(2):,.0f}",
-                        self.col(node),
-                    )
-        else:
-            # sympy expands powers of numbers exactly: (2*x)**n = 2**n*x**n and
-            # sqrt(2)**n = 2**(n/2), so a base holding numbers is estimated too.
-            from symjac.limits import check_call
-
-            try:
-                check_call(sympy.Pow, [base, exponent], MAX_NUMBER_BITS)
-            except LimitError as e:
-                raise LimitError(e.message, self.col(node)) from None
-        return self.checked(sympy.Pow(base, exponent), node)
-
-    def checked(self, value: sympy.Expr, node: ast.AST) -> sympy.Expr:
+    def checked(self, value, node: ast.AST):
         """Refuse numbers past the size cap and infinities as soon as they appear."""
-        if value.is_Rational:
-            if max(value.p.bit_length(), value.q.bit_length()) > MAX_NUMBER_BITS:
-                raise LimitError(
-                    "a number in the expression grows past the limit of "
-                    f"{MAX_NUMBER_BITS * math.log10(2):,.0f} digits",
-                    self.col(node),
-                )
-        elif value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            raise self.error("the expression is undefined (division by zero)", node)
-        return value
+        return self.built(node, self.b.check, value)
 
-    def call(self, node: ast.Call, depth: int) -> sympy.Expr:
+    def call(self, node: ast.Call, depth: int):
         if not isinstance(node.func, ast.Name):
             if isinstance(node.func, (ast.Constant, ast.Call, ast.BinOp, ast.UnaryOp)):
                 left = self.source(node.func)
@@ -429,33 +406,21 @@ class Parser:
                 )
             raise self.error("only calls of named functions are allowed, such as sin(x)", node)
         fname = node.func.id
-        if fname not in FUNCTIONS:
+        if fname not in ARITY:
             hint = ""
             if len(fname) == 1 or fname in self.symbols:
                 hint = f"; for a product write {fname}*(...) or {fname} (...)"
             raise self.error(f"unknown function '{fname}'{hint}", node)
         if node.keywords:
             raise self.error(f"{fname}() takes no keyword arguments", node)
-        builder, lo, hi = FUNCTIONS[fname]
+        lo, hi = ARITY[fname]
         n = len(node.args)
         if not lo <= n <= hi:
             want = str(lo) if lo == hi else f"{lo} to {hi}"
             plural = "" if want == "1" else "s"
             raise self.error(f"{fname}() takes {want} argument{plural}, not {n}", node)
         args = [self.scalar(a, depth + 1) for a in node.args]
-        if fname in ("exp", "floor", "ceiling"):
-            # exp(10**10*log(2)) is 2**(10**10); floor(E**(10**10)) has billions of digits.
-            from symjac.limits import check_call
-
-            try:
-                check_call(builder, args, MAX_NUMBER_BITS)
-            except LimitError as e:
-                raise LimitError(e.message, self.col(node)) from None
-        try:
-            value = builder(*args)
-        except (TypeError, ValueError) as e:
-            raise self.error(f"{fname}(): {e}", node) from None
-        return self.checked(value, node)
+        return self.built(node, self.b.call, fname, args)
 
 
 def _op_text(op: ast.AST) -> str:
@@ -496,17 +461,19 @@ spell_name = forms.spell  # a name given by an option (θ -> theta), checked as 
 watch_names = forms.watch  # with watch_names() as w: ...; w.warnings() names what was ambiguous
 
 
-
-def parse_expression(text: str, symbols: dict | None = None, what: str = "expression"):
-    """One scalar expression, e.g. ``"x**3*y"``."""
+def parse_expression(text: str, symbols: dict | None = None, what: str = "expression",
+                     builder=None):
+    """One scalar expression, e.g. ``"x**3*y"`` (a sympy expression unless ``builder``)."""
     text = normalize(text, what).replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    return Parser(text, symbols=symbols).expression(what)
+    return Parser(text, symbols=symbols, builder=builder).expression(what)
 
 
-def parse_matrix(text: str, name: str = "A", symbols: dict | None = None) -> sympy.Matrix:
+def parse_matrix(text: str, name: str = "A", symbols: dict | None = None, builder=None):
     """A matrix literal: ``[[1,6],[7,5]]``, ``"1 6; 7 5"``, or ``[3,0,2]`` (a column).
 
     A single expression is a 1×1 matrix; ``"3 0 2"`` (no brackets) is a row.
+    A sympy Matrix, or what ``builder.matrix(rows)`` makes of the rows (the
+    symengine and exact builders: the list of rows itself).
     """
     what = f"matrix {name}"
     text = normalize(text, what)
@@ -515,10 +482,10 @@ def parse_matrix(text: str, name: str = "A", symbols: dict | None = None) -> sym
         raise ParseError(f"{what} is empty")
     if forms.is_latex(stripped) or (stripped.startswith("[") and ";" not in stripped):
         one_line = text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
-        parser = Parser(one_line, symbols=symbols)
+        parser = Parser(one_line, symbols=symbols, builder=builder)
         node = parser.parse(what)
-        return _matrix_from_node(parser, node, what)
-    return _matrix_from_rows(text, what, symbols)
+        return parser.b.matrix(_matrix_from_node(parser, node, what))
+    return _matrix_from_rows(text, what, symbols, builder)
 
 
 def _entries(n: int) -> str:
@@ -530,9 +497,10 @@ def _check_entries(n: int, what: str) -> None:
         raise LimitError(f"{what} has {n:,} entries or more; the limit is {MAX_ENTRIES:,}")
 
 
-def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> sympy.Matrix:
+def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> list[list]:
+    """The rows of a bracketed matrix literal."""
     if not isinstance(node, ast.List):
-        return sympy.Matrix([[parser.scalar(node)]])
+        return [[parser.scalar(node)]]
     if not node.elts:
         raise parser.error(f"{what} is empty", node)
     _check_entries(sum(len(e.elts) if isinstance(e, ast.List) else 1 for e in node.elts), what)
@@ -552,22 +520,23 @@ def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> sympy.Matrix:
                     f"{_entries(len(rows[0]))}",
                     row,
                 )
-        return sympy.Matrix(rows)
+        return rows
     if any(isinstance(e, ast.List) for e in node.elts):
         raise parser.error(
             f"{what} mixes rows and single entries; write [[1,2],[3,4]] or [1,2,3]", node
         )
     # A flat list is a column vector, as in the worksheet.
-    return sympy.Matrix([[parser.scalar(e)] for e in node.elts])
+    return [[parser.scalar(e)] for e in node.elts]
 
 
-def _matrix_from_rows(text: str, what: str, symbols: dict | None) -> sympy.Matrix:
+def _matrix_from_rows(text: str, what: str, symbols: dict | None, builder=None):
     """The compact form: rows separated by ';' or new lines, entries by spaces or commas."""
+    builder = sympy_builder() if builder is None else builder
 
     def entry(token: str, col: int):
-        return Parser(token, offset=col, symbols=symbols).expression(what)
+        return Parser(token, offset=col, symbols=symbols, builder=builder).expression(what)
 
-    return sympy.Matrix(_compact_rows(text, what, entry))
+    return builder.matrix(_compact_rows(text, what, entry))
 
 
 def _compact_rows(text: str, what: str, entry: Callable[[str, int], object]) -> list[list]:
@@ -655,8 +624,8 @@ def _is_matrix_node(node: ast.AST) -> TypeGuard[ast.List]:
 
 
 def parse_functions(
-    text: str, symbols: dict | None = None
-) -> tuple[list[sympy.Expr], tuple[int, int] | None]:
+    text: str, symbols: dict | None = None, builder=None
+) -> tuple[list, tuple[int, int] | None]:
     """The FUNCTIONS of ``symjac jacobian``, in order, and the shape of a matrix literal.
 
     ``"x**3*y, cos(y)**2"`` (commas at the top level, so ``atan2(y, x)`` keeps
@@ -666,11 +635,11 @@ def parse_functions(
     """
     what = "list of functions"
     text = _one_line(normalize(text, what))
-    parser = Parser(text, symbols=symbols)
+    parser = Parser(text, symbols=symbols, builder=builder)
     node = parser.parse(what)
     if _is_matrix_node(node):
-        m = _matrix_from_node(parser, node, "the matrix of functions")
-        return list(m), (m.rows, m.cols)  # a sympy Matrix iterates row-major
+        rows = _matrix_from_node(parser, node, "the matrix of functions")
+        return [f for row in rows for f in row], (len(rows), len(rows[0]))  # row-major
     if isinstance(node, ast.Tuple | ast.List):
         if not node.elts:
             raise parser.error(f"the {what} is empty", node)
@@ -679,8 +648,8 @@ def parse_functions(
 
 
 def parse_variables(
-    text: str, symbols: dict | None = None, order: str = "row"
-) -> tuple[list[sympy.Symbol], tuple[int, int] | None]:
+    text: str, symbols: dict | None = None, order: str = "row", builder=None
+) -> tuple[list, tuple[int, int] | None]:
     """The VARS of ``symjac jacobian``: names, flattened, and the shape of a matrix input.
 
     ``"x, y"``, ``"[x, y]"``, or a matrix ``"[[p, q], [r, s]]"`` (also
@@ -693,9 +662,9 @@ def parse_variables(
     if not text.strip():
         raise ParseError(f"the {what} is empty")
     if ";" in text and not forms.is_latex(text):
-        rows = _variable_rows(text, what, symbols)
+        rows = _variable_rows(text, what, symbols, builder)
     else:
-        parser = Parser(text, symbols=symbols)
+        parser = Parser(text, symbols=symbols, builder=builder)
         node = parser.parse(what)
         if _is_matrix_node(node):
             rows = []
@@ -723,7 +692,7 @@ def parse_variables(
     return _distinct(flat), shape
 
 
-def _variable(parser: Parser, node: ast.AST) -> tuple[sympy.Symbol, int | None]:
+def _variable(parser: Parser, node: ast.AST) -> tuple[object, int | None]:
     col = parser.col(node)
     if isinstance(node, ast.Name):
         check_identifier(node.id, col)
@@ -738,17 +707,17 @@ def _variable(parser: Parser, node: ast.AST) -> tuple[sympy.Symbol, int | None]:
     raise ParseError(f"a variable must be a name, not '{text}'", col)
 
 
-def _variable_rows(text: str, what: str, symbols: dict | None) -> list:
+def _variable_rows(text: str, what: str, symbols: dict | None, builder=None) -> list:
     """``"p q; r s"``: rows split by ';', names by spaces or commas."""
 
     def entry(token: str, col: int):
-        parser = Parser(token, offset=col, symbols=symbols)
+        parser = Parser(token, offset=col, symbols=symbols, builder=builder)
         return _variable(parser, parser.parse(what))
 
     return _compact_rows(text, "the matrix of variables", entry)
 
 
-def _distinct(found: list[tuple[sympy.Symbol, int | None]]) -> list[sympy.Symbol]:
+def _distinct(found: list[tuple[object, int | None]]) -> list:
     seen: set = set()
     for sym, col in found:
         if sym in seen:
@@ -772,7 +741,7 @@ def _top_level_pieces(text: str, sep: str) -> list[tuple[int, str]]:
     return pieces
 
 
-def parse_point(text: str, symbols: dict | None = None) -> list[tuple[str, sympy.Expr, int]]:
+def parse_point(text: str, symbols: dict | None = None) -> list[tuple[str, object, int]]:
     """``--at "x=1, y=2"``: [(name, exact value, column)]; values are numbers.
 
     Values may be any constant expression (``1/2``, ``pi/4``, ``sqrt(2)``,
@@ -782,7 +751,7 @@ def parse_point(text: str, symbols: dict | None = None) -> list[tuple[str, sympy
     text = _one_line(normalize(text, what))
     if not text.strip():
         raise ParseError(f"the {what} is empty; write it as x=1, y=2")
-    out: list[tuple[str, sympy.Expr, int]] = []
+    out: list[tuple[str, object, int]] = []
     seen: set[str] = set()
     for start, piece in _top_level_pieces(text, ","):
         if not piece.strip():
@@ -811,3 +780,30 @@ def parse_point(text: str, symbols: dict | None = None) -> list[tuple[str, sympy
             )
         out.append((name, value, name_col))
     return out
+
+
+class _EntryParser(Parser):
+    """Entries symjac itself wrote: the grammar, plus ``Derivative(f, x)`` (of floor)."""
+
+    def call(self, node: ast.Call, depth: int):
+        if isinstance(node.func, ast.Name) and node.func.id == "Derivative":
+            if len(node.args) != 2 or not isinstance(node.args[1], ast.Name) or node.keywords:
+                raise self.error("Derivative() takes an expression and a name", node)
+            import sympy
+
+            inner = self.scalar(node.args[0], depth + 1)
+            return sympy.Derivative(inner, self.name(node.args[1]))
+        return super().call(node, depth)
+
+
+def parse_entries(rows, symbols: dict | None = None):
+    """A sympy Matrix from entry strings in sympy's syntax (a Derivation's result)."""
+    symbols = {} if symbols is None else symbols
+    built = []
+    for row in rows:
+        out = []
+        for text in row:
+            parser = _EntryParser(_one_line(normalize(text, "entry")), symbols=symbols)
+            out.append(parser.expression("entry"))
+        built.append(out)
+    return sympy_builder().matrix(built)

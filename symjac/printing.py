@@ -1,11 +1,14 @@
-"""How expressions are written: sympy syntax, LaTeX, and one-line Unicode."""
+"""How expressions are written: sympy syntax, LaTeX, and one-line Unicode.
+
+The string functions (``uni``, ``sub``, ``shape``, ``grid``, ``latex_name``)
+work on text and never import sympy, so renderers can use them on a
+Derivation's strings; ``sstr`` and ``latex`` print sympy objects.
+"""
 
 from __future__ import annotations
 
 import re
 import sys
-
-import sympy
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -20,6 +23,8 @@ def sstr(expr) -> str:
     Integers too long to print (Python refuses str() past 4300 digits) are
     abbreviated as `<integer of about 12,041 digits>`.
     """
+    import sympy
+
     if isinstance(expr, int | sympy.Integer) and _huge(int(expr)):
         return _abbreviate_int(int(expr))
     try:
@@ -46,6 +51,8 @@ def _abbreviate_int(n: int, latex: bool = False) -> str:
 
 def _abbreviated(expr, latex: bool):
     """expr with each huge number replaced by a placeholder symbol that names its size."""
+    import sympy
+
     if isinstance(expr, sympy.MatrixBase):
         return expr.applyfunc(lambda e: _abbreviated(e, latex))
     if not isinstance(expr, sympy.Basic):
@@ -64,6 +71,8 @@ def _abbreviated(expr, latex: bool):
 
 
 def latex(expr) -> str:
+    import sympy
+
     try:
         return sympy.latex(expr)
     except ValueError:
@@ -87,27 +96,56 @@ def shape(rows: int, cols: int) -> str:
     return f"{rows}×{cols}"
 
 
-def pretty_matrix(m: sympy.Matrix) -> str:
-    """The bracketed multi-line form (⎡29⎤ ...) for a terminal, one line per row.
+def pretty_matrix(m) -> str:
+    """The bracketed multi-line form (⎡29⎤ ...) of a sympy Matrix, one line per row."""
+    return grid([[sstr(m[i, j]) for j in range(m.cols)] for i in range(m.rows)])
+
+
+_NUMBER = re.compile(r"-?\d+(/\d+)?\Z")
+
+
+def grid(rows) -> str:
+    """The bracketed multi-line form (⎡29⎤ ...) of entry strings, one line per row.
 
     Columns of numbers are right-aligned, other columns left-aligned.
     """
-    cells = [[uni(m[i, j]) for j in range(m.cols)] for i in range(m.rows)]
-    widths = [max(len(cells[i][j]) for i in range(m.rows)) for j in range(m.cols)]
-    numeric = [all(m[i, j].is_Number for i in range(m.rows)) for j in range(m.cols)]
+    cells = [[uni(c) for c in row] for row in rows]
+    n_rows, n_cols = len(cells), len(cells[0])
+    widths = [max(len(cells[i][j]) for i in range(n_rows)) for j in range(n_cols)]
+    numeric = [all(_NUMBER.match(rows[i][j]) for i in range(n_rows)) for j in range(n_cols)]
     lines = []
     for i, row in enumerate(cells):
         body = "  ".join(
             c.rjust(w) if num else c.ljust(w)
             for c, w, num in zip(row, widths, numeric, strict=True)
         )
-        if m.rows == 1:
+        if n_rows == 1:
             left, right = "[", "]"
         elif i == 0:
             left, right = "⎡", "⎤"
-        elif i == m.rows - 1:
+        elif i == n_rows - 1:
             left, right = "⎣", "⎦"
         else:
             left, right = "⎢", "⎥"
         lines.append(f"{left}{body}{right}")
     return "\n".join(lines)
+
+
+_GREEK = set(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
+    "sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi "
+    "Omega".split()
+)
+_NAME_PARTS = re.compile(r"([^\W\d_]+)(\d*)\Z")
+
+
+def latex_name(name: str) -> str:
+    """x12 -> x_{12}, theta_1 -> \\theta_{1}, w1_2 -> w_{1 2}: a name as sympy writes it."""
+    head, *subs = name.split("_")
+    m = _NAME_PARTS.match(head)
+    if m and m.group(2):
+        head, subs = m.group(1), [m.group(2), *subs]
+    if head in _GREEK:
+        head = "\\" + head
+    subs = [s for s in subs if s]
+    return head + (f"_{{{' '.join(subs)}}}" if subs else "")

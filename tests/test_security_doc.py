@@ -6,7 +6,7 @@ import math
 import re
 from pathlib import Path
 
-from symjac import limits, parsing
+from symjac import limits, parsing, sizes
 
 DOC = (Path(__file__).parent.parent / "SECURITY.md").read_text(encoding="utf-8")
 
@@ -32,7 +32,7 @@ def test_limits_match_the_code():
     assert f"{parsing.MAX_NAME} characters" in _row("MAX_NAME")
     assert f"{parsing.MAX_ENTRIES:,}" in _row("MAX_ENTRIES")
     assert f"about {parsing.MAX_CHAIN:,}" in _row("MAX_CHAIN")
-    assert f"about {limits._FLOOR_BITS * math.log10(2):,.0f} digits" in _row("_FLOOR_BITS")
+    assert f"about {sizes._FLOOR_BITS * math.log10(2):,.0f} digits" in _row("_FLOOR_BITS")
     assert f"{limits.DEFAULT_TIMEOUT:g} s" in _row("DEFAULT_TIMEOUT")
     assert f"{limits.format_size(limits.DEFAULT_MEMORY).replace(' ', '')}" in _row(
         "DEFAULT_MEMORY"

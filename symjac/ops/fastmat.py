@@ -2,22 +2,18 @@
 
 `symjac matmul --no-steps` on two 200×200 integer matrices spent seconds in
 sympy (its import, an Integer per entry, Matrix.__mul__, the printers). Here
-a matrix literal made only of integers and fractions is read with
-``json.loads`` (C speed, no code is ever run), multiplied with FLINT
-(python-flint) or plain Python ints, and printed as sympy would print it —
-without importing sympy at all.
+the literals are read by the one parser (``parsing.py``) with the exact
+builder (``builders.ExactBuilder``: ints and Fractions, so decimals are
+exact too), multiplied with FLINT (python-flint) or plain Python ints, and
+printed as sympy prints numbers, without importing sympy at all.
 
-Anything else (symbols, decimals, shape errors, numbers near a limit) makes
-`fast_matmul` return None and the caller takes the ordinary sympy path, which
-gives the same answer or the same error message: this path only ever accepts
-a strict subset of what parsing.py accepts, so it cannot widen the input
-language nor skip a security check.
+Anything that is not a number (a symbol, a function) makes `fast_matmul`
+return None and the caller takes the ordinary sympy path; a bad literal
+raises the parser's own error, the same on both paths.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from fractions import Fraction
 from math import lcm
@@ -25,103 +21,26 @@ from operator import mul
 
 from symjac.model import Derivation, Result
 
-# Mirrors parsing.MAX_LENGTH / MAX_DIGITS (importing parsing would import sympy);
-# tests/test_fastmat.py checks that they agree.
-MAX_LENGTH = 1_000_000
-MAX_DIGITS = 1000
-MAX_ENTRIES = 100_000  # a larger matrix goes the parser's way, which refuses it
 # printing.sstr abbreviates integers above this many bits; such results go the slow way.
 MAX_PRINTED_BITS = 4000 * 3.3
-# A literal made only of these characters may be an integer or fraction matrix.
-_CHARSET = re.compile(r"[\s\[\],0-9/-]*\Z")
-_LONG_NUMBER = re.compile(r"\d{" + str(MAX_DIGITS + 1) + ",}")
-_FRACTION = re.compile(r"(?<![\d/])(-?\d+/\d+)(?![\d/])")
-_FRACTION_TOKEN = re.compile(r"(-?)(0|[1-9]\d*)/(0|[1-9]\d*)\Z")
-_ROW_TOKEN = re.compile(r"-?(?:0|[1-9]\d*)\Z")
-_COMPACT_CHARSET = re.compile(r"[ 0-9;\n-]*\Z")
 NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 Number = int | Fraction
 Rows = list[list[Number]]
 
 
-def parse_numeric_matrix(text: str) -> Rows | None:
-    """The rows of a literal of integers and fractions, or None if it is anything else."""
-    if not isinstance(text, str) or len(text) > MAX_LENGTH or not text.isascii():
-        return None
-    s = text.strip()
-    if not s or _LONG_NUMBER.search(s):
-        return None
-    rows = _bracketed(s) if s.startswith("[") else _compact(s)
-    if rows is not None and sum(len(r) for r in rows) > MAX_ENTRIES:
-        return None
-    return rows
+def parse_numeric_matrix(text: str, name: str = "A") -> Rows | None:
+    """The rows of a literal of exact numbers, or None if it holds anything else.
 
+    A literal the parser refuses raises its ParseError/LimitError.
+    """
+    from symjac.builders import ExactBuilder, Unsupported
+    from symjac.parsing import parse_matrix
 
-def _bracketed(s: str) -> Rows | None:
-    if ";" in s or not _CHARSET.match(s):
-        return None
-    # "1/2" becomes the JSON string "1/2", read below with the same rules as Python's.
-    quoted = _FRACTION.sub(r'"\1"', s) if "/" in s else s
     try:
-        data = json.loads(quoted)
-    except (ValueError, RecursionError):
-        return None  # not JSON (e.g. "3/-4", "007", a trailing comma): the parser decides
-    if not isinstance(data, list) or not data:
+        return parse_matrix(text, name, builder=ExactBuilder())
+    except Unsupported:
         return None
-    if all(isinstance(r, list) for r in data):
-        rows = data
-    elif any(isinstance(r, list) for r in data):
-        return None
-    else:
-        rows = [[x] for x in data]  # a flat list is a column vector
-    width = len(rows[0])
-    if width == 0:
-        return None
-    out: Rows = []
-    for row in rows:
-        if len(row) != width:
-            return None
-        entries: list[Number] = []
-        for x in row:
-            if type(x) is int:
-                entries.append(x)
-            elif type(x) is str:
-                v = _fraction(x)
-                if v is None:
-                    return None
-                entries.append(v)
-            else:
-                return None
-        out.append(entries)
-    return out
-
-
-def _fraction(token: str) -> Number | None:
-    m = _FRACTION_TOKEN.match(token)
-    if m is None or m.group(3) == "0":
-        return None
-    v = Fraction(int(m.group(2)), int(m.group(3)))
-    if m.group(1):
-        v = -v
-    return int(v) if v.denominator == 1 else v
-
-
-def _compact(s: str) -> Rows | None:
-    """"1 6; 7 5": integers only, rows split by ';' or new lines, entries by spaces."""
-    if not _COMPACT_CHARSET.match(s):
-        return None
-    rows: Rows = []
-    for raw in re.split(r"[;\n]", s):
-        tokens = raw.split()
-        if not tokens:
-            continue
-        if not all(_ROW_TOKEN.match(t) for t in tokens):
-            return None
-        if rows and len(tokens) != len(rows[0]):
-            return None
-        rows.append([int(t) for t in tokens])
-    return rows or None
 
 
 def _common_denominator(rows: Rows) -> tuple[list[list[int]], int]:
@@ -183,34 +102,6 @@ def latex_matrix(rows: Rows) -> str:
     return f"\\left[\\begin{{array}}{{{'c' * cols}}}{body}\\end{{array}}\\right]"
 
 
-class ExactMatrix:
-    """Rows of ints and Fractions that index like a sympy Matrix, for the renderers.
-
-    Entries become sympy numbers only when a renderer asks for one, so the
-    JSON path never imports sympy.
-    """
-
-    def __init__(self, rows: Rows):
-        self._rows = rows
-        self.rows, self.cols = len(rows), len(rows[0])
-        self.shape = (self.rows, self.cols)
-
-    def __getitem__(self, index):
-        import sympy
-
-        i, j = index
-        x = self._rows[i][j]
-        if type(x) is Fraction:
-            return sympy.Rational(x.numerator, x.denominator)
-        return sympy.Integer(x)
-
-    def tolist(self) -> Rows:
-        return [list(r) for r in self._rows]
-
-    def to_sympy(self):
-        return sympy_matrix(self._rows)
-
-
 def sympy_matrix(rows: Rows):
     """A sympy Matrix of the rows, built without sympify for each entry."""
     import sympy
@@ -233,8 +124,8 @@ def fast_matmul(texts: Sequence[str]) -> Derivation | None:
     if not 2 <= len(texts) <= len(NAMES):
         return None
     mats = []
-    for t in texts:
-        m = parse_numeric_matrix(t)
+    for t, name in zip(texts, NAMES, strict=False):
+        m = parse_numeric_matrix(t, name)
         if m is None:
             return None
         mats.append(m)
@@ -261,7 +152,7 @@ def fast_matmul(texts: Sequence[str]) -> Derivation | None:
             shape=(rows, cols),
             matrix=tuple(tuple(sstr(x) for x in row) for row in left),
             latex=latex_matrix(left),
-            value=ExactMatrix(left),
+            latex_entries=tuple(tuple(latex_entry(x) for x in row) for row in left),
         ),
         steps=(),
         label="·".join(names),

@@ -312,6 +312,8 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
             matrix=tuple(tuple(sstr(bp.gradient[i, j]) for j in range(c)) for i in range(r)),
             latex=p.latex(bp.gradient),
             value=bp.gradient,
+            latex_entries=tuple(tuple(p.latex(bp.gradient[i, j]) for j in range(c))
+                                for i in range(r)),
         ),
         steps=tuple(step_list),
         label=f"∇{W} ℓ",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import cmath
 import random
-import re
 from collections.abc import Mapping, Sequence
 
 import sympy
@@ -12,23 +11,26 @@ import sympy
 from symjac.errors import InputError, UndefinedError
 from symjac.model import Check, Derivation, Step
 from symjac.ops.diffsteps import stage_latex
-from symjac.ops.fastdiff import MAX_LISTED_VARIABLES, statement
+from symjac.ops.fastdiff import (  # noqa: F401 (LAYOUTS, ORDERS: re-exported)
+    DEFAULT_MAX_ENTRIES,
+    LAYOUTS,
+    ORDERS,
+    elided_note,
+    jacobian_notes,
+    natural_key,
+    statement,
+    underived_warning,
+    unused_warnings,
+    zero_note,
+)
 from symjac.ops.matmul import matrix_result
-from symjac.printing import latex, shape, sstr, sub
+from symjac.printing import latex, sstr, sub
 
-DEFAULT_MAX_ENTRIES = 100  # partials worked before the rest are only computed
-LAYOUTS = ("numerator", "denominator")
-ORDERS = ("row", "col")
 _NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
 
-def natural_key(sym: sympy.Symbol) -> list:
-    """x1 < x2 < x10: digit runs compare as numbers (parts alternate text, number)."""
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", sym.name)]
-
-
 def default_variables(functions: Sequence[sympy.Expr]) -> list[sympy.Symbol]:
-    """Every free symbol of the functions, in natural sort order."""
+    """Every free symbol of the functions, in natural sort order (a total order)."""
     free: set = set()
     for f in functions:
         free |= f.free_symbols
@@ -105,54 +107,17 @@ def jacobian(
 
     all_steps: list[Step] = list(partials)
     if zeros_skipped:
-        all_steps.append(
-            Step(
-                kind="note",
-                text=f"{zeros_skipped} entries are 0 (the function does not contain the "
-                "variable) and are not listed",
-                data={"zeros": zeros_skipped},
-            )
-        )
+        all_steps.append(zero_note(zeros_skipped))
     if not_worked:
-        all_steps.append(
-            Step(
-                kind="note",
-                text=f"{not_worked} more partial derivatives are not worked here; "
-                "use --all-steps to see every entry",
-                data={"elided": not_worked},
-            )
-        )
+        all_steps.append(elided_note(not_worked))
 
     names = [str(x) for x in variables]
-    notes: list[str] = []
-    if n > MAX_LISTED_VARIABLES:
-        # The headline abbreviates; the order of the columns is still always said.
-        notes.append(f"The {n} variables, in order: {', '.join(names)}.")
-    if output_shape is not None and min(output_shape) > 1:
-        notes.append(
-            f"The {shape(*output_shape)} matrix-valued function is flattened row-major "
-            f"to (f{sub(1)}, …, f{sub(k)})."
-        )
-    if input_shape is not None and min(input_shape) > 1:
-        how = "row-major" if order == "row" else "column-major (vec)"
-        notes.append(
-            f"The {shape(*input_shape)} input {_input_matrix(names, input_shape, order)} "
-            f"is flattened {how} to ({', '.join(names)})."
-        )
-
+    notes = jacobian_notes(k, names, order, input_shape, output_shape)
     free = set().union(*(f.free_symbols for f in functions))
-    warnings = [
-        f"the variable {x} does not occur in the functions, so its "
-        f"{'column' if layout == 'numerator' else 'row'} of ∇f is zero"
-        for x in variables
-        if x not in free
-    ]
+    warnings = unused_warnings(names, {s.name for s in free}, layout)
     underived = underived_entries(jac)
-    warnings += [
-        f"sympy cannot differentiate {_underived(jac[r, c])}, so entry ({r + 1},{c + 1}) "
-        "of ∇f is left unevaluated"
-        for r, c in underived[:5]
-    ]
+    warnings += [underived_warning(_underived(jac[r, c]), r + 1, c + 1)
+                 for r, c in underived[:5]]
     if underived and at:
         r, c = underived[0]
         raise UndefinedError(
@@ -211,14 +176,6 @@ def _underived(entry: sympy.Expr) -> str:
     """What sympy could not differentiate: a function's name (its argument may be a dummy)."""
     expr = min(entry.atoms(sympy.Derivative), key=sympy.default_sort_key).expr
     return type(expr).__name__ if isinstance(expr, sympy.Function) else sstr(expr)
-
-def _input_matrix(names: Sequence[str], input_shape: tuple[int, int], order: str) -> str:
-    rows, cols = input_shape
-    if order == "row":
-        grid = [names[i * cols : (i + 1) * cols] for i in range(rows)]
-    else:
-        grid = [[names[j * rows + i] for j in range(cols)] for i in range(rows)]
-    return "[" + ", ".join("[" + ", ".join(r) + "]" for r in grid) + "]"
 
 
 def partial_latex(i: int, wrt: str) -> str:

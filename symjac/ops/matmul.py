@@ -56,20 +56,24 @@ def matrix_result(m: sympy.Matrix) -> Result:
     rows = _exact_rows(m) if m.rows * m.cols >= FAST_ENTRIES else None
     if rows is not None and _printable(rows):
         # The same strings as sstr/latex (tests/test_fastmat.py), without the printers.
-        from symjac.ops.fastmat import latex_matrix
+        from symjac.ops.fastmat import latex_entry, latex_matrix
 
         return Result(
             shape=tuple(m.shape),
             matrix=tuple(tuple(str(x) for x in row) for row in rows),
             latex=latex_matrix(rows),
+            latex_entries=tuple(tuple(latex_entry(x) for x in row) for row in rows),
             value=m,
         )
     return Result(
         shape=tuple(m.shape),
         matrix=tuple(tuple(sstr(m[i, j]) for j in range(m.cols)) for i in range(m.rows)),
         latex=latex(m),
+        latex_entries=tuple(tuple(latex(m[i, j]) for j in range(m.cols))
+                            for i in range(m.rows)),
         value=m,
     )
+
 
 
 FAST_ENTRIES = 400  # from this size on, exact numeric matrices skip sympy's arithmetic

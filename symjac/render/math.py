@@ -242,11 +242,8 @@ def _at(m) -> str:
 
 def _latex_rows(d: Derivation) -> list[list[str]]:
     assert d.result is not None  # only a result's rows are asked for
-    value = d.result.value
-    if value is not None:
-        from symjac.printing import latex
-
-        return [[latex(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
+    if d.result.latex_entries:
+        return [list(r) for r in d.result.latex_entries]
     return [list(r) for r in d.result.matrix]
 
 
@@ -292,11 +289,9 @@ def _partials_complete(d: Derivation) -> bool:
 
 
 def _var_latex(name: str) -> str:
-    import sympy
+    from symjac.printing import latex_name
 
-    from symjac.printing import latex
-
-    return latex(sympy.Symbol(name))
+    return latex_name(name)
 
 
 def _partial_latex(i: int, wrt: str, inline: bool = False) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from symjac.model import Derivation, Result, Step
-from symjac.printing import pretty_matrix, sub, uni
+from symjac.printing import grid, sub, uni
 from symjac.render import Renderer
 
 MAX_SHOWN_ENTRIES = 400  # a larger result is summarised; JSON has every entry
@@ -14,14 +14,14 @@ MAX_SHOWN_ENTRIES = 400  # a larger result is summarised; JSON has every entry
 def labelled_matrix(label: str, result: Result) -> str:
     """`A·B = ⎡29⎤ ...`, the label on the middle line of the bracketed matrix."""
     rows, cols = result.shape
-    if rows * cols > MAX_SHOWN_ENTRIES or result.value is None:
+    if rows * cols > MAX_SHOWN_ENTRIES:
         return (
             f"{label} is {rows}×{cols} ({rows * cols:,} entries): too large to show here; "
             "use --format json for every entry"
         )
     if rows * cols == 1:
         return f"{label} = {uni(result.matrix[0][0])}"
-    lines = pretty_matrix(result.value).splitlines()
+    lines = grid(result.matrix).splitlines()
     head = f"{label} = "
     mid = (len(lines) - 1) // 2  # the upper middle: a 2-row matrix is labelled on its top row
     pad = " " * len(head)

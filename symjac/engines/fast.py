@@ -1,0 +1,375 @@
+"""The fast engine: symengine differentiates, and its trees are written out here.
+
+Nothing in this module imports sympy. Expressions are built by
+``parsing.py`` through ``builders.SymengineBuilder``; this module adds what
+symengine does not do itself:
+
+- ``derivative(e, x)``: ``symengine.diff``, plus the rules symengine leaves
+  unevaluated, written as sympy writes them for real variables:
+  ``d|u| = sign(u)·u'``, ``d sign(u) = 2·DiracDelta(u)·u'``,
+  ``d Heaviside(u) = DiracDelta(u)·u'``, and for ``Max``/``Min`` (so ``relu``)
+  a Heaviside step per argument. ``floor``/``ceiling`` stay
+  ``Derivative(floor(x), x)``, as in sympy.
+- ``text(e)`` and ``latex(e)``: the entry strings. The text is sympy's syntax
+  (``Abs``, ``Max``, ``exp``, ``E``, ``pi``), so sympy and symjac's parser read
+  it back as an equal expression; it is not byte-identical to ``sympy.sstr``
+  and need not be (DESIGN.md). The LaTeX is written the way sympy's reads.
+"""
+
+from __future__ import annotations
+
+import re
+
+import symengine as se
+
+from symjac.printing import latex_name
+
+# symengine's class names that differ from sympy's (and from symjac's grammar).
+_NAMES = {"Abs": "Abs", "Max": "Max", "Min": "Min"}
+_ADD, _MUL, _POW, _ATOM = 10, 20, 30, 100
+
+HEAVISIDE = se.Function("Heaviside")
+DIRAC_DELTA = se.Function("DiracDelta")
+_SPECIAL = (se.Abs, se.Max, se.Min, se.sign)
+_SPECIAL_NAMES = ("Heaviside", "DiracDelta")
+
+
+def free_names(e) -> set[str]:
+    return {s.name for s in e.free_symbols}
+
+
+# -- calculus ---------------------------------------------------------------------------
+
+
+class Differentiator:
+    """∂e/∂x for one variable at a time; remembers which subtrees need its own rules."""
+
+    def __init__(self):
+        self._special: dict = {}
+
+    def special(self, e) -> bool:
+        """Does e hold a function that symengine does not differentiate (|u|, Max, ...)?"""
+        got = self._special.get(e)
+        if got is None:
+            got = _is_special(e) or any(self.special(a) for a in e.args)
+            self._special[e] = got
+        return got
+
+    def __call__(self, e, x):
+        if not self.special(e):
+            return se.diff(e, x)
+        if x not in e.free_symbols:
+            return se.Integer(0)
+        return self._own(e, x)
+
+    def _own(self, e, x):
+        d = self
+        if isinstance(e, se.Add):
+            return se.Add(*[d(a, x) for a in e.args])
+        if isinstance(e, se.Mul):
+            args = e.args
+            return se.Add(*[
+                se.Mul(*args[:i], d(a, x), *args[i + 1:]) for i, a in enumerate(args)
+                if x in a.free_symbols
+            ])
+        if isinstance(e, se.Pow):
+            base, ex = e.args
+            if x not in ex.free_symbols:
+                return ex * base ** (ex - 1) * d(base, x)
+            return e * (d(ex, x) * se.log(base) + ex * d(base, x) / base)
+        if isinstance(e, se.Abs):
+            (u,) = e.args
+            return se.sign(u) * d(u, x)
+        if isinstance(e, se.sign):
+            (u,) = e.args
+            return 2 * DIRAC_DELTA(u) * d(u, x)
+        if isinstance(e, se.Max | se.Min):
+            return self._minmax(e, x)
+        if _function_name(e) == "Heaviside":
+            (u,) = e.args
+            return DIRAC_DELTA(u) * d(u, x)
+        # Any other function of an argument that holds one of the above: the chain rule.
+        args = e.args
+        dummies = [se.Dummy() for _ in args]
+        outer = e.func(*dummies)
+        terms = []
+        for t, a in zip(dummies, args, strict=True):
+            if x in a.free_symbols:
+                terms.append(se.diff(outer, t).subs(dict(zip(dummies, args, strict=True)))
+                             * d(a, x))
+        return se.Add(*terms)
+
+    def _minmax(self, e, x):
+        # sympy's MinMaxBase.fdiff: ∂Max(a, b)/∂a = Heaviside(a - b), ∂Min(a, b)/∂a =
+        # Heaviside(b - a); with more arguments, against the Max/Min of the others.
+        args = e.args
+        kind = type(e)
+        terms = []
+        for i, a in enumerate(args):
+            if x not in a.free_symbols:
+                continue
+            others = args[:i] + args[i + 1:]
+            rest = others[0] if len(others) == 1 else kind(*others)
+            step = HEAVISIDE(a - rest) if kind is se.Max else HEAVISIDE(rest - a)
+            terms.append(step * self(a, x))
+        return se.Add(*terms)
+
+
+def _function_name(e) -> str | None:
+    get = getattr(e, "get_name", None)
+    return get() if get is not None else None
+
+
+def _is_special(e) -> bool:
+    return isinstance(e, _SPECIAL) or _function_name(e) in _SPECIAL_NAMES
+
+
+def underived(e) -> list[str]:
+    """Names of the functions left as Derivative(...) (floor, ceiling), sorted."""
+    found = set()
+    for d in e.atoms(se.Derivative):
+        inner = d.args[0]
+        found.add(_name(inner))
+    return sorted(found)
+
+
+# -- printing ---------------------------------------------------------------------------
+
+
+def _name(e) -> str:
+    name = _function_name(e)
+    if name is not None:
+        return name
+    cls = type(e).__name__
+    return _NAMES.get(cls, cls)
+
+
+def _split_mul(e):
+    """(coefficient as (p, q), numerator factors, denominator factors) of a product."""
+    p, q = 1, 1
+    num, den = [], []
+    for a in e.args if isinstance(e, se.Mul) else (e,):
+        if a.is_Number:
+            n, d = a.get_num_den()
+            p, q = p * int(n), q * int(d)
+        elif isinstance(a, se.Pow) and a.args[1].is_Number and a.args[1] < 0 \
+                and a.args[0] != se.E:
+            b, ex = a.args
+            den.append(b if ex == -1 else se.Pow(b, -ex))
+        else:
+            num.append(a)
+    return (p, q), num, den
+
+
+_COEFFICIENT = re.compile(r"-?\s*[0-9]+(?:\s*\*\s*|\s+(?=[^+\-]))?")
+
+
+def _term_key(s: str) -> tuple:
+    """Terms as a person writes them: positive first, polynomial before functions,
+    then alphabetical without the coefficient (p + 4*q, 5*x + cos(y)**2), a number last."""
+    negative = s.startswith("-")
+    core = _COEFFICIENT.sub("", s, count=1) if s[:1] in "-0123456789" else s
+    return (not core, negative, "(" in core or "{" in core, core, s)
+
+
+def _sum(printed: list[str]) -> str:
+    out = ""
+    for i, s in enumerate(sorted(printed, key=_term_key)):
+        if i == 0:
+            out = s
+        elif s.startswith("-"):
+            out += " - " + s[1:].lstrip()
+        else:
+            out += " + " + s
+    return out
+
+
+class TextPrinter:
+    """sympy's syntax: what JSON, --expect and problem files read."""
+
+    def __init__(self):
+        self.cache: dict = {}
+
+    def __call__(self, e) -> str:
+        return self.p(e)[0]
+
+    def p(self, e) -> tuple[str, int]:
+        got = self.cache.get(e)
+        if got is None:
+            got = self.cache[e] = self._p(e)
+        return got
+
+    def wrap(self, e, level: int) -> str:
+        s, prec = self.p(e)
+        return f"({s})" if prec <= level else s
+
+    def _p(self, e) -> tuple[str, int]:
+        if e.is_Number:
+            n, d = (int(v) for v in e.get_num_den())
+            if d == 1:
+                return str(n), (_ATOM if n >= 0 else _ADD)
+            return f"{n}/{d}", _MUL if n > 0 else _ADD
+        if isinstance(e, se.Symbol):
+            return e.name, _ATOM
+        if e == se.E:
+            return "E", _ATOM
+        if e == se.pi:
+            return "pi", _ATOM
+        if isinstance(e, se.Add):
+            return _sum([self.p(t)[0] for t in e.args]), _ADD
+        if isinstance(e, se.Mul):
+            return self._mul(e)
+        if isinstance(e, se.Pow):
+            return self._pow(e)
+        if isinstance(e, se.Derivative):
+            inner, *wrt = e.args
+            return f"Derivative({self(inner)}, {', '.join(self(v) for v in wrt)})", _ATOM
+        return f"{_name(e)}({', '.join(self(a) for a in e.args)})", _ATOM
+
+    def _mul(self, e) -> tuple[str, int]:
+        (p, q), num, den = _split_mul(e)
+        sign = "-" if p < 0 else ""
+        p = abs(p)
+        # a*(b + c) needs its brackets; a*b**2 and a*sin(b) do not.
+        top = [self.wrap(f, _ADD) for f in num]
+        if p != 1 or not top:
+            top.insert(0, str(p))
+        s = "*".join(top)
+        bottom = ([str(q)] if q != 1 else []) + [self.wrap(f, _MUL) for f in den]
+        if bottom:
+            s += "/" + (bottom[0] if len(bottom) == 1 else "(" + "*".join(bottom) + ")")
+        return sign + s, (_ADD if sign else _MUL)
+
+    def _pow(self, e) -> tuple[str, int]:
+        base, ex = e.args
+        if base == se.E:
+            return f"exp({self(ex)})", _ATOM
+        if ex.is_Number:
+            if ex == se.Rational(1, 2):
+                return f"sqrt({self(base)})", _ATOM
+            if ex < 0:
+                inner = self.wrap(se.Pow(base, -ex), _MUL)
+                return f"1/{inner}", _MUL
+        return f"{self.wrap(base, _POW)}**{self.wrap(ex, _POW)}", _POW
+
+
+_LATEX_FUNCS = {
+    "sin", "cos", "tan", "cot", "sec", "csc", "sinh", "cosh", "tanh", "coth", "log",
+}
+_ARC = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "acot": "arccot",
+        "asec": "arcsec", "acsc": "arccsc"}
+
+
+class LatexPrinter(TextPrinter):
+    """The same trees in LaTeX."""
+
+    def wrap(self, e, level: int) -> str:
+        s, prec = self.p(e)
+        return f"\\left({s}\\right)" if prec <= level else s
+
+    def _p(self, e) -> tuple[str, int]:
+        if e.is_Number:
+            n, d = (int(v) for v in e.get_num_den())
+            if d == 1:
+                return str(n), (_ATOM if n >= 0 else _ADD)
+            sign = "- " if n < 0 else ""
+            return f"{sign}\\frac{{{abs(n)}}}{{{d}}}", _MUL if n > 0 else _ADD
+        if isinstance(e, se.Symbol):
+            return latex_name(e.name), _ATOM
+        if e == se.E:
+            return "e", _ATOM
+        if e == se.pi:
+            return "\\pi", _ATOM
+        if isinstance(e, se.Add):
+            return _sum([self.p(t)[0] for t in e.args]), _ADD
+        if isinstance(e, se.Mul):
+            return self._mul(e)
+        if isinstance(e, se.Pow):
+            return self._pow(e)
+        if isinstance(e, se.Derivative):
+            inner, *wrt = e.args
+            var = " ".join(f"d {self(v)}" for v in wrt)
+            return f"\\frac{{d}}{{{var}}} {self.wrap(inner, _POW)}", _MUL
+        return self._function(e), _ATOM
+
+    def _function(self, e, power: str | None = None) -> str:
+        name = _name(e)
+        args = ", ".join(self(a) for a in e.args)
+        up = "" if power is None else f"^{{{power}}}"
+        if name == "Abs":
+            return f"\\left|{args}\\right|{up}"
+        if name == "floor":
+            return f"\\left\\lfloor{{{args}}}\\right\\rfloor{up}"
+        if name == "ceiling":
+            return f"\\left\\lceil{{{args}}}\\right\\rceil{up}"
+        if name in ("Max", "Min"):
+            head = f"\\{name.lower()}"
+        elif name == "Heaviside":
+            head = "\\theta"
+        elif name == "DiracDelta":
+            head = "\\delta"
+        elif name in _LATEX_FUNCS:
+            head = f"\\{name}"
+        elif name in _ARC:
+            head = f"\\operatorname{{{_ARC[name]}}}"
+        else:
+            head = f"\\operatorname{{{name}}}"
+        return f"{head}{up}{{\\left({args} \\right)}}"
+
+    def _mul(self, e) -> tuple[str, int]:
+        (p, q), num, den = _split_mul(e)
+        sign = "- " if p < 0 else ""
+        p = abs(p)
+        if p == 1 and len(num) == 1:
+            top = [self(num[0])]  # alone over a fraction bar, a sum needs no brackets
+        else:
+            top = [self.wrap(f, _ADD) for f in num]
+        if p != 1 or not top:
+            top.insert(0, str(p))
+        numer = _join_factors(top)
+        if q == 1 and len(den) == 1:
+            bottom = [self(den[0])]
+        else:
+            bottom = ([str(q)] if q != 1 else []) + [self.wrap(f, _ADD) for f in den]
+        if bottom:
+            return f"{sign}\\frac{{{numer}}}{{{_join_factors(bottom)}}}", (
+                _ADD if sign else _MUL)
+        return sign + numer, (_ADD if sign else _MUL)
+
+    def _pow(self, e) -> tuple[str, int]:
+        base, ex = e.args
+        if base == se.E:
+            return f"e^{{{self(ex)}}}", _POW
+        if ex.is_Number:
+            n, d = (int(v) for v in ex.get_num_den())
+            if n < 0:
+                return f"\\frac{{1}}{{{self(se.Pow(base, -ex))}}}", _MUL
+            if n == 1 and d == 2:
+                return f"\\sqrt{{{self(base)}}}", _ATOM
+            if n == 1:
+                return f"\\sqrt[{d}]{{{self(base)}}}", _ATOM
+            if d == 1 and (_name(base) in _LATEX_FUNCS or _name(base) in _ARC):
+                return self._function(base, str(n)), _POW  # \sin^{2}{\left(x \right)}
+        b = self.wrap(base, _POW)
+        return f"{b}^{{{self(ex)}}}", _POW
+
+
+def _join_factors(parts: list[str]) -> str:
+    out = ""
+    for s in parts:
+        if out and (out[-1].isdigit() or out.endswith("}")) and s[:1].isdigit():
+            out += " \\cdot " + s
+        elif out:
+            out += " " + s
+        else:
+            out = s
+    return out
+
+
+def latex_matrix(cells: list[list[str]]) -> str:
+    """A matrix of LaTeX entries, as sympy writes one (an array beyond 10 columns)."""
+    cols = len(cells[0])
+    body = "\\\\".join(" & ".join(row) for row in cells)
+    if cols <= 10:
+        return f"\\left[\\begin{{matrix}}{body}\\end{{matrix}}\\right]"
+    return f"\\left[\\begin{{array}}{{{'c' * cols}}}{body}\\end{{array}}\\right]"
