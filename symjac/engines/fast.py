@@ -30,7 +30,7 @@ _ADD, _MUL, _POW, _ATOM = 10, 20, 30, 100
 
 HEAVISIDE = se.Function("Heaviside")
 DIRAC_DELTA = se.Function("DiracDelta")
-_SPECIAL = (se.Abs, se.Max, se.Min, se.sign)
+_SPECIAL = (se.Abs, se.Max, se.Min, se.sign, se.acosh)
 _SPECIAL_NAMES = ("Heaviside", "DiracDelta")
 
 
@@ -85,6 +85,9 @@ class Differentiator:
             return 2 * DIRAC_DELTA(u) * d(u, x)
         if isinstance(e, se.Max | se.Min):
             return self._minmax(e, x)
+        if isinstance(e, se.acosh):
+            (u,) = e.args
+            return acosh_derivative(u) * d(u, x)
         if _function_name(e) == "Heaviside":
             (u,) = e.args
             return DIRAC_DELTA(u) * d(u, x)
@@ -113,6 +116,12 @@ class Differentiator:
             step = HEAVISIDE(a - rest) if kind is se.Max else HEAVISIDE(rest - a)
             terms.append(step * self(a, x))
         return se.Add(*terms)
+
+
+def acosh_derivative(u):
+    """sympy's 1/(sqrt(u - 1)*sqrt(u + 1)): symengine's 1/sqrt(u**2 - 1) has the
+    wrong sign for u < -1, where acosh is complex."""
+    return 1 / (se.sqrt(u - 1) * se.sqrt(u + 1))
 
 
 def _function_name(e) -> str | None:

@@ -18,7 +18,7 @@ from collections import Counter
 
 import symengine as se
 
-from symjac.engines.fast import _ADD, _ATOM, _MUL, LatexPrinter, TextPrinter
+from symjac.engines.fast import _ADD, _ATOM, _MUL, LatexPrinter, TextPrinter, acosh_derivative
 from symjac.model import Step
 from symjac.printing import latex_name, sub
 
@@ -322,6 +322,8 @@ class _Rules:
             outer, rule = se.Pow(g, MINUS_ONE), "logarithm"
         elif name in _TRIG:
             outer, rule = _TRIG[name](g), "trigonometric"
+        elif name == "acosh":
+            outer, rule = acosh_derivative(g), "hyperbolic"
         elif name in _INVERSE_TRIG or name in _HYPERBOLIC:
             t = se.Dummy()
             outer = se.diff(e.func(t), t).subs({t: g})
