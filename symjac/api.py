@@ -172,9 +172,9 @@ def jacobian(
         raise InputError(f"the order must be row or col, not '{order}'")
     which = choose("jacobian", {"engine": engine, "at": at, "check": check,
                                 "simplify": simplify})
-    max_entries = None
-    if not all_steps:
-        from symjac.ops.fastdiff import DEFAULT_MAX_ENTRIES as max_entries
+    from symjac.ops.fastdiff import DEFAULT_MAX_ENTRIES
+
+    max_entries: int | None = None if all_steps else DEFAULT_MAX_ENTRIES
     if which == "symengine":
         try:
             d = _fast_jacobian(functions, wrt, layout, order, steps, max_entries)
@@ -188,6 +188,7 @@ def jacobian(
     if which == "sympy":
         d, funcs, variables, point = _reference_jacobian(
             functions, wrt, at, layout, order, simplify, steps, max_entries, symbols)
+    assert d.result is not None  # a Jacobian always has one
     checks = []
     if expect is not None:
         checks.append(_check_jacobian(d, expect, symbols))
@@ -201,6 +202,7 @@ def jacobian(
         if point is not None:
             # Finite differences check the symbolic Jacobian, not its value at the point.
             again = op(funcs, variables, layout=layout, steps=False, simplify=simplify)
+            assert again.result is not None
             symbolic = again.result.value
         fd, record = finite_difference_check(funcs, variables, symbolic, layout=layout)
         checks.append(fd)
@@ -286,6 +288,7 @@ def _check_jacobian(d: Derivation, expect: str, symbols: dict):
     from symjac.parsing import parse_matrix
 
     expected = parse_matrix(expect, "expected", symbols)
+    assert d.result is not None  # a Jacobian always has one
     if any("Derivative(" in s for row in d.result.matrix for s in row):
         # Derivative(floor(x), x) cannot be evaluated, so it cannot be compared.
         return Check(False, (), "symjac cannot differentiate some entries, so the "
