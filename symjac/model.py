@@ -63,13 +63,16 @@ class Result:
     latex: str
     # The sympy Matrix itself, for renderers; not part of equality or JSON.
     value: Any = field(default=None, compare=False, repr=False)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. grad's closed_form
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "shape": list(self.shape),
             "matrix": [list(row) for row in self.matrix],
             "latex": self.latex,
         }
+        d.update(self.extra)
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Result:
@@ -77,6 +80,7 @@ class Result:
             shape=tuple(d["shape"]),
             matrix=tuple(tuple(row) for row in d["matrix"]),
             latex=d["latex"],
+            extra={k: v for k, v in d.items() if k not in ("shape", "matrix", "latex")},
         )
 
 

@@ -67,6 +67,12 @@ class MarkdownRenderer(Renderer):
             parts += [self.para(n) for n in d.notes]
         if steps:
             parts += self.render_steps(d)
+        head = d.extra.get("headline")
+        if head and head.get("latex"):
+            parts.append(self.display(head["latex"]))
+            parts.append(self.para(head["note"].lstrip("✓ ")))
+        elif head:
+            parts.append(self.para(head["text"]))
         if d.result is not None and not (steps and self._shown_as_stages(d)):
             rows = [list(r) for r in _latex_rows(d)]
             parts.append(self.display(f"{self.label(d)} = {bmatrix(rows)}"))
@@ -194,6 +200,7 @@ class MarkdownRenderer(Renderer):
         return tex + "\n\n" + self.display(step.latex)
 
     _render_local_jacobian = _with_display
+    _render_closed_link = _with_display
     _render_jacobian_row = _with_display
     _render_assemble = _with_display
     _render_equation = _with_display
