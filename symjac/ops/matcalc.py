@@ -404,6 +404,7 @@ class Calc:
         fb = list(b.args) if isinstance(b, MatMul) else [b]
         factors = [f for f in fa + fb if not isinstance(f, Eye)]
         factors = self._cancel_inverses(factors)
+        factors = self._mixed_products(factors)
         if not factors:
             return Eye(rows)
         if len(factors) == 1:
@@ -414,6 +415,18 @@ class Calc:
             if _key(other) < _key(node):
                 node = other
         return node
+
+    def _mixed_products(self, factors):
+        """(A ⊗ B)(C ⊗ D) = AC ⊗ BD, when the shapes allow it."""
+        out: list[Node] = []
+        for f in factors:
+            last = out[-1] if out else None
+            if (isinstance(last, Kron) and isinstance(f, Kron) and last.a.cols == f.a.rows
+                    and last.b.cols == f.b.rows):
+                out[-1] = Kron(self.mm(last.a, f.a), self.mm(last.b, f.b))
+                continue
+            out.append(f)
+        return out
 
     def _cancel_inverses(self, factors):
         out: list[Node] = []
@@ -968,7 +981,10 @@ class Printer:
                   for f in num]
         top = items[0][0]
         for (_, prev), (s, cur) in zip(items, items[1:], strict=False):
-            top += (had if not scalar and prev and cur else times) + s
+            if not scalar and prev and cur:
+                top += had + s
+            else:  # 2·λ·w, but 2 Aᵀ A: a space before a matrix, as people write it
+                top += (" " if m == "uni" and cur else times) + s
         if den:
             bottom = times.join(self._expr(f, scalar, 2) for f in den)
             if m == "tex":
@@ -1180,6 +1196,7 @@ class ClosedForm:
     links: list[Link]
     calc: Calc
     rules: list[str]
+    defs: dict[str, Node] = field(default_factory=dict)  # each --where name's definition
 
     def text(self, mode: str = "lang", sizes: dict[str, int] | None = None) -> str:
         return Printer(self.calc, mode, sizes)(self.gradient)
@@ -1251,4 +1268,4 @@ def derive_gradient(
         grad = calc.add(calc.add(grad, calc.t(grad)),
                         calc.scale(calc.number(-1), Call("diag", _diag_of(calc, grad), r, r)))
     links.reverse()
-    return ClosedForm(grad, links, calc, final_rules)
+    return ClosedForm(grad, links, calc, final_rules, defs)
