@@ -1050,11 +1050,12 @@ class Printer:
         return None
 
     def _plain_sum(self, args, scalar: bool) -> str:
-        items = sorted(args, key=lambda t: (_negative(t), sympy.default_sort_key(t)))
+        printed = [(_negative(t), self._expr(-t if _negative(t) else t, scalar, 1)) for t in args]
+        # positive terms first, then the fewest transposes: A + Aᵀ, softmax(h) − e_y
+        printed.sort(key=lambda p: (p[0], p[1].count("ᵀ") + p[1].count(".T")
+                                    + p[1].count("^{T}"), len(p[1]), p[1]))
         out = ""
-        for k, t in enumerate(items):
-            neg = _negative(t)
-            s = self._expr(-t if neg else t, scalar, 1)
+        for k, (neg, s) in enumerate(printed):
             if k == 0:
                 out = ("-" + s) if neg else s
             else:
