@@ -365,9 +365,14 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
     step_list = _steps(p, bp) if steps else []
     if steps and closed.found:
         step_list = _closed_steps(p, closed, step_list)
+    # as declared (n×k) when sizes are letters, with the sizes worked at
+    dr, dc = p.spec.dims[p.wrt]
+    dn = _dims(dr, dc)
+    worked = f"; entries at {sizes_text(p)}" if p.sizes else ""
     summary_tex = (
-        f"$\\ell = {p.loss.to_latex()}$ is a scalar of ${Wt}$ (${_tex_shape(r, c)}$); "
-        f"$\\nabla_{{{Wt}}} \\ell$ is $1 \\times {n}$, shown ${_tex_shape(r, c)}$ like ${Wt}$."
+        f"$\\ell = {p.loss.to_latex()}$ is a scalar of ${Wt}$ (${_tex_shape(dr, dc)}$); "
+        f"$\\nabla_{{{Wt}}} \\ell$ is $1 \\times {dn}$, shown ${_tex_shape(dr, dc)}$ like "
+        f"${Wt}$" + (f" (entries at ${sizes_text(p)}$)." if p.sizes else ".")
     )
     intermediates = {
         name: {
@@ -380,8 +385,8 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
     }
     return Derivation(
         command="grad",
-        summary=f"ℓ = {p.loss_text} is a scalar of {W} ({shape(r, c)}); "
-        f"∇{W} ℓ is 1×{n}, shown {shape(r, c)} like {W}",
+        summary=f"ℓ = {p.loss_text} is a scalar of {W} ({dr}×{dc}); "
+        f"∇{W} ℓ is 1×{dn}, shown {dr}×{dc} like {W}{worked}",
         result=Result(
             shape=(r, c),
             matrix=tuple(tuple(sstr(bp.gradient[i, j]) for j in range(c)) for i in range(r)),
