@@ -899,7 +899,8 @@ def sizes_text(p: Problem) -> str:
 def _closed_extra(p: Problem, closed: Closed) -> dict:
     """JSON keys and the headline the renderers show (they compute nothing)."""
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
-    where = [f"{name} = {' '.join(wp.text.split())}" for name, wp in p.where
+    where = [f"{pretty(name)} = {closed.form.show(closed.form.defs[name], 'uni')}"
+             for name, _ in p.where
              if closed.expression and _mentions(closed.expression, name)]
     at = f" at {sizes_text(p)}" if p.sizes else " at the declared sizes"
     every = f", for every {', '.join(p.index)}" if p.index else ""
@@ -1017,4 +1018,4 @@ def _tex_paren(tex: str) -> str:
 def _rules_tex(rules: list[str]) -> str:
     if not rules:
         return ""
-    return "By " + "; ".join(rules) + ":"
+    return "Rules: " + "; ".join(rules) + "."

@@ -225,6 +225,7 @@ class Calc:
     """Builds normalised nodes; every constructor simplifies as it goes."""
 
     atoms: Atoms = field(default_factory=Atoms)
+    rewrites: set[str] = field(default_factory=set)  # named simplifications that happened
 
     # -- entrywise --------------------------------------------------------------------
     def ew(self, expr, rows: Dim, cols: Dim) -> Node:
@@ -255,6 +256,7 @@ class Calc:
                 continue
             ratio = inner.expr / s
             sm = self.atoms.of(Call("softmax", v, v.rows, v.cols))
+            self.rewrites.add("log-sum-exp rule: exp(h) / Σ exp(h) = softmax(h)")
             expr = expr.replace(
                 lambda e, ratio=ratio: e.is_Mul and all(f in e.args for f in ratio.args),
                 lambda e, ratio=ratio, sm=sm: e / ratio * sm)
@@ -1256,7 +1258,8 @@ def derive_gradient(
         g = back.acc.pop(name, None)
         if g is None:
             continue
-        links.append(Link(name, defs[name].shape, g, back.rules))
+        links.append(Link(name, defs[name].shape, g, back.rules + sorted(calc.rewrites)))
+        calc.rewrites.clear()
         back.rules = []
         back.run(defs[name], g)
     r, c = shapes[wrt]

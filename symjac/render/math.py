@@ -73,6 +73,8 @@ class MarkdownRenderer(Renderer):
             parts.append(self.para(head["note"].lstrip("✓ ")))
         elif head:
             parts.append(self.para(head["text"]))
+        if head and d.result is not None:
+            parts.append(self.para(head["entries_label"] + ":"))
         if d.result is not None and not (steps and self._shown_as_stages(d)):
             rows = [list(r) for r in _latex_rows(d)]
             parts.append(self.display(f"{self.label(d)} = {bmatrix(rows)}"))
