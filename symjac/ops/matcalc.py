@@ -621,6 +621,8 @@ class Lifter:
             return Call("softmax", m, m.rows, m.cols)
         if fname == "diag":
             if m.cols == 1 and m.rows != 1:
+                if isinstance(m, Ones):
+                    return Eye(m.rows)
                 return Call("diag", m, m.rows, m.rows)
             if m.rows == m.cols:
                 return Call("diag", m, m.rows, 1)
@@ -740,7 +742,8 @@ class Backward:
                              m.rows, m.cols))
         elif fn == "diag":
             if node.cols == 1:  # diag of a square matrix: its diagonal
-                self.run(m, Call("diag", g, m.rows, m.rows) if not c.is_zero(g) else g)
+                self.run(m, (Eye(m.rows) if isinstance(g, Ones) else
+                             Call("diag", g, m.rows, m.rows)) if not c.is_zero(g) else g)
             else:  # a vector spread on the diagonal
                 self.run(m, _diag_of(c, g))
         elif fn == "index":
@@ -778,6 +781,9 @@ def _diag_of(c: Calc, g: Node) -> Node:
         return c.from_terms([(k, _diag_of(c, n)) for k, n in terms], g.rows, 1)
     if isinstance(g, Eye):
         return Ones(g.n, 1)
+    if isinstance(g, MatMul) and len(g.args) == 2 and g.args[0].cols == 1:
+        u, vt = g.args  # the diagonal of u vᵀ is u ⊙ v
+        return c.combine("*", u, c.t(vt))
     return Call("diag", g, g.rows, 1)
 
 
