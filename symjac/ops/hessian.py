@@ -334,7 +334,7 @@ def hessian(p: Problem, steps: bool = True) -> Derivation:
         step_list.append(Step(kind="closed-link",
                               text=f"∇²{W} ℓ = {H_uni}   [{'; '.join(rules)}]",
                               latex=f"\\nabla^2_{{{Wt}}} \\ell = {H_tex}", rules=tuple(rules),
-                              data={"tex": "Rules: " + "; ".join(rules) + "."}))
+                              data={"rules_text": "Rules: " + "; ".join(rules) + "."}))
     if H_uni:
         head = {"text": f"∇²{W} ℓ = {H_uni}",
                 "latex": f"\\nabla^2_{{{Wt}}} \\ell = {H_tex}",

@@ -202,7 +202,13 @@ class MarkdownRenderer(Renderer):
         return tex + "\n\n" + self.display(step.latex)
 
     _render_local_jacobian = _with_display
-    _render_closed_link = _with_display
+    def _render_closed_link(self, step: Step) -> str:
+        # the rules are plain words (Unicode), written as a paragraph of this format
+        parts = [self.tex_para(step)] if step.data.get("tex") else []
+        if step.data.get("rules_text"):
+            parts.append(self.para(step.data["rules_text"]))
+        parts.append(self.display(step.latex))
+        return "\n\n".join(parts)
     _render_jacobian_row = _with_display
     _render_assemble = _with_display
     _render_equation = _with_display
