@@ -985,7 +985,9 @@ class Printer:
         items = [(str(coef), False)] if coef != 1 or not num else []
         # a product a @ b needs no parentheses beside scalars: 2*A.T @ x
         inner = 2 if sum(self._is_matrix(f) for f in num) > 1 or den else 1.5
-        items += [(self._expr(f, scalar, inner if f.is_Symbol else 2), self._is_matrix(f))
+        # a 1×1 product among other factors is bracketed: 2*(a.T @ x)*a
+        items += [(self._expr(f, scalar, 2 if not f.is_Symbol or (
+            len(num) > 1 and self._scalar_product(f)) else inner), self._is_matrix(f))
                   for f in num]
         top = items[0][0]
         for (_, prev), (s, cur) in zip(items, items[1:], strict=False):
@@ -1010,6 +1012,10 @@ class Printer:
         elif den and prec >= 3:
             return self._paren(s)
         return s
+
+    def _scalar_product(self, f) -> bool:
+        n = self.c.atoms.node.get(f)
+        return isinstance(n, MatMul) and n.scalar
 
     def _matrix_syms(self) -> set:
         return {s for s, n in self.c.atoms.node.items() if not n.scalar}
@@ -1090,14 +1096,12 @@ class Printer:
 
     def _factored(self, terms) -> str | None:
         left = _common(terms, 0)
-        right = _common(terms, -1) if not left else []
+        stripped = [(k, f[len(left):]) for k, f in terms]
+        right = _common(stripped, -1) if all(len(f) > 1 for _, f in stripped) else []
         if not left and not right:
             return None
         c = self.c
-        inner = []
-        for coef, f in terms:
-            rest = f[len(left):] if left else f[:len(f) - len(right)]
-            inner.append((coef, rest))
+        inner = [(k, f[:len(f) - len(right)]) for k, f in stripped]
         if any(not r for _, r in inner):
             # e.g. A + A @ B: the factor is the identity in one term
             n0 = (left or right)[0]
@@ -1117,7 +1121,9 @@ class Printer:
         sep = {"lang": " @ ", "tex": " ", "uni": " "}[self.mode]
         pieces = [self.wrap(f) for f in left] + [body] + [self.wrap(f) for f in right]
         s = sep.join(pieces)
-        if outer != 1:
+        if outer == -1:
+            s = f"-{s}"
+        elif outer != 1:
             s = f"{self._expr(outer, True, 2)}{'*' if self.mode == 'lang' else ' '}{s}"
         return s
 
