@@ -59,6 +59,7 @@ SIZE_FUNCTIONS = {"eye", "ones"}
 MAX_DIM = 50  # rows or columns of one declared name
 MAX_ENTRIES = 400  # entries of one declared name
 MAX_ONEHOT = 1000
+MAX_KRON_ENTRIES = 40_000  # a Hessian of a 200-entry parameter
 
 
 @dataclass
@@ -326,8 +327,9 @@ class MatrixParser(Parser):
             return self.elementwise(fname, args, node)
         if fname == "kron":
             a, b = args
-            if a.rows * b.rows > MAX_DIM * MAX_DIM or a.cols * b.cols > MAX_DIM * MAX_DIM:
-                raise LimitError("kron(): the product is too large", self.col(node))
+            if a.rows * b.rows * a.cols * b.cols > MAX_KRON_ENTRIES:
+                raise LimitError(f"kron(): the product would have more than "
+                                 f"{MAX_KRON_ENTRIES:,} entries", self.col(node))
             return sympy.kronecker_product(a, b)
         (m,) = args
         if fname in ("det", "logdet", "inv"):

@@ -781,6 +781,8 @@ def _diag_of(c: Calc, g: Node) -> Node:
         return c.from_terms([(k, _diag_of(c, n)) for k, n in terms], g.rows, 1)
     if isinstance(g, Eye):
         return Ones(g.n, 1)
+    if isinstance(g, T):  # a transpose has the same diagonal
+        return _diag_of(c, g.arg)
     if isinstance(g, MatMul) and len(g.args) == 2 and g.args[0].cols == 1:
         u, vt = g.args  # the diagonal of u vᵀ is u ⊙ v
         return c.combine("*", u, c.t(vt))
