@@ -146,7 +146,7 @@ def hessian(
         return op.plain_hessian(loss, wrt, expect, steps)
     if isinstance(where, str):
         where = [where]
-    problem = prepare(loss, wrt, shape, where=list(where), index=index, expect=expect,
+    problem = prepare(loss, wrt or "", shape, where=list(where), index=index, expect=expect,
                       sizes=sizes)
     return op.hessian(problem, steps=steps)
 

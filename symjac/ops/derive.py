@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from symjac.errors import InputError, LimitError
@@ -35,7 +35,7 @@ class Recipe:
     given_text: tuple[str, ...]  # the same sentences in plain Unicode
     steps: Callable[[], list[Step]] = field(repr=False, default=list)
 
-    def instantiate(self, sizes: dict[str, int]) -> dict:
+    def instantiate(self, sizes: Mapping[str, int | str]) -> dict:
         fill = lambda t: t.format(**sizes)  # noqa: E731 - templates are ours, not user text
         return {
             "loss": self.loss,

@@ -88,7 +88,7 @@ class Problem:
     where: list[tuple[str, MatrixParser]]
     expect: MatrixParser | None = None
     expect_text: str | None = None
-    spec: ShapeSpec | None = None  # as declared: sizes may be letters
+    spec: ShapeSpec = field(default_factory=lambda: ShapeSpec({}))  # as declared (n×k)
     sizes: dict[str, int] = field(default_factory=dict)  # letter -> the size worked at
     index_text: str | None = None
 
@@ -97,7 +97,9 @@ class Problem:
         return self.declared[self.wrt]
 
     def __post_init__(self):
-        sym = self.spec.symmetric if self.spec is not None else frozenset()
+        if not self.spec.dims:  # built without prepare(): the concrete shapes
+            self.spec = ShapeSpec(dict(self.shapes))
+        sym = self.spec.symmetric
         self.declared = {n: _syms(n, r, c, n in sym) for n, (r, c) in self.shapes.items()}
         self.inter_shapes: dict[str, tuple[int, int]] = {}
         self.symbol_latex: dict[sympy.Symbol, str] = {}
@@ -459,7 +461,7 @@ def _notes(p: Problem, bp: Backprop) -> tuple[list[str], list[str]]:
     return plain, tex
 
 
-def _tex_shape(r: int, c: int) -> str:
+def _tex_shape(r: int | str, c: int | str) -> str:
     return f"{r} \\times {c}"
 
 
@@ -803,7 +805,7 @@ class Closed:
     text: str | None = None  # Unicode, as a person writes it
     links: list[dict] = field(default_factory=list)
     verified: bool | None = None
-    form: object = None  # the matcalc.ClosedForm
+    form: Any = None  # the matcalc.ClosedForm
 
 
 def closed_form(p: Problem, runs) -> Closed:

@@ -58,8 +58,10 @@ def plain_hessian(functions: str, wrt: str | None, expect: str | None, steps: bo
     if not variables:
         raise InputError("the function has no variables to differentiate by")
     first = jac(funcs, variables, steps=False)
+    assert first.result is not None
     grad = list(first.result.value)
     d = jac(grad, variables, steps=steps)
+    assert d.result is not None
     H = d.result.value
     n = len(variables)
     names = ", ".join(str(v) for v in variables)
@@ -107,8 +109,9 @@ def entrywise_hessians(p: Problem) -> list:
     return runs
 
 
-def hessian_closed_form(p: Problem, cf: matcalc.ClosedForm) -> tuple[str, str, str, list[str]]:
-    """(language, LaTeX, Unicode, rules) of H, from the gradient's closed form."""
+def hessian_closed_form(p: Problem, cf: matcalc.ClosedForm
+                        ) -> tuple[str, str, str, list[str], str]:
+    """(language, LaTeX, Unicode, rules, language at the sizes worked at) of H."""
     calc = cf.calc
     r, c = p.spec.dims[p.wrt]
     V = matcalc.Leaf(DIRECTION, r, c)
@@ -250,6 +253,8 @@ def linear_map(calc: matcalc.Calc, hv, V) -> matcalc.Node:
                 row = P if Q is None else calc.t(Q)
             else:
                 row = matcalc.Kron(P, calc.t(Q))
+            if row is None:
+                raise matcalc.NoClosedForm("a scalar without the direction")
             out.append((rest, calc.mm(_vec(calc, node), row)))
         else:
             raise matcalc.NoClosedForm("the direction appears transposed or inside a function")
@@ -382,6 +387,7 @@ def hessian(p: Problem, steps: bool = True) -> Derivation:
 def _expect(p: Problem, runs, compare_matrices):
     from symjac.model import Check
 
+    assert p.expect is not None
     for at, values, H in runs:
         e = p.expect.evaluate(Env(values, at, p.sizes))
         if e.shape != H.shape:

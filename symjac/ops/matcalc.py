@@ -21,7 +21,9 @@ entrywise engine before reporting it.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy
 
@@ -475,8 +477,9 @@ class Calc:
 
 
 def _inverse_pair(a: Node, b: Node) -> bool:
-    inv = lambda n: isinstance(n, Call) and n.fn == "inv"  # noqa: E731
-    if inv(a) and a.arg == b or inv(b) and b.arg == a:
+    if isinstance(a, Call) and a.fn == "inv" and a.arg == b:
+        return True
+    if isinstance(b, Call) and b.fn == "inv" and b.arg == a:
         return True
     if isinstance(a, T) and isinstance(b, T):
         return _inverse_pair(a.arg, b.arg)
@@ -571,7 +574,7 @@ class Lifter:
             raise NoClosedForm("one index of a matrix")
         return Call("index", m, 1, 1, idx)
 
-    def call(self, fname: str, args: list[ast.AST]) -> Node:
+    def call(self, fname: str, args: list[ast.expr]) -> Node:
         c = self.c
         if fname == "onehot":
             return OneHot(self._index(args[0]), self._size(args[1]))
@@ -752,8 +755,8 @@ class Backward:
                 self.run(m, c.scale(g, e if m.cols == 1 else c.t(e)))
             else:
                 i, j = node.index
-                e = c.mm(OneHot(i, m.rows), c.t(OneHot(j, m.cols)))
-                self.run(m, c.scale(g, e))
+                pick = c.mm(OneHot(i, m.rows), c.t(OneHot(j, m.cols)))
+                self.run(m, c.scale(g, pick))
         else:
             raise NoClosedForm(f"no rule for {fn}")
 
@@ -896,7 +899,7 @@ class Printer:
     def _paren(self, s: str) -> str:
         return f"\\left({s}\\right)" if self.mode == "tex" else f"({s})"
 
-    def _expr(self, e, scalar: bool, prec: int) -> str:
+    def _expr(self, e, scalar: bool, prec: float) -> str:
         """prec: the binding of the context (1 sum, 2 product, 3 power base)."""
         m = self.mode
         if e.is_Symbol:
@@ -966,7 +969,7 @@ class Printer:
             return f"√({inner})"
         return f"{name}({inner})"
 
-    def _mul(self, e, scalar: bool, prec: int) -> str:
+    def _mul(self, e, scalar: bool, prec: float) -> str:
         m = self.mode
         coef, rest = e.as_coeff_Mul()
         num, den = [], []
@@ -1044,7 +1047,7 @@ class Printer:
         """Terms grouped by a shared first (or last) factor: 2Xᵀ(Xw − t) + 2λw."""
         args = list(sympy.Add.make_args(e))
         for end in (0, -1):
-            groups: dict[Node, list] = {}
+            groups: dict[Node | None, list] = {}
             for t in args:
                 one = self._terms(t)
                 f = one[0][1]
@@ -1134,7 +1137,8 @@ class Printer:
         c = self.c
         terms = c.linear_terms(n) if isinstance(n, EW) else None
         if terms and len(terms) > 1 and all(isinstance(m, T) for _, m in terms):
-            inner = c.from_terms([(k, m.arg) for k, m in terms], n.cols, n.rows)
+            inner = c.from_terms([(k, m.arg) for k, m in terms if isinstance(m, T)],
+                                 n.cols, n.rows)
             s = self.wrap(inner) if not isinstance(inner, EW) else self._paren(self.node(inner))
             return {"lang": f"{s}.T", "tex": f"{{{s}}}^{{T}}", "uni": f"{s}ᵀ"}[self.mode]
         return self.wrap(n) if not isinstance(n, EW) or not n.expr.is_Add \
@@ -1226,9 +1230,9 @@ def derive_gradient(
     loss_parser,
     wrt: str,
     shapes: dict[str, tuple[Dim, Dim]],
-    where: list[tuple[str, object]],
+    where: Sequence[tuple[str, Any]],
     index: set[str],
-    symmetric: set[str] = frozenset(),
+    symmetric: Set[str] = frozenset(),
 ) -> ClosedForm:
     """∇_wrt ℓ as a matrix expression; raises NoClosedForm when a rule is missing."""
     calc = Calc()
