@@ -100,19 +100,55 @@ def grad(
     index: str | None = None,
     expect: str | None = None,
     steps: bool = True,
+    sizes: str | None = None,
 ) -> Derivation:
-    """The gradient of a scalar loss of matrix parameters, entry by entry.
+    """The gradient of a scalar loss of matrix parameters, in closed form and entry by entry.
 
-    grad("-h[y] + log(sum(exp(h)))", "theta", "theta=3x2, x=3x1",
-    where=["h = theta.T @ x"], index="y=1..2") is the worksheet's problem 3.
+    grad("-h[y] + log(sum(exp(h)))", "theta", "theta=nxk, x=n",
+    where=["h = theta.T @ x"], index="y=1..k") is the worksheet's problem 3:
+    ``result.closed_form`` is "x @ (softmax(h) - onehot(y, k)).T", verified
+    entry by entry at ``sizes`` ("n=3, k=2" by default for letters).
     """
     from symjac.ops.grad import grad as op
     from symjac.ops.grad import prepare
 
     if isinstance(where, str):
         where = [where]
-    problem = prepare(loss, wrt, shape, where=list(where), index=index, expect=expect)
+    problem = prepare(loss, wrt, shape, where=list(where), index=index, expect=expect,
+                      sizes=sizes)
     return op(problem, steps=steps)
+
+
+def hessian(
+    loss: str,
+    wrt: str | None = None,
+    shape: str | None = None,
+    where: str | Sequence[str] = (),
+    index: str | None = None,
+    expect: str | None = None,
+    steps: bool = True,
+    sizes: str | None = None,
+) -> Derivation:
+    """The Hessian (the Jacobian of the gradient, numerator layout), e.g.
+
+    hessian("x**2*y + sin(y)") for plain variables, or
+    hessian("sum((A @ x - b)**2)", "x", "A=3x2, x=2, b=3") -> closed form 2*A.T @ A.
+    A matrix parameter is flattened row-major.
+    """
+    from symjac.ops import hessian as op
+    from symjac.ops.grad import prepare
+
+    if shape is None:
+        if where or index:
+            from symjac.errors import InputError
+
+            raise InputError("--where and --index need --shape (a loss of matrices)")
+        return op.plain_hessian(loss, wrt, expect, steps)
+    if isinstance(where, str):
+        where = [where]
+    problem = prepare(loss, wrt or "", shape, where=list(where), index=index, expect=expect,
+                      sizes=sizes)
+    return op.hessian(problem, steps=steps)
 
 
 def derive(

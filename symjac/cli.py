@@ -498,31 +498,41 @@ def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opt
 @click.option(
     "--expect", metavar="EXPR", help="A hand-derived gradient to check (exit 1 if wrong)."
 )
+@click.option("--sizes", metavar="SIZES",
+              help='Sizes to verify at when --shape uses letters, e.g. "n=4, k=3".')
 @common_options
 def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | None,
-         expect: str | None, **opts) -> int:
-    """The gradient of a scalar LOSS of matrix parameters, step by step.
+         expect: str | None, sizes: str | None, **opts) -> int:
+    """The gradient of a scalar LOSS of matrix parameters, in closed form, step by step.
 
-    The loss is evaluated at the declared sizes with one symbol per entry
-    (theta_1_1, x_1, ...) and differentiated entry by entry for every value
-    of every --index variable; the result has the shape of the parameter
-    (the true Jacobian is 1×(rows·cols), flattened row-major). The steps
-    follow the chain rule through each --where intermediate, with shapes.
+    The gradient is derived on the matrix expression itself (reverse mode:
+    the adjoint of each node, shaped like it) and printed in closed form,
+    such as x @ (softmax(h) - onehot(y, k)).T (result.closed_form in JSON,
+    which --expect reads back). It is shown only once verified against
+    entrywise differentiation (one symbol per entry, theta_1_1, x_1, ...)
+    for every value of every --index variable; the entries are shown as
+    the check. Sizes may be letters (theta=nxk): the check then runs at
+    small sizes (--sizes), named in the output. The result has the shape
+    of the parameter (the true Jacobian is 1×(rows·cols), row-major).
 
     \b
     The language: A @ B (product), A.T (transpose), h[i] (1-based, as in
     the worksheet; h[y] with an --index variable), M[i, j], + - * / **
     entry by entry (a 1×1 is a scalar), exp log sigmoid relu tanh ... on
     every entry, sum(M), mean(M), softmax(v), logsumexp(v), onehot(y, k),
-    heaviside(M), trace(M).
+    heaviside(M), trace(M) or tr(M), det(X), logdet(X), inv(X), norm(M)
+    (Frobenius; the 2-norm of a vector), diag(v or M), eye(n), ones(n, m),
+    kron(A, B). --shape "S=3x3 symmetric" declares a symmetric matrix.
 
     \b
     Examples:
       symjac grad "-h[y] + log(sum(exp(h)))" --where "h = theta.T @ x" \\
+        --wrt theta --shape "theta=nxk, x=n" --index "y=1..k"
+      symjac grad "-h[y] + log(sum(exp(h)))" --where "h = theta.T @ x" \\
         --wrt theta --shape "theta=3x2, x=3x1" --index "y=1..2" \\
         --expect "x @ (softmax(h) - onehot(y, 2)).T"
-      symjac grad "sum((X @ theta - y)**2) / 2" --wrt theta \\
-        --shape "X=3x2, theta=2x1, y=3x1" --expect "X.T @ (X @ theta - y)"
+      symjac grad "norm(A @ x - b)**2" --wrt x --shape "A=mxn, x=n, b=m"
+      symjac grad "a.T @ inv(X) @ b" --wrt X --shape "a=n, X=nxn, b=n"
       symjac grad '-h_y + \\log \\sum_{j=1}^{k} e^{h_j}' --where 'h = \\theta^T x' \\
         --wrt theta --shape "theta=3x2, x=3x1" --index "y=1..2"     # LaTeX
     """
@@ -531,9 +541,50 @@ def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | N
         from symjac import api
 
         return api.grad(loss, wrt, shape, where=where, index=index, expect=expect,
-                        steps=opts["steps"])
+                        steps=opts["steps"], sizes=sizes)
 
     return run("grad", opts, compute)
+
+
+@cli.command(cls=ExpressionCommand)
+@click.argument("loss")
+@click.option("--wrt", metavar="NAME", help="The parameter (with --shape), or the variables "
+              "'x, y' of a plain function (default: every free symbol).")
+@click.option("--shape", "shape", metavar="SHAPES",
+              help='Every name\'s shape, as for grad: "A=3x2, x=2, b=3" (letters allowed).')
+@click.option("--where", multiple=True, metavar="DEF", help="An intermediate, as for grad.")
+@click.option("--index", metavar="RANGES", help='Index variables, as for grad: "y=1..2".')
+@click.option("--expect", metavar="EXPR",
+              help="A hand-derived Hessian to check (exit 1 if wrong).")
+@click.option("--sizes", metavar="SIZES",
+              help='Sizes to verify at when --shape uses letters, e.g. "n=4".')
+@common_options
+def hessian(loss: str, wrt: str | None, shape: str | None, where: tuple[str, ...],
+            index: str | None, expect: str | None, sizes: str | None, **opts) -> int:
+    """The Hessian of a scalar LOSS: the Jacobian of its gradient (numerator layout).
+
+    Without --shape, LOSS is a function of plain variables and the Hessian
+    is worked entry by entry. With --shape, the parameter is flattened
+    row-major (θ n×k gives an nk×nk Hessian), the closed form is derived
+    from the gradient's (Kronecker products in row-major order: vec(AVB)
+    = (A ⊗ Bᵀ) vec(V)) and verified entry by entry.
+
+    \b
+    Examples:
+      symjac hessian "x**2*y + sin(y)"
+      symjac hessian "sum((A @ x - b)**2)" --wrt x --shape "A=3x2, x=2, b=3" \\
+        --expect "2 * A.T @ A"
+      symjac hessian "-h[y] + log(sum(exp(h)))" --where "h = theta.T @ x" \\
+        --wrt theta --shape "theta=3x2, x=3" --index "y=1..2"
+    """
+
+    def compute():
+        from symjac import api
+
+        return api.hessian(loss, wrt, shape, where=where, index=index, expect=expect,
+                           steps=opts["steps"], sizes=sizes)
+
+    return run("hessian", opts, compute)
 
 
 def _derivation_names(ctx, param, incomplete: str):

@@ -22,7 +22,7 @@ from typing import cast
 
 import sympy
 
-from symjac.errors import InputError, LimitError, ParseError, ShapeError
+from symjac.errors import InputError, LimitError, ParseError, ShapeError, UndefinedError
 from symjac.parsing import (
     CONSTANTS,
     FUNCTIONS,
@@ -44,10 +44,22 @@ MATRIX_FUNCTIONS: dict[str, tuple[int, int]] = {
     "logsumexp": (1, 1),
     "onehot": (2, 2),
     "heaviside": (1, 1),
+    "tr": (1, 1),
+    "det": (1, 1),
+    "logdet": (1, 1),
+    "inv": (1, 1),
+    "norm": (1, 1),
+    "diag": (1, 1),
+    "eye": (1, 1),
+    "ones": (1, 2),
+    "kron": (2, 2),
 }
+# functions whose arguments are sizes (whole numbers or size letters), not matrices
+SIZE_FUNCTIONS = {"eye", "ones"}
 MAX_DIM = 50  # rows or columns of one declared name
 MAX_ENTRIES = 400  # entries of one declared name
 MAX_ONEHOT = 1000
+MAX_KRON_ENTRIES = 40_000  # a Hessian of a 200-entry parameter
 
 
 @dataclass
@@ -56,6 +68,7 @@ class Env:
 
     values: Mapping[str, sympy.Matrix]  # declared names and intermediates
     index: Mapping[str, int | sympy.Symbol] = field(default_factory=dict)
+    sizes: Mapping[str, int] = field(default_factory=dict)  # size letters: n, k
 
 
 def _is_scalar(m: sympy.Matrix) -> bool:
@@ -76,6 +89,7 @@ class MatrixParser(Parser):
         super().__init__(text, offset)
         self.what = what
         self.tree = self.parse(what)
+        self.warnings: list[str] = []
 
     def function_names(self):
         return FUNCTIONS.keys() | MATRIX_FUNCTIONS.keys()
@@ -120,6 +134,8 @@ class MatrixParser(Parser):
             return self.env.values[ident]
         if ident in self.env.index:
             return _scalar(self.env.index[ident])
+        if ident in self.env.sizes:
+            return _scalar(sympy.Integer(self.env.sizes[ident]))
         if ident in CONSTANTS:
             return _scalar(CONSTANTS[ident])
         if ident in FUNCTIONS or ident in MATRIX_FUNCTIONS:
@@ -156,6 +172,12 @@ class MatrixParser(Parser):
         a = self.value(node.left, depth + 1)
         b = self.value(node.right, depth + 1)
         sym = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}[op]
+        if op is ast.Pow and a.rows == a.cols > 1:
+            src = self.source(node.left)
+            alt = f"inv({src})" if self.source(node.right).strip() in ("-1", "(-1)") else \
+                f"{src} @ {src}"
+            self.warn(f"{self.source(node)} works entry by entry on the square matrix {src}; "
+                      f"for the matrix power write e.g. {alt}")
         a, b = self.broadcast(a, b, node, sym)
         out = []
         for x, y in zip(a, b, strict=True):
@@ -192,6 +214,22 @@ class MatrixParser(Parser):
             f"and {la} {sym} {lb} is undefined{hint}",
             self.col(node),
         )
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def size_value(self, node: ast.AST, fname: str) -> int:
+        """A size argument: a whole number or a size letter (n) bound to one."""
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            n = node.value
+        elif isinstance(node, ast.Name) and node.id in self.env.sizes:
+            n = self.env.sizes[node.id]
+        else:
+            raise self.error(f"{fname}(): a size must be a whole number, such as 3", node)
+        if not 1 <= n <= MAX_DIM:
+            raise self.error(f"{fname}(): sizes run from 1 to {MAX_DIM}", node)
+        return n
 
     # -- indices ------------------------------------------------------------------
     def index_value(self, node: ast.AST):
@@ -273,15 +311,55 @@ class MatrixParser(Parser):
             raise self.error(f"{fname}() takes {want} argument{plural}, not {n}", node)
         if fname == "onehot":
             return self.onehot(node)
+        if fname in SIZE_FUNCTIONS:
+            dims = [self.size_value(a, fname) for a in node.args]
+            if fname == "eye":
+                return sympy.eye(dims[0])
+            return sympy.ones(dims[0], dims[1] if len(dims) > 1 else 1)
         args = [self.value(a, depth + 1) for a in node.args]
         if fname in FUNCTIONS or fname == "heaviside":
+            if any(a.rows == a.cols > 1 for a in args) and fname != "heaviside":
+                src = self.source(node.args[0])
+                alt = {"exp": "a matrix exponential", "sqrt": "a matrix square root",
+                       "log": f"logdet({src}) for log det"}.get(fname, "a matrix function")
+                self.warn(f"{fname}({src}) works entry by entry on the square matrix {src} "
+                          f"(not as {alt}; symjac has inv, det, logdet and @ for those)")
             return self.elementwise(fname, args, node)
+        if fname == "kron":
+            a, b = args
+            if a.rows * b.rows * a.cols * b.cols > MAX_KRON_ENTRIES:
+                raise LimitError(f"kron(): the product would have more than "
+                                 f"{MAX_KRON_ENTRIES:,} entries", self.col(node))
+            return sympy.kronecker_product(a, b)
         (m,) = args
+        if fname in ("det", "logdet", "inv"):
+            if m.rows != m.cols:
+                raise ShapeError(f"{fname}() needs a square matrix, but "
+                                 f"{self.source(node.args[0])} is {shape_text(*m.shape)}",
+                                 self.col(node))
+            if fname == "inv":
+                d = m.det(method="berkowitz")
+                if d.is_zero:
+                    raise UndefinedError(f"{self.source(node.args[0])} is singular "
+                                         "(its determinant is 0), so inv() is undefined")
+                return m.adjugate(method="berkowitz") / d
+            d = m.det(method="berkowitz")
+            return _scalar(d if fname == "det" else sympy.log(d))
+        if fname == "norm":
+            return _scalar(sympy.sqrt(sympy.Add(*[e**2 for e in m])))
+        if fname == "diag":
+            if m.rows == 1 or m.cols == 1:
+                return sympy.diag(*list(m))
+            if m.rows != m.cols:
+                raise ShapeError(f"diag() takes a vector or a square matrix, but "
+                                 f"{self.source(node.args[0])} is {shape_text(*m.shape)}",
+                                 self.col(node))
+            return sympy.Matrix([[m[i, i]] for i in range(m.rows)])
         if fname == "sum":
             return _scalar(sympy.Add(*m))
         if fname == "mean":
             return _scalar(sympy.Add(*m) / len(m))
-        if fname == "trace":
+        if fname in ("trace", "tr"):
             if m.rows != m.cols:
                 raise ShapeError(f"trace() needs a square matrix, but {self.source(node.args[0])} "
                                  f"is {shape_text(*m.shape)}", self.col(node))
@@ -329,10 +407,13 @@ class MatrixParser(Parser):
 
     def onehot(self, node: ast.Call) -> sympy.Matrix:
         which, size = node.args
-        if not (isinstance(size, ast.Constant) and type(size.value) is int):
+        if isinstance(size, ast.Name) and size.id in self.env.sizes:
+            k = self.env.sizes[size.id]
+        elif not (isinstance(size, ast.Constant) and type(size.value) is int):
             raise self.error("onehot(y, k): k, the number of classes, must be a whole number",
                              size)
-        k = size.value
+        else:
+            k = size.value
         if not 1 <= k <= MAX_ONEHOT:
             raise self.error(f"onehot(y, k): k must be from 1 to {MAX_ONEHOT}", size)
         idx = self.index_value(which)
@@ -446,8 +527,13 @@ def entry_latex(name: str, rows: int, cols: int) -> list[list[str]]:
 
 # -- option parsing: --shape, --index, --where -------------------------------------------
 
-_SHAPE_ITEM = re.compile(r"\s*([^\s=:]+)\s*[=:]\s*(\d+)\s*(?:[x×X*]\s*(\d+))?\s*\Z")
-_INDEX_ITEM = re.compile(r"\s*([^\s=:]+)\s*[=:]\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*\Z")
+_DIM = r"(\d+|[A-Za-z](?:_?\d+)?)"
+_SHAPE_ITEM = re.compile(
+    rf"\s*([^\s=:]+)\s*[=:]\s*{_DIM}\s*(?:[x×X*]\s*{_DIM})?\s*(symmetric|sym)?\s*\Z"
+)
+_INDEX_ITEM = re.compile(
+    r"\s*([^\s=:]+)\s*[=:]\s*(-?\d+|[A-Za-z]\w*)\s*\.\.\s*(-?\d+|[A-Za-z]\w*)\s*\Z"
+)
 RESERVED = set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | set(CONSTANTS)
 
 
@@ -468,45 +554,96 @@ def _items(text: str):
         pos += len(raw) + 1
 
 
-def parse_shapes(text: str) -> dict[str, tuple[int, int]]:
-    """``"theta=3x2, x=3x1"`` -> {"theta": (3, 2), "x": (3, 1)}; ``x=3`` is a 3×1 column."""
+@dataclass(frozen=True)
+class ShapeSpec:
+    """What --shape declares: sizes that may be letters (n, k), and symmetric names."""
+
+    dims: dict[str, tuple[int | str, int | str]]
+    symmetric: frozenset[str] = frozenset()
+
+    @property
+    def letters(self) -> list[str]:
+        """The size letters, in order of first appearance."""
+        out: list[str] = []
+        for r, c in self.dims.values():
+            for d in (r, c):
+                if isinstance(d, str) and d not in out:
+                    out.append(d)
+        return out
+
+    def at(self, sizes: dict[str, int]) -> dict[str, tuple[int, int]]:
+        return {n: (sizes[r] if isinstance(r, str) else r, sizes[c] if isinstance(c, str) else c)
+                for n, (r, c) in self.dims.items()}
+
+
+def parse_shape_spec(text: str) -> ShapeSpec:
+    """``"theta=nxk, x=n, S=3x3 symmetric"``: sizes are whole numbers or letters."""
     text = normalize(text, "--shape")
     if not text.strip():
         raise InputError("--shape is empty; declare every name, e.g. --shape \"theta=3x2, x=3x1\"")
-    shapes: dict[str, tuple[int, int]] = {}
+    dims: dict[str, tuple[int | str, int | str]] = {}
+    symmetric: set[str] = set()
     for raw, col in _items(text):
         if not raw.strip():
             continue
         m = _SHAPE_ITEM.match(raw)
         if not m:
             raise ParseError(
-                f"--shape: cannot read '{raw.strip()}'; write name=ROWSxCOLS, e.g. theta=3x2",
+                f"--shape: cannot read '{raw.strip()}'; write name=ROWSxCOLS, e.g. theta=3x2 "
+                "(sizes may be letters: theta=nxk; add 'symmetric' for S=3x3 symmetric)",
                 col,
             )
-        name, r, c = m.group(1), int(m.group(2)), int(m.group(3) or 1)
-        name = _check_new_name(name, col, "--shape")
-        if name in shapes:
+        name = _check_new_name(m.group(1), col, "--shape")
+        r = _dim(m.group(2))
+        c = _dim(m.group(3)) if m.group(3) else 1
+        if name in dims:
             raise ParseError(f"--shape: '{name}' is declared twice", col)
-        if r < 1 or c < 1:
-            raise InputError(f"--shape: {name} is {r}×{c}; both sizes must be at least 1", col)
-        if r > MAX_DIM or c > MAX_DIM or r * c > MAX_ENTRIES:
+        for d in (r, c):
+            if isinstance(d, int) and d < 1:
+                raise InputError(f"--shape: {name} is {r}×{c}; both sizes must be at least 1",
+                                 col)
+        if isinstance(r, int) and isinstance(c, int) and (
+                r > MAX_DIM or c > MAX_DIM or r * c > MAX_ENTRIES):
             raise LimitError(
                 f"--shape: {name} is {r}×{c}; grad works entry by entry and allows at most "
                 f"{MAX_DIM} rows or columns and {MAX_ENTRIES} entries per name",
                 col,
             )
-        shapes[name] = (r, c)
-    if not shapes:
+        if m.group(4):
+            if r != c:
+                raise InputError(f"--shape: {name} is {r}×{c}; only a square matrix can be "
+                                 "symmetric", col)
+            symmetric.add(name)
+        dims[name] = (r, c)
+    if not dims:
         raise InputError("--shape declares no names")
-    return shapes
+    return ShapeSpec(dims, frozenset(symmetric))
+
+
+def _dim(text: str) -> int | str:
+    return int(text) if text.isdigit() else text
+
+
+def parse_shapes(text: str) -> dict[str, tuple[int, int]]:
+    """``"theta=3x2, x=3x1"`` -> {"theta": (3, 2), "x": (3, 1)}; ``x=3`` is a 3×1 column."""
+    spec = parse_shape_spec(text)
+    if spec.letters:
+        raise InputError(f"--shape: sizes {', '.join(spec.letters)} are letters here; "
+                         "give whole numbers")
+    return spec.at({})
 
 
 MAX_INDEX_VALUES = 100  # values of one index variable
 MAX_INDEX_COMBINATIONS = 256
 
 
-def parse_index(text: str | None) -> dict[str, tuple[int, int]]:
-    """``"y=1..2"`` -> {"y": (1, 2)}: each variable takes every whole value in the range."""
+def parse_index(text: str | None, sizes: Mapping[str, int] | None = None
+                ) -> dict[str, tuple[int, int]]:
+    """``"y=1..2"`` -> {"y": (1, 2)}: each variable takes every whole value in the range.
+
+    A bound may be a size letter of --shape (``y=1..k``), given its value in ``sizes``.
+    """
+    sizes = sizes or {}
     if text is None or not text.strip():
         return {}
     text = normalize(text, "--index")
@@ -521,8 +658,17 @@ def parse_index(text: str | None) -> dict[str, tuple[int, int]]:
         if not m:
             raise ParseError(f"--index: cannot read '{raw.strip()}'; write name=FIRST..LAST, "
                              "e.g. y=1..3", col)
-        name, lo, hi = m.group(1), int(m.group(2)), int(m.group(3))
-        name = _check_new_name(name, col, "--index")
+        bounds = []
+        for b in (m.group(2), m.group(3)):
+            if b.lstrip("-").isdigit():
+                bounds.append(int(b))
+            elif b in sizes:
+                bounds.append(sizes[b])
+            else:
+                raise InputError(f"--index: '{b}' is not a size letter of --shape; a bound is a "
+                                 "whole number or a size, e.g. y=1..k", col)
+        lo, hi = bounds
+        name = _check_new_name(m.group(1), col, "--index")
         if name in out:
             raise ParseError(f"--index: '{name}' is declared twice", col)
         if lo > hi:

@@ -68,6 +68,7 @@ class Result:
     # Each entry in LaTeX, row-major like ``matrix``: renderers read these, never a
     # computer-algebra object.
     latex_entries: tuple[tuple[str, ...], ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. grad's closed_form
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -77,6 +78,7 @@ class Result:
         }
         if self.latex_entries:
             d["latex_entries"] = [list(row) for row in self.latex_entries]
+        d.update(self.extra)
         return d
 
     @classmethod
@@ -86,6 +88,8 @@ class Result:
             matrix=tuple(tuple(row) for row in d["matrix"]),
             latex=d["latex"],
             latex_entries=tuple(tuple(row) for row in d.get("latex_entries", ())),
+            extra={k: v for k, v in d.items()
+                   if k not in ("shape", "matrix", "latex", "latex_entries")},
         )
 
 

@@ -84,6 +84,7 @@ COMMANDS: dict[str, Command] = {
     "matmul": Command("matmul", "matrices", _matmul_statement),
     "jacobian": Command("jacobian", "functions", _jacobian_statement),
     "grad": Command("grad", "loss"),
+    "hessian": Command("hessian", "loss"),
     "derive": Command("derive", "name"),
 }
 

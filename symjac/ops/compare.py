@@ -54,3 +54,18 @@ def compare_matrices(got: sympy.Matrix, expected: sympy.Matrix) -> Check:
     if mismatches:
         return Check(False, tuple(mismatches), f"{len(mismatches)} of {n} entries differ")
     return Check(True, (), "the entry matches" if n == 1 else f"all {n} entries match")
+
+
+def numbers_equal(a, b, digits: int = 50) -> bool:
+    """Two numbers (no free symbols): exactly when both are rational, else to ``digits``.
+
+    For verifying at points, where equals(0) on exact transcendental numbers is slow.
+    """
+    a, b = sympy.sympify(a), sympy.sympify(b)
+    if a.is_Rational and b.is_Rational:
+        return a == b
+    x, y = a.evalf(digits + 10), b.evalf(digits + 10)
+    if not (x.is_number and y.is_number):
+        return False
+    scale = max(1, abs(x), abs(y))
+    return bool(abs(x - y) <= scale * sympy.Float(10) ** (-digits))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from symjac.errors import InputError, LimitError
@@ -35,7 +35,7 @@ class Recipe:
     given_text: tuple[str, ...]  # the same sentences in plain Unicode
     steps: Callable[[], list[Step]] = field(repr=False, default=list)
 
-    def instantiate(self, sizes: dict[str, int]) -> dict:
+    def instantiate(self, sizes: Mapping[str, int | str]) -> dict:
         fill = lambda t: t.format(**sizes)  # noqa: E731 - templates are ours, not user text
         return {
             "loss": self.loss,
@@ -433,23 +433,30 @@ def parse_sizes(text: str | None, recipe: Recipe) -> dict[str, int]:
 
 
 def verify(recipe: Recipe, sizes: dict[str, int],
-           closed_forms: dict[str, str] | None = None) -> list[tuple[str, Check]]:
+           closed_forms: dict[str, str] | None = None,
+           derived: dict[str, str | None] | None = None) -> list[tuple[str, Check]]:
     """Each closed form against entrywise differentiation at these sizes (every index value).
 
-    ``closed_forms`` replaces the recipe's own (by wrt), to test that wrong ones fail.
+    The recipe is a grad problem in letter sizes (theta=nxk), run through grad
+    at ``sizes``: grad derives its own closed form (put in ``derived``) and
+    checks the recipe's. ``closed_forms`` replaces the recipe's own (by wrt),
+    to test that wrong ones fail.
     """
     from symjac.ops.grad import grad, prepare
 
-    inst = recipe.instantiate(sizes)
+    inst = recipe.instantiate({k: k for k in recipe.sizes})
+    at = ", ".join(f"{k}={v}" for k, v in sizes.items())
     out = []
     for wrt, expect in inst["closed_forms"]:
         if closed_forms and wrt in closed_forms:
             expect = closed_forms[wrt]
         p = prepare(inst["loss"], wrt, inst["shape"], where=inst["where"],
-                    index=inst["index"], expect=expect)
-        check = grad(p, steps=False).check
-        assert check is not None  # grad with an expect always checks
-        out.append((wrt, check))
+                    index=inst["index"], expect=expect, sizes=at)
+        d = grad(p, steps=False)
+        if derived is not None and d.result is not None:
+            derived[wrt] = d.result.extra.get("closed_form")
+        assert d.check is not None  # grad with an expect always checks
+        out.append((wrt, d.check))
     return out
 
 
@@ -499,10 +506,13 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
     if recipe is None:
         raise _unknown(name)
     at = parse_sizes(sizes, recipe)
-    results = verify(recipe, at)
+    derived: dict[str, str | None] = {}
+    results = verify(recipe, at, derived=derived)
     passed = all(c.passed for _, c in results)
     inst = recipe.instantiate(at)
-    lines = [f"∇{pretty(w)}: {c.message}" for w, c in results]
+    lines = [f"∇{pretty(w)}: {c.message}" + (f" (grad derives {derived[w]})"
+                                              if derived.get(w) else "")
+             for w, c in results]
     verify_step = Step(
         kind="verify",
         text=f"Verified at {_size_text(at)} against entrywise differentiation "
@@ -533,7 +543,8 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
         extra={
             "name": recipe.name,
             "notes_tex": list(recipe.given),
-            "closed_forms": [{"wrt": w, "expression": e} for w, e in inst["closed_forms"]],
+            "closed_forms": [{"wrt": w, "expression": e, "derived_by_grad": derived.get(w)}
+                             for w, e in inst["closed_forms"]],
             "verified": {
                 "passed": passed,
                 "sizes": dict(at),

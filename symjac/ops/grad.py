@@ -16,24 +16,27 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy
 
 from symjac.errors import InputError, UndefinedError
 from symjac.matexpr import (
+    MAX_DIM,
+    MAX_ENTRIES,
     Env,
     MatrixParser,
+    ShapeSpec,
     entry_latex,
     entry_names,
     name_latex,
     parse_index,
-    parse_shapes,
+    parse_shape_spec,
     parse_where,
 )
 from symjac.model import Check, Derivation, Result, Step
-from symjac.ops.compare import equal
+from symjac.ops.compare import equal, numbers_equal
 from symjac.printing import shape, sstr
 
 MAX_SHOWN_ROWS = 12  # rows of ∂u/∂θ shown one by one, reshaped
@@ -68,8 +71,11 @@ def _sym(name: str) -> sympy.Symbol:
     return sympy.Symbol(name, real=True)
 
 
-def _syms(name: str, rows: int, cols: int) -> sympy.Matrix:
-    return sympy.Matrix([[_sym(e) for e in row] for row in entry_names(name, rows, cols)])
+def _syms(name: str, rows: int, cols: int, symmetric: bool = False) -> sympy.Matrix:
+    names = entry_names(name, rows, cols)
+    if symmetric:  # one variable per pair: S_2_1 is S_1_2
+        return sympy.Matrix(rows, cols, lambda i, j: _sym(names[min(i, j)][max(i, j)]))
+    return sympy.Matrix([[_sym(e) for e in row] for row in names])
 
 
 @dataclass
@@ -82,13 +88,19 @@ class Problem:
     where: list[tuple[str, MatrixParser]]
     expect: MatrixParser | None = None
     expect_text: str | None = None
+    spec: ShapeSpec = field(default_factory=lambda: ShapeSpec({}))  # as declared (n×k)
+    sizes: dict[str, int] = field(default_factory=dict)  # letter -> the size worked at
+    index_text: str | None = None
 
     @property
     def params(self) -> sympy.Matrix:
         return self.declared[self.wrt]
 
     def __post_init__(self):
-        self.declared = {n: _syms(n, r, c) for n, (r, c) in self.shapes.items()}
+        if not self.spec.dims:  # built without prepare(): the concrete shapes
+            self.spec = ShapeSpec(dict(self.shapes))
+        sym = self.spec.symmetric
+        self.declared = {n: _syms(n, r, c, n in sym) for n, (r, c) in self.shapes.items()}
         self.inter_shapes: dict[str, tuple[int, int]] = {}
         self.symbol_latex: dict[sympy.Symbol, str] = {}
         for n, (r, c) in self.shapes.items():
@@ -116,10 +128,25 @@ def prepare(
     where: Sequence[str] = (),
     index: str | None = None,
     expect: str | None = None,
+    sizes: str | None = None,
 ) -> Problem:
-    """Parse every option and check that the names fit together."""
-    shapes = parse_shapes(shape_text)
-    ranges = parse_index(index)
+    """Parse every option and check that the names fit together.
+
+    Sizes may be letters (theta=nxk): the entrywise route then works at small
+    concrete sizes (``sizes``, "n=3, k=2", or defaults), named in the output.
+    """
+    spec = parse_shape_spec(shape_text)
+    heavy = any(f in t for t in [loss, *where] for f in ("inv(", "det(", "**-"))
+    size_map = choose_sizes(spec.letters, sizes, small=heavy)
+    shapes = spec.at(size_map)
+    for n, (r, c) in shapes.items():
+        if r > MAX_DIM or c > MAX_DIM or r * c > MAX_ENTRIES:
+            from symjac.errors import LimitError
+
+            raise LimitError(f"--sizes: {n} would be {r}×{c}; grad works entry by entry and "
+                             f"allows at most {MAX_DIM} rows or columns and {MAX_ENTRIES} "
+                             "entries per name")
+    ranges = parse_index(index, size_map)
     for n in ranges:
         if n in shapes:
             raise InputError(f"'{n}' is declared both in --shape and in --index")
@@ -161,8 +188,55 @@ def prepare(
         where=defs,
         expect=None if expect is None else MatrixParser(expect, what="expected gradient"),
         expect_text=expect,
+        spec=spec,
+        sizes=size_map,
+        index_text=index,
     )
     return p
+
+
+DEFAULT_SIZES = (3, 2, 2, 3, 2, 3, 2)  # small: the check is entry by entry, at every y
+MAX_SIZE = 8
+
+
+SMALL_SIZES = (2, 3, 2, 3, 2, 3, 2)
+
+
+def choose_sizes(letters: list[str], text: str | None, small: bool = False) -> dict[str, int]:
+    """The concrete size of each letter: from ``text`` ("n=4, k=3") or the defaults."""
+    import re
+
+    from symjac.errors import LimitError, ParseError
+
+    out = {k: DEFAULT_SIZES[i % len(DEFAULT_SIZES)] for i, k in enumerate(letters)}
+    if small:  # inverses and determinants grow fast entry by entry: 2×2 first
+        out = {k: SMALL_SIZES[i % len(SMALL_SIZES)] for i, k in enumerate(letters)}
+    if text is None or not text.strip():
+        return out
+    if not letters:
+        raise InputError("--sizes: every size in --shape is a number already; --sizes "
+                         "gives values to size letters (theta=nxk)")
+    pos = 0
+    for raw in text.split(","):
+        col = pos + 1
+        pos += len(raw) + 1
+        if not raw.strip():
+            continue
+        m = re.fullmatch(r"\s*([A-Za-z]\w*)\s*=\s*(\d+)\s*", raw)
+        if not m:
+            raise ParseError(f"--sizes: cannot read '{raw.strip()}'; write e.g. \"n=3, k=2\"",
+                             col)
+        key, value = m.group(1), int(m.group(2))
+        if key not in out:
+            raise InputError(f"--sizes: '{key}' is not a size letter of --shape (its letters: "
+                             f"{', '.join(letters)})", col)
+        if value < 1:
+            raise InputError(f"--sizes: {key} must be at least 1", col)
+        if value > MAX_SIZE:
+            raise LimitError(f"--sizes: {key} = {value} is above the limit of {MAX_SIZE} "
+                             "(verification works entry by entry)", col)
+        out[key] = value
+    return out
 
 
 # -- route 1: explicit entries, one index value at a time ---------------------------------
@@ -172,9 +246,9 @@ def explicit(p: Problem, at: dict[str, int]):
     """(values of every name, the loss), all in terms of declared entry symbols."""
     values: dict[str, sympy.Matrix] = dict(p.declared)
     for name, parser in p.where:
-        values[name] = parser.evaluate(Env(values, at))
+        values[name] = parser.evaluate(Env(values, at, p.sizes))
         p.inter_shapes.setdefault(name, values[name].shape)
-    loss = p.loss.evaluate(Env(values, at))
+    loss = p.loss.evaluate(Env(values, at, p.sizes))
     if loss.shape != (1, 1):
         raise InputError(
             f"the loss {p.loss_text} is {shape(*loss.shape)}, but a gradient needs a scalar "
@@ -226,7 +300,7 @@ def backprop(p: Problem) -> Backprop:
     relevant: list[str] = []
     reach = set(p.params)
     for name, parser in p.where:
-        local[name] = parser.evaluate(Env(values, idx))
+        local[name] = parser.evaluate(Env(values, idx, p.sizes))
         symbols[name] = _syms(name, *local[name].shape)
         if local[name].free_symbols & reach:
             # on a path to θ: kept as a symbol, so the chain rule has links to show
@@ -235,7 +309,7 @@ def backprop(p: Problem) -> Backprop:
             values[name] = symbols[name]
         else:
             values[name] = local[name]  # constant with respect to θ: written out
-    loss = p.loss.evaluate(Env(values, idx))[0, 0]
+    loss = p.loss.evaluate(Env(values, idx, p.sizes))[0, 0]
     adjoint: dict[str, sympy.Matrix] = {}
     for name in reversed(relevant):
         bar = jac(sympy.Matrix([[loss]]), symbols[name])
@@ -284,15 +358,23 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
     check = None
     if p.expect is not None:
         check = _check(p, explicit_runs, bp)
+    closed = closed_form(p, explicit_runs)
 
     r, c = p.params.shape
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
     n = r * c
     notes, notes_tex = _notes(p, bp)
     step_list = _steps(p, bp) if steps else []
+    if steps and closed.found:
+        step_list = _closed_steps(p, closed, step_list)
+    # as declared (n×k) when sizes are letters, with the sizes worked at
+    dr, dc = p.spec.dims[p.wrt]
+    dn = _dims(dr, dc)
+    worked = f"; entries at {sizes_text(p)}" if p.sizes else ""
     summary_tex = (
-        f"$\\ell = {p.loss.to_latex()}$ is a scalar of ${Wt}$ (${_tex_shape(r, c)}$); "
-        f"$\\nabla_{{{Wt}}} \\ell$ is $1 \\times {n}$, shown ${_tex_shape(r, c)}$ like ${Wt}$."
+        f"$\\ell = {p.loss.to_latex()}$ is a scalar of ${Wt}$ (${_tex_shape(dr, dc)}$); "
+        f"$\\nabla_{{{Wt}}} \\ell$ is $1 \\times {dn}$, shown ${_tex_shape(dr, dc)}$ like "
+        f"${Wt}$" + (f" (entries at ${sizes_text(p)}$)." if p.sizes else ".")
     )
     intermediates = {
         name: {
@@ -305,8 +387,8 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
     }
     return Derivation(
         command="grad",
-        summary=f"ℓ = {p.loss_text} is a scalar of {W} ({shape(r, c)}); "
-        f"∇{W} ℓ is 1×{n}, shown {shape(r, c)} like {W}",
+        summary=f"ℓ = {p.loss_text} is a scalar of {W} ({dr}×{dc}); "
+        f"∇{W} ℓ is 1×{dn}, shown {dr}×{dc} like {W}{worked}",
         result=Result(
             shape=(r, c),
             matrix=tuple(tuple(sstr(bp.gradient[i, j]) for j in range(c)) for i in range(r)),
@@ -314,13 +396,17 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
             value=bp.gradient,
             latex_entries=tuple(tuple(p.latex(bp.gradient[i, j]) for j in range(c))
                                 for i in range(r)),
+            extra={"closed_form": closed.expression, "closed_form_latex": closed.latex,
+                   "closed_form_text": closed.text},
         ),
         steps=tuple(step_list),
         label=f"∇{W} ℓ",
         variables=tuple(str(s) for s in p.params),
         check=check,
         notes=tuple(notes),
+        warnings=tuple(_warnings(p)),
         extra={
+            **_closed_extra(p, closed),
             "label_latex": f"\\nabla_{{{Wt}}} \\ell",
             "summary_tex": summary_tex,
             "notes_tex": notes_tex,
@@ -377,7 +463,7 @@ def _notes(p: Problem, bp: Backprop) -> tuple[list[str], list[str]]:
     return plain, tex
 
 
-def _tex_shape(r: int, c: int) -> str:
+def _tex_shape(r: int | str, c: int | str) -> str:
     return f"{r} \\times {c}"
 
 
@@ -443,7 +529,7 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
     total = 0
     short_values = bp.values
     for at, values, g in runs:
-        e = p.expect.evaluate(Env(values, at))
+        e = p.expect.evaluate(Env(values, at, p.sizes))
         # For a vector parameter both the gradient (its shape) and the Jacobian
         # (numerator convention, its transpose) are usual answers: take either.
         transposed = e.shape != g.shape and 1 in g.shape and e.T.shape == g.shape
@@ -456,7 +542,7 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
                 f"{shape(*g.shape)}, the shape of {pretty(p.wrt)}",
             )
         fix = {bp.index_symbols[k]: v for k, v in at.items()}
-        e_short = p.expect.evaluate(Env(short_values, at)).xreplace(fix)
+        e_short = p.expect.evaluate(Env(short_values, at, p.sizes)).xreplace(fix)
         if transposed:
             e_short = e_short.T
         g_short = bp.gradient.xreplace(fix)
@@ -704,3 +790,240 @@ def _generic_steps(p: Problem, bp: Backprop) -> list[Step]:
         data={"wrt": p.wrt, "via": None, **_matrix_data(p, bp.gradient)},
     ))
     return out
+
+
+# -- the closed form ------------------------------------------------------------------------
+
+
+@dataclass
+class Closed:
+    """A closed form of the gradient, reported only once verified."""
+
+    found: bool
+    reason: str = ""
+    expression: str | None = None  # the language --expect reads, sizes as declared
+    at_sizes: str | None = None  # the same at the concrete sizes worked at
+    latex: str | None = None
+    text: str | None = None  # Unicode, as a person writes it
+    links: list[dict] = field(default_factory=list)
+    verified: bool | None = None
+    form: Any = None  # the matcalc.ClosedForm
+
+
+def closed_form(p: Problem, runs) -> Closed:
+    """Derive ∇ℓ on the matrix expressions and verify it against the entrywise runs."""
+    from symjac.ops import matcalc
+
+    try:
+        cf = matcalc.derive_gradient(p.loss, p.wrt, p.spec.dims, p.where, set(p.index),
+                                     p.spec.symmetric)
+        expression = cf.text("lang")
+        at_sizes = cf.text("lang", p.sizes)
+    except matcalc.NoClosedForm as e:
+        return Closed(False, f"no closed-form rule for {e}")
+    except RecursionError:
+        return Closed(False, "the expression is nested too deeply for the closed form")
+    except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+        # a gap in the differentiator must not cost the entrywise answer; it is named
+        return Closed(False, f"the closed form could not be derived ({type(e).__name__}: "
+                      f"{str(e)[:80]})")
+    verdict = verify_points(p, at_sizes, runs)
+    if verdict is not True:
+        why = "it disagreed with the entrywise gradient" if verdict is False else \
+            "no point of the domain could be checked"
+        return Closed(False, f"a closed form was derived but not verified ({why}), so it is "
+                      "not shown", verified=verdict)
+    links = []
+    for link in cf.links:
+        links.append({
+            "name": link.name,
+            "shape": [str(d) for d in link.shape],
+            "expression": cf.show(link.adjoint, "lang"),
+            "text": cf.show(link.adjoint, "uni"),
+            "latex": cf.show(link.adjoint, "tex"),
+            "rules": list(link.rules),
+        })
+    return Closed(True, expression=expression, at_sizes=at_sizes, latex=cf.text("tex"),
+                  text=cf.text("uni"), links=links, verified=True, form=cf)
+
+
+POINTS = 3  # random points per index value that must agree
+TRIES = 15
+
+
+def verify_points(p: Problem, text: str, runs) -> bool | None:
+    """Does ``text`` equal the entrywise gradient? At random exact rational points.
+
+    Each point fixes every declared entry to a small rational; the closed form
+    is evaluated there with exact numbers (no symbolic expansion), and so is
+    each entrywise partial derivative; every pair goes through compare.equal.
+    True, False (a counterexample), or None (no point inside the domain).
+    """
+    import random
+
+    from symjac.errors import SymjacError
+
+    parser = MatrixParser(text, what="closed form")
+    rng = random.Random(20261201)
+    syms = sorted({s for m in p.declared.values() for s in m}, key=str)
+    for at, _, g in runs:
+        accepted = 0
+        for _ in range(TRIES):
+            point = {s: sympy.Rational(rng.choice([-1, 1]) * rng.randint(1, 9),
+                                       rng.randint(1, 4)) for s in syms}
+            try:
+                values = {n: m.xreplace(point) for n, m in p.declared.items()}
+                for name, wp in p.where:
+                    values[name] = wp.evaluate(Env(values, at, p.sizes))
+                got = parser.evaluate(Env(values, at, p.sizes))
+                want = g.xreplace(point)
+            except (SymjacError, ZeroDivisionError, ValueError, TypeError):
+                continue
+            if got.shape != want.shape:
+                return False
+            if any(e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) for e in [*got, *want]):
+                continue
+            if not all(numbers_equal(a, b) for a, b in zip(got, want, strict=True)):
+                return False
+            accepted += 1
+            if accepted >= POINTS:
+                break
+        if accepted == 0:
+            return None
+    return True
+
+
+def _warnings(p: Problem) -> list[str]:
+    out: list[str] = []
+    for parser in [p.loss, *(wp for _, wp in p.where)]:
+        out += [w for w in parser.warnings if w not in out]
+    return out
+
+
+def sizes_text(p: Problem) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in p.sizes.items())
+
+
+def _closed_extra(p: Problem, closed: Closed) -> dict:
+    """JSON keys and the headline the renderers show (they compute nothing)."""
+    W, Wt = pretty(p.wrt), name_latex(p.wrt)
+    where = [f"{pretty(name)} = {closed.form.show(closed.form.defs[name], 'uni')}"
+             for name, _ in p.where
+             if closed.expression and _mentions(closed.expression, name)]
+    at = f" at {sizes_text(p)}" if p.sizes else " at the declared sizes"
+    every = f", for every {', '.join(p.index)}" if p.index else ""
+    if closed.found:
+        note = f"✓ closed form verified entry by entry{at}{every} (random exact points)"
+        head = {
+            "text": f"∇{W} ℓ = {closed.text}" + (f"   with {'; '.join(where)}" if where else ""),
+            "latex": f"\\nabla_{{{Wt}}} \\ell = {closed.latex}",
+            "note": note,
+            "entries_label": f"∇{W} ℓ entry by entry{at} (the check)",
+        }
+    else:
+        head = {"text": f"No closed form for ∇{W} ℓ: {closed.reason}; the entries below are "
+                "the entrywise result.", "latex": "", "note": "",
+                "entries_label": f"∇{W} ℓ"}
+    return {
+        "headline": head,
+        "closed_form": {"found": closed.found, "reason": closed.reason or None,
+                        "at_sizes": closed.at_sizes, "links": closed.links,
+                        "rules": list(closed.form.rules) if closed.form else []},
+        "verified": {"passed": bool(closed.verified), "sizes": dict(p.sizes),
+                     "shapes": {k: list(v) for k, v in p.shapes.items()},
+                     "method": "exact values at random rational points, every index value"},
+        "declared_shapes": {k: [str(d) for d in v] for k, v in p.spec.dims.items()},
+    }
+
+
+def _mentions(text: str, name: str) -> bool:
+    import re
+
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text) is not None
+
+
+def _dims(a, b) -> str:
+    from symjac.ops.matcalc import _dim_mul
+
+    return str(_dim_mul(a, b))
+
+
+def _closed_steps(p: Problem, closed: Closed, entry_steps: list[Step]) -> list[Step]:
+    """One step per chain link in closed form, with shapes and rules; the entrywise
+    working of the last link (at the concrete sizes) in between, as the worksheet's (b)."""
+    from symjac.ops.derive import part
+
+    W, Wt = pretty(p.wrt), name_latex(p.wrt)
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    out: list[Step] = []
+    head = [s for s in entry_steps if s.kind == "chain"]
+    out += head
+    for link in closed.links:
+        u, ut = pretty(link["name"]), name_latex(link["name"])
+        r, c = link["shape"]
+        size = _dims(_int(r), _int(c))
+        label = f"({next(letters)})"
+        out.append(part(label, f"∂ℓ/∂{u}, in closed form.",
+                        f"${_frac(L, ut)}$, in closed form:"))
+        out.append(_link_step(f"∂ℓ/∂{u}", _frac(L, ut), (r, c), size, link, p.wrt))
+    rows = [s for s in entry_steps if s.kind != "chain"]
+    if rows and closed.links:
+        last = closed.links[-1]["name"]
+        label = f"({next(letters)})"
+        at = f" at {sizes_text(p)}" if p.sizes else ""
+        out.append(part(label, f"∂{pretty(last)}ᵢ/∂{W}, entry by entry{at}.",
+                        f"${_frac(name_latex(last) + '_i', Wt)}$, entry by entry"
+                        + (f" at ${sizes_text(p)}$" if p.sizes else "") + ":"))
+        out += rows
+    elif rows:
+        out += rows
+    r, c = p.spec.dims[p.wrt]
+    label = f"({next(letters)})"
+    out.append(part(label, f"∇{W} ℓ, in closed form.",
+                    f"$\\nabla_{{{Wt}}} \\ell$, in closed form:"))
+    rules = list(closed.form.rules)
+    text = f"∇{W} ℓ = {closed.text}   ({r}×{c}, like {W})"
+    latex = f"\\nabla_{{{Wt}}} \\ell = {closed.latex}"
+    out.append(Step(kind="closed-link", text=text + (f"   [{'; '.join(rules)}]" if rules else ""),
+                    latex=latex, rules=tuple(rules),
+                    data={"wrt": p.wrt, "expression": closed.expression,
+                          "rules_text": _rules_tex(rules)}))
+    return out
+
+
+def _int(d):
+    return int(d) if isinstance(d, str) and d.isdigit() else d
+
+
+def _link_step(of: str, of_tex: str, shape, size, link: dict, wrt: str) -> Step:
+    r, c = shape
+    if str(c) == "1" and str(r) != "1":  # a column u: ∂ℓ/∂u is the row Gᵀ
+        body, tex = _transposed(link["text"]), f"{{{_tex_paren(link['latex'])}}}^{{T}}"
+        shown = f"(1×{r})"
+    elif str(r) == "1" and str(c) == "1":
+        body, tex, shown = link["text"], link["latex"], "(1×1)"
+    else:
+        body, tex = link["text"], link["latex"]
+        shown = f"(1×{size}, shown {r}×{c} like {link['name']})"
+    rules = link["rules"]
+    return Step(kind="closed-link",
+                text=f"{of} {shown} = {body}" + (f"   [{'; '.join(rules)}]" if rules else ""),
+                latex=f"{of_tex} = {tex}", rules=tuple(rules),
+                data={"of": "loss", "wrt": link["name"], "expression": link["expression"],
+                      "adjoint_shape": [r, c], "rules_text": _rules_tex(rules)})
+
+
+def _transposed(text: str) -> str:
+    simple = text.replace("_", "").isalnum()
+    return f"{text}ᵀ" if simple else f"({text})ᵀ"
+
+
+def _tex_paren(tex: str) -> str:
+    return tex if tex.replace("\\", "").replace("{", "").replace("}", "").isalnum() \
+        else f"\\left({tex}\\right)"
+
+
+def _rules_tex(rules: list[str]) -> str:
+    if not rules:
+        return ""
+    return "Rules: " + "; ".join(rules) + "."

@@ -67,6 +67,14 @@ class MarkdownRenderer(Renderer):
             parts += [self.para(n) for n in d.notes]
         if steps:
             parts += self.render_steps(d)
+        head = d.extra.get("headline")
+        if head and head.get("latex"):
+            parts.append(self.display(head["latex"]))
+            parts.append(self.para(head["note"].lstrip("✓ ")))
+        elif head:
+            parts.append(self.para(head["text"]))
+        if head and d.result is not None:
+            parts.append(self.para(head["entries_label"] + ":"))
         if d.result is not None and not (steps and self._shown_as_stages(d)):
             rows = [list(r) for r in _latex_rows(d)]
             parts.append(self.display(f"{self.label(d)} = {bmatrix(rows)}"))
@@ -194,6 +202,13 @@ class MarkdownRenderer(Renderer):
         return tex + "\n\n" + self.display(step.latex)
 
     _render_local_jacobian = _with_display
+    def _render_closed_link(self, step: Step) -> str:
+        # the rules are plain words (Unicode), written as a paragraph of this format
+        parts = [self.tex_para(step)] if step.data.get("tex") else []
+        if step.data.get("rules_text"):
+            parts.append(self.para(step.data["rules_text"]))
+        parts.append(self.display(step.latex))
+        return "\n\n".join(parts)
     _render_jacobian_row = _with_display
     _render_assemble = _with_display
     _render_equation = _with_display

@@ -27,8 +27,14 @@ class RichRenderer(Renderer):
         if steps and d.steps:
             parts.append(Text(""))
             parts += self.render_steps(d)
+        head = d.extra.get("headline")
+        if head:
+            parts += [Text(""), Text(head["text"], style="bold")]
+            if head.get("note"):
+                parts.append(Text(head["note"], style="green"))
         if d.result is not None:
-            parts += [Text(""), _Fitted(d.label or "result", d.result)]
+            label = head["entries_label"] if head else (d.label or "result")
+            parts += [Text(""), _Fitted(label, d.result)]
         if d.check is not None:
             parts += [Text(""), self.render_check(d)]
         return Group(*parts)

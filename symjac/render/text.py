@@ -70,8 +70,12 @@ class TextRenderer(Renderer):
         if steps and d.steps:
             parts.append("")
             parts += self.render_steps(d)
+        head = d.extra.get("headline")
+        if head:
+            parts += ["", head["text"]] + ([head["note"]] if head.get("note") else [])
         if d.result is not None:
-            parts += ["", labelled_matrix(d.label or "result", d.result)]
+            label = head["entries_label"] if head else (d.label or "result")
+            parts += ["", labelled_matrix(label, d.result)]
         if d.check is not None:
             parts += ["", self.render_check(d)]
         return "\n".join(parts)
@@ -149,6 +153,9 @@ class TextRenderer(Renderer):
 
     def _render_part(self, step: Step) -> str:
         return "\n" + step.text
+
+    def _render_closed_link(self, step: Step) -> str:
+        return self.indent + step.text
 
     def _render_equation(self, step: Step) -> str:
         return textwrap.indent(step.text, self.indent)
