@@ -232,9 +232,10 @@ def _feedback(raw: Any) -> tuple[Feedback, ...]:
         if not isinstance(message, str) or not message.strip():
             raise _KeyProblem(f"{where} needs a 'message' (text) for the student")
         credit = f.get("credit", 0)
-        if isinstance(credit, bool) or not isinstance(credit, int | float) \
+        if isinstance(credit, bool) or not isinstance(credit, int | float | Decimal) \
                 or not 0 <= credit <= 1:
             raise _KeyProblem(f"{where}: 'credit' must be a fraction from 0 to 1")
+        credit = float(credit)  # a share of the points (a score), not mathematics
         mistake = f.get("mistake")
         if mistake is not None and mistake not in TAGS:
             close = difflib.get_close_matches(str(mistake), TAGS, n=1)
