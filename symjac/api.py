@@ -246,14 +246,9 @@ def jacobian(
     if checks:
         from dataclasses import replace
 
-        from symjac.model import Check
+        from symjac.ops.compare import merge
 
-        merged = checks[0] if len(checks) == 1 else Check(
-            passed=all(c.passed for c in checks),
-            mismatches=tuple(m for c in checks for m in c.mismatches),
-            message="; ".join(c.message for c in checks if c.message),
-        )
-        d = replace(d, check=merged)
+        d = replace(d, check=merge(checks))
     return d
 
 
@@ -328,7 +323,8 @@ def _check_jacobian(d: Derivation, expect: str, symbols: dict):
     if any("Derivative(" in s for row in d.result.matrix for s in row):
         # Derivative(floor(x), x) cannot be evaluated, so it cannot be compared.
         return Check(False, (), "symjac cannot differentiate some entries, so the "
-                     "expected answer cannot be compared with them")
+                     "expected answer cannot be compared with them",
+                     outcome="undecided", method="symbolic")
     found = compare_matrices(d.to_sympy(symbols=symbols), expected)
     transposed = expected.shape == d.result.shape[::-1] != d.result.shape
     if transposed and 1 in expected.shape:

@@ -1,5 +1,8 @@
 """Reading files a user names: problem files and answer files.
 
+Numbers with a fraction or an exponent are read as decimal.Decimal, exactly
+as written, never as floats.
+
 Every file is untrusted: it must be a regular file under a size cap, UTF-8
 (a BOM is allowed), without NUL bytes; JSON may not repeat a key or nest
 deeply. Anything else is a FileError, one line naming the file.
@@ -7,6 +10,7 @@ deeply. Anything else is a FileError, one line naming the file.
 
 from __future__ import annotations
 
+import decimal
 import json
 import os
 import stat
@@ -99,7 +103,8 @@ def load_data(path: str, max_bytes: int = MAX_FILE_BYTES) -> dict[str, Any]:
 
 def _load_toml(name: str, text: str) -> Any:
     try:
-        return tomllib.loads(text)
+        # Numbers stay exact: 28.999999999999999999 is not 29 (a float would say it is).
+        return tomllib.loads(text, parse_float=decimal.Decimal)
     except tomllib.TOMLDecodeError as e:
         # tomllib says "... (at line 3, column 7)": keep it on one line.
         msg = " ".join(str(e).split())
@@ -133,7 +138,7 @@ def _load_json(name: str, text: str) -> Any:
         raise FileError(f"{name}: nested {depth} levels deep; the limit is {MAX_NESTING}")
     try:
         return json.loads(text, object_pairs_hook=_duplicate_free,
-                          parse_constant=_refuse_constant)
+                          parse_constant=_refuse_constant, parse_float=decimal.Decimal)
     except _DuplicateKey as e:
         raise FileError(f"{name}: the key {str(e)!r} appears twice in one object") from None
     except json.JSONDecodeError as e:
@@ -184,7 +189,7 @@ def type_name(value: Any) -> str:
         return "a boolean"
     if isinstance(value, int):
         return "an integer"
-    if isinstance(value, float):
+    if isinstance(value, float | decimal.Decimal):
         return "a number"
     if isinstance(value, str):
         return "text"

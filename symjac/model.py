@@ -95,15 +95,34 @@ class Result:
 
 @dataclass(frozen=True)
 class Check:
-    """The outcome of comparing an answer with an expected one."""
+    """The outcome of comparing an answer with an expected one.
+
+    ``outcome`` is "equal", "different" or "undecided" and ``method`` how it was
+    reached ("exact", "symbolic" or "numeric"); ``passed`` is True only for
+    "equal". Left out, the outcome follows ``passed`` and the method is "exact".
+    """
 
     passed: bool
     mismatches: tuple[Mapping[str, Any], ...] = ()
     message: str = ""
+    outcome: str = ""
+    method: str = "exact"
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            object.__setattr__(self, "outcome", "equal" if self.passed else "different")
+        if self.outcome not in ("equal", "different", "undecided"):
+            raise ValueError(f"unknown outcome {self.outcome!r}")
+        if self.method not in ("exact", "symbolic", "numeric"):
+            raise ValueError(f"unknown method {self.method!r}")
+        if self.passed != (self.outcome == "equal"):
+            raise ValueError(f"passed={self.passed} contradicts the outcome {self.outcome!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
+            "outcome": self.outcome,
+            "method": self.method,
             "mismatches": [dict(m) for m in self.mismatches],
             "message": self.message,
         }
@@ -114,6 +133,8 @@ class Check:
             passed=d["passed"],
             mismatches=tuple(d.get("mismatches", ())),
             message=d.get("message", ""),
+            outcome=d.get("outcome", ""),
+            method=d.get("method", "exact"),
         )
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from symjac.errors import FileError, InputError
@@ -159,6 +161,10 @@ def _as_text(value: Any, where: str) -> str:
         raise _KeyProblem(f"{where} must be text, not a boolean")
     if isinstance(value, str):
         return value
+    if isinstance(value, Decimal):  # as the file wrote it: the parser reads it exactly
+        if not value.is_finite():
+            raise _KeyProblem(f"{where} must be a finite number, not {value}")
+        return str(value)
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list):
@@ -175,8 +181,12 @@ def convert(param: Param, value: Any) -> Any:
             raise _KeyProblem(f"{where} must be true or false, not {type_name(value)}")
         return value
     if param.kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             raise _KeyProblem(f"{where} must be a number, not {type_name(value)}")
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise _KeyProblem(f"{where} must be a finite number, not {value}")
+            return int(value) if value == value.to_integral_value() else float(value)
         return value
     if param.kind == "texts":
         if isinstance(value, str) and not param.variadic:
@@ -223,9 +233,10 @@ def _feedback(raw: Any) -> tuple[Feedback, ...]:
         if not isinstance(message, str) or not message.strip():
             raise _KeyProblem(f"{where} needs a 'message' (text) for the student")
         credit = f.get("credit", 0)
-        if isinstance(credit, bool) or not isinstance(credit, int | float) \
+        if isinstance(credit, bool) or not isinstance(credit, int | float | Decimal) \
                 or not 0 <= credit <= 1:
             raise _KeyProblem(f"{where}: 'credit' must be a fraction from 0 to 1")
+        credit = float(credit)  # a share of the points (a score), not mathematics
         mistake = f.get("mistake")
         if mistake is not None and mistake not in TAGS:
             close = difflib.get_close_matches(str(mistake), TAGS, n=1)
@@ -374,7 +385,8 @@ def _problem(index: int, raw: Mapping[str, Any]) -> Problem:
                 own[key] = raw[key]
         if "points" in raw:
             pts = raw["points"]
-            if isinstance(pts, bool) or not isinstance(pts, int | float) or pts < 0:
+            if (isinstance(pts, bool) or not isinstance(pts, int | float | Decimal)
+                    or not math.isfinite(pts) or pts < 0):
                 raise _KeyProblem("'points' must be a number, 0 or more")
             own["points"] = float(pts)
         if "partial" in raw:

@@ -51,7 +51,7 @@ class Outcome:
     index: int
     command: str
     title: str
-    status: str  # check: passed | failed | error | limit; solve: solved | error | limit
+    status: str  # check: passed | failed | undecided | error | limit; solve: solved | error | limit
     message: str = ""
     seconds: float = 0.0
     answers: str | None = None
@@ -62,6 +62,7 @@ class Outcome:
     mistakes: tuple[dict[str, str], ...] = ()  # named mistakes: {"tag", "message"}
     credit: float | None = None  # the fraction earned, when partial credit applies
     feedback: bool = False  # the message is the problem author's feedback
+    method: str | None = None  # how a comparison's verdict was reached (Check.method)
     derivation: Any = field(default=None, compare=False, repr=False)
     statement: str | None = field(default=None, compare=False, repr=False)
 
@@ -96,6 +97,7 @@ class Outcome:
             "mistakes": self.tags,
             "mistake_messages": [dict(m) for m in self.mistakes],
             "feedback": self.feedback,
+            "method": self.method,
             "score": self.score,
             "max_score": self.max_score,
             "seconds": round(self.seconds, 3),
@@ -183,10 +185,10 @@ def work(job: Job, timeout: float | None) -> Outcome:
                     return done("solved", why, undefined=True, hints=tuple(e.hints),
                                 statement=statement)
                 if undefined_wanted:
-                    return done("passed", f"undefined, as expected: {why}")
+                    return done("passed", f"undefined, as expected: {why}", method="exact")
                 if wanted is None:
                     return done("passed", f"undefined (no expected answer given): {why}")
-                return done("failed", f"the answer should be undefined: {why}")
+                return done("failed", f"the answer should be undefined: {why}", method="exact")
     except LimitError as e:
         return done("limit", str(e))
     except SymjacError as e:
@@ -200,7 +202,8 @@ def work(job: Job, timeout: float | None) -> Outcome:
         return done("solved", d.summary, derivation=d, statement=statement)
     if undefined_wanted:
         shape = "×".join(map(str, d.result.shape)) if d.result is not None else "an answer"
-        return done("failed", f"expected 'undefined', but the answer is defined ({shape})")
+        return done("failed", f"expected 'undefined', but the answer is defined ({shape})",
+                    method="exact")
     if d.check is None:
         verified = d.extra.get("verified")
         if verified:  # derive checks itself against entrywise differentiation
@@ -208,9 +211,12 @@ def work(job: Job, timeout: float | None) -> Outcome:
             return done("passed", f"verified against entrywise differentiation at {sizes}")
         return done("passed", "computed (no expected answer given)")
     if d.check.passed:
-        return done("passed", d.check.message)
+        return done("passed", d.check.message, method=d.check.method)
+    if d.check.outcome == "undecided":  # never a pass, and not shown to be wrong either
+        return done("undecided", d.check.message, method=d.check.method,
+                    mismatches=tuple(dict(m) for m in d.check.mismatches))
     return done("failed", d.check.message or "the answer does not match",
-                mismatches=tuple(dict(m) for m in d.check.mismatches))
+                method=d.check.method, mismatches=tuple(dict(m) for m in d.check.mismatches))
 
 
 def _graded(job: Job, done: Callable[..., Outcome]) -> Outcome:

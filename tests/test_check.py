@@ -59,7 +59,8 @@ def test_acceptance_in_a_real_process(tmp_path, jobs):
     assert got[4] == "passed"
     assert not canary.exists()
     wrong = json.loads(proc.stdout)["problems"][1]
-    assert wrong["mismatches"] == [{"index": [2, 1], "expected": "6", "got": "5"}]
+    assert wrong["mismatches"] == [{"index": [2, 1], "expected": "6", "got": "5",
+                                    "outcome": "different", "method": "exact"}]
 
 
 def test_text_report_and_exit_codes(tmp_path):
@@ -145,7 +146,8 @@ def test_answer_files_give_one_row_per_file_and_problem(tmp_path):
         ("bob", "1a", "failed"), ("bob", "1b", "failed"), ("bob", "1c", "failed"),
     ]
     assert rows[4]["message"] == "no answer given"
-    assert rows[5]["mismatches"] == [{"index": [3, 2], "expected": "72", "got": "73"}]
+    assert rows[5]["mismatches"] == [{"index": [3, 2], "expected": "72", "got": "73",
+                                      "outcome": "different", "method": "exact"}]
     assert "no problem has the id '9z'" in r.stderr
 
     suites = ET.parse(junit).getroot().findall("testsuite")

@@ -201,7 +201,9 @@ def test_expect_fail_lists_the_wrong_entry(invoke):
     obj = json.loads(r.stdout)
     assert obj["ok"] is False
     assert obj["check"]["passed"] is False
-    assert obj["check"]["mismatches"] == [{"index": [3, 2], "expected": "72", "got": "73"}]
+    assert obj["check"]["mismatches"] == [{"index": [3, 2], "expected": "72", "got": "73",
+                                           "outcome": "different", "method": "exact"}]
+    assert obj["check"]["outcome"] == "different" and obj["check"]["method"] == "exact"
     # the answer itself is still reported
     assert obj["result"]["matrix"][2] == ["36", "73"]
 

@@ -532,8 +532,14 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
     all_steps = worked + [verify_step]
     check = None
     if not passed:
-        mism = tuple(m for _, c in results for m in c.mismatches)
-        check = Check(False, mism, "the closed form does not match entrywise differentiation")
+        from dataclasses import replace
+
+        from symjac.ops.compare import merge
+
+        merged = merge(c for _, c in results)
+        check = replace(merged, message="the closed form does not match entrywise "
+                        "differentiation" if merged.outcome == "different" else
+                        "the closed form could not be confirmed by entrywise differentiation")
     return Derivation(
         command="derive",
         summary=recipe.title,
@@ -548,8 +554,8 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
             "verified": {
                 "passed": passed,
                 "sizes": dict(at),
-                "checks": [{"wrt": w, "passed": c.passed, "message": c.message}
-                           for w, c in results],
+                "checks": [{"wrt": w, "passed": c.passed, "outcome": c.outcome,
+                            "method": c.method, "message": c.message} for w, c in results],
                 "problem": {k: v for k, v in inst.items() if k != "closed_forms"},
             },
         },

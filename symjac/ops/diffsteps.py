@@ -11,7 +11,6 @@ gives the evaluated expression.
 
 from __future__ import annotations
 
-import cmath
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from sympy import (
     Mul,
     Number,
     Pow,
-    Rational,
     S,
     Symbol,
     UnevaluatedExpr,
@@ -43,6 +41,7 @@ from sympy import (
 from sympy.printing.latex import LatexPrinter
 
 from symjac.errors import SymjacError
+from symjac.ops import compare
 
 __all__ = ["DiffResult", "DiffStage", "RULE_NAMES", "differentiate"]
 
@@ -187,34 +186,6 @@ def _rebuild(e: Expr) -> Expr:
     if not e.args:
         return e
     return e.func(*[_rebuild(a) for a in e.args])
-
-
-def _sample_value(index: int, point: int) -> sympy.Float:
-    # Distinct, non-integer values, mostly away from the usual singular points.
-    return sympy.Float(Rational(3 + 5 * index + 11 * point, 7 + 2 * point), 30)
-
-
-def _numerically_equal(a: Expr, b: Expr) -> bool:
-    """Spot-check a == b at fixed points (a probabilistic identity test).
-
-    Points where either side is undefined are skipped; one point where both are
-    finite decides, since two different expressions agreeing to 1e-10 at an
-    arbitrary 30-digit point is not a practical risk and each point costs ~1 ms.
-    """
-    syms = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
-    for point in range(3):
-        # xreplace with 30-digit Floats lets sympy evaluate as it builds, which
-        # is an order of magnitude cheaper than evalf(subs=...).
-        subs = {s: _sample_value(i, point) for i, s in enumerate(syms)}
-        try:
-            va = complex(a.xreplace(subs))
-            vb = complex(b.xreplace(subs))
-        except (TypeError, ValueError, ArithmeticError):
-            continue
-        if not (cmath.isfinite(va) and cmath.isfinite(vb)):
-            continue
-        return abs(va - vb) <= 1e-10 * max(1.0, abs(va), abs(vb))
-    return True
 
 
 def _shape(e: Expr) -> object:
@@ -380,8 +351,8 @@ def _stages(worked: Expr, final: Expr, label: str) -> tuple[DiffStage, ...] | No
     tidy = _rebuild(worked)
     if tidy == final:
         return (DiffStage(worked, label), DiffStage(final, SIMPLIFY))
-    # Cheap first (Add cancels identical terms), numeric spot check second.
-    if (tidy - final) != 0 and not _numerically_equal(tidy, final):
+    # Cheap first (Add cancels identical terms), the one comparison second.
+    if (tidy - final) != 0 and compare.verdict(final, tidy).outcome == "different":
         return None
     if _shape(tidy) == _shape(worked):
         return (DiffStage(worked, label), DiffStage(final, SIMPLIFY))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import cmath
-import random
 from collections.abc import Mapping, Sequence
 
 import sympy
@@ -275,11 +274,10 @@ def _decimal_list(rows: list[list], digits: int) -> str:
 
 # -- finite differences ---------------------------------------------------------
 
-FD_STEP = sympy.Rational(1, 10**8)
-FD_TOLERANCE = 1e-6  # relative; the truncation error is about h² f''' ≈ 1e-16 f'''
+FD_PRECISIONS = (320, 640, 1280)  # bits; the step is 2^-(bits/3)·max(|x|, 2^-10)
+FD_TOLERANCE = 1e-15  # relative, beyond the truncation error estimated by halving h
 FD_POINTS = 3
 FD_ATTEMPTS = 60
-FD_MAX_VALUE = 1e100
 
 
 def finite_difference_check(
@@ -289,108 +287,153 @@ def finite_difference_check(
     *,
     layout: str = "numerator",
     points: int = FD_POINTS,
-    seed: int = 0,
+    seed: int | None = None,
 ) -> tuple[Check, dict]:
     """Compare the symbolic Jacobian with central differences at random points.
 
-    Points are exact rationals and every value is computed with 30-digit
-    evalf, so the difference quotient (f(x+h) − f(x−h))/2h with h = 1e-8 is
-    accurate to about 1e-16 times the third derivative. Points where any entry
-    or function is not a finite real number are outside the domain and are
-    skipped. ``jac`` is in ``layout``. Returns the Check and its JSON record.
+    Values are FLINT balls at 320 bits or more (compare.evaluate, the evaluator
+    every verdict uses), so cancellation in f(x + h) − f(x − h) is measured,
+    not guessed, and precision is raised when it is too great (x + 10**20).
+    The step is scaled to the point; the truncation error is estimated by
+    halving it (Richardson), so a steep function (cos(exp(10*t))) is not failed
+    for its steepness. Points are exact, drawn across signs and scales from a
+    seed derived from the functions; points where any entry or function is not
+    a finite real number are outside the domain and skipped. ``jac`` is in
+    ``layout``. Returns the Check and its JSON record.
     """
+    from symjac.ops import compare
+
     num = jac if layout == "numerator" else jac.T
     if underived_entries(num):
         return Check(False, (), "finite differences: sympy cannot differentiate some entries "
-                     "(they are left as Derivative(...)), so they cannot be checked"), {}
+                     "(they are left as Derivative(...)), so they cannot be checked",
+                     outcome="undecided", method="numeric"), {}
     k, n = len(functions), len(variables)
     free = set(variables)
     for f in functions:
         free |= f.free_symbols
     free |= num.free_symbols
     syms = sorted(free, key=natural_key)
-    rng = random.Random(seed)
+    if seed is None:
+        seed = compare.seed_of(*functions, *variables)
     used: list[dict] = []
     worst = 0.0
     mismatches: list[dict] = []
-    for _ in range(FD_ATTEMPTS):
-        if len(used) >= points:
+    tried = 0
+    for point in compare.sample_points(syms, seed):
+        if len(used) >= points or tried >= FD_ATTEMPTS:
             break
-        point = {s: sympy.Rational(rng.randint(-500, 500), rng.choice((97, 101, 103, 107)))
-                 for s in syms}
-        found = _fd_at(functions, variables, num, point)
+        tried += 1
+        try:
+            found = _fd_at(functions, variables, num, point, compare)
+        except ValueError as e:
+            return Check(False, (), f"finite differences: {e}", outcome="undecided",
+                         method="numeric"), {}
         if found is None:
             continue  # outside the domain
-        where = ", ".join(f"{s}={sstr(v)}" for s, v in point.items())
-        used.append({str(s): sstr(v) for s, v in point.items()})
-        for (i, j), (exact, approx) in found.items():
-            err = abs(exact - approx)
+        shown = {str(s): compare.decimal_text(v) for s, v in point.items()}
+        where = ", ".join(f"{s}={v}" for s, v in shown.items())
+        used.append(shown)
+        for (i, j), (exact, approx, err, bad) in found.items():
             worst = max(worst, err)
-            if err > FD_TOLERANCE * max(1.0, abs(exact)):
+            if bad:
                 r, c = (i, j) if layout == "numerator" else (j, i)
                 mismatches.append({
                     "index": [r + 1, c + 1],
-                    "expected": f"{approx:.12g} (central difference at {where})",
-                    "got": f"{exact:.12g}",
+                    "expected": f"{approx} (central difference at {where})",
+                    "got": exact,
                 })
     record = {"points": used, "max_error": worst, "tolerance": FD_TOLERANCE,
-              "step": str(FD_STEP)}
+              "step": f"2^-{FD_PRECISIONS[0] // 3}·max(|x|, 2^-10) (smaller if needed)"}
     if not used:
         return Check(False, (), "finite differences: no random point was found where every "
-                     "entry is a finite real number, so nothing was checked"), record
+                     "entry is a finite real number, so nothing was checked",
+                     outcome="undecided", method="numeric"), record
     count = f"{len(used)} random point{'s' if len(used) != 1 else ''}"
     if mismatches:
         return Check(False, tuple(mismatches),
                      f"finite differences at {count} disagree in {len(mismatches)} "
-                     f"entries; the largest error is {worst:.3g}"), record
+                     f"entries; the largest relative error is {worst:.3g}",
+                     method="numeric"), record
     return Check(True, (), f"finite differences at {count} agree with {_all_entries(k * n)}"
-                 f"; the largest error is {worst:.3g}"), record
+                 f"; the largest relative error is {worst:.3g}", method="numeric"), record
 
 
 def _all_entries(n: int) -> str:
     return "the 1 entry" if n == 1 else f"all {n} entries"
 
 
-def _value(expr: sympy.Expr, point: Mapping):
-    """A finite real value at an exact point, as a 30-digit Float, or None.
+def _real_value(compare, expr, point, prec):
+    """A finite real ball, or None (not finite, not real, or too wide to use)."""
+    v = compare.evaluate(expr, point, prec)
+    if v is None or 0 not in v.imag:
+        return None
+    return v.real
 
-    Differences are taken between these Floats, not Python floats: with
-    h = 1e-8 a 53-bit float would lose about half its digits to cancellation.
+
+def _fd_at(functions, variables, num, point, compare) -> dict | None:
+    """{(i, j): (symbolic, difference quotient, relative error, too large?)}, or None.
+
+    Each entry is tried at 320 bits with h = 2^-106·max(|x|, 2^-10), then with
+    twice the precision and a step 2^-(precision/3) as small, until the values
+    are accurate and the truncation error is small; a point where that never
+    happens is skipped, never passed.
     """
-    try:
-        v = expr.subs(point).evalf(30)
-    except (TypeError, ValueError, ArithmeticError):
-        return None
-    if v.has(*_NON_FINITE) or not v.is_number:
-        return None
-    if not v.is_real:
-        try:
-            z = complex(v)
-        except (TypeError, ValueError, OverflowError):
-            return None
-        if not cmath.isfinite(z) or abs(z.imag) > 1e-20 * max(1.0, abs(z)):
-            return None  # not real here: outside the domain
-        v = z.real
-    v = sympy.Float(v, 30)
-    # Beyond this a difference quotient means nothing (and floats overflow).
-    return v if abs(v) < FD_MAX_VALUE else None
-
-
-def _fd_at(functions, variables, num, point) -> dict | None:
     found = {}
     for i, f in enumerate(functions):
-        if _value(f, point) is None:
+        if _real_value(compare, f, point, FD_PRECISIONS[0]) is None:
             return None
         for j, x in enumerate(variables):
-            exact = _value(num[i, j], point)
-            if exact is None:
-                return None
             if x not in f.free_symbols:
-                found[i, j] = (float(exact), 0.0)
+                exact = _real_value(compare, num[i, j], point, FD_PRECISIONS[0])
+                if exact is None:
+                    return None
+                found[i, j] = (sstr(num[i, j]), "0", 0.0, not num[i, j].is_zero)
                 continue
-            plus = _value(f, {**point, x: point[x] + FD_STEP})
-            minus = _value(f, {**point, x: point[x] - FD_STEP})
-            if plus is None or minus is None:
+            entry = None
+            for prec in FD_PRECISIONS:
+                entry = _fd_entry(compare, f, num[i, j], x, point, prec)
+                if entry != "retry":
+                    break
+            if entry is None or entry == "retry":
                 return None
-            found[i, j] = (float(exact), float((plus - minus) / (2 * FD_STEP)))
+            found[i, j] = entry
     return found
+
+
+def _fd_entry(compare, f, derivative, x, point, prec):
+    """One partial at one precision: the record, None (undefined) or "retry"."""
+    import flint
+
+    exact = _real_value(compare, derivative, point, prec)
+    if exact is None:
+        return None
+    h = max(abs(point[x]), sympy.Rational(1, 2**10)) / 2 ** (prec // 3)
+    values = []
+    for step in (h, -h, h / 2, -h / 2):
+        v = _real_value(compare, f, {**point, x: point[x] + step}, prec)
+        if v is None:
+            return None
+        values.append(v)
+    old = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        two_h = flint.arb(flint.fmpq(int((2 * h).p), int((2 * h).q)))
+        coarse = (values[0] - values[1]) / two_h
+        fine = (values[2] - values[3]) / (two_h / 2)
+        approx = (4 * fine - coarse) / 3  # Richardson: the h² term cancels
+        truncation = abs(fine - coarse).upper() * 2
+        scale = max(abs(exact).upper(), abs(approx).upper())
+        allowed = scale * FD_TOLERANCE
+        if exact.rad() > allowed or approx.rad() > allowed or truncation > allowed * 1e5:
+            return "retry"  # cancellation or a step too coarse for this steepness
+        diff = abs(exact - approx)
+        error = float(diff.upper() / scale) if scale > 0 else 0.0
+        return (_fd_text(exact), _fd_text(approx), error,
+                bool(diff.lower() > allowed + truncation))
+    finally:
+        flint.ctx.prec = old
+
+
+def _fd_text(x) -> str:
+    return x.mid().str(12, radius=False)

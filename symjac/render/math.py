@@ -6,6 +6,7 @@ import re
 
 from symjac.model import Derivation, Step
 from symjac.render import Renderer
+from symjac.render.text import counterexample
 
 _SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _SUB = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
@@ -79,13 +80,14 @@ class MarkdownRenderer(Renderer):
             rows = [list(r) for r in _latex_rows(d)]
             parts.append(self.display(f"{self.label(d)} = {bmatrix(rows)}"))
         if d.check is not None:
-            verdict = "passed" if d.check.passed else "failed"
+            verdict = "passed" if d.check.passed else (
+                "undecided" if d.check.outcome == "undecided" else "failed")
             parts.append(self.para(f"Check: {verdict}. {d.check.message}".strip()))
             for m in d.check.mismatches:
                 parts.append(
                     self.para(
                         f"- entry {m.get('index')}{_at(m)}: expected `{m.get('expected')}`, "
-                        f"got `{m.get('got')}`"
+                        f"got `{m.get('got')}`{counterexample(m)}"
                     )
                 )
         return "\n\n".join(p for p in parts if p) + "\n"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from symjac.model import SCHEMA
+from symjac.render.text import counterexample
 from symjac.runner import STATUSES, Outcome
 
 MAX_SHOWN = 3  # differing entries listed in a report; JSON has them all
@@ -55,9 +56,11 @@ def _detail(o: Outcome) -> list[str]:
         where = m.get("index")
         at = f"entry ({', '.join(map(str, where))})" if where else "answer"
         if o.answers is None:
-            lines.append(f"{at}: expected {m.get('expected')}, got {m.get('got')}")
+            lines.append(f"{at}: expected {m.get('expected')}, got {m.get('got')}"
+                         + counterexample(m))
         else:  # the answer file's entry is what was "expected" of the computation
-            lines.append(f"{at}: answered {m.get('expected')}, but it is {m.get('got')}")
+            lines.append(f"{at}: answered {m.get('expected')}, but it is {m.get('got')}"
+                         + counterexample(m, "answered", "it is"))
     if len(shown) < len(o.mismatches):
         lines.append(f"... and {len(o.mismatches) - len(shown)} more entries")
     return lines
@@ -157,6 +160,12 @@ def latex_report(outcomes: Sequence[Outcome]) -> str:
             + "\n".join(rows) + "\n\\end{tabular}\n\n" + latex_text(tally(outcomes)) + "\n")
 
 
+def _weakest(methods) -> str:
+    """The method of a batch: numeric if any verdict was, then symbolic, else exact."""
+    found = set(methods)
+    return next((m for m in ("numeric", "symbolic") if m in found), "exact")
+
+
 def _submission(answers: str | None, group: Sequence[Outcome]) -> dict[str, Any]:
     return {
         "answers": answers,
@@ -181,6 +190,7 @@ def json_report(outcomes: Sequence[Outcome]) -> str:
         "steps": [],
         "check": {"passed": ok, "outcome": "equal" if ok else (
             "different" if c["failed"] or c["error"] or c["limit"] else "undecided"),
+            "method": _weakest(o.method for o in outcomes),
             "mismatches": [], "message": tally(outcomes)},
         "error": None,
         "counts": c,

@@ -10,6 +10,7 @@ from symjac.printing import uni
 from symjac.render import Renderer
 from symjac.render.text import (
     at_values,
+    counterexample,
     entry_list,
     labelled_matrix,
     partial_columns,
@@ -45,13 +46,15 @@ class RichRenderer(Renderer):
         if check.passed:
             return Text("✓ check passed" + (f": {check.message}" if check.message else ""),
                         style="bold green")
-        t = Text("✗ check failed" + (f": {check.message}" if check.message else ""),
+        verdict = "undecided" if check.outcome == "undecided" else "failed"
+        t = Text(f"✗ check {verdict}" + (f": {check.message}" if check.message else ""),
                  style="bold red")
         for m in check.mismatches:
             where = m.get("index")
             at = f"entry {tuple(where)}" if where else "answer"
             at += at_values(m)
-            t.append(f"\n  {at}: expected {m.get('expected')}, got {m.get('got')}")
+            t.append(f"\n  {at}: expected {m.get('expected')}, got {m.get('got')}"
+                     + counterexample(m))
         return t
 
     def _render_product(self, step: Step) -> Text:

@@ -34,6 +34,17 @@ def at_values(mismatch) -> str:
     return " at " + ", ".join(f"{k} = {v}" for k, v in at.items()) if at else ""
 
 
+def counterexample(mismatch, expected: str = "expected", got: str = "got") -> str:
+    """'; at x = 0.5: expected 1.5, got 2.5' for a difference found at a point."""
+    point = mismatch.get("point")
+    if point is None:
+        return f" ({mismatch['note']})" if mismatch.get("outcome") == "undecided" and \
+            mismatch.get("note") else ""
+    where = ", ".join(f"{k} = {v}" for k, v in point.items())
+    return (f"; at {where}" if where else "; its value") + \
+        f": {expected} {mismatch.get('expected_value')}, {got} {mismatch.get('got_value')}"
+
+
 def string_grid(rows) -> list[str]:
     """A bracketed matrix from entries already written as strings (steps keep no sympy)."""
     cells = [[uni(c) for c in row] for row in rows]
@@ -85,12 +96,14 @@ class TextRenderer(Renderer):
         assert check is not None  # called only when there is one
         if check.passed:
             return "check: passed" + (f" ({check.message})" if check.message else "")
-        lines = ["check: FAILED" + (f" ({check.message})" if check.message else "")]
+        verdict = "UNDECIDED" if check.outcome == "undecided" else "FAILED"
+        lines = [f"check: {verdict}" + (f" ({check.message})" if check.message else "")]
         for m in check.mismatches:
             where = m.get("index")
             at = f"entry {tuple(where)}" if where else "answer"
             at += at_values(m)
-            lines.append(f"{self.indent}{at}: expected {m.get('expected')}, got {m.get('got')}")
+            lines.append(f"{self.indent}{at}: expected {m.get('expected')}, got {m.get('got')}"
+                         + counterexample(m))
         return "\n".join(lines)
 
     def _render_product(self, step: Step) -> str:
