@@ -65,11 +65,27 @@ def format_size(n: int) -> str:
 
 def default_memory() -> int:
     """The memory cap: $SYMJAC_MAX_MEMORY if set and valid, else 4 GiB."""
+    return memory_from_env()[0]
+
+
+def memory_from_env() -> tuple[int, str | None]:
+    """($SYMJAC_MAX_MEMORY or the default, why the variable was not used if it was bad)."""
     text = os.environ.get(MEMORY_ENV, "").strip()
-    if text:
-        with contextlib.suppress(ValueError):
-            return parse_size(text)
-    return DEFAULT_MEMORY
+    if not text:
+        return DEFAULT_MEMORY, None
+    try:
+        return parse_size(text), None
+    except ValueError as e:
+        return DEFAULT_MEMORY, (f"${MEMORY_ENV}: {e}; using the default of "
+                                f"{format_size(DEFAULT_MEMORY)}")
+
+
+def cpu_count() -> int:
+    """The cores this process may run on (its affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def time_message(what: str, seconds: float) -> str:
@@ -276,6 +292,9 @@ def _attempt(fn: Callable[[], Any], memory: int | None, what: str) -> bytes:
     except BaseException as e:  # a bug: carried to the parent as text
         if _from_memory_error(e):
             payload = ("error", LimitError(memory_message(what, memory)))
+        elif _too_long_to_print(e):
+            payload = ("error", LimitError(f"{what} would print a number longer than "
+                                           "Python can print (4300 digits)"))
         else:
             summary = f"{type(e).__name__}: {_safe_str(e)}"
             payload = ("error", ChildBug(summary, traceback.format_exc()))
@@ -513,6 +532,11 @@ def headroom(megabytes: int) -> int:
     except (OSError, ValueError, IndexError):
         used = 0
     return used + megabytes * 1024 * 1024
+
+
+def _too_long_to_print(e: BaseException) -> bool:
+    """Python refuses str() of an int past 4300 digits: a printer that did not abbreviate."""
+    return isinstance(e, ValueError) and "integer string conversion" in _safe_str(e)
 
 
 def _from_memory_error(e: BaseException | None) -> bool:
