@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from symjac.model import Derivation
 from symjac.render import Renderer
+from symjac.render.safe import dumps
 
-
-def dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2)
+__all__ = ["JsonRenderer", "dumps"]
 
 
 class JsonRenderer(Renderer):

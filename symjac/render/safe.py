@@ -110,7 +110,7 @@ def markup(s: Any) -> str:
 
 def html(s: Any, multiline: bool = False) -> str:
     """Untrusted text for HTML (and for outputs that render HTML, such as Gradescope's)."""
-    return _html.escape(block(s) if multiline else line(s), quote=True)
+    return _html.escape(block(s) if multiline else line(s), quote=False)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~])")
