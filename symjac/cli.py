@@ -779,50 +779,35 @@ def _batch(command: str, fmt: str, debug: bool, body: Callable[[], int]) -> int:
     except SymjacError as e:
         return _fail(command, fmt, e)
     except KeyboardInterrupt:
-        click.echo("symjac: interrupted", err=True)
+        _echo("symjac: interrupted", err=True)
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as e:  # a bug: one line, as in run()
         if debug:
             import traceback
 
             traceback.print_exc()
-        summary = f"{type(e).__name__}: {e}".splitlines()[0][:300]
-        click.echo(
-            f"symjac: internal error ({summary}); this is a bug, please report it"
-            + ("" if debug else " (run again with --debug to see the traceback)"),
-            err=True,
-        )
-        return EXIT_BUG
+        return _bug(f"{type(e).__name__}: {e}", debug)
 
 
 def _write(path: str, text: str) -> None:
-    """Write an output file ('-' is stdout) whole or not at all: a temporary file
-    beside it, then a rename."""
-    import os
-    import tempfile
+    """An output file, written atomically (files.write_output); '-' is stdout.
 
-    from symjac.errors import FileError
+    A followed symbolic link is said."""
+    from symjac.files import write_output
 
     if path == "-":
         _emit(text)
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".symjac-", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as e:
-        raise FileError(f"{path}: cannot write ({e.strerror or e})") from None
-    finally:
-        if tmp is not None:
-            import contextlib
+    write_output(path, text, warn=lambda w: say("warning", w))
 
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+
+def _check_outputs(outputs: dict, inputs) -> None:
+    """Refuse outputs onto the inputs, onto each other or onto a FIFO, before any work."""
+    from symjac.files import check_outputs
+
+    check_outputs(outputs, [i for i in inputs if i != "-"])
 
 
 def _progress(total: int):
@@ -984,6 +969,8 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
         if memory is not None:
             click.echo("symjac: warning: --memory MB is deprecated; use --max-memory SIZE",
                        err=True)
+        _check_outputs({"--junit": junit, "--gradescope": gradescope},
+                       [*files, *answer_files])
         sets = [problems.load(f) for f in files]
         paths = _answer_files(answer_files, answers_dir)
         if answers_dir and not paths and not answer_files:
@@ -1013,8 +1000,8 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
                     continue
                 stray = sorted(set(answers) - ids)
                 if stray:
-                    click.echo(f"symjac: warning: {path}: no problem has the id "
-                               f"{', '.join(map(repr, stray[:5]))}", err=True)
+                    say("warning", f"{path}: no problem has the id "
+                        f"{', '.join(map(repr, stray[:5]))}")
                 jobs_list += [runner.Job(p, ps.path, answer=answers.get(p.id), answers=path)
                               for ps in sets for p in ps.problems]
         else:
@@ -1153,6 +1140,7 @@ def solve(file: str, jobs: int | None, **opts) -> int:
         from symjac import problems, runner
         from symjac.render.document import render_document
 
+        _check_outputs({"-o": output}, [file])
         ps = problems.load(file)
         jobs_list = [runner.Job(p, ps.path, mode="solve") for p in ps.problems]
         outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=opts["timeout"],
@@ -1166,8 +1154,7 @@ def solve(file: str, jobs: int | None, **opts) -> int:
         code = EXIT_OK
         for o in outcomes:
             if o.status != "solved":
-                click.echo(f"symjac: error: {file}: problem {o.id or o.index}: {o.message}",
-                           err=True)
+                say("error", f"{file}: problem {o.id or o.index}: {o.message}")
                 code = max(code, EXIT_LIMIT if o.status == "limit" else EXIT_USAGE)
         return code
 

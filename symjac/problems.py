@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -373,8 +374,9 @@ def _problem(index: int, raw: Mapping[str, Any]) -> Problem:
                 own[key] = raw[key]
         if "points" in raw:
             pts = raw["points"]
-            if isinstance(pts, bool) or not isinstance(pts, int | float) or pts < 0:
-                raise _KeyProblem("'points' must be a number, 0 or more")
+            if (isinstance(pts, bool) or not isinstance(pts, int | float)
+                    or not math.isfinite(pts) or pts < 0):  # nan and inf are no score
+                raise _KeyProblem("'points' must be a finite number, 0 or more")
             own["points"] = float(pts)
         if "partial" in raw:
             if not isinstance(raw["partial"], bool):
