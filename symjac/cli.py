@@ -29,8 +29,14 @@ class SymjacGroup(click.Group):
         if not _streams_usable():
             sys.exit(EXIT_USAGE)
         _clamp_columns()
+        from symjac.limits import Stopped, stop_on_signals
+
         try:
-            code = super().main(args, prog_name or "symjac", standalone_mode=False, **extra)
+            with stop_on_signals():
+                code = super().main(args, prog_name or "symjac", standalone_mode=False, **extra)
+        except Stopped as e:  # SIGTERM or SIGHUP: workers are gone, outputs whole or absent
+            _echo(f"symjac: stopped by {e.name}", err=True)
+            code = 128 + e.signum
         except click.exceptions.NoArgsIsHelpError as e:
             click.echo(e.ctx.get_help())
             code = EXIT_OK

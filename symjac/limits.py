@@ -97,6 +97,49 @@ def memory_message(what: str, memory: int | None) -> str:
     return f"{what} ran out of memory (the memory limit{cap}; raise it with --max-memory)"
 
 
+# -- already limited? ----------------------------------------------------------------
+
+_active = 0  # > 0 inside a time_limit block or a call_limited child
+
+
+def active() -> bool:
+    """True where limits already hold (a worker, a time_limit block): no second fork."""
+    return _active > 0
+
+
+@contextlib.contextmanager
+def _entered():
+    global _active
+    _active += 1
+    try:
+        yield
+    finally:
+        _active -= 1
+
+
+def limited(
+    fn: Callable[[], Any],
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory: int | None = None,
+    what: str = "the command",
+) -> Any:
+    """fn() under the limits, as call_limited, unless limits already hold here.
+
+    The library's functions go through this, so a caller gets the CLI's
+    limits by default while symjac's own workers (and a command's nested
+    calls) are not forked twice. timeout and memory of 0 or None turn each
+    limit off (memory=None is the default cap; pass 0 for none); with both
+    off fn runs in this process.
+    """
+    if active():
+        return fn()
+    if memory is None:
+        memory = default_memory()
+    if not timeout and not memory:
+        return fn()
+    return call_limited(fn, timeout, memory, what)
+
+
 # -- in-process limits (the fallback, and for code already inside a child) --------------
 
 
@@ -114,7 +157,8 @@ def time_limit(seconds: float | None, what: str = "the command"):
         and threading.current_thread() is threading.main_thread()
     )
     if not usable:
-        yield
+        with _entered():
+            yield
         return
 
     def _expired(signum, frame):
@@ -126,7 +170,8 @@ def time_limit(seconds: float | None, what: str = "the command"):
     assert seconds is not None  # `usable` checked it
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
-        yield
+        with _entered():
+            yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -209,6 +254,7 @@ def call_limited(
     if timeout and 0 < timeout < 1e7:
         deadline = time.monotonic() + timeout
     parent = os.getpid()
+    _prctl()
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():
         # Python 3.12+ warns about forking a threaded process; the child only
@@ -254,20 +300,89 @@ def call_limited(
     raise payload
 
 
-def _outlive_no_parent(parent: int, timeout: float | None) -> None:
-    """If the parent is killed (say by a grader's own timeout), the child must not run on.
+def die_with_parent(parent: int) -> None:
+    """Call first thing in a worker: when the parent dies, of any signal, so does this process.
 
-    ``timeout`` is the child's whole CPU budget in seconds (a backstop, should
-    the parent be stopped rather than killed); 0 or None means no budget.
+    On Linux the kernel sends SIGKILL the moment the parent exits
+    (PR_SET_PDEATHSIG), even if the parent was SIGKILLed itself; elsewhere
+    a worker still stops at its CPU-time backstop. Signals the parent
+    handles (SIGTERM, SIGHUP, SIGINT) are reset, so the parent alone
+    decides how to stop.
     """
-    with contextlib.suppress(Exception):
-        if os.uname().sysname == "Linux":
-            import ctypes
-
-            pr_set_pdeathsig = 1
-            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            signal.signal(sig, signal.SIG_DFL)
+    prctl = _prctl()
+    if prctl is not None:
+        pr_set_pdeathsig = 1
+        with contextlib.suppress(Exception):
+            prctl(pr_set_pdeathsig, int(signal.SIGKILL))
     if os.getppid() != parent:  # it died before prctl took effect
         os._exit(1)
+
+
+_PRCTL: list = []
+
+
+def _prctl():
+    """Linux's prctl, loaded once (in the parent, before forking, so each worker starts fast)."""
+    if not _PRCTL:
+        fn = None
+        with contextlib.suppress(Exception):
+            if os.uname().sysname == "Linux":
+                import ctypes
+
+                fn = ctypes.CDLL(None, use_errno=True).prctl
+        _PRCTL.append(fn)
+    return _PRCTL[0]
+
+
+class Stopped(BaseException):
+    """The process was asked to stop (SIGTERM, SIGHUP): unwinds like KeyboardInterrupt."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        try:
+            return signal.Signals(self.signum).name
+        except ValueError:
+            return f"signal {self.signum}"
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """SIGTERM and SIGHUP raise Stopped in the main thread, so cleanup runs.
+
+    Workers are killed by the code that started them (its finally blocks),
+    and a temporary output file is removed, before the process exits with
+    128 + the signal's number.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _stop(signum, frame):
+        raise Stopped(signum)
+
+    previous = {}
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                previous[sig] = signal.signal(sig, _stop)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                signal.signal(sig, handler)
+
+
+def _outlive_no_parent(parent: int, timeout: float | None) -> None:
+    """If the parent is killed (say by a grader's own timeout), the child must not run on."""
+    die_with_parent(parent)
     if timeout and 0 < timeout < 1e7:
         # A backstop in CPU seconds, should the parent be stopped rather than killed.
         with contextlib.suppress(Exception):
@@ -320,7 +435,9 @@ def _child_signals() -> None:
 
 
 def _child(fn: Callable[[], Any], fd: int, memory: int | None, what: str) -> None:
+    global _active
     code = 0
+    _active += 1  # the limits hold here: nothing inside forks again
     try:
         _child_signals()
         _set_memory_cap(memory)
