@@ -255,6 +255,15 @@ def json_safe(obj: Any) -> Any:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u2028\u2029" + _FORMAT + "]")
+
+
 def dumps(obj: Any, indent: int | None = 2) -> str:
-    """Strictly valid JSON: never NaN or Infinity, never a lone surrogate."""
-    return json.dumps(json_safe(obj), ensure_ascii=False, indent=indent, allow_nan=False)
+    """Strictly valid JSON: never NaN or Infinity, never a lone surrogate.
+
+    Strings keep their exact value, but invisible characters (bidi overrides,
+    C1 controls) are written as \\uXXXX escapes, as json writes C0 ones, so
+    the JSON itself is safe to show in a terminal.
+    """
+    text = json.dumps(json_safe(obj), ensure_ascii=False, indent=indent, allow_nan=False)
+    return _JSON_INVISIBLE.sub(lambda m: json.dumps(m.group())[1:-1], text)
