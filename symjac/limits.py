@@ -701,7 +701,8 @@ def _death(status: int, what: str, memory: int | None) -> SymjacError | ChildBug
 # -- evaluation at a point --------------------------------------------------------------
 
 
-def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None) -> Any:
+def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None,
+              memo: dict | None = None) -> Any:
     """expr with the values of `point` substituted, refusing numbers too large to build.
 
     `point` maps Symbols (or their names) to values (sympy objects, ints or
@@ -731,8 +732,9 @@ def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None) -> Any:
         elif isinstance(value, int | float):
             value = sympy.Rational(value)  # a float exactly, as the parser reads decimals
         values[sym] = value
-    memo: dict = {}
-    return _subs(expr, values, memo, cap)
+    # memo, if given, is filled with the value of every subexpression (for a caller
+    # that asks whether each part is real, say).
+    return _subs(expr, values, {} if memo is None else memo, cap)
 
 
 def _subs(e, values: dict, memo: dict, cap: int):

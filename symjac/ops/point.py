@@ -44,6 +44,7 @@ def at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str],
     """
     where = ", ".join(f"{s}={sstr(v)}" for s, v in at.items())
     point = dict(at)
+    not_real = {i: _not_real_part(f, point) for i, f in enumerate(functions)}
     value = sympy.zeros(jac.rows, jac.cols)
     decimals: list[list] = []
     for r in range(jac.rows):
@@ -53,12 +54,19 @@ def at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str],
             what = f"∂f{sub(i + 1)}/∂{names[j]}, the entry ({r + 1},{c + 1}) of ∇f,"
             f = functions[i] if i < len(functions) else None
             x = variables[j] if j < len(variables) else None
-            if f is not None and x is not None and f.has(*_PIECEWISE):
-                v = _piecewise_partial(f, x, point, what, where)
-                if v is None:  # not decided here (a symbolic point): as sympy has it
+            if not_real.get(i) is not None:
+                part, v = not_real[i]
+                raise UndefinedError(f"{what} is not a real number at {where}: {part} is "
+                                     f"{_short(v)} there, not a real number")
+            try:
+                if f is not None and x is not None and f.has(*_PIECEWISE):
+                    v = _piecewise_partial(f, x, point, what, where)
+                    if v is None:  # not decided here (a symbolic point): as sympy has it
+                        v = _substituted(jac[r, c], point, what, where)
+                else:
                     v = _substituted(jac[r, c], point, what, where)
-            else:
-                v = _substituted(jac[r, c], point, what, where)
+            except UndefinedError as e:
+                raise _itself(e, f, i, point, where) from None
             value[r, c] = v
             if v.free_symbols:
                 row.append(v.evalf(15))
@@ -66,6 +74,42 @@ def at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str],
             row.append(_real(v, what, where))
         decimals.append(row)
     return value, decimals, where
+
+
+def _itself(e: UndefinedError, f, i: int, point, where: str) -> UndefinedError:
+    """Say so when the function itself is undefined at the point (sin(x)/x at x=0)."""
+    from symjac.limits import safe_subs
+
+    if f is None or "itself" in str(e):
+        return e
+    try:
+        value = safe_subs(f, point)
+        undefined = value.has(*_NON_FINITE)
+    except Exception:  # the first message stands
+        return e
+    if not undefined:
+        return e
+    # sin(x)/x at 0 too: a removable singularity is still undefined as written.
+    return UndefinedError(f"{e}: f{sub(i + 1)} itself is undefined there, as written")
+
+
+def _not_real_part(f, point):
+    """(a part of f, its value) where f takes a value off the real line at the point, or None.
+
+    log(-1) = I*pi inside |log(x)| or log(x)**2 makes f no real function there,
+    even where f's own value, or sympy's formula for its derivative, is real.
+    """
+    from symjac.limits import safe_subs
+
+    memo: dict = {}
+    try:
+        safe_subs(f, point, memo=memo)
+    except _SYMPY_FAILURES:
+        return None  # the entries themselves say why
+    for part, v in memo.items():
+        if not v.free_symbols and v.is_real is False and not v.has(*_NON_FINITE):
+            return sstr(part), v
+    return None
 
 
 def _substituted(expr, point, what: str, where: str):
