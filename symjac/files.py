@@ -254,11 +254,13 @@ def _identity(path: str) -> tuple | None:
     return (st.st_dev, st.st_ino)
 
 
-def check_outputs(outputs: Mapping[str, str | None], inputs: Sequence[str] = ()) -> None:
+def check_outputs(outputs: Mapping[str, str | None], inputs: Sequence[str] = (),
+                  folders: Sequence[str] = ()) -> None:
     """Refuse, before any work, outputs onto an input, onto each other, or onto a directory.
 
     outputs maps an option (`-o`, `--junit`) to its path (None: not given;
-    `-` is stdout). FileError names both options or the input.
+    `-` is stdout); an option in `folders` may name a directory (it writes
+    files inside). FileError names both options or the input.
     """
     seen: dict[Any, str] = {}
     ins = {}
@@ -284,7 +286,8 @@ def check_outputs(outputs: Mapping[str, str | None], inputs: Sequence[str] = ())
                                 "give each output its own path")
         for key in keys:
             seen[key] = option
-        _writable_kind(path)
+        if not (option in folders and os.path.isdir(path)):
+            _writable_kind(path)
 
 
 def _writable_kind(path: str) -> str:
