@@ -487,11 +487,15 @@ def _emit(out, is_text: bool = True) -> None:
     if not isinstance(out, str):  # a rich renderable, from a batch command's report
         out, is_text = _as_text(out)
     color = True if color_forced() else None
+    nl = is_text and not out.endswith("\n")  # one newline at the end, never two
     try:
-        if is_text:
-            click.echo(out, nl=not out.endswith("\n"), color=color)  # one newline, never two
-        else:
-            click.echo(out, nl=False, color=color)
+        try:
+            click.echo(out, nl=nl, color=color)
+        except UnicodeEncodeError:  # PYTHONIOENCODING=latin-1, say: what cannot be shown is '?'
+            encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+            data = (out + ("\n" if nl else "")).encode(encoding, "replace")
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
         sys.stdout.flush()
     except BrokenPipeError:
         raise
