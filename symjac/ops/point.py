@@ -266,7 +266,7 @@ def _sides(func, args: list, point) -> list | None:
             elif s == 0:
                 best.append(a)
         return best
-    (g,) = args
+    g = args[0]  # Heaviside(x, 1/2) carries its value at 0 as a second argument
     s = _sign_at(g, point)
     if s is None:
         return None
