@@ -51,6 +51,9 @@ def limited(fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
         except limits.ChildBug as e:  # a bug in the worker: as the exception it was
             raise RuntimeError(f"symjac internal error: {e.summary}") from None
 
+    wrapper.__doc__ = (fn.__doc__ or "").rstrip() + (
+        "\n\n    Runs under the CLI's limits: ``timeout=`` seconds and ``max_memory=``"
+        "\n    (bytes or \"512M\"); ``None`` turns each off.\n")
     return wrapper
 
 
