@@ -817,7 +817,8 @@ def _check_outputs(outputs: dict, inputs) -> None:
     """Refuse outputs onto the inputs, onto each other or onto a FIFO, before any work."""
     from symjac.files import check_outputs
 
-    check_outputs(outputs, [i for i in inputs if i != "-"])
+    # --gradescope may name a folder: one results.json per submission inside it
+    check_outputs(outputs, [i for i in inputs if i != "-"], folders=("--gradescope",))
 
 
 def _progress(total: int):
@@ -977,9 +978,9 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
         from symjac.render import report
 
         if memory is not None:
-            click.echo("symjac: warning: --memory MB is deprecated; use --max-memory SIZE",
-                       err=True)
-        _check_outputs({"--junit": junit, "--gradescope": gradescope},
+            say("warning", "--memory MB is deprecated; use --max-memory SIZE")
+        _check_outputs({"-o": output, "--junit": junit, "--gradescope": gradescope,
+                        "--report": report_path},
                        [*files, *answer_files])
         sets = [problems.load(f) for f in files]
         paths = _answer_files(answer_files, answers_dir)
