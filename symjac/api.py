@@ -313,5 +313,7 @@ def jacobian(
 
 def _reference(functions: str, wrt: str | None, layout: str, order: str):
     """The sympy Jacobian a fast (symengine) result stands for, computed when asked."""
-    return jacobian(functions, wrt, layout=layout, order=order, steps=False,
-                    engine="sympy", timeout=None, max_memory=None).result.value
+    d = jacobian(functions, wrt, layout=layout, order=order, steps=False, engine="sympy",
+                 timeout=None, max_memory=None)
+    assert d.result is not None  # a Jacobian of functions always has one
+    return d.result.value

@@ -263,17 +263,17 @@ def check_outputs(outputs: Mapping[str, str | None], inputs: Sequence[str] = (),
     files inside). FileError names both options or the input.
     """
     seen: dict[Any, str] = {}
-    ins = {}
-    for path in inputs:
-        if path and path != "-":
-            ident = _identity(path)
+    ins: dict[Any, str] = {}
+    for name in inputs:
+        if name and name != "-":
+            ident = _identity(name)
             if ident is not None:
-                ins[ident] = path
-            ins[os.path.realpath(path)] = path
+                ins[ident] = name
+            ins[os.path.realpath(name)] = name
     for option, path in outputs.items():
         if not path or path == "-":
             continue
-        keys = [os.path.realpath(path)]
+        keys: list[Any] = [os.path.realpath(path)]
         ident = _identity(path)
         if ident is not None:
             keys.append(ident)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from symjac.model import Derivation, Step
 from symjac.render import Renderer
 from symjac.render.safe import html, latex_text, md_code
@@ -23,7 +25,7 @@ class MarkdownRenderer(Renderer):
     def para(self, text: str) -> str:
         return html(text, multiline=True)
 
-    def code(self, text: str) -> str:
+    def code(self, text: Any) -> str:
         return md_code(text)
 
     def render(self, d: Derivation, steps: bool = True) -> str:
@@ -185,7 +187,7 @@ class LatexRenderer(MarkdownRenderer):
     def para(self, text: str) -> str:
         return latex_text(text, multiline=True)
 
-    def code(self, text: str) -> str:
+    def code(self, text: Any) -> str:
         return f"\\texttt{{{latex_text(text)}}}"
 
     def solution_line(self, d: Derivation) -> str:
