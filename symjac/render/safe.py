@@ -113,7 +113,7 @@ def html(s: Any, multiline: bool = False) -> str:
     return _html.escape(block(s) if multiline else line(s), quote=False)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")  # [ and ] escaped: no link can form
 
 
 def md_text(s: Any) -> str:
