@@ -3,13 +3,58 @@
 Each function takes text, exactly as the command line does (and as problem
 files do: a problem's keys are these keyword arguments), and returns a
 Derivation. They raise SymjacError subclasses; they never print or exit.
+
+Every function runs under the command line's limits (10 s, 4 GiB or
+$SYMJAC_MAX_MEMORY), in a forked worker, unless limits already hold (inside
+symjac's own workers). Two keyword arguments, on every function, change
+them: ``timeout=`` seconds (``None`` or 0: no time limit) and
+``max_memory=`` bytes or a size such as ``"512M"`` (``None`` or 0: no cap);
+with both off the work runs in the caller's process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from symjac.model import Derivation
+
+_DEFAULT: Any = object()  # the limits' defaults, distinct from None (no limit)
+
+
+def limited(fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
+    """Give an api function the CLI's default limits, and timeout=/max_memory= to change them.
+
+    The signature seen by inspect (and so by problem files) stays fn's own.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, timeout: Any = _DEFAULT, max_memory: Any = _DEFAULT, **kwargs):
+        from symjac import limits
+
+        seconds = limits.DEFAULT_TIMEOUT if timeout is _DEFAULT else (timeout or 0)
+        if max_memory is _DEFAULT:
+            memory = limits.default_memory()
+        elif isinstance(max_memory, str):
+            from symjac.errors import InputError
+
+            try:
+                memory = limits.parse_size(max_memory)
+            except ValueError as e:
+                raise InputError(f"max_memory: {e}") from None
+        else:
+            memory = int(max_memory or 0)
+        try:
+            return limits.limited(lambda: fn(*args, **kwargs), seconds, memory,
+                                  f"symjac.{fn.__name__}")
+        except limits.ChildBug as e:  # a bug in the worker: as the exception it was
+            raise RuntimeError(f"symjac internal error: {e.summary}") from None
+
+    wrapper.__doc__ = (fn.__doc__ or "").rstrip() + (
+        "\n\n    Runs under the CLI's limits: ``timeout=`` seconds and ``max_memory=``"
+        "\n    (bytes or \"512M\"); ``None`` turns each off.\n")
+    return wrapper
 
 
 def is_undefined(expect) -> bool:
@@ -38,6 +83,7 @@ def _expect_undefined(command: str, call) -> Derivation:
     return replace(d, check=Check(False, (), "expected 'undefined', but the answer is defined"))
 
 
+@limited
 def matmul(
     *matrices: str, steps: bool = True, all_steps: bool = False, expect: str | None = None
 ) -> Derivation:
@@ -92,6 +138,7 @@ def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
     return replace(d, check=compare_matrices(d.to_sympy(symbols=symbols), expected))
 
 
+@limited
 def grad(
     loss: str,
     wrt: str,
@@ -119,6 +166,7 @@ def grad(
     return op(problem, steps=steps)
 
 
+@limited
 def hessian(
     loss: str,
     wrt: str | None = None,
@@ -151,6 +199,7 @@ def hessian(
     return op.hessian(problem, steps=steps)
 
 
+@limited
 def derive(
     name: str | None = None,
     sizes: str | None = None,
@@ -175,6 +224,7 @@ def derive(
     return replace(d, check=op.check_answer(name, expect, sizes))
 
 
+@limited
 def jacobian(
     functions: str,
     wrt: str | None = None,

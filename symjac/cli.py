@@ -26,8 +26,17 @@ class SymjacGroup(click.Group):
 
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
+        if not _streams_usable():
+            sys.exit(EXIT_USAGE)
+        _clamp_columns()
+        from symjac.limits import Stopped, stop_on_signals
+
         try:
-            code = super().main(args, prog_name or "symjac", standalone_mode=False, **extra)
+            with stop_on_signals():
+                code = super().main(args, prog_name or "symjac", standalone_mode=False, **extra)
+        except Stopped as e:  # SIGTERM or SIGHUP: workers are gone, outputs whole or absent
+            _echo(f"symjac: stopped by {e.name}", err=True)
+            code = 128 + e.signum
         except click.exceptions.NoArgsIsHelpError as e:
             click.echo(e.ctx.get_help())
             code = EXIT_OK
@@ -46,14 +55,17 @@ class SymjacGroup(click.Group):
                 err = InputError(e.format_message())
                 obj = error_dict(command or "symjac", err)
                 obj["error"]["type"] = "UsageError"
-                click.echo(dumps(obj))
-            click.echo(f"symjac: error: {e.format_message()}{hint}", err=True)
+                _echo(dumps(obj))
+            say("error", e.format_message(), hint)
             code = e.exit_code
         except (click.Abort, KeyboardInterrupt):
             click.echo("symjac: interrupted", err=True)
             code = 130
         except BrokenPipeError:
             code = _broken_pipe()
+        except OSError as e:  # only writing the output is left outside run(): a full disk
+            say("error", f"cannot write the output ({e.strerror or e})")
+            code = EXIT_USAGE
         except Exception as e:  # outside run(): still one line, never a traceback
             code = _escaped(e, "--debug" in (args if args is not None else sys.argv[1:]))
         sys.exit(code or 0)
@@ -100,6 +112,43 @@ class ExpressionCommand(click.Command):
         return super().parse_args(ctx, kept + (["--", *loose] if loose else []))
 
 
+def _streams_usable() -> bool:
+    """False (with a message, if stderr is there) when stdout was closed (`symjac ... >&-`).
+
+    Python then has no sys.stdout at all; like cat, say so and stop (exit 2)
+    rather than work and fail at the end. A closed stderr is replaced by
+    /dev/null: messages are lost, exit codes are not.
+    """
+    import os
+
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if sys.stdout is None:
+        say("error", "cannot write the output (standard output is closed)")
+        return False
+    return True
+
+
+MIN_COLUMNS, MAX_COLUMNS = 20, 1000
+
+
+def _clamp_columns() -> None:
+    """$COLUMNS within MIN_COLUMNS..MAX_COLUMNS: 0 printed nothing, 100000000 hung rich."""
+    import os
+
+    text = os.environ.get("COLUMNS")
+    if text is None:
+        return
+    try:
+        columns = int(text.strip())
+    except ValueError:
+        del os.environ["COLUMNS"]  # not a number: rich and click use the terminal's width
+        return
+    clamped = min(max(columns, MIN_COLUMNS), MAX_COLUMNS)
+    if clamped != columns:
+        os.environ["COLUMNS"] = str(clamped)
+
+
 def _broken_pipe() -> int:
     """The reader went away (`symjac ... | head -1`): stop quietly, as cat does."""
     import os
@@ -118,7 +167,7 @@ def _escaped(e: BaseException, debug: bool) -> int:
     from symjac.errors import SymjacError
 
     if isinstance(e, SymjacError):
-        click.echo(f"symjac: error: {e}", err=True)
+        say("error", e)
         return e.exit_code
     if debug:
         import traceback
@@ -128,8 +177,10 @@ def _escaped(e: BaseException, debug: bool) -> int:
 
 
 def _bug(summary: str, debug: bool) -> int:
-    summary = (summary.splitlines() or [""])[0][:300]
-    click.echo(
+    from symjac.render.safe import line
+
+    summary = line((summary.splitlines() or [""])[0], 300)
+    _echo(
         f"symjac: internal error ({summary}); this is a bug, please report it"
         + ("" if debug else " (run again with --debug to see the traceback)"),
         err=True,
@@ -137,21 +188,75 @@ def _bug(summary: str, debug: bool) -> int:
     return EXIT_BUG
 
 
+def say(kind: str, message, suffix: str = "") -> None:
+    """`symjac: error: ...` on stderr, one line: whatever input it echoes is made visible.
+
+    The one place where messages reach the terminal, so a carriage return or
+    an escape sequence in an answer cannot rewrite what the grader sees.
+    """
+    from symjac.render.safe import line
+
+    _echo(f"symjac: {kind}: {line(message)}{suffix}", err=True)
+
+
+def _echo(text: str, err: bool = False, nl: bool = True) -> None:
+    """click.echo, but a message that cannot be written (stderr closed) is dropped."""
+    if err:
+        try:
+            click.echo(text, err=True, nl=nl)
+        except (OSError, ValueError):
+            pass
+        return
+    click.echo(text, nl=nl)
+
+
 class Seconds(click.ParamType):
-    """A time limit: a finite number of seconds >= 0 ('inf' or 0: no limit)."""
+    """A time limit: a finite number of seconds >= 0 (0: no limit); nan and inf are refused."""
 
     name = "seconds"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, int | float):
-            return float(value)
-        try:
-            seconds = float(str(value).strip())
-        except ValueError:
-            self.fail(f"'{value}' is not a number of seconds", param, ctx)
-        if seconds != seconds or seconds < 0:  # nan, or negative
-            self.fail(f"'{value}' is not a number of seconds >= 0", param, ctx)
-        return 0.0 if seconds == float("inf") else seconds
+        import math
+
+        from symjac.render.safe import line
+
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            seconds = float(value)
+        else:
+            try:
+                seconds = float(str(value).strip())
+            except ValueError:
+                self.fail(f"'{line(value, 40)}' is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or seconds < 0:  # nan, inf, or negative
+            self.fail(f"'{line(value, 40)}' is not a finite number of seconds >= 0 "
+                      "(0 means no limit)", param, ctx)
+        return seconds
+
+
+def _jobs(jobs: int | None) -> int | None:
+    """--jobs, capped at the cores this process may use (with a warning when capped)."""
+    if jobs is None:
+        return None
+    from symjac.limits import cpu_count
+
+    cores = cpu_count()
+    if jobs > cores:
+        say("warning", f"--jobs {jobs} is more than the {cores} "
+            f"{'core' if cores == 1 else 'cores'} here; using {cores}")
+        return cores
+    return jobs
+
+
+def _memory(memory: int | None) -> int:
+    """--max-memory, else $SYMJAC_MAX_MEMORY, else the default; a bad variable warns."""
+    if memory is not None:
+        return memory
+    from symjac.limits import memory_from_env
+
+    value, problem = memory_from_env()
+    if problem:
+        say("warning", problem)
+    return value
 
 
 class Size(click.ParamType):
@@ -227,12 +332,10 @@ def common_options(f: Callable) -> Callable:
     @click.option(
         "--max-memory",
         type=Size(),
-        default="4G",
-        envvar="SYMJAC_MAX_MEMORY",
-        show_default=True,
+        default=None,
         metavar="SIZE",
         help="Stop with exit code 3 if the work needs more memory than this, e.g. 512M "
-        "(0: no cap; also $SYMJAC_MAX_MEMORY).",
+        "(0: no cap).  [default: $SYMJAC_MAX_MEMORY, else 4G]",
     )
     @click.option(
         "-o",
@@ -306,11 +409,7 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     from symjac.limits import ChildBug, call_limited, memory_limit, memory_message, time_limit
 
     timeout = opts.get("timeout")
-    memory = opts.get("max_memory")
-    if memory is None:
-        from symjac.limits import default_memory
-
-        memory = default_memory()
+    memory = _memory(opts.get("max_memory"))
     what = f"symjac {command}"
 
     def work() -> tuple[str, bool, bool, tuple[str, ...]]:
@@ -348,7 +447,7 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
         return _fail(command, fmt, LimitError(f"{what} nested too deeply (the recursion limit)"))
     except ChildBug as e:
         if debug and e.trace:
-            click.echo(e.trace.rstrip("\n"), err=True)
+            _echo(e.trace.rstrip("\n"), err=True)
         return _bug(e.summary, debug)
     except (KeyboardInterrupt, BrokenPipeError):
         raise  # SymjacGroup.main reports these
@@ -363,15 +462,10 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
             _write(output, out if out.endswith("\n") else out + "\n")
         else:
             _emit(out, is_text)
-    except BrokenPipeError:
-        raise
     except SymjacError as e:
         return _fail(command, fmt, e)
-    except OSError as e:  # a full disk, say: not a bug, and not the input's fault either
-        click.echo(f"symjac: error: cannot write the output ({e.strerror or e})", err=True)
-        return EXIT_USAGE
     for w in warnings:
-        click.echo(f"symjac: warning: {w}", err=True)
+        say("warning", w)
     return EXIT_OK if ok else EXIT_UNDEFINED
 
 
@@ -389,13 +483,27 @@ def _as_text(out) -> tuple[str, bool]:
 
 
 def _emit(out, is_text: bool = True) -> None:
+    """Write the output to stdout; a write that fails (a full disk) is a FileError."""
     if not isinstance(out, str):  # a rich renderable, from a batch command's report
         out, is_text = _as_text(out)
     color = True if color_forced() else None
-    if is_text:
-        click.echo(out, nl=not out.endswith("\n"), color=color)  # one newline, never two
-    else:
-        click.echo(out, nl=False, color=color)
+    nl = is_text and not out.endswith("\n")  # one newline at the end, never two
+    try:
+        try:
+            click.echo(out, nl=nl, color=color)
+        except UnicodeEncodeError:  # PYTHONIOENCODING=latin-1, say: what cannot be shown is '?'
+            encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+            data = (out + ("\n" if nl else "")).encode(encoding, "replace")
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as e:  # not a bug, and not the input's fault either
+        from symjac.errors import FileError
+
+        why = getattr(e, "strerror", None) or "the output is closed"
+        raise FileError(f"cannot write the output ({why})") from None
 
 
 def _fail(command: str, fmt: str, e) -> int:
@@ -404,20 +512,22 @@ def _fail(command: str, fmt: str, e) -> int:
         from symjac.model import error_dict
         from symjac.render.data import dumps
 
-        click.echo(dumps(error_dict(command, e)))
+        _echo(dumps(error_dict(command, e)))
         if e.exit_code == EXIT_UNDEFINED:
             return e.exit_code
     if e.exit_code == EXIT_UNDEFINED:
+        from symjac.render.safe import line
+
         if fmt in ("markdown", "latex"):
             from symjac.render.math import undefined
 
-            click.echo(undefined(e, fmt), nl=False)
+            _echo(undefined(e, fmt), nl=False)
         elif fmt != "json":
-            click.echo(str(e))
+            _echo(line(e))
             for h in e.hints:
-                click.echo(f"hint: {h}")
+                _echo(f"hint: {line(h)}")
         return e.exit_code
-    click.echo(f"symjac: error: {e}", err=True)
+    say("error", e)
     return e.exit_code
 
 
@@ -730,50 +840,36 @@ def _batch(command: str, fmt: str, debug: bool, body: Callable[[], int]) -> int:
     except SymjacError as e:
         return _fail(command, fmt, e)
     except KeyboardInterrupt:
-        click.echo("symjac: interrupted", err=True)
+        _echo("symjac: interrupted", err=True)
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as e:  # a bug: one line, as in run()
         if debug:
             import traceback
 
             traceback.print_exc()
-        summary = f"{type(e).__name__}: {e}".splitlines()[0][:300]
-        click.echo(
-            f"symjac: internal error ({summary}); this is a bug, please report it"
-            + ("" if debug else " (run again with --debug to see the traceback)"),
-            err=True,
-        )
-        return EXIT_BUG
+        return _bug(f"{type(e).__name__}: {e}", debug)
 
 
 def _write(path: str, text: str) -> None:
-    """Write an output file ('-' is stdout) whole or not at all: a temporary file
-    beside it, then a rename."""
-    import os
-    import tempfile
+    """An output file, written atomically (files.write_output); '-' is stdout.
 
-    from symjac.errors import FileError
+    A followed symbolic link is said."""
+    from symjac.files import write_output
 
     if path == "-":
         _emit(text)
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".symjac-", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as e:
-        raise FileError(f"{path}: cannot write ({e.strerror or e})") from None
-    finally:
-        if tmp is not None:
-            import contextlib
+    write_output(path, text, warn=lambda w: say("warning", w))
 
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+
+def _check_outputs(outputs: dict, inputs) -> None:
+    """Refuse outputs onto the inputs, onto each other or onto a FIFO, before any work."""
+    from symjac.files import check_outputs
+
+    # --gradescope may name a folder: one results.json per submission inside it
+    check_outputs(outputs, [i for i in inputs if i != "-"], folders=("--gradescope",))
 
 
 def _progress(total: int):
@@ -851,7 +947,7 @@ FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes fi
               "without answers): one job of a CI matrix, a Slurm array or indexed jobs.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1, max=256), default=None, metavar="N",
               help=JOBS_HELP)
-@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT,
+@click.option("--timeout", type=Seconds(), default=DEFAULT_TIMEOUT,
               show_default=True, metavar="SECONDS",
               help="Time limit per problem (per answer); one over it is 'limit' (0: no limit).")
 @click.option("--budget", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
@@ -923,6 +1019,8 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
     if fmt == "rich" and (output not in (None, "-") or report_to_stderr):
         fmt = "text"
 
+    jobs = _jobs(jobs)
+
     def body() -> int:
         import time
 
@@ -931,8 +1029,10 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
         from symjac.render import report
 
         if memory is not None:
-            click.echo("symjac: warning: --memory MB is deprecated; use --max-memory SIZE",
-                       err=True)
+            say("warning", "--memory MB is deprecated; use --max-memory SIZE")
+        _check_outputs({"-o": output, "--junit": junit, "--gradescope": gradescope,
+                        "--report": report_path},
+                       [*files, *answer_files])
         sets = [problems.load(f) for f in files]
         paths = _answer_files(answer_files, answers_dir)
         if answers_dir and not paths and not answer_files:
@@ -962,8 +1062,8 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
                     continue
                 stray = sorted(set(answers) - ids)
                 if stray:
-                    click.echo(f"symjac: warning: {path}: no problem has the id "
-                               f"{', '.join(map(repr, stray[:5]))}", err=True)
+                    say("warning", f"{path}: no problem has the id "
+                        f"{', '.join(map(repr, stray[:5]))}")
                 jobs_list += [runner.Job(p, ps.path, answer=answers.get(p.id), answers=path)
                               for ps in sets for p in ps.problems]
         else:
@@ -1096,11 +1196,13 @@ def solve(file: str, jobs: int | None, **opts) -> int:
     output = opts["output"]
     fmt = output_format(opts["fmt"], output, opts["standalone"])  # LaTeX is a whole document
     to_file = output not in (None, "-")
+    jobs = _jobs(jobs)
 
     def body() -> int:
         from symjac import problems, runner
         from symjac.render.document import render_document
 
+        _check_outputs({"-o": output}, [file])
         ps = problems.load(file)
         jobs_list = [runner.Job(p, ps.path, mode="solve") for p in ps.problems]
         outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=opts["timeout"],
@@ -1114,8 +1216,7 @@ def solve(file: str, jobs: int | None, **opts) -> int:
         code = EXIT_OK
         for o in outcomes:
             if o.status != "solved":
-                click.echo(f"symjac: error: {file}: problem {o.id or o.index}: {o.message}",
-                           err=True)
+                say("error", f"{file}: problem {o.id or o.index}: {o.message}")
                 code = max(code, EXIT_LIMIT if o.status == "limit" else EXIT_USAGE)
         return code
 

@@ -5,22 +5,36 @@ as written, never as floats.
 
 Every file is untrusted: it must be a regular file under a size cap, UTF-8
 (a BOM is allowed), without NUL bytes; JSON may not repeat a key or nest
-deeply. Anything else is a FileError, one line naming the file.
+deeply; a TOML dotted key may not have more parts than MAX_NESTING (Python's
+TOML reader is quadratic in them). Anything else is a FileError, one line
+naming the file. Lone surrogates in JSON strings ("\\ud800") are not text:
+they become U+FFFD.
+
+Files symjac writes go through ``write_output``: refused onto a directory, a
+FIFO or a socket, written atomically (a temporary file renamed into place,
+so a full disk or an interrupt leaves the old file or the whole new one);
+``check_outputs`` refuses an output that is one of the inputs, or two
+outputs at one path, before any work is done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import json
 import os
+import re
 import stat
+import tempfile
 import tomllib
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from symjac.errors import FileError
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a problem set or a class's answers fit in far less
 MAX_NESTING = 32  # tables and arrays inside each other; problem files need about 4
+MAX_KEY_PARTS = MAX_NESTING  # parts of one dotted key (a.b.c is 3): deeper is refused anyway
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -101,7 +115,24 @@ def load_data(path: str, max_bytes: int = MAX_FILE_BYTES) -> dict[str, Any]:
     return data
 
 
+# TOML strings and comments, which may hold any dots; replaced before keys are measured.
+_TOML_SKIP = re.compile(
+    r'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\''''  # multi-line strings
+    r'''|"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|#[^\n]*'''  # strings on one line, comments
+)
+_TOML_BREAK = re.compile(r"[=,\[\]{}\n]")
+
+
+def _toml_key_parts(text: str) -> int:
+    """The most parts of any dotted key (dots between =, commas, brackets and new lines)."""
+    bare = _TOML_SKIP.sub("s", text)
+    return max((piece.count(".") + 1 for piece in _TOML_BREAK.split(bare)), default=0)
+
+
 def _load_toml(name: str, text: str) -> Any:
+    parts = _toml_key_parts(text)
+    if parts > MAX_KEY_PARTS:
+        raise FileError(f"{name}: a dotted key has {parts} parts; the limit is {MAX_KEY_PARTS}")
     try:
         # Numbers stay exact: 28.999999999999999999 is not 29 (a float would say it is).
         return tomllib.loads(text, parse_float=decimal.Decimal)
@@ -137,8 +168,9 @@ def _load_json(name: str, text: str) -> Any:
     if depth > MAX_NESTING:
         raise FileError(f"{name}: nested {depth} levels deep; the limit is {MAX_NESTING}")
     try:
-        return json.loads(text, object_pairs_hook=_duplicate_free,
-                          parse_constant=_refuse_constant, parse_float=decimal.Decimal)
+        return _no_surrogates(json.loads(text, object_pairs_hook=_duplicate_free,
+                                         parse_constant=_refuse_constant,
+                                         parse_float=decimal.Decimal))
     except _DuplicateKey as e:
         raise FileError(f"{name}: the key {str(e)!r} appears twice in one object") from None
     except json.JSONDecodeError as e:
@@ -146,6 +178,20 @@ def _load_json(name: str, text: str) -> Any:
                         ) from None
     except (ValueError, RecursionError) as e:
         raise FileError(f"{name}: not valid JSON: {' '.join(str(e).split())}") from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(value: Any) -> Any:
+    """JSON's "\\ud800" is no character: every lone surrogate becomes U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _json_depth(text: str) -> int:
@@ -200,3 +246,115 @@ def type_name(value: Any) -> str:
     if value is None:
         return "null"
     return type(value).__name__
+
+
+# -- files symjac writes ----------------------------------------------------------------
+
+
+def _identity(path: str) -> tuple | None:
+    """(device, inode) of an existing file, following links; None if there is none."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def check_outputs(outputs: Mapping[str, str | None], inputs: Sequence[str] = (),
+                  folders: Sequence[str] = ()) -> None:
+    """Refuse, before any work, outputs onto an input, onto each other, or onto a directory.
+
+    outputs maps an option (`-o`, `--junit`) to its path (None: not given;
+    `-` is stdout); an option in `folders` may name a directory (it writes
+    files inside). FileError names both options or the input.
+    """
+    seen: dict[Any, str] = {}
+    ins: dict[Any, str] = {}
+    for name in inputs:
+        if name and name != "-":
+            ident = _identity(name)
+            if ident is not None:
+                ins[ident] = name
+            ins[os.path.realpath(name)] = name
+    for option, path in outputs.items():
+        if not path or path == "-":
+            continue
+        keys: list[Any] = [os.path.realpath(path)]
+        ident = _identity(path)
+        if ident is not None:
+            keys.append(ident)
+        for key in keys:
+            if key in ins:
+                raise FileError(f"{option} {path}: is the input file {ins[key]}; "
+                                "symjac will not write over its input")
+            if key in seen and seen[key] != option:
+                raise FileError(f"{option} {path}: {seen[key]} writes to the same file; "
+                                "give each output its own path")
+        for key in keys:
+            seen[key] = option
+        if not (option in folders and os.path.isdir(path)):
+            _writable_kind(path)
+
+
+def _writable_kind(path: str) -> str:
+    """'regular' (or absent), 'device' (a character device such as /dev/null), else FileError."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "regular"
+    except (OSError, ValueError) as e:
+        raise FileError(f"{path}: cannot write ({getattr(e, 'strerror', None) or e})") from None
+    if stat.S_ISREG(mode):
+        return "regular"
+    if stat.S_ISDIR(mode):
+        raise FileError(f"{path}: is a directory; give a file name")
+    if stat.S_ISFIFO(mode):
+        raise FileError(f"{path}: is a FIFO (a named pipe); symjac writes only files")
+    if stat.S_ISCHR(mode):
+        return "device"
+    raise FileError(f"{path}: is not a regular file")
+
+
+def write_output(path: str, text: str, warn: Callable[[str], None] | None = None) -> None:
+    """Write text to path atomically: the old file or all of the new one, never a part.
+
+    A symbolic link is followed (its target is written, and warn says so); a
+    character device such as /dev/null is written directly.
+    """
+    target = path
+    if os.path.islink(path):
+        target = os.path.realpath(path)
+        if warn is not None:
+            warn(f"{path} is a symbolic link; writing to {target}")
+    data = text.encode("utf-8", "surrogateescape")
+    if _writable_kind(target) == "device":
+        try:
+            with open(target, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise FileError(f"{path}: cannot write ({e.strerror or e})") from None
+        return
+    folder = os.path.dirname(os.path.abspath(target))
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
+                                   dir=folder)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(OSError):
+            if os.path.exists(target):  # keep the old file's permissions
+                os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as e:
+        raise FileError(f"{path}: cannot write ({e.strerror or e})") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

@@ -66,11 +66,27 @@ def format_size(n: int) -> str:
 
 def default_memory() -> int:
     """The memory cap: $SYMJAC_MAX_MEMORY if set and valid, else 4 GiB."""
+    return memory_from_env()[0]
+
+
+def memory_from_env() -> tuple[int, str | None]:
+    """($SYMJAC_MAX_MEMORY or the default, why the variable was not used if it was bad)."""
     text = os.environ.get(MEMORY_ENV, "").strip()
-    if text:
-        with contextlib.suppress(ValueError):
-            return parse_size(text)
-    return DEFAULT_MEMORY
+    if not text:
+        return DEFAULT_MEMORY, None
+    try:
+        return parse_size(text), None
+    except ValueError as e:
+        return DEFAULT_MEMORY, (f"${MEMORY_ENV}: {e}; using the default of "
+                                f"{format_size(DEFAULT_MEMORY)}")
+
+
+def cpu_count() -> int:
+    """The cores this process may run on (its affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def time_message(what: str, seconds: float) -> str:
@@ -80,6 +96,49 @@ def time_message(what: str, seconds: float) -> str:
 def memory_message(what: str, memory: int | None) -> str:
     cap = f" of {format_size(memory)}" if memory else ""
     return f"{what} ran out of memory (the memory limit{cap}; raise it with --max-memory)"
+
+
+# -- already limited? ----------------------------------------------------------------
+
+_active = 0  # > 0 inside a time_limit block or a call_limited child
+
+
+def active() -> bool:
+    """True where limits already hold (a worker, a time_limit block): no second fork."""
+    return _active > 0
+
+
+@contextlib.contextmanager
+def _entered():
+    global _active
+    _active += 1
+    try:
+        yield
+    finally:
+        _active -= 1
+
+
+def limited(
+    fn: Callable[[], Any],
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory: int | None = None,
+    what: str = "the command",
+) -> Any:
+    """fn() under the limits, as call_limited, unless limits already hold here.
+
+    The library's functions go through this, so a caller gets the CLI's
+    limits by default while symjac's own workers (and a command's nested
+    calls) are not forked twice. timeout and memory of 0 or None turn each
+    limit off (memory=None is the default cap; pass 0 for none); with both
+    off fn runs in this process.
+    """
+    if active():
+        return fn()
+    if memory is None:
+        memory = default_memory()
+    if not timeout and not memory:
+        return fn()
+    return call_limited(fn, timeout, memory, what)
 
 
 # -- in-process limits (the fallback, and for code already inside a child) --------------
@@ -99,7 +158,8 @@ def time_limit(seconds: float | None, what: str = "the command"):
         and threading.current_thread() is threading.main_thread()
     )
     if not usable:
-        yield
+        with _entered():
+            yield
         return
 
     def _expired(signum, frame):
@@ -111,7 +171,8 @@ def time_limit(seconds: float | None, what: str = "the command"):
     assert seconds is not None  # `usable` checked it
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
-        yield
+        with _entered():
+            yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -194,6 +255,7 @@ def call_limited(
     if timeout and 0 < timeout < 1e7:
         deadline = time.monotonic() + timeout
     parent = os.getpid()
+    _prctl()
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():
         # Python 3.12+ warns about forking a threaded process; the child only
@@ -239,20 +301,89 @@ def call_limited(
     raise payload
 
 
-def _outlive_no_parent(parent: int, timeout: float | None) -> None:
-    """If the parent is killed (say by a grader's own timeout), the child must not run on.
+def die_with_parent(parent: int) -> None:
+    """Call first thing in a worker: when the parent dies, of any signal, so does this process.
 
-    ``timeout`` is the child's whole CPU budget in seconds (a backstop, should
-    the parent be stopped rather than killed); 0 or None means no budget.
+    On Linux the kernel sends SIGKILL the moment the parent exits
+    (PR_SET_PDEATHSIG), even if the parent was SIGKILLed itself; elsewhere
+    a worker still stops at its CPU-time backstop. Signals the parent
+    handles (SIGTERM, SIGHUP, SIGINT) are reset, so the parent alone
+    decides how to stop.
     """
-    with contextlib.suppress(Exception):
-        if os.uname().sysname == "Linux":
-            import ctypes
-
-            pr_set_pdeathsig = 1
-            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            signal.signal(sig, signal.SIG_DFL)
+    prctl = _prctl()
+    if prctl is not None:
+        pr_set_pdeathsig = 1
+        with contextlib.suppress(Exception):
+            prctl(pr_set_pdeathsig, int(signal.SIGKILL))
     if os.getppid() != parent:  # it died before prctl took effect
         os._exit(1)
+
+
+_PRCTL: list = []
+
+
+def _prctl():
+    """Linux's prctl, loaded once (in the parent, before forking, so each worker starts fast)."""
+    if not _PRCTL:
+        fn = None
+        with contextlib.suppress(Exception):
+            if os.uname().sysname == "Linux":
+                import ctypes
+
+                fn = ctypes.CDLL(None, use_errno=True).prctl
+        _PRCTL.append(fn)
+    return _PRCTL[0]
+
+
+class Stopped(BaseException):
+    """The process was asked to stop (SIGTERM, SIGHUP): unwinds like KeyboardInterrupt."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        try:
+            return signal.Signals(self.signum).name
+        except ValueError:
+            return f"signal {self.signum}"
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """SIGTERM and SIGHUP raise Stopped in the main thread, so cleanup runs.
+
+    Workers are killed by the code that started them (its finally blocks),
+    and a temporary output file is removed, before the process exits with
+    128 + the signal's number.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _stop(signum, frame):
+        raise Stopped(signum)
+
+    previous = {}
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                previous[sig] = signal.signal(sig, _stop)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                signal.signal(sig, handler)
+
+
+def _outlive_no_parent(parent: int, timeout: float | None) -> None:
+    """If the parent is killed (say by a grader's own timeout), the child must not run on."""
+    die_with_parent(parent)
     if timeout and 0 < timeout < 1e7:
         # A backstop in CPU seconds, should the parent be stopped rather than killed.
         with contextlib.suppress(Exception):
@@ -277,6 +408,9 @@ def _attempt(fn: Callable[[], Any], memory: int | None, what: str) -> bytes:
     except BaseException as e:  # a bug: carried to the parent as text
         if _from_memory_error(e):
             payload = ("error", LimitError(memory_message(what, memory)))
+        elif _too_long_to_print(e):
+            payload = ("error", LimitError(f"{what} would print a number longer than "
+                                           "Python can print (4300 digits)"))
         else:
             summary = f"{type(e).__name__}: {_safe_str(e)}"
             payload = ("error", ChildBug(summary, traceback.format_exc()))
@@ -302,7 +436,9 @@ def _child_signals() -> None:
 
 
 def _child(fn: Callable[[], Any], fd: int, memory: int | None, what: str) -> None:
+    global _active
     code = 0
+    _active += 1  # the limits hold here: nothing inside forks again
     try:
         _child_signals()
         _set_memory_cap(memory)
@@ -516,6 +652,11 @@ def headroom(megabytes: int) -> int:
     return used + megabytes * 1024 * 1024
 
 
+def _too_long_to_print(e: BaseException) -> bool:
+    """Python refuses str() of an int past 4300 digits: a printer that did not abbreviate."""
+    return isinstance(e, ValueError) and "integer string conversion" in _safe_str(e)
+
+
 def _from_memory_error(e: BaseException | None) -> bool:
     """True if a MemoryError caused e (an import that failed for memory, say)."""
     seen = 0
@@ -561,7 +702,8 @@ def _death(status: int, what: str, memory: int | None) -> SymjacError | ChildBug
 # -- evaluation at a point --------------------------------------------------------------
 
 
-def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None) -> Any:
+def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None,
+              memo: dict | None = None) -> Any:
     """expr with the values of `point` substituted, refusing numbers too large to build.
 
     `point` maps Symbols (or their names) to values (sympy objects, ints or
@@ -591,8 +733,9 @@ def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None) -> Any:
         elif isinstance(value, int | float):
             value = sympy.Rational(value)  # a float exactly, as the parser reads decimals
         values[sym] = value
-    memo: dict = {}
-    return _subs(expr, values, memo, cap)
+    # memo, if given, is filled with the value of every subexpression (for a caller
+    # that asks whether each part is real, say).
+    return _subs(expr, values, {} if memo is None else memo, cap)
 
 
 def _subs(e, values: dict, memo: dict, cap: int):

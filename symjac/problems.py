@@ -386,8 +386,8 @@ def _problem(index: int, raw: Mapping[str, Any]) -> Problem:
         if "points" in raw:
             pts = raw["points"]
             if (isinstance(pts, bool) or not isinstance(pts, int | float | Decimal)
-                    or not math.isfinite(pts) or pts < 0):
-                raise _KeyProblem("'points' must be a number, 0 or more")
+                    or not math.isfinite(pts) or pts < 0):  # nan and inf are no score
+                raise _KeyProblem("'points' must be a finite number, 0 or more")
             own["points"] = float(pts)
         if "partial" in raw:
             if not isinstance(raw["partial"], bool):

@@ -374,3 +374,57 @@ def test_refused_by_the_installed_script(text, code, tmp_path):
     assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["ok"] is False
     assert not any(tmp_path.iterdir())
+
+
+# -- hardening II: odd points, options, environment and outputs --------------------------
+# (args, exit codes it may end with); every one a clean exit: one line, no traceback.
+
+HARDENING_CASES = [
+    (["jacobian", "10**5000*x"], {0}),
+    (["jacobian", "10**5000*x", "-f", "latex"], {0}),
+    (["jacobian", "10**5000*x*y", "-f", "json"], {0}),
+    (["jacobian", "relu(asin(x))", "--at", "x=2"], {1}),
+    (["jacobian", "relu(log(x))", "--at", "x=-1"], {1}),
+    (["jacobian", "max(x, log(x))", "--at", "x=-1"], {1}),
+    (["jacobian", "min(x, log(x))", "--at", "x=-1"], {1}),
+    (["jacobian", "abs(log(x))", "--at", "x=-1"], {1}),
+    (["jacobian", "sign(asin(x))", "--at", "x=2"], {1}),
+    (["jacobian", "floor(log(x))", "--at", "x=-1"], {1}),
+    (["jacobian", "exp(x)", "--at", "x=710"], {0}),
+    (["jacobian", "exp(x)", "--at", "x=-800"], {0}),
+    (["jacobian", "x**2", "--at", "x=1e400"], {0}),
+    (["jacobian", "x**2", "--at", "x=1e-400"], {0}),
+    (["jacobian", "sqrt(relu(x))", "--at", "x=-1"], {0}),
+    (["jacobian", "relu(x)", "--at", "x=0"], {1}),
+    (["jacobian", "abs(x)", "--at", "x=0"], {1}),
+    (["jacobian", "sqrt(x)", "--at", "x=-1"], {1}),
+    (["jacobian", "log(x)", "--at", "x=0"], {1}),
+    (["jacobian", "sin(x)/x", "--at", "x=0"], {1}),
+    (["jacobian", "x**y", "--at", "x=0, y=0"], {1}),
+    (["jacobian", "x", "--at", "x=oo"], {2}),
+    (["jacobian", "x", "--at", "x=nan"], {2}),
+    (["jacobian", "x", "--at", "x=zoo"], {2}),
+    (["jacobian", "x**x", "--at", "x=1e400"], {3}),
+    (["matmul", "[[1]]", "[[2]]", "--timeout", "nan"], {2}),
+    (["matmul", "[[1]]", "[[2]]", "--timeout", "inf"], {2}),
+    (["matmul", "[[1]]", "[[2]]", "--timeout", "-1"], {2}),
+    (["matmul", "[[1]]", "[[2]]", "--timeout", "1e400"], {2}),
+    (["matmul", "[[1]]", "[[2]]", "--max-memory", "nan"], {2}),
+    (["matmul", "[[1]]", "[[2]]", "--max-memory", "inf"], {2}),
+    (["matmul", "[[1]]", "[[2]]", "--max-memory", "-1G"], {2}),
+    (["matmul", "[[1]]", "[[2]]", "--max-memory", "9" * 400], {2}),
+    (["matmul", "[[1]]", "[[2]]", "-f", "\x1b[2J"], {2}),
+    (["matmul", "[[1, \r2]]", "[[2]]"], {1, 2}),
+    (["matmul", "[[1]]\x1b]8;;http://x\x07", "[[2]]"], {2}),
+]
+
+
+@pytest.mark.parametrize(("args", "codes"), HARDENING_CASES,
+                         ids=[_id(a) for a, _ in HARDENING_CASES])
+def test_hardening_cases_exit_cleanly(args, codes):
+    result = _runner().invoke(cli, args)
+    assert result.exit_code in codes, (result.exit_code, result.output)
+    err = result.stderr
+    assert "Traceback" not in result.output and "internal error" not in err
+    assert len(err.splitlines()) <= 1, err
+    assert "\x1b" not in result.output and "\r" not in result.output

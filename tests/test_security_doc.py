@@ -37,3 +37,17 @@ def test_limits_match_the_code():
     assert f"{limits.format_size(limits.DEFAULT_MEMORY).replace(' ', '')}" in _row(
         "DEFAULT_MEMORY"
     ).replace(" ", "")
+
+
+def test_file_and_output_limits_match_the_code():
+    from symjac import files
+    from symjac.render import safe
+
+    assert f"{files.MAX_FILE_BYTES // 1024**2} MiB" in _row("MAX_FILE_BYTES")
+    assert f"{files.MAX_NESTING} levels" in _row("MAX_NESTING")
+    assert f"| {files.MAX_KEY_PARTS} |" in _row("MAX_KEY_PARTS")
+    assert f"{safe.MAX_SHOWN:,} characters" in _row("MAX_SHOWN")
+
+
+def test_the_debugging_switch_is_documented():
+    assert f"{limits.NO_FORK_ENV}=1" in DOC and "debugging switch" in DOC

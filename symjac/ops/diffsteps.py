@@ -404,4 +404,9 @@ class _StagePrinter(LatexPrinter):
 
 def stage_latex(expr) -> str:
     """A stage in LaTeX, its grouped inner derivative kept in brackets."""
-    return _StagePrinter().doprint(expr)
+    try:
+        return _StagePrinter().doprint(expr)
+    except ValueError:  # a number too long for Python to print: abbreviated, as everywhere
+        from symjac.printing import _abbreviated
+
+        return _StagePrinter().doprint(_abbreviated(expr, latex=True))

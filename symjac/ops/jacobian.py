@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import cmath
 from collections.abc import Mapping, Sequence
 
 import sympy
@@ -129,7 +128,9 @@ def jacobian(
                    "input_shape": None if input_shape is None else list(input_shape),
                    "output_shape": None if output_shape is None else list(output_shape)}
     if at:
-        jac, decimals, where = _at_point(jac, at, layout, names)
+        from symjac.ops.point import at_point
+
+        jac, decimals, where = at_point(jac, at, layout, names, functions, variables)
         label = f"∇f({where})"
         if not all(v.is_Rational for v in jac):  # exact values need no decimals
             notes.append(f"At {where}, in decimals: ∇f ≈ {_decimal_list(decimals, 6)}.")
@@ -223,42 +224,6 @@ def partial_step(worked, i: int, j: int, index: tuple[int, int], final=None) -> 
 
 
 # -- at a point -----------------------------------------------------------------
-
-
-def _at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str]):
-    """The Jacobian at a point: exact values and decimals, or UndefinedError.
-
-    A point may leave some variables symbolic; those entries stay expressions.
-    """
-    where = ", ".join(f"{s}={sstr(v)}" for s, v in at.items())
-    from symjac.limits import safe_subs
-
-    value = safe_subs(jac, dict(at))  # x**(10**10) at x=2 is refused, not computed
-    decimals: list[list] = []
-    for r in range(value.rows):
-        row: list = []
-        for c in range(value.cols):
-            v = value[r, c]
-            i, j = (r, c) if layout == "numerator" else (c, r)
-            what = f"∂f{sub(i + 1)}/∂{names[j]}, the entry ({r + 1},{c + 1}) of ∇f,"
-            if v.has(*_NON_FINITE):
-                raise UndefinedError(f"{what} is undefined at {where} (division by zero)")
-            if v.free_symbols:
-                row.append(v.evalf(15))
-                continue
-            try:
-                z = complex(v.evalf(30))
-            except (TypeError, ValueError, OverflowError):
-                # e.g. DiracDelta(0), the derivative of sign(x) at 0: no number.
-                z = complex("nan")
-            if not cmath.isfinite(z):
-                raise UndefinedError(f"{what} is not a finite number at {where} "
-                                     f"(it is {sstr(v)})")
-            if abs(z.imag) > 1e-25 * max(1.0, abs(z)):
-                raise UndefinedError(f"{what} is not a real number at {where} (it is {sstr(v)})")
-            row.append(z.real)
-        decimals.append(row)
-    return value, decimals, where
 
 
 def _decimal(v, digits: int) -> str:

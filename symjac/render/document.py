@@ -7,7 +7,6 @@ statement, and `**Solution:**`, like the worksheet.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from symjac.model import SCHEMA
 from symjac.problems import ProblemSet
 from symjac.render import render
+from symjac.render.safe import block, dumps, html, latex_text, line, md_text, rich_text, safe_math
 from symjac.runner import Outcome
 
 
@@ -47,25 +47,40 @@ def _not_solved(o: Outcome) -> str:
 
 
 def _markdown(ps: ProblemSet, items, steps: bool) -> str:
-    parts = [f"# {ps.title}" if ps.title else ""]
+    from symjac.render.safe import md_code
+
+    parts = [f"# {md_text(ps.title)}" if ps.title else ""]
     if ps.text:
-        parts.append(ps.text.strip())
+        parts.append(markdown_text(ps.text))
     for p, o in items:
-        parts.append(f"## {_heading(p)}")
+        parts.append(f"## {md_text(_heading(p))}")
         if p.text:
-            parts.append(p.text.strip())
+            parts.append(markdown_text(p.text))
         if o.statement:
             parts.append(f"$${o.statement}$$")
         elif p.error is None:
-            parts.append(f"`{p.command_line()}`")
+            parts.append(md_code(p.command_line()))
         if o.derivation is not None:
             parts.append(render(o.derivation, "markdown", steps=steps).strip())
         elif o.undefined:
-            parts.append(f"**Solution:** {_sentence(o.message)}")
-            parts += [f"*Hint:* {_sentence(h)}" for h in o.hints]
+            parts.append(f"**Solution:** {html(_sentence(o.message))}")
+            parts += [f"*Hint:* {html(_sentence(h))}" for h in o.hints]
         else:
-            parts.append(f"**Solution:** {_not_solved(o)}")
+            parts.append(f"**Solution:** {html(_not_solved(o))}")
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def markdown_text(text: str) -> str:
+    """A problem's text for a Markdown document: its Markdown kept, HTML escaped,
+    and a math span kept only when it is harmless math (else escaped as text)."""
+    out = []
+    for k, piece in enumerate(_MATH.split(block(text).strip())):
+        if k % 2 and safe_math(_math_body(piece)):
+            out.append(piece)
+        else:
+            out.append(html(piece, multiline=True).replace("$", "\\$") if k % 2
+                       else html(piece, multiline=True))
+    return "".join(out)
 
 
 def _sentence(s: str) -> str:
@@ -168,8 +183,6 @@ def _document(head: str, parts: Sequence[str]) -> str:
 
 
 def _latex(ps: ProblemSet, items, steps: bool) -> str:
-    from symjac.render.math import latex_text
-
     body = []
     if ps.title:
         body.append(f"\\section*{{{latex_text(ps.title)}}}")
@@ -197,19 +210,31 @@ def _latex(ps: ProblemSet, items, steps: bool) -> str:
 _MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\[.+?\\\]|\\\(.+?\\\))", re.S)
 
 
-def markdown_to_latex(text: str) -> str:
-    """A problem's text (Markdown with $math$) as LaTeX: math kept, the rest escaped."""
-    from symjac.render.math import latex_text
+def _math_body(piece: str) -> str:
+    """The TeX inside a math span: $..$, $$..$$, \\[..\\] or \\(..\\)."""
+    cut = 2 if piece.startswith(("$$", "\\[", "\\(")) else 1
+    return piece[cut:-cut]
 
+
+def markdown_to_latex(text: str) -> str:
+    """A problem's text (Markdown with $math$) as LaTeX: the rest escaped as text.
+
+    A math span is kept only when every command in it is a harmless math
+    command (render.safe.safe_math); anything else, `$\\input{/etc/passwd}$`
+    or `\\immediate\\write`, is escaped and printed as the text it is.
+    """
     out = []
     for k, piece in enumerate(_MATH.split(text.strip())):
         if k % 2:  # a math segment, written by the author in LaTeX
-            if piece.startswith("$$"):
-                out.append(f"\\[ {piece[2:-2].strip()} \\]")
+            body = _math_body(piece)
+            if not safe_math(body):
+                out.append(latex_text(piece, multiline=True))
+            elif piece.startswith(("$$", "\\[")):
+                out.append(f"\\[ {body.strip()} \\]")
             else:
                 out.append(piece)
             continue
-        s = latex_text(piece)
+        s = latex_text(piece, multiline=True)
         s = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", s)
         s = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\\emph{\1}", s)
         s = re.sub(r"`([^`]+)`", r"\\texttt{\1}", s)
@@ -284,7 +309,7 @@ def _json(ps: ProblemSet, items, steps: bool) -> str:
     ok = all(o.status == "solved" for _, o in items)
     obj = {"schema": SCHEMA, "command": "solve", "ok": ok, "title": ps.title,
            "text": ps.text, "problems": problems, "error": None}
-    return json.dumps(obj, ensure_ascii=False, indent=2)
+    return dumps(obj)
 
 
 # -- plain text and rich -----------------------------------------------------------------
@@ -293,24 +318,25 @@ def _json(ps: ProblemSet, items, steps: bool) -> str:
 def _text(ps: ProblemSet, items, steps: bool) -> str:
     out = []
     if ps.title:
-        out += [ps.title, "=" * len(ps.title), ""]
+        title = line(ps.title)
+        out += [title, "=" * len(title), ""]
     if ps.text:
-        out += [ps.text.strip(), ""]
+        out += [block(ps.text).strip(), ""]
     for p, o in items:
-        head = _heading(p)
+        head = line(_heading(p))
         out += [head, "-" * len(head)]
         if p.text:
-            out.append(p.text.strip())
+            out.append(block(p.text).strip())
         if p.error is None:
-            out.append(f"  $ {p.command_line()}")
+            out.append(f"  $ {line(p.command_line())}")
         out.append("")
         if o.derivation is not None:
             out += ["Solution:", render(o.derivation, "text", steps=steps)]
         elif o.undefined:
-            out.append(f"Solution: {_sentence(o.message)}")
-            out += [f"hint: {h}" for h in o.hints]
+            out.append(f"Solution: {line(_sentence(o.message))}")
+            out += [f"hint: {line(h)}" for h in o.hints]
         else:
-            out.append(f"Solution: {_not_solved(o)}")
+            out.append(f"Solution: {line(_not_solved(o))}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -322,22 +348,22 @@ def _rich(ps: ProblemSet, items, steps: bool):
 
     parts: list[Any] = []
     if ps.title:
-        parts.append(Rule(Text(ps.title, style="bold")))
+        parts.append(Rule(rich_text(ps.title, style="bold")))
     if ps.text:
-        parts += [Text(ps.text.strip()), Text("")]
+        parts += [rich_text(ps.text.strip(), multiline=True), Text("")]
     for p, o in items:
-        parts.append(Rule(Text(_heading(p), style="bold cyan"), align="left"))
+        parts.append(Rule(rich_text(_heading(p), style="bold cyan"), align="left"))
         if p.text:
-            parts.append(Text(p.text.strip()))
+            parts.append(rich_text(p.text.strip(), multiline=True))
         if p.error is None:
-            parts.append(Text(f"$ {p.command_line()}", style="dim"))
+            parts.append(rich_text(f"$ {p.command_line()}", style="dim"))
         parts.append(Text(""))
         if o.derivation is not None:
             parts += [Text("Solution:", style="bold"), render(o.derivation, "rich", steps=steps)]
         elif o.undefined:
-            parts.append(Text.assemble(("Solution: ", "bold"), _sentence(o.message)))
-            parts += [Text(f"hint: {h}", style="dim") for h in o.hints]
+            parts.append(Text.assemble(("Solution: ", "bold"), line(_sentence(o.message))))
+            parts += [rich_text(f"hint: {h}", style="dim") for h in o.hints]
         else:
-            parts.append(Text.assemble(("Solution: ", "bold"), (_not_solved(o), "red")))
+            parts.append(Text.assemble(("Solution: ", "bold"), (line(_not_solved(o)), "red")))
         parts.append(Text(""))
     return Group(*parts)

@@ -2,53 +2,19 @@
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
 from symjac.model import Derivation, Step
 from symjac.render import Renderer
+from symjac.render.safe import html, latex_text, md_code
 from symjac.render.text import counterexample
 
-_SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_SUB = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+__all__ = ["LatexRenderer", "MarkdownRenderer", "bmatrix", "latex_text", "undefined"]
 
 
 def bmatrix(rows: list[list[str]]) -> str:
     body = " \\\\ ".join(" & ".join(row) for row in rows)
     return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
-
-
-def latex_text(s: str) -> str:
-    """Plain words for a LaTeX paragraph: escape specials, keep ×, ·, ᵀ readable."""
-    for a, b in (
-        ("\\", "\\textbackslash{}"),
-        ("&", "\\&"),
-        ("%", "\\%"),
-        ("$", "\\$"),
-        ("#", "\\#"),
-        ("_", "\\_"),
-        ("{", "\\{"),
-        ("}", "\\}"),
-        ("~", "\\textasciitilde{}"),
-        ("^", "\\textasciicircum{}"),
-    ):
-        s = s.replace(a, b)
-    # ℝ⁴ (jacobian's headline) -> $\mathbb{R}^{4}$; other super/subscript digits in text mode.
-    s = re.sub("ℝ([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: f"$\\mathbb{{R}}^{{{m.group(1).translate(_SUP)}}}$", s)
-    s = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: f"\\textsuperscript{{{m.group().translate(_SUP)}}}", s)
-    s = re.sub("[₀₁₂₃₄₅₆₇₈₉]+", lambda m: f"\\textsubscript{{{m.group().translate(_SUB)}}}", s)
-    for a, b in (
-        ("≈", "$\\approx$"),
-        ("…", "\\ldots{}"),
-        ("×", "$\\times$"),
-        ("·", "$\\cdot$"),
-        ("→", "$\\to$"),
-        ("ᵀ", "$^T$"),
-        ("∇", "$\\nabla$"),
-        ("ℝ", "$\\mathbb{R}$"),
-        ("∂", "$\\partial$"),
-    ):
-        s = s.replace(a, b)
-    return s
 
 
 class MarkdownRenderer(Renderer):
@@ -58,7 +24,10 @@ class MarkdownRenderer(Renderer):
         return f"$${math}$$"
 
     def para(self, text: str) -> str:
-        return text
+        return html(text, multiline=True)
+
+    def code(self, text: Any) -> str:
+        return md_code(text)
 
     def render(self, d: Derivation, steps: bool = True) -> str:
         parts = [self.solution_line(d)]
@@ -85,10 +54,9 @@ class MarkdownRenderer(Renderer):
             parts.append(self.para(f"Check: {verdict}. {d.check.message}".strip()))
             for m in d.check.mismatches:
                 parts.append(
-                    self.para(
-                        f"- entry {m.get('index')}{_at(m)}: expected `{m.get('expected')}`, "
-                        f"got `{m.get('got')}`{counterexample(m)}"
-                    )
+                    self.para(f"- entry {m.get('index')}{_at(m)}: expected ")
+                    + self.code(m.get("expected")) + self.para(", got ") + self.code(m.get("got"))
+                    + self.para(counterexample(m))
                 )
         return "\n\n".join(p for p in parts if p) + "\n"
 
@@ -235,7 +203,10 @@ class LatexRenderer(MarkdownRenderer):
         return f"\\[ {math} \\]"
 
     def para(self, text: str) -> str:
-        return latex_text(text)
+        return latex_text(text, multiline=True)
+
+    def code(self, text: Any) -> str:
+        return f"\\texttt{{{latex_text(text)}}}"
 
     def solution_line(self, d: Derivation) -> str:
         if d.extra.get("summary_tex"):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from symjac.model import SCHEMA
+from symjac.render.safe import cut, dumps, latex_text, line, md_text, rich_text
 from symjac.render.text import counterexample
 from symjac.runner import STATUSES, Outcome
 
@@ -78,11 +78,11 @@ def text_report(outcomes: Sequence[Outcome]) -> str:
     out: list[str] = []
     for answers, group in _groups(outcomes):
         if answers is not None:
-            out.append(f"answers: {answers}")
-        names = [_row_name(o, many_files) for o in group]
+            out.append(f"answers: {line(answers)}")
+        names = [line(_row_name(o, many_files), 200) for o in group]
         width = max(len(n) for n in names)
         for name, o in zip(names, group, strict=True):
-            detail = _detail(o)
+            detail = [line(d) for d in _detail(o)]
             first = detail[0] if detail else ""
             out.append(f"{name.ljust(width)}  {o.status.ljust(6)}  {o.seconds:5.2f}s  {first}")
             pad = " " * (width + 18)
@@ -110,15 +110,17 @@ def rich_report(outcomes: Sequence[Outcome]):
     many_files = len({o.file for o in outcomes}) > 1
     parts: list[Any] = []
     for answers, group in _groups(outcomes):
-        table = Table(title=None if answers is None else f"answers: {answers}",
+        table = Table(title=None if answers is None else rich_text(f"answers: {answers}"),
                       title_justify="left", show_edge=False, pad_edge=False)
         table.add_column("problem", no_wrap=True)
         table.add_column("status", no_wrap=True)
         table.add_column("time", justify="right", no_wrap=True)
         table.add_column("details")
         for o in group:
-            table.add_row(_row_name(o, many_files), Text(o.status, style=STYLES[o.status]),
-                          f"{o.seconds:.2f}s", "\n".join(_detail(o)))
+            # Text, never markup: an answer or a file name may hold "[link=...]".
+            table.add_row(rich_text(_row_name(o, many_files)),
+                          Text(o.status, style=STYLES[o.status]), Text(f"{o.seconds:.2f}s"),
+                          Text("\n").join(rich_text(d) for d in _detail(o)))
         parts.append(table)
         if answers is not None:
             parts.append(Text(f"score: {_score(group)}", style="bold"))
@@ -136,19 +138,14 @@ def markdown_report(outcomes: Sequence[Outcome]) -> str:
     lines = ["| " + " | ".join([*head, "problem", "status", "details"]) + " |",
              "|" + "---|" * (len(head) + 3)]
     for o in outcomes:
-        cells = [o.answers or ""] if with_answers else []
-        cells += [_row_name(o, many_files), f"**{o.status}**", "<br>".join(_detail(o))]
-        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        cells = [md_text(o.answers or "")] if with_answers else []
+        cells += [md_text(_row_name(o, many_files)), f"**{o.status}**",
+                  "<br>".join(md_text(d) for d in _detail(o))]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n\n" + tally(outcomes) + "\n"
 
 
-def _md_cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
-
-
 def latex_report(outcomes: Sequence[Outcome]) -> str:
-    from symjac.render.math import latex_text
-
     many_files = len({o.file for o in outcomes}) > 1
     rows = [
         " & ".join(latex_text(c) for c in (
@@ -200,15 +197,16 @@ def json_report(outcomes: Sequence[Outcome]) -> str:
     }
     if any(a is not None for a, _ in groups):
         obj["submissions"] = [_submission(a, g) for a, g in groups]
-    return json.dumps(obj, ensure_ascii=False, indent=2)
+    return dumps(obj)
 
 
-# XML 1.0 cannot hold most control characters, even escaped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 cannot hold most control characters, even escaped, nor lone surrogates.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+MAX_XML_TEXT = 20_000  # characters of one message or detail: a 900 KB answer is cut
 
 
-def _xml_text(s: str) -> str:
-    return _NOT_XML.sub("\ufffd", s)
+def _xml_text(s: str, limit: int = MAX_XML_TEXT) -> str:
+    return _NOT_XML.sub(lambda m: line(m.group()), cut(s, limit))
 
 
 def junit_xml(outcomes: Sequence[Outcome]) -> str:
@@ -244,7 +242,7 @@ def junit_xml(outcomes: Sequence[Outcome]) -> str:
                 continue
             tag = "failure" if o.status in ("failed", "undecided") else "error"
             detail = _xml_text("\n".join(_detail(o)))
-            el = ET.SubElement(case, tag, message=_xml_text(o.message), type=o.status)
+            el = ET.SubElement(case, tag, message=_xml_text(o.message, 500), type=o.status)
             el.text = detail
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -270,7 +268,7 @@ def _hidden_detail(o: Outcome) -> list[str]:
 
 def _md_block(lines: list[str]) -> str:
     """Lines as Markdown paragraphs, with characters Markdown would act on escaped."""
-    return "\n\n".join(re.sub(r"([\\`*_{}\[\]<>#|~])", r"\\\1", line) for line in lines)
+    return "\n\n".join(md_text(cut(text)) for text in lines)  # no HTML, links or emphasis
 
 
 def gradescope_json(outcomes: Sequence[Outcome], seconds: float, reveal: bool = False,
@@ -290,8 +288,9 @@ def gradescope_json(outcomes: Sequence[Outcome], seconds: float, reveal: bool = 
             name += f": {o.title}"
         if many_answers and o.answers:
             name = f"{o.answers}: {name}"
+        # Gradescope shows names and output as HTML: nothing in them may be markup.
         tests.append({
-            "name": name,
+            "name": line(name),
             "number": o.id or str(n),
             "score": o.score,
             "max_score": o.max_score,
@@ -311,7 +310,7 @@ def gradescope_json(outcomes: Sequence[Outcome], seconds: float, reveal: bool = 
         "stdout_visibility": "hidden",
         "tests": tests,
     }
-    return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+    return dumps(obj) + "\n"
 
 
 def cohort_report(outcomes: Sequence[Outcome]) -> str:
@@ -343,11 +342,11 @@ def cohort_report(outcomes: Sequence[Outcome]) -> str:
         mist = mistake_counts(group)
         order = sorted(mist, key=lambda t: (-mist[t], TAGS.index(t) if t in TAGS else 99))
         cell = ", ".join(f"{t} {mist[t]}" for t in order) or "—"
-        lines.append(f"| {_md_cell(pid)} | {c['passed']} / {n} | {c['failed']} | "
+        lines.append(f"| {md_text(pid)} | {c['passed']} / {n} | {c['failed']} | "
                      f"{other} | {mean:.2f} / {top:g} | {cell} |")
         unnamed = sum(1 for o in group if o.status == "failed" and not o.tags)
         if unnamed:
-            notes.append(f"- {_md_cell(pid)}: {unnamed} wrong "
+            notes.append(f"- {md_text(pid)}: {unnamed} wrong "
                          f"{'answer' if unnamed == 1 else 'answers'} with no named mistake")
     if notes:
         lines += ["", "## Wrong answers no mistake explains", "", *notes]

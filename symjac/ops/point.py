@@ -1,0 +1,284 @@
+"""A Jacobian at a point (`jacobian --at`), in exact arithmetic: never a Python float.
+
+Values are substituted exactly (``limits.safe_subs``) and judged with sympy
+numbers at ample precision (mpmath underneath), so ``exp(x)`` at x=710 and
+``x**2`` at x=1e400 are the real numbers they are, however large.
+
+sympy's derivative of a piecewise function is wrong or undefined at some
+points: d/dx relu(x) = Heaviside(x) is 1/2 at the kink x=0, d/dx |x| =
+sign(x) is 0 there, and sqrt(relu(x))' = Heaviside(x)/(2·sqrt(relu(x)))
+is 0/0 at x=-1, where the function is 0 all around. So a function holding
+max, min, |.|, relu, sign, Heaviside, floor or ceiling is first replaced by
+its form near the point (relu(x) is 0 near x=-1), and at a kink or a jump
+by each form it takes on either side; the partial is the one value they all
+agree on, or undefined, and the message says which.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+
+import sympy
+
+from symjac.errors import UndefinedError
+from symjac.printing import sstr, sub
+
+_NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+_PIECEWISE = (sympy.Max, sympy.Min, sympy.Abs, sympy.sign, sympy.Heaviside,
+              sympy.floor, sympy.ceiling)
+PRECISION = 40  # significant digits of the values that decide signs and reality
+MAX_FORMS = 16  # sides of a kink followed before a partial is called undecidable
+# sympy raises these for values outside a function's real domain (Heaviside(I*pi),
+# Max(1, I)), and arithmetic on them.
+_SYMPY_FAILURES = (ValueError, TypeError, ArithmeticError, NotImplementedError)
+
+
+def at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str],
+             functions: Sequence[sympy.Expr] = (), variables: Sequence[sympy.Symbol] = ()):
+    """(exact values, decimals as sympy Floats, "x=1, y=2"), or UndefinedError.
+
+    A point may leave some variables symbolic; those entries stay expressions.
+    ``functions`` and ``variables`` let a piecewise function be differentiated
+    from its form near the point.
+    """
+    where = ", ".join(f"{s}={sstr(v)}" for s, v in at.items())
+    point = dict(at)
+    not_real = {i: _not_real_part(f, point) for i, f in enumerate(functions)}
+    value = sympy.zeros(jac.rows, jac.cols)
+    decimals: list[list] = []
+    for r in range(jac.rows):
+        row: list = []
+        for c in range(jac.cols):
+            i, j = (r, c) if layout == "numerator" else (c, r)
+            what = f"∂f{sub(i + 1)}/∂{names[j]}, the entry ({r + 1},{c + 1}) of ∇f,"
+            f = functions[i] if i < len(functions) else None
+            x = variables[j] if j < len(variables) else None
+            if not_real.get(i) is not None:
+                part, v = not_real[i]
+                raise UndefinedError(f"{what} is not a real number at {where}: {part} is "
+                                     f"{_short(v)} there, not a real number")
+            try:
+                if f is not None and x is not None and f.has(*_PIECEWISE):
+                    v = _piecewise_partial(f, x, point, what, where)
+                    if v is None:  # not decided here (a symbolic point): as sympy has it
+                        v = _substituted(jac[r, c], point, what, where)
+                else:
+                    v = _substituted(jac[r, c], point, what, where)
+            except UndefinedError as e:
+                raise _itself(e, f, i, point, where) from None
+            value[r, c] = v
+            if v.free_symbols:
+                row.append(v.evalf(15))
+                continue
+            row.append(_real(v, what, where))
+        decimals.append(row)
+    return value, decimals, where
+
+
+def _itself(e: UndefinedError, f, i: int, point, where: str) -> UndefinedError:
+    """Say so when the function itself is undefined at the point (sin(x)/x at x=0)."""
+    from symjac.limits import safe_subs
+
+    if f is None or "itself" in str(e):
+        return e
+    try:
+        value = safe_subs(f, point)
+        undefined = value.has(*_NON_FINITE)
+    except Exception:  # the first message stands
+        return e
+    if not undefined:
+        return e
+    # sin(x)/x at 0 too: a removable singularity is still undefined as written.
+    return UndefinedError(f"{e}: f{sub(i + 1)} itself is undefined there, as written")
+
+
+def _not_real_part(f, point):
+    """(a part of f, its value) where f takes a value off the real line at the point, or None.
+
+    log(-1) = I*pi inside |log(x)| or log(x)**2 makes f no real function there,
+    even where f's own value, or sympy's formula for its derivative, is real.
+    """
+    from symjac.limits import safe_subs
+
+    memo: dict = {}
+    try:
+        safe_subs(f, point, memo=memo)
+    except _SYMPY_FAILURES:
+        return None  # the entries themselves say why
+    for part, v in memo.items():
+        if not v.free_symbols and v.is_real is False and not v.has(*_NON_FINITE):
+            return sstr(part), v
+    return None
+
+
+def _substituted(expr, point, what: str, where: str):
+    from symjac.limits import safe_subs
+
+    try:
+        v = safe_subs(expr, point)  # x**(10**10) at x=2 is refused, not computed
+    except _SYMPY_FAILURES:
+        raise UndefinedError(f"{what} is not a real number at {where}") from None
+    if v.has(*_NON_FINITE):
+        raise UndefinedError(f"{what} is undefined at {where} (division by zero)")
+    return v
+
+
+def _real(v, what: str, where: str):
+    """v (a number) as a sympy Float of PRECISION digits, if it is a finite real number."""
+    if v.is_Rational:
+        return sympy.Float(v, PRECISION)
+    try:
+        n = v.evalf(PRECISION)
+        re, im = n.as_real_imag()
+    except _SYMPY_FAILURES:
+        re = im = sympy.nan
+    if not (re.is_Number and im.is_Number) or re.has(*_NON_FINITE) or im.has(*_NON_FINITE):
+        # e.g. DiracDelta(0), the derivative of sign(x) at 0: no number at all.
+        raise UndefinedError(f"{what} is undefined at {where} (it is {_short(v)})")
+    if im != 0 and abs(im) > abs(re) * sympy.Float(10) ** (5 - PRECISION):
+        raise UndefinedError(f"{what} is not a real number at {where} (it is {_short(v)})")
+    return re
+
+
+def _short(v) -> str:
+    from symjac.render.safe import cut
+
+    return cut(sstr(v), 200)
+
+
+# -- piecewise functions: the form near the point -------------------------------------
+
+
+def _piecewise_partial(f, x, point, what: str, where: str):
+    """∂f/∂x at the point from the forms f takes near it, or None if the point is symbolic."""
+    from symjac.limits import safe_subs
+
+    try:
+        forms = _forms(f, point)
+    except _SYMPY_FAILURES:
+        raise UndefinedError(f"{what} is not a real number at {where}") from None
+    if forms is None:
+        return None
+    values, partials = [], []
+    for form in forms:
+        try:
+            values.append(_number(safe_subs(form, point)))
+            partials.append(_number(safe_subs(sympy.diff(form, x), point)))
+        except _SYMPY_FAILURES:
+            raise UndefinedError(f"{what} is not a real number at {where}") from None
+    if any(v is None for v in values + partials):
+        if any(v is not None and v.has(*_NON_FINITE) for v in partials):
+            raise UndefinedError(f"{what} is undefined at {where} (division by zero)")
+        return None
+    if any(v.has(*_NON_FINITE) for v in values):
+        raise UndefinedError(f"{what} is undefined at {where}: the function itself is "
+                             "undefined there")
+    if not all(_same(values[0], v) for v in values[1:]):
+        raise UndefinedError(f"{what} is undefined at {where}: the function jumps there "
+                             "(a step of sign, Heaviside, floor or ceiling)")
+    if any(v.has(*_NON_FINITE) for v in partials):
+        raise UndefinedError(f"{what} is undefined at {where} (division by zero)")
+    if not all(_same(partials[0], v) for v in partials[1:]):
+        shown = ", ".join(sorted({sstr(v) for v in partials}))
+        raise UndefinedError(f"{what} is undefined at {where}: the function has a kink "
+                             f"there (the slopes on either side are {shown})")
+    return partials[0]
+
+
+def _number(v):
+    """v if it is a number (no free symbols), else None."""
+    return None if v.free_symbols else v
+
+
+def _same(a, b) -> bool:
+    d = a - b
+    if d.is_zero:
+        return True
+    try:
+        n = abs(complex(d.evalf(PRECISION)))
+        scale = max(1.0, abs(complex(a.evalf(PRECISION))))
+    except _SYMPY_FAILURES:
+        return False
+    return n <= scale * 1e-30
+
+
+def _forms(e, point) -> list | None:
+    """Every form e takes beside the point, piecewise parts decided there; None if undecidable."""
+    if not e.args or not e.has(*_PIECEWISE):
+        return [e]
+    arg_forms = []
+    for a in e.args:
+        forms = _forms(a, point)
+        if forms is None:
+            return None
+        arg_forms.append(forms)
+    out: list = []
+    for args in itertools.product(*arg_forms):
+        if isinstance(e, _PIECEWISE):
+            chosen = _sides(e.func, list(args), point)
+            if chosen is None:
+                return None
+            out += chosen
+        else:
+            out.append(e.func(*args))
+        if len(out) > MAX_FORMS:
+            return None
+    unique: list = []
+    for form in out:
+        if form not in unique:
+            unique.append(form)
+    return unique
+
+
+def _sign_at(g, point) -> int | None:
+    """The sign of g at the point (-1, 0, 1), or None if g is not a real number there."""
+    from symjac.limits import safe_subs
+
+    v = safe_subs(g, point)
+    if v.free_symbols or v.has(*_NON_FINITE):
+        return None
+    if v.is_zero:
+        return 0
+    if v.is_positive:
+        return 1
+    if v.is_negative:
+        return -1
+    re, im = v.evalf(PRECISION).as_real_imag()
+    if not (re.is_Number and im.is_Number) or im != 0:
+        return None
+    return 0 if re == 0 else (1 if re > 0 else -1)
+
+
+def _sides(func, args: list, point) -> list | None:
+    """The forms of func(*args) beside the point: one, or one per side of a kink or jump."""
+    from symjac.limits import safe_subs
+
+    if func in (sympy.Max, sympy.Min):
+        want = 1 if func is sympy.Max else -1
+        best = [args[0]]
+        for a in args[1:]:
+            s = _sign_at(a - best[0], point)
+            if s is None:
+                return None
+            if s == want:
+                best = [a]
+            elif s == 0:
+                best.append(a)
+        return best
+    g = args[0]  # Heaviside(x, 1/2) carries its value at 0 as a second argument
+    s = _sign_at(g, point)
+    if s is None:
+        return None
+    if func is sympy.Abs:
+        return [g, -g] if s == 0 else [s * g]
+    if func is sympy.sign:
+        return [sympy.S.One, sympy.S.NegativeOne] if s == 0 else [sympy.Integer(s)]
+    if func is sympy.Heaviside:
+        return [sympy.S.One, sympy.S.Zero] if s == 0 else [sympy.Integer(int(s > 0))]
+    # floor and ceiling: constant between integers, a jump at one
+    v = safe_subs(g, point)
+    n = func(v)
+    if (v - n).is_zero:
+        return [n, n - 1] if func is sympy.floor else [n, n + 1]
+    return [n]

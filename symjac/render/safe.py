@@ -1,0 +1,298 @@
+"""The one escaping layer: untrusted text made safe for the output it goes to.
+
+Answers, ids, titles, file names, problem text and input echoed in error
+messages come from other people. Before any of it reaches a terminal, a
+rich console, LaTeX, Markdown, HTML, XML or JSON, it goes through one of
+these functions, so a carriage return cannot overwrite a grader's row, an
+escape sequence cannot recolour the terminal, `[link=...]` is not rich
+markup, `$\\input{...}$` is not TeX and `<script>` is not HTML.
+
+- ``visible(s)``: control characters (C0, C1, DEL, CR, ESC), format
+  characters (bidi overrides and isolates, zero-width characters, BOM),
+  line and paragraph separators and lone surrogates are written out
+  visibly (``\\r``, ``\\x1b``, ``<U+202E>``); the base of every other one.
+- ``cut(s)``: a long text is cut, with a marker that says how much.
+- ``line(s)``: ``visible`` and ``cut`` for one line of a message or table.
+- ``rich_text(s)``: a rich ``Text`` (never markup) of visible text.
+- ``html(s)``, ``md_text(s)``, ``md_code(s)``: for Markdown and HTML.
+- ``latex_text(s)``: words in a LaTeX paragraph; ``latex_math(s)``: a
+  math span an author wrote, kept only when every command in it is a
+  known, harmless math command, else escaped as text.
+- ``json_safe(obj)`` / ``dumps(obj)``: strictly valid JSON (no NaN or
+  infinity, no lone surrogates).
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+import math
+import re
+from typing import Any
+
+MAX_SHOWN = 2000  # characters of one untrusted text in a message, a cell or a report line
+
+_NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t", "\x1b": "\\x1b", "\x00": "\\x00"}
+# C0 and C1 controls, DEL, lone surrogates, and the invisible format characters
+# (category Cf: bidi embeddings, overrides and isolates, zero-width space and
+# joiners, BOM, soft hyphen...), plus line and paragraph separators.
+_FORMAT = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + _FORMAT + "]")
+_CONTROL_OR_NEWLINE = re.compile("[\t\n]|" + _CONTROL.pattern)
+
+
+def _show(m: re.Match) -> str:
+    ch = m.group()
+    if ch in _NAMED:
+        return _NAMED[ch]
+    c = ord(ch)
+    if 0xDC80 <= c <= 0xDCFF:  # a byte that was not UTF-8 (a file name, say)
+        return f"\\x{c - 0xDC00:02x}"
+    if c <= 0xFF:
+        return f"\\x{c:02x}"
+    return f"<U+{c:04X}>"
+
+
+def visible(s: Any, newlines: bool = False) -> str:
+    """s with every control or invisible character shown as an escape.
+
+    newlines=True keeps new lines and tabs (multi-line text such as a
+    problem's statement); by default they are shown too (one-line text).
+    """
+    if not isinstance(s, str):
+        s = str(s)
+    pattern = _CONTROL if newlines else _CONTROL_OR_NEWLINE
+    return pattern.sub(_show, s)
+
+
+def cut(s: str, limit: int = MAX_SHOWN) -> str:
+    """s, or its first `limit` characters and a marker saying how many more there were."""
+    if len(s) <= limit:
+        return s
+    return f"{s[:limit]}… [{len(s) - limit:,} more characters not shown]"
+
+
+def line(s: Any, limit: int = MAX_SHOWN) -> str:
+    """One line of untrusted text for a terminal, a log or a table cell."""
+    if not isinstance(s, str):
+        s = str(s)
+    return visible(cut(s, limit))
+
+
+def block(s: Any, limit: int = MAX_SHOWN * 10) -> str:
+    """Multi-line untrusted text (a problem's statement): new lines kept, the rest visible."""
+    if not isinstance(s, str):
+        s = str(s)
+    return visible(cut(s, limit), newlines=True)
+
+
+def rich_text(s: Any, style: str = "", multiline: bool = False):
+    """A rich Text of untrusted text: never parsed as markup, nothing invisible."""
+    from rich.text import Text
+
+    return Text(block(s) if multiline else line(s), style=style)
+
+
+def markup(s: Any) -> str:
+    """Untrusted text inside a rich markup string (prefer rich_text)."""
+    from rich.markup import escape
+
+    return escape(line(s))
+
+
+# -- HTML and Markdown ----------------------------------------------------------------
+
+
+def html(s: Any, multiline: bool = False) -> str:
+    """Untrusted text for HTML (and for outputs that render HTML, such as Gradescope's)."""
+    return _html.escape(block(s) if multiline else line(s), quote=False)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")  # [ and ] escaped: no link can form
+
+
+def md_text(s: Any) -> str:
+    """Untrusted text in a Markdown paragraph or table cell: no HTML, links or emphasis."""
+    return _MD_SPECIAL.sub(r"\\\1", html(s))
+
+
+def md_code(s: Any) -> str:
+    """Untrusted text as an inline Markdown code span, whatever backticks it holds."""
+    text = line(s)
+    run = max((len(r) for r in re.findall("`+", text)), default=0)
+    fence = "`" * (run + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+# -- LaTeX ------------------------------------------------------------------------------
+
+_SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUB = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_LATEX_SPECIAL = {
+    "\\": "\\textbackslash{}",
+    "&": "\\&",
+    "%": "\\%",
+    "$": "\\$",
+    "#": "\\#",
+    "_": "\\_",
+    "{": "\\{",
+    "}": "\\}",
+    "~": "\\textasciitilde{}",
+    "^": "\\textasciicircum{}",
+}
+_LATEX_SPECIAL_RE = re.compile("[" + re.escape("".join(_LATEX_SPECIAL)) + "]")
+
+
+def latex_text(s: Any, multiline: bool = False) -> str:
+    """Plain words for a LaTeX paragraph: every special escaped, ×, ·, ᵀ kept readable.
+
+    The one escaping function for text that goes into LaTeX: nothing in s
+    can start a command, a group, math or a comment.
+    """
+    s = block(s) if multiline else line(s)
+    s = _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIAL[m.group()], s)
+    # ℝ⁴ (jacobian's headline) -> $\mathbb{R}^{4}$; other super/subscript digits in text mode.
+    s = re.sub("ℝ([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: f"$\\mathbb{{R}}^{{{m.group(1).translate(_SUP)}}}$", s)
+    s = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: f"\\textsuperscript{{{m.group().translate(_SUP)}}}", s)
+    s = re.sub("[₀₁₂₃₄₅₆₇₈₉]+", lambda m: f"\\textsubscript{{{m.group().translate(_SUB)}}}", s)
+    for a, b in (
+        ("≈", "$\\approx$"),
+        ("…", "\\ldots{}"),
+        ("×", "$\\times$"),
+        ("·", "$\\cdot$"),
+        ("→", "$\\to$"),
+        ("ᵀ", "$^T$"),
+        ("∇", "$\\nabla$"),
+        ("ℝ", "$\\mathbb{R}$"),
+        ("∂", "$\\partial$"),
+    ):
+        s = s.replace(a, b)
+    return s
+
+
+# Commands that only typeset mathematics: none reads or writes a file, defines
+# anything, changes category codes or expands to something that could.
+_MATH_COMMANDS = frozenset("""
+alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu
+xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta
+Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
+frac dfrac tfrac sqrt cdot times div pm mp sum prod int oint partial nabla infty ell
+left right big Big bigg Bigg middle
+mathbf mathbb mathrm mathcal mathit mathsf boldsymbol bm operatorname text textrm textbf
+textit mbox
+hat bar tilde vec dot ddot widehat widetilde overline underline top intercal
+ldots cdots vdots ddots dots
+exp log ln sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh max min argmax
+argmin det tr lim sup inf
+quad qquad
+leq le geq ge neq ne approx equiv sim simeq propto in notin subset subseteq supset cup cap
+to mapsto rightarrow leftarrow Rightarrow Leftarrow implies iff gets
+odot otimes oplus circ ast star bullet langle rangle lVert rVert Vert vert lvert rvert
+lfloor rfloor lceil rceil forall exists neg land lor setminus emptyset
+begin end
+""".split())
+_MATH_ENVIRONMENTS = frozenset(
+    "bmatrix pmatrix vmatrix Bmatrix Vmatrix matrix smallmatrix aligned cases array".split()
+)
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.S)
+_ENV = re.compile(r"\\(?:begin|end)\s*\{([^{}]*)\}")
+MAX_MATH = 4000  # characters of one math span from a problem's text
+
+
+def safe_math(tex: str) -> bool:
+    """Is this TeX math made only of harmless math commands (nothing TeX could run)?"""
+    if len(tex) > MAX_MATH or "^^" in tex or _CONTROL.search(tex) or "#" in tex:
+        return False
+    if "%" in tex.replace("\\%", ""):
+        return False  # a comment could hide the end of the span
+    for m in _COMMAND.finditer(tex):
+        name = m.group(1)
+        if len(name) == 1 and not name.isalpha():
+            if name in "\\,;:!{}|% &_$#^ " or name == "\n":
+                continue
+            return False
+        if name not in _MATH_COMMANDS:
+            return False
+        if name in ("begin", "end"):
+            env = _ENV.match(tex, m.start())
+            if env is None or env.group(1).strip().rstrip("*") not in _MATH_ENVIRONMENTS:
+                return False
+    depth = 0
+    for ch in _COMMAND.sub("", tex):  # braces balance, so the span cannot close a group
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def latex_math(tex: str) -> str | None:
+    """A math span from a problem's text, if it is safe to keep as TeX; else None."""
+    return tex if safe_math(tex) else None
+
+
+# -- JSON --------------------------------------------------------------------------------
+
+
+def json_safe(obj: Any) -> Any:
+    """obj with every non-finite float made null and every lone surrogate made visible."""
+    if isinstance(obj, str):
+        return _SURROGATE.sub(_show, obj) if _SURROGATE.search(obj) else obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {json_safe(k) if isinstance(k, str) else k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u2028\u2029" + _FORMAT + "]")
+
+
+ROWS_ON_ONE_LINE = 100  # a JSON matrix with more entries is written one row per line
+
+
+def dumps(obj: Any, indent: int | None = 2) -> str:
+    """Strictly valid JSON: never NaN or Infinity, never a lone surrogate.
+
+    Strings keep their exact value, but invisible characters (bidi overrides,
+    C1 controls) are written as \\uXXXX escapes, as json writes C0 ones, so
+    the JSON itself is safe to show in a terminal.
+    """
+    obj = json_safe(obj)
+    rows: list[list] = []
+    if indent is not None:
+        # ``indent`` makes json use its pure-Python encoder, which for a 200×200
+        # Jacobian takes longer than computing it: the rows of a large matrix are
+        # encoded compactly (by the C encoder) and put in place, one per line.
+        def swap(o):
+            if isinstance(o, dict):
+                return {k: swap(v) for k, v in o.items()}
+            if isinstance(o, list):
+                if (o and all(isinstance(r, list) for r in o)
+                        and sum(map(len, o)) > ROWS_ON_ONE_LINE):
+                    rows.append(o)
+                    return f"\0{len(rows) - 1}\0"
+                return [swap(v) for v in o]
+            return o
+
+        obj = swap(obj)
+    text = json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False)
+    for k, matrix in enumerate(rows):
+        token = json.dumps(f"\0{k}\0")
+        at = text.index(token)
+        line = text[text.rindex("\n", 0, at) + 1 : at]
+        pad = " " * (len(line) - len(line.lstrip()) + 2)
+        body = (",\n" + pad).join(json.dumps(r, ensure_ascii=False, allow_nan=False)
+                                  for r in matrix)
+        text = text[:at] + "[\n" + pad + body + "\n" + pad[:-2] + "]" + text[at + len(token):]
+    return _JSON_INVISIBLE.sub(lambda m: json.dumps(m.group())[1:-1], text)
