@@ -142,9 +142,9 @@ def _real(v, what: str, where: str):
 
 
 def _short(v) -> str:
-    from symjac.render.safe import cut
-
-    return cut(sstr(v), 200)
+    """The value for a message, cut at 200 characters (the renderers escape it)."""
+    text = sstr(v)
+    return text if len(text) <= 200 else text[:200] + f"… ({len(text) - 200} more characters)"
 
 
 # -- piecewise functions: the form near the point -------------------------------------
