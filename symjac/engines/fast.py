@@ -19,6 +19,7 @@ symengine does not do itself:
 from __future__ import annotations
 
 import re
+import sys
 
 import symengine as se
 
@@ -216,8 +217,8 @@ class TextPrinter:
         if e.is_Number:
             n, d = (int(v) for v in e.get_num_den())
             if d == 1:
-                return str(n), (_ATOM if n >= 0 else _ADD)
-            return f"{n}/{d}", _MUL if n > 0 else _ADD
+                return _digits(n), (_ATOM if n >= 0 else _ADD)
+            return f"{_digits(n)}/{_digits(d)}", _MUL if n > 0 else _ADD
         if isinstance(e, se.Symbol):
             return e.name, _ATOM
         if e == se.E:
@@ -242,9 +243,9 @@ class TextPrinter:
         # a*(b + c) needs its brackets; a*b**2 and a*sin(b) do not.
         top = [self.wrap(f, _ADD) for f in num]
         if p != 1 or not top:
-            top.insert(0, str(p))
+            top.insert(0, _digits(int(p)))
         s = "*".join(top)
-        bottom = ([str(q)] if q != 1 else []) + [self.wrap(f, _MUL) for f in den]
+        bottom = ([_digits(int(q))] if q != 1 else []) + [self.wrap(f, _MUL) for f in den]
         if bottom:
             s += "/" + (bottom[0] if len(bottom) == 1 else "(" + "*".join(bottom) + ")")
         return sign + s, (_ADD if sign else _MUL)
@@ -280,9 +281,10 @@ class LatexPrinter(TextPrinter):
         if e.is_Number:
             n, d = (int(v) for v in e.get_num_den())
             if d == 1:
-                return str(n), (_ATOM if n >= 0 else _ADD)
+                return _digits(n, latex=True), (_ATOM if n >= 0 else _ADD)
             sign = "- " if n < 0 else ""
-            return f"{sign}\\frac{{{abs(n)}}}{{{d}}}", _MUL if n > 0 else _ADD
+            return (f"{sign}\\frac{{{_digits(abs(n), latex=True)}}}{{{_digits(d, latex=True)}}}",
+                    _MUL if n > 0 else _ADD)
         if isinstance(e, se.Symbol):
             return latex_name(e.name), _ATOM
         if e == se.E:
@@ -334,12 +336,12 @@ class LatexPrinter(TextPrinter):
         else:
             top = [self.wrap(f, _ADD) for f in num]
         if p != 1 or not top:
-            top.insert(0, str(p))
+            top.insert(0, _digits(int(p), latex=True))
         numer = _join_factors(top)
         if q == 1 and len(den) == 1:
             bottom = [self(den[0])]
         else:
-            bottom = ([str(q)] if q != 1 else []) + [self.wrap(f, _ADD) for f in den]
+            bottom = ([_digits(int(q), latex=True)] if q != 1 else []) + [self.wrap(f, _ADD) for f in den]
         if bottom:
             return f"{sign}\\frac{{{numer}}}{{{_join_factors(bottom)}}}", (
                 _ADD if sign else _MUL)
@@ -382,3 +384,15 @@ def latex_matrix(cells: list[list[str]]) -> str:
     if cols <= 10:
         return f"\\left[\\begin{{matrix}}{body}\\end{{matrix}}\\right]"
     return f"\\left[\\begin{{array}}{{{'c' * cols}}}{body}\\end{{array}}\\right]"
+
+
+def _digits(n: int, latex: bool = False) -> str:
+    """An integer's digits; one too long for Python to print (4300 digits) by its size."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)() or 4300
+    if n.bit_length() <= (min(limit, 4300) - 1) * 3.32:
+        return str(n)
+    digits = int(abs(n).bit_length() * 0.30103) + 1
+    sign = "-" if n < 0 else ""
+    if latex:
+        return rf"{sign}\langle\text{{integer of about {digits:,} digits}}\rangle"
+    return f"{sign}<integer of about {digits:,} digits>"
