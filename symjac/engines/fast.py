@@ -341,7 +341,8 @@ class LatexPrinter(TextPrinter):
         if q == 1 and len(den) == 1:
             bottom = [self(den[0])]
         else:
-            bottom = ([_digits(int(q), latex=True)] if q != 1 else []) + [self.wrap(f, _ADD) for f in den]
+            bottom = ([_digits(int(q), latex=True)] if q != 1 else [])
+            bottom += [self.wrap(f, _ADD) for f in den]
         if bottom:
             return f"{sign}\\frac{{{numer}}}{{{_join_factors(bottom)}}}", (
                 _ADD if sign else _MUL)
