@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -231,7 +232,7 @@ class Calc:
 
     # -- entrywise --------------------------------------------------------------------
     def ew(self, expr, rows: Dim, cols: Dim) -> Node:
-        expr = sympy.sympify(expr)
+        expr = _as_expr(expr)
         if (rows, cols) != (1, 1):
             expr = self._drop_ones(expr, rows, cols)
         expr = self._softmax(expr)
@@ -283,7 +284,7 @@ class Calc:
         return sympy.Add(*out)
 
     def number(self, v) -> Node:
-        return EW(sympy.sympify(v), 1, 1)
+        return EW(_as_expr(v), 1, 1)
 
     def zero(self, rows, cols) -> Node:
         return EW(sympy.Integer(0), rows, cols)
@@ -1291,3 +1292,14 @@ def derive_gradient(
                         calc.scale(calc.number(-1), Call("diag", _diag_of(calc, grad), r, r)))
     links.reverse()
     return ClosedForm(grad, links, calc, final_rules, defs)
+
+
+def _as_expr(v):
+    """An internal value (a sympy expression, an int or a Fraction) as a sympy expression."""
+    if isinstance(v, sympy.Basic):
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        return sympy.Integer(v)
+    if isinstance(v, Fraction):
+        return sympy.Rational(v.numerator, v.denominator)
+    raise TypeError(f"not an expression: {v!r}")
