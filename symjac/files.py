@@ -315,8 +315,9 @@ def _writable_kind(path: str) -> str:
     raise FileError(f"{path}: is not a regular file")
 
 
-def write_output(path: str, text: str, warn: Callable[[str], None] | None = None) -> None:
-    """Write text to path atomically: the old file or all of the new one, never a part.
+def write_output(path: str, text: str | bytes,
+                 warn: Callable[[str], None] | None = None) -> None:
+    """Write text (or bytes) to path atomically: the old file or all of the new one, never a part.
 
     A symbolic link is followed (its target is written, and warn says so); a
     character device such as /dev/null is written directly.
@@ -326,7 +327,7 @@ def write_output(path: str, text: str, warn: Callable[[str], None] | None = None
         target = os.path.realpath(path)
         if warn is not None:
             warn(f"{path} is a symbolic link; writing to {target}")
-    data = text.encode("utf-8", "surrogateescape")
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
     if _writable_kind(target) == "device":
         try:
             with open(target, "wb") as f:

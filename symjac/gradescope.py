@@ -10,16 +10,16 @@ student's files in ``/autograder/submission``; it reads
 
 from __future__ import annotations
 
-import contextlib
+import io
 import os
 import re
 import shlex
-import tempfile
 import time
 import zipfile
 
 from symjac import __version__
 from symjac.errors import FileError, InputError
+from symjac.files import write_output
 
 MIN_PYTHON = (3, 11)
 
@@ -138,23 +138,13 @@ def build(problem_file: str, out: str, *, reveal: bool = False, package: str | N
 
 
 def _write_zip(out: str, members: dict[str, tuple[bytes, int]]) -> None:
-    folder = os.path.dirname(os.path.abspath(out))
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".symjac-", suffix=".zip", dir=folder)
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
-            stamp = time.localtime()[:6]
-            for arcname, (data, mode) in members.items():
-                info = zipfile.ZipInfo(arcname, date_time=stamp)
-                info.external_attr = (0o100000 | mode) << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(info, data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-        tmp = None
-    except OSError as e:
-        raise FileError(f"{out}: cannot write ({e.strerror or e})") from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    """The zip built in memory, then written atomically like every output."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        stamp = time.localtime()[:6]
+        for arcname, (data, mode) in members.items():
+            info = zipfile.ZipInfo(arcname, date_time=stamp)
+            info.external_attr = (0o100000 | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+    write_output(out, buffer.getvalue())
