@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from symjac.errors import InputError, LimitError
+from symjac.errors import InputError
 from symjac.model import Check, Derivation, Step
-from symjac.ops.grad import pretty
+from symjac.ops.grad import pretty, read_sizes
 
 MAX_SIZE = 6  # each size letter when verifying; the engine works entry by entry
 
@@ -404,32 +404,11 @@ def _unknown(name: str | None) -> InputError:
 
 
 def parse_sizes(text: str | None, recipe: Recipe) -> dict[str, int]:
-    sizes = dict(recipe.sizes)
     if text is None or not text.strip():
-        return sizes
-    pos = 0
-    for raw in text.split(","):
-        col = pos + 1
-        pos += len(raw) + 1
-        if not raw.strip():
-            continue
-        m = re.fullmatch(r"\s*([A-Za-z]\w*)\s*=\s*(\d+)\s*", raw)
-        if not m:
-            from symjac.errors import ParseError
-
-            raise ParseError(f"--sizes: cannot read '{raw.strip()}'; write e.g. \"n=3, k=2\"",
-                             col)
-        key, value = m.group(1), int(m.group(2))
-        if key not in recipe.sizes:
-            raise InputError(f"--sizes: {recipe.name} has no size '{key}'; its sizes are "
-                             + ", ".join(recipe.sizes))
-        if value < 1:
-            raise InputError(f"--sizes: {key} must be at least 1", col)
-        if value > MAX_SIZE:
-            raise LimitError(f"--sizes: {key} = {value} is above the limit of {MAX_SIZE} "
-                             "(verification works entry by entry)", col)
-        sizes[key] = value
-    return sizes
+        return dict(recipe.sizes)
+    known = ", ".join(recipe.sizes)
+    return read_sizes(text, dict(recipe.sizes), lambda key: f"{recipe.name} has no size "
+                      f"'{key}'; its sizes are {known}", limit=MAX_SIZE)
 
 
 def verify(recipe: Recipe, sizes: dict[str, int],

@@ -205,10 +205,6 @@ SMALL_SIZES = (2, 3, 2, 3, 2, 3, 2)
 
 def choose_sizes(letters: list[str], text: str | None, small: bool = False) -> dict[str, int]:
     """The concrete size of each letter: from ``text`` ("n=4, k=3") or the defaults."""
-    import re
-
-    from symjac.errors import LimitError, ParseError
-
     out = {k: DEFAULT_SIZES[i % len(DEFAULT_SIZES)] for i, k in enumerate(letters)}
     if small:  # inverses and determinants grow fast entry by entry: 2×2 first
         out = {k: SMALL_SIZES[i % len(SMALL_SIZES)] for i, k in enumerate(letters)}
@@ -217,6 +213,18 @@ def choose_sizes(letters: list[str], text: str | None, small: bool = False) -> d
     if not letters:
         raise InputError("--sizes: every size in --shape is a number already; --sizes "
                          "gives values to size letters (theta=nxk)")
+    known = ", ".join(letters)
+    return read_sizes(text, out, lambda key: f"'{key}' is not a size letter of --shape "
+                      f"(its letters: {known})")
+
+
+def read_sizes(text: str, sizes: dict[str, int], unknown, limit: int = MAX_SIZE) -> dict[str, int]:
+    """--sizes ("n=4, k=3") over the defaults ``sizes``; ``unknown(key)`` words a wrong letter."""
+    import re
+
+    from symjac.errors import LimitError, ParseError
+
+    out = dict(sizes)
     pos = 0
     for raw in text.split(","):
         col = pos + 1
@@ -229,12 +237,11 @@ def choose_sizes(letters: list[str], text: str | None, small: bool = False) -> d
                              col)
         key, value = m.group(1), int(m.group(2))
         if key not in out:
-            raise InputError(f"--sizes: '{key}' is not a size letter of --shape (its letters: "
-                             f"{', '.join(letters)})", col)
+            raise InputError(f"--sizes: {unknown(key)}", col)
         if value < 1:
             raise InputError(f"--sizes: {key} must be at least 1", col)
-        if value > MAX_SIZE:
-            raise LimitError(f"--sizes: {key} = {value} is above the limit of {MAX_SIZE} "
+        if value > limit:
+            raise LimitError(f"--sizes: {key} = {value} is above the limit of {limit} "
                              "(verification works entry by entry)", col)
         out[key] = value
     return out
