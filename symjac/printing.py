@@ -83,8 +83,13 @@ def uni(text) -> str:
     """One-line Unicode for a terminal: `3*x**2*y` -> `3·x²·y`."""
     s = text if isinstance(text, str) else sstr(text)
     s = _INT_POWER.sub(lambda m: m.group(1).strip("()").translate(_SUPERSCRIPT), s)
-    s = _DELTA.sub(r"1{\2 = \1}", s)  # the worksheet's indicator, 1{i = y}
-    return s.replace("**", "^").replace("*", "·")
+    return indicators(s).replace("**", "^").replace("*", "·")
+
+
+def indicators(text: str) -> str:
+    """`KroneckerDelta(1, y)` written as the worksheet's indicator `1{y = 1}`, which the
+    parser reads back; JSON keeps sympy's name."""
+    return _DELTA.sub(r"1{\2 = \1}", text)
 
 
 def sub(n: int) -> str:

@@ -89,10 +89,6 @@ def test_readme_console_example(tmp_path, line, command, want):
     got = r.stdout + r.stderr
     if r.returncode == 3 and "time limit" in got:  # the default 10 s, on a loaded machine
         pytest.skip(f"README.md:{line}: hit the time limit (is the machine loaded?)")
-    if "KroneckerDelta(" in got and "1{y = " in want:
-        # Known: the README shows the indicator as the input issue (14) prints it,
-        # 1{y = i}; until that lands, the steps print KroneckerDelta. Only this case.
-        pytest.xfail("the steps still print KroneckerDelta where the README shows 1{y = i}")
     if not want.strip():
         assert r.returncode == 0, f"README.md:{line}: `{command}` failed:\n{got}"
     else:

@@ -149,6 +149,29 @@ def test_steps_follow_the_worksheet_a_b_c_with_shapes():
     assert d.variables[:2] == ("theta_1_1", "theta_1_2")
 
 
+def test_step_lines_write_the_worksheets_indicator_and_read_back_equal():
+    # The worksheet writes ∂ℓ/∂h_i = z_i − 1{i = y}; the text lines say 1{y = i}, which the
+    # parser reads as the indicator, while JSON keeps sympy's KroneckerDelta(i, y).
+    from symjac.parsing import parse_expression
+
+    d = api.grad(**SOFTMAX)
+    dl_dh = next(s for s in d.steps if s.kind == "local-jacobian")
+    lines = dl_dh.text.splitlines()[1:]
+    assert [ln.split(" = ", 1)[0] for ln in lines] == ["∂ℓ/∂h_1", "∂ℓ/∂h_2"]
+    assert "KroneckerDelta" not in dl_dh.text
+    y, h1, h2 = sympy.symbols("y h_1 h_2")
+    softmax = [sympy.exp(h) / (sympy.exp(h1) + sympy.exp(h2)) for h in (h1, h2)]
+    for i, (ln, z) in enumerate(zip(lines, softmax, strict=True), 1):
+        shown = ln.split(" = ", 1)[1]
+        assert shown.startswith(f"-1{{y = {i}}}")
+        got = parse_expression(shown)
+        want = z - sympy.KroneckerDelta(i, y)
+        for point in ({"y": 1, "h_1": 0.5, "h_2": -2}, {"y": 2, "h_1": 3, "h_2": 0.25}):
+            mine = {s: point[s.name] for s in got.free_symbols}
+            theirs = {s: point[s.name] for s in want.free_symbols}
+            assert math.isclose(float(got.subs(mine)), float(want.subs(theirs)))
+
+
 def test_every_format_renders():
     d = api.grad(**SOFTMAX, expect=WRONG)
     for fmt in ("text", "markdown", "latex", "json", "rich"):

@@ -38,7 +38,7 @@ from symjac.matexpr import (
 from symjac.model import Check, Derivation, Result, Step
 from symjac.ops import compare
 from symjac.ops.compare import numbers_equal
-from symjac.printing import shape, sstr
+from symjac.printing import indicators, shape, sstr
 
 MAX_SHOWN_ROWS = 12  # rows of ∂u/∂θ shown one by one, reshaped
 MAX_SHOWN_ENTRIES = 24  # partial derivatives listed one by one when there is no chain
@@ -686,7 +686,7 @@ def _local_step(p: Problem, of: str, of_tex: str, wrt: str, m: sympy.Matrix) -> 
     if m.rows == 1:
         syms = list(_syms(wrt, *p.inter_shapes[wrt])) if wrt in p.inter_shapes else []
         for s, e in zip(syms, entries, strict=False):
-            rows.append(f"∂{of}/∂{s} = {sstr(e)}")
+            rows.append(f"∂{of}/∂{s} = {indicators(sstr(e))}")
     return Step(
         kind="local-jacobian",
         text="\n".join(rows),
@@ -760,7 +760,7 @@ def _generic_steps(p: Problem, bp: Backprop) -> list[Step]:
         for k, (s, g) in enumerate(shown):
             out.append(Step(
                 kind="entry-partial",
-                text=f"∂ℓ/∂{s} = {sstr(g)}",
+                text=f"∂ℓ/∂{s} = {indicators(sstr(g))}",
                 latex=f"{_frac(L, p.latex(s))} = {p.latex(g)}",
                 index=(k // p.params.cols + 1, k % p.params.cols + 1),
                 data={"wrt": str(s), "value": sstr(g)},
@@ -774,7 +774,7 @@ def _generic_steps(p: Problem, bp: Backprop) -> list[Step]:
         out.append(Step(
             kind="local-jacobian",
             text=f"∂ℓ/∂{pretty(name)} ({shape(*m.shape)}), through every later use of "
-            f"{pretty(name)}: " + ", ".join(sstr(e) for e in m),
+            f"{pretty(name)}: " + ", ".join(indicators(sstr(e)) for e in m),
             latex=f"{_frac(L, name_latex(name))} = {_bmatrix(p, m)}",
             data={"of": "loss", "wrt": name, **_matrix_data(p, m)},
         ))
