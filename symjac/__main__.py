@@ -1,3 +1,3 @@
-from symjac.cli import main
+from symjac.entry import main
 
 main()

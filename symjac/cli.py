@@ -1,23 +1,33 @@
-"""The command line: parse -> op -> render -> echo, and errors -> exit codes.
+"""The command line, in click: parse -> op -> render -> echo.
 
-Only click is imported at start-up, so `symjac --help` stays fast; each
-command imports the math it needs when it runs.
+The commands' bodies, their output and their failures are symjac.shell's
+(which the console script also calls without click, for the common command
+lines: symjac.entry); jacobian's and matmul's options, and every command's
+common ones, are declared in symjac.options. Only click and those two
+small modules are imported at start-up, so `symjac --help` stays fast;
+each command imports the math it needs when it runs.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from collections.abc import Callable
 
 import click
 
-from symjac import __version__
+from symjac import __version__, options, shell
+from symjac.options import DEFAULT_TIMEOUT, FORMATS
+from symjac.shell import (
+    EXIT_LIMIT,
+    EXIT_OK,
+    EXIT_UNDEFINED,
+    EXIT_USAGE,
+    _echo,
+    say,
+)
 
-FORMATS = ("auto", "rich", "text", "markdown", "latex", "json")
-DEFAULT_TIMEOUT = 10.0
-EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
+_emit, _write = shell.emit, shell.write
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
@@ -26,49 +36,42 @@ class SymjacGroup(click.Group):
 
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
-        if not _streams_usable():
-            sys.exit(EXIT_USAGE)
-        _clamp_columns()
-        from symjac.limits import Stopped, stop_on_signals
+        argv = list(args) if args is not None else sys.argv[1:]
 
-        try:
-            with stop_on_signals():
-                code = super().main(args, prog_name or "symjac", standalone_mode=False, **extra)
-        except Stopped as e:  # SIGTERM or SIGHUP: workers are gone, outputs whole or absent
-            _echo(f"symjac: stopped by {e.name}", err=True)
-            code = 128 + e.signum
-        except click.exceptions.NoArgsIsHelpError as e:
-            click.echo(e.ctx.get_help())
-            code = EXIT_OK
-        except click.ClickException as e:
-            hint = ""
-            ctx = getattr(e, "ctx", None)
-            if ctx is not None:
-                hint = f" (see '{ctx.command_path} --help')"
-            argv = list(args) if args is not None else sys.argv[1:]
-            if _wants_json(argv):  # DESIGN: with --format json, one object on stdout
-                from symjac.errors import InputError
-                from symjac.model import error_dict
-                from symjac.render.data import dumps
+        def invoke():
+            try:
+                return super(SymjacGroup, self).main(args, prog_name or "symjac",
+                                                     standalone_mode=False, **extra)
+            except click.exceptions.NoArgsIsHelpError as e:
+                click.echo(e.ctx.get_help())
+                return EXIT_OK
+            except click.ClickException as e:
+                return _usage_error(e, argv)
+            except click.Abort:  # click has ended the line of the ^C
+                _echo("symjac: interrupted", err=True)
+                return 130
 
-                command = ctx.info_name if ctx is not None and ctx.parent is not None else None
-                err = InputError(e.format_message())
-                obj = error_dict(command or "symjac", err)
-                obj["error"]["type"] = "UsageError"
-                _echo(dumps(obj))
-            say("error", e.format_message(), hint)
-            code = e.exit_code
-        except (click.Abort, KeyboardInterrupt):
-            click.echo("symjac: interrupted", err=True)
-            code = 130
-        except BrokenPipeError:
-            code = _broken_pipe()
-        except OSError as e:  # only writing the output is left outside run(): a full disk
-            say("error", f"cannot write the output ({e.strerror or e})")
-            code = EXIT_USAGE
-        except Exception as e:  # outside run(): still one line, never a traceback
-            code = _escaped(e, "--debug" in (args if args is not None else sys.argv[1:]))
-        sys.exit(code or 0)
+        sys.exit(shell.guard(invoke, argv))
+
+
+def _usage_error(e: click.ClickException, argv: list[str]) -> int:
+    """click's usage errors: one line (and with --format json, the JSON object too)."""
+    hint = ""
+    ctx = getattr(e, "ctx", None)
+    if ctx is not None:
+        hint = f" (see '{ctx.command_path} --help')"
+    if _wants_json(argv):  # DESIGN: with --format json, one object on stdout
+        from symjac.errors import InputError
+        from symjac.model import error_dict
+        from symjac.render.data import dumps
+
+        command = ctx.info_name if ctx is not None and ctx.parent is not None else None
+        err = InputError(e.format_message())
+        obj = error_dict(command or "symjac", err)
+        obj["error"]["type"] = "UsageError"
+        _echo(dumps(obj))
+    say("error", e.format_message(), hint)
+    return e.exit_code
 
 
 class ExpressionCommand(click.Command):
@@ -98,7 +101,7 @@ class ExpressionCommand(click.Command):
                 kept.append(a)
                 if a in valued:
                     kept.append(next(it, ""))
-            elif re.fullmatch(r"--[A-Za-z][A-Za-z-]+(=.*)?", a):
+            elif _misspelt(a):
                 # A misspelt option (--wtr), not an expression: say so, as click does.
                 import difflib
 
@@ -112,102 +115,10 @@ class ExpressionCommand(click.Command):
         return super().parse_args(ctx, kept + (["--", *loose] if loose else []))
 
 
-def _streams_usable() -> bool:
-    """False (with a message, if stderr is there) when stdout was closed (`symjac ... >&-`).
+def _misspelt(arg: str) -> bool:
+    import re
 
-    Python then has no sys.stdout at all; like cat, say so and stop (exit 2)
-    rather than work and fail at the end. A closed stderr is replaced by
-    /dev/null: messages are lost, exit codes are not.
-    """
-    import os
-
-    if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
-    if sys.stdout is None:
-        say("error", "cannot write the output (standard output is closed)")
-        return False
-    return True
-
-
-MIN_COLUMNS, MAX_COLUMNS = 20, 1000
-
-
-def _clamp_columns() -> None:
-    """$COLUMNS within MIN_COLUMNS..MAX_COLUMNS: 0 printed nothing, 100000000 hung rich."""
-    import os
-
-    text = os.environ.get("COLUMNS")
-    if text is None:
-        return
-    try:
-        columns = int(text.strip())
-    except ValueError:
-        del os.environ["COLUMNS"]  # not a number: rich and click use the terminal's width
-        return
-    clamped = min(max(columns, MIN_COLUMNS), MAX_COLUMNS)
-    if clamped != columns:
-        os.environ["COLUMNS"] = str(clamped)
-
-
-def _broken_pipe() -> int:
-    """The reader went away (`symjac ... | head -1`): stop quietly, as cat does."""
-    import os
-
-    # Point stdout at /dev/null so the flush at exit does not fail again.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-    return EXIT_OK
-
-
-def _escaped(e: BaseException, debug: bool) -> int:
-    """An exception that escaped a command: a symjac error's code, or a bug (exit 4)."""
-    from symjac.errors import SymjacError
-
-    if isinstance(e, SymjacError):
-        say("error", e)
-        return e.exit_code
-    if debug:
-        import traceback
-
-        traceback.print_exception(e)
-    return _bug(f"{type(e).__name__}: {e}", debug)
-
-
-def _bug(summary: str, debug: bool) -> int:
-    from symjac.render.safe import line
-
-    summary = line((summary.splitlines() or [""])[0], 300)
-    _echo(
-        f"symjac: internal error ({summary}); this is a bug, please report it"
-        + ("" if debug else " (run again with --debug to see the traceback)"),
-        err=True,
-    )
-    return EXIT_BUG
-
-
-def say(kind: str, message, suffix: str = "") -> None:
-    """`symjac: error: ...` on stderr, one line: whatever input it echoes is made visible.
-
-    The one place where messages reach the terminal, so a carriage return or
-    an escape sequence in an answer cannot rewrite what the grader sees.
-    """
-    from symjac.render.safe import line
-
-    _echo(f"symjac: {kind}: {line(message)}{suffix}", err=True)
-
-
-def _echo(text: str, err: bool = False, nl: bool = True) -> None:
-    """click.echo, but a message that cannot be written (stderr closed) is dropped."""
-    if err:
-        try:
-            click.echo(text, err=True, nl=nl)
-        except (OSError, ValueError):
-            pass
-        return
-    click.echo(text, nl=nl)
+    return re.fullmatch(r"--[A-Za-z][A-Za-z-]+(=.*)?", arg) is not None
 
 
 class Seconds(click.ParamType):
@@ -216,21 +127,10 @@ class Seconds(click.ParamType):
     name = "seconds"
 
     def convert(self, value, param, ctx):
-        import math
-
-        from symjac.render.safe import line
-
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            seconds = float(value)
-        else:
-            try:
-                seconds = float(str(value).strip())
-            except ValueError:
-                self.fail(f"'{line(value, 40)}' is not a number of seconds", param, ctx)
-        if not math.isfinite(seconds) or seconds < 0:  # nan, inf, or negative
-            self.fail(f"'{line(value, 40)}' is not a finite number of seconds >= 0 "
-                      "(0 means no limit)", param, ctx)
-        return seconds
+        try:
+            return options.seconds(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
 
 
 def _jobs(jobs: int | None) -> int | None:
@@ -245,18 +145,6 @@ def _jobs(jobs: int | None) -> int | None:
             f"{'core' if cores == 1 else 'cores'} here; using {cores}")
         return cores
     return jobs
-
-
-def _memory(memory: int | None) -> int:
-    """--max-memory, else $SYMJAC_MAX_MEMORY, else the default; a bad variable warns."""
-    if memory is not None:
-        return memory
-    from symjac.limits import memory_from_env
-
-    value, problem = memory_from_env()
-    if problem:
-        say("warning", problem)
-    return value
 
 
 class Size(click.ParamType):
@@ -278,15 +166,12 @@ class Size(click.ParamType):
 class FormatChoice(click.Choice):
     """--format: case-insensitive, and md/tex are accepted for markdown/latex."""
 
-    ALIASES = {"md": "markdown", "tex": "latex"}
-
     def __init__(self):
         super().__init__(FORMATS)
 
     def convert(self, value, param, ctx):
         if isinstance(value, str):
-            value = value.strip().lower()
-            value = self.ALIASES.get(value, value)
+            value = options.format_name(value)
         return super().convert(value, param, ctx)
 
 
@@ -301,234 +186,70 @@ def _wants_json(args: list[str]) -> bool:
     return False
 
 
+def _click_option(o: options.Option) -> Callable:
+    """A click option from its declaration in symjac.options."""
+    decls = [f"{o.flags[-1]}/{o.off}"] if o.kind == "switch" else [*o.flags, o.name]
+    kw: dict = {"help": o.help, "default": o.default}
+    if o.kind == "flag":
+        kw["is_flag"] = True
+    elif o.kind == "value":
+        kw["type"] = {"format": FormatChoice(), "seconds": Seconds(), "size": Size(),
+                      "path": click.Path(dir_okay=False, allow_dash=True),
+                      "choice": click.Choice(o.choices), "text": None}[o.type]
+    if o.metavar:
+        kw["metavar"] = o.metavar
+    if o.show_default:
+        kw["show_default"] = True
+    return click.option(*decls, **kw)
+
+
+def _declared(declared: tuple[options.Option, ...]) -> Callable[[Callable], Callable]:
+    """Decorate a command with declared options, in --help in their declared order."""
+
+    def decorate(f: Callable) -> Callable:
+        for o in reversed(declared):
+            f = _click_option(o)(f)
+        return f
+
+    return decorate
+
+
 def common_options(f: Callable) -> Callable:
-    """--format, --steps/--no-steps, --timeout, --max-memory and --debug, on every command.
+    """--format, --steps/--no-steps, --timeout, --max-memory, -o, --standalone and --debug,
+    on every command (declared in symjac.options.COMMON).
 
     The command receives them in **opts (fmt, steps, timeout, max_memory,
-    debug) and hands opts to run(); pass an api function only the keys it takes.
+    output, standalone, debug) and hands opts to run(); pass an api function
+    only the keys it takes. The group's --debug counts too.
     """
 
-    @click.option(
-        "-f",
-        "--format",
-        "fmt",
-        type=FormatChoice(),
-        default="auto",
-        show_default=True,
-        help="Output format; auto is rich on a terminal and text in a pipe.",
-    )
-    @click.option(
-        "--steps/--no-steps", default=True, help="Show the working (default) or only the answer."
-    )
-    @click.option(
-        "--timeout",
-        type=Seconds(),
-        default=DEFAULT_TIMEOUT,
-        show_default=True,
-        metavar="SECONDS",
-        help="Stop with exit code 3 after this long, even inside a long computation "
-        "(0: no limit).",
-    )
-    @click.option(
-        "--max-memory",
-        type=Size(),
-        default=None,
-        metavar="SIZE",
-        help="Stop with exit code 3 if the work needs more memory than this, e.g. 512M "
-        "(0: no cap).  [default: $SYMJAC_MAX_MEMORY, else 4G]",
-    )
-    @click.option(
-        "-o",
-        "--output",
-        type=click.Path(dir_okay=False, allow_dash=True),
-        metavar="PATH",
-        help="Write the output to PATH ('-': stdout); with --format auto its extension "
-        "picks the format (.md, .tex, .json, else text).",
-    )
-    @click.option(
-        "--standalone",
-        is_flag=True,
-        help="A complete LaTeX document (preamble and all) rather than a fragment; "
-        "implies --format latex.",
-    )
-    @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
+    @_declared(options.COMMON)
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
+        fmt, standalone = kwargs.get("fmt"), kwargs.get("standalone")
+        if standalone and fmt not in ("auto", "latex"):
+            raise click.UsageError(
+                f"--standalone writes a LaTeX document; it cannot be used with --format {fmt}"
+            )
+        if not kwargs.get("debug"):
+            kwargs["debug"] = bool(click.get_current_context().find_root().params.get("debug"))
         return f(*args, **kwargs)
 
     return wrapper
 
 
-def color_forced() -> bool:
-    """FORCE_COLOR set (non-empty): colour and rich output even in a pipe, as rich does."""
-    import os
-
-    return bool(os.environ.get("FORCE_COLOR"))
-
-
-def _terminal() -> bool:
-    """Is stdout a terminal, for --format auto (FORCE_COLOR counts as one)?"""
-    return sys.stdout.isatty() or color_forced()
-
-
 def output_format(fmt: str, output: str | None = None, standalone: bool = False) -> str:
-    """The format to write: --format, else --standalone's LaTeX, else by -o's extension,
-    else rich on a terminal and text in a pipe."""
-    if standalone:
-        if fmt not in ("auto", "latex"):
-            raise click.UsageError(
-                f"--standalone writes a LaTeX document; it cannot be used with --format {fmt}"
-            )
-        return "latex"
-    if fmt != "auto":
-        return fmt
-    if output and output != "-":
-        ext = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-        return {"md": "markdown", "markdown": "markdown", "tex": "latex",
-                "json": "json"}.get(ext, "text")
-    return "rich" if _terminal() else "text"
+    """shell.output_format, with --standalone and another format refused as click does."""
+    if standalone and fmt not in ("auto", "latex"):
+        raise click.UsageError(
+            f"--standalone writes a LaTeX document; it cannot be used with --format {fmt}"
+        )
+    return shell.output_format(fmt, output, standalone)
 
 
 def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> int:
-    """Run one operation under the limits, render it, and return the exit code.
-
-    compute() returns a Derivation. It runs, with the rendering, in a forked
-    child process (symjac.limits.call_limited) that is killed at the
-    --timeout deadline and capped at --max-memory, so a limit holds even in
-    a long C call. isolate=False runs it in this process under an alarm
-    only (for a command that isolates its own parts, such as one problem at
-    a time).
-    """
-    output = opts.get("output")
-    standalone = bool(opts.get("standalone"))
-    fmt = output_format(opts["fmt"], output, standalone)
-    if fmt == "rich" and output not in (None, "-"):
-        fmt = "text"  # a file gets no terminal escapes
-    debug = bool(opts.get("debug") or click.get_current_context().find_root().params.get("debug"))
-    from symjac.errors import LimitError, SymjacError
-    from symjac.limits import ChildBug, call_limited, memory_limit, memory_message, time_limit
-
-    timeout = opts.get("timeout")
-    memory = _memory(opts.get("max_memory"))
-    what = f"symjac {command}"
-
-    def work() -> tuple[str, bool, bool, tuple[str, ...]]:
-        from symjac.parsing import watch_names
-
-        with watch_names() as names:  # explains xy beside x and y, across every input
-            derivation = compute()
-        said = [w for w in names.warnings() if w not in derivation.warnings]
-        if said:
-            from dataclasses import replace
-
-            derivation = replace(derivation, warnings=(*derivation.warnings, *said))
-        from symjac.render import render
-
-        out, is_text = _as_text(render(derivation, fmt, steps=opts["steps"]))
-        if standalone:
-            from symjac.render.document import standalone as document
-
-            out = document(out)
-        return out, is_text, derivation.ok, tuple(derivation.warnings)
-
-    # sympy is not imported here: the fast paths (matmul and jacobian with
-    # --no-steps) answer without it, and the cap leaves ample room to load it.
-    try:
-        if isolate:
-            out, is_text, ok, warnings = call_limited(work, timeout, memory, what)
-        else:
-            with time_limit(timeout, what), memory_limit(memory):
-                out, is_text, ok, warnings = work()
-    except SymjacError as e:
-        return _fail(command, fmt, e)
-    except MemoryError:
-        return _fail(command, fmt, LimitError(memory_message(what, memory)))
-    except RecursionError:
-        return _fail(command, fmt, LimitError(f"{what} nested too deeply (the recursion limit)"))
-    except ChildBug as e:
-        if debug and e.trace:
-            _echo(e.trace.rstrip("\n"), err=True)
-        return _bug(e.summary, debug)
-    except (KeyboardInterrupt, BrokenPipeError):
-        raise  # SymjacGroup.main reports these
-    except Exception as e:  # every escaping exception is a bug: say so, in one line
-        if debug:
-            import traceback  # only here: keeps `symjac --help` start-up lean
-
-            traceback.print_exc()
-        return _bug(f"{type(e).__name__}: {e}", debug)
-    try:
-        if output not in (None, "-"):
-            _write(output, out if out.endswith("\n") else out + "\n")
-        else:
-            _emit(out, is_text)
-    except SymjacError as e:
-        return _fail(command, fmt, e)
-    for w in warnings:
-        say("warning", w)
-    return EXIT_OK if ok else EXIT_UNDEFINED
-
-
-def _as_text(out) -> tuple[str, bool]:
-    """Rendered output as text that pickles: rich renderables are rendered here, with
-    the settings (width, colour) of the real terminal, which a forked child shares."""
-    if isinstance(out, str):
-        return out, True
-    from rich.console import Console
-
-    console = Console(highlight=False)
-    with console.capture() as capture:
-        console.print(out)
-    return capture.get(), False
-
-
-def _emit(out, is_text: bool = True) -> None:
-    """Write the output to stdout; a write that fails (a full disk) is a FileError."""
-    if not isinstance(out, str):  # a rich renderable, from a batch command's report
-        out, is_text = _as_text(out)
-    color = True if color_forced() else None
-    nl = is_text and not out.endswith("\n")  # one newline at the end, never two
-    try:
-        try:
-            click.echo(out, nl=nl, color=color)
-        except UnicodeEncodeError:  # PYTHONIOENCODING=latin-1, say: what cannot be shown is '?'
-            encoding = getattr(sys.stdout, "encoding", None) or "ascii"
-            data = (out + ("\n" if nl else "")).encode(encoding, "replace")
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except (OSError, ValueError) as e:  # not a bug, and not the input's fault either
-        from symjac.errors import FileError
-
-        why = getattr(e, "strerror", None) or "the output is closed"
-        raise FileError(f"cannot write the output ({why})") from None
-
-
-def _fail(command: str, fmt: str, e) -> int:
-    """An error as JSON on stdout (json format), an undefined answer on stdout, else stderr."""
-    if fmt == "json":
-        from symjac.model import error_dict
-        from symjac.render.data import dumps
-
-        _echo(dumps(error_dict(command, e)))
-        if e.exit_code == EXIT_UNDEFINED:
-            return e.exit_code
-    if e.exit_code == EXIT_UNDEFINED:
-        from symjac.render.safe import line
-
-        if fmt in ("markdown", "latex"):
-            from symjac.render.math import undefined
-
-            _echo(undefined(e, fmt), nl=False)
-        elif fmt != "json":
-            _echo(line(e))
-            for h in e.hints:
-                _echo(f"hint: {line(h)}")
-        return e.exit_code
-    say("error", e)
-    return e.exit_code
+    """shell.run: the operation under the limits, rendered; its exit code."""
+    return shell.run(command, opts, compute, isolate)
 
 
 @click.group(cls=SymjacGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -558,10 +279,7 @@ def cli(debug: bool) -> None:
 
 @cli.command()
 @click.argument("matrices", nargs=-1, required=True, metavar="A B [C ...]")
-@click.option("--all-steps", is_flag=True, help="Work every entry, even of a large product.")
-@click.option(
-    "--expect", metavar="MATRIX", help="A hand-derived product to check (exit 1 if wrong)."
-)
+@_declared(options.MATMUL)
 @common_options
 def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opts) -> int:
     """Multiply matrices, each entry worked as a row times a column.
@@ -580,12 +298,7 @@ def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opt
       symjac matmul '\\begin{bmatrix} 1 & 6 \\\\ 7 & 5 \\end{bmatrix}' "[[3],[0]]"   # LaTeX
     """
 
-    def compute():
-        from symjac import api
-
-        return api.matmul(*matrices, steps=opts["steps"], all_steps=all_steps, expect=expect)
-
-    return run("matmul", opts, compute)
+    return shell.matmul(matrices, all_steps, expect, **opts)
 
 
 @cli.command(cls=ExpressionCommand)
@@ -741,42 +454,7 @@ def derive(name: str | None, list_all: bool, sizes: str | None, **opts) -> int:
 
 @cli.command(cls=ExpressionCommand)
 @click.argument("functions", metavar="FUNCTIONS")
-@click.option(
-    "--wrt",
-    metavar="VARS",
-    help="The variables, 'x, y' or a matrix '[[p, q], [r, s]]' (a matrix input, "
-    "flattened in --order). Default: every free symbol, in natural order (x1, x2, x10).",
-)
-@click.option(
-    "--at",
-    "at",
-    metavar="POINT",
-    help='Evaluate at a point, e.g. "x=1, y=2" (exact; decimals where a value is not exact).',
-)
-@click.option(
-    "--layout",
-    type=click.Choice(["numerator", "denominator"]),
-    default="numerator",
-    show_default=True,
-    help="numerator: outputs × inputs (the worksheet's); denominator: the transpose.",
-)
-@click.option(
-    "--order",
-    type=click.Choice(["row", "col"]),
-    default="row",
-    show_default=True,
-    help="How a matrix of variables is flattened: row-major, or column-major (vec).",
-)
-@click.option(
-    "--expect", metavar="MATRIX", help="A hand-derived Jacobian to check (exit 1 if wrong)."
-)
-@click.option(
-    "--check", is_flag=True, help="Compare with central finite differences at random points."
-)
-@click.option("--simplify", is_flag=True, help="Simplify every entry.")
-@click.option(
-    "--all-steps", is_flag=True, help="Work every entry, even of a large Jacobian (default: 100)."
-)
+@_declared(options.JACOBIAN)
 @common_options
 def jacobian(
     functions: str,
@@ -811,57 +489,21 @@ def jacobian(
       symjac jacobian '\\begin{bmatrix} x^3 y \\\\ \\cos^2 y + 5x \\\\ ye^x \\end{bmatrix}'
     """
 
-    def compute():
-        from symjac import api
-
-        return api.jacobian(
-            functions,
-            wrt=wrt,
-            at=at,
-            layout=layout,
-            order=order,
-            expect=expect,
-            check=check,
-            simplify=simplify,
-            steps=opts["steps"],
-            all_steps=all_steps,
-        )
-
-    return run("jacobian", opts, compute)
+    return shell.jacobian(functions, wrt, at, layout, order, expect, check, simplify,
+                          all_steps, **opts)
 # -- problem files ------------------------------------------------------------------
 
 
 def _batch(command: str, fmt: str, debug: bool, body: Callable[[], int]) -> int:
-    """Run a batch command's body, mapping errors to exit codes as run() does."""
-    from symjac.errors import SymjacError
-
+    """Run a batch command's body, its errors said as run() says them."""
     try:
         return body()
-    except SymjacError as e:
-        return _fail(command, fmt, e)
-    except KeyboardInterrupt:
-        _echo("symjac: interrupted", err=True)
-        return 130
-    except BrokenPipeError:
-        raise
-    except Exception as e:  # a bug: one line, as in run()
-        if debug:
-            import traceback
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise  # shell.guard reports these
+    except Exception as e:
+        from symjac.errors import classify
 
-            traceback.print_exc()
-        return _bug(f"{type(e).__name__}: {e}", debug)
-
-
-def _write(path: str, text: str) -> None:
-    """An output file, written atomically (files.write_output); '-' is stdout.
-
-    A followed symbolic link is said."""
-    from symjac.files import write_output
-
-    if path == "-":
-        _emit(text)
-        return
-    write_output(path, text, warn=lambda w: say("warning", w))
+        return shell.fail(command, fmt, classify(e, f"symjac {command}"), debug)
 
 
 def _check_outputs(outputs: dict, inputs) -> None:

@@ -1,4 +1,10 @@
-"""Errors with messages written for people; cli.py maps them to exit codes."""
+"""Errors with messages written for people, and the one map from any exception to them.
+
+``classify`` turns whatever a command raised into a SymjacError (whose
+``exit_code`` says 1, 2 or 3) or a ChildBug (a bug: exit 4). The command
+line, the forked workers and the batch runner all go through it, so a
+MemoryError or a RecursionError means the same thing everywhere.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +65,78 @@ class LimitError(SymjacError):
 
 class FileError(InputError):
     """A file cannot be used: missing, not a regular file, too large, not UTF-8, malformed."""
+
+
+class ChildBug(Exception):
+    """An internal error (a bug), carried as text: it may not pickle, and may come from a worker."""
+
+    exit_code = 4
+
+    def __init__(self, summary: str, trace: str):
+        super().__init__(summary)
+        self.summary = summary
+        self.trace = trace
+
+    def __reduce__(self):
+        return (type(self), (self.summary, self.trace))
+
+
+def format_size(n: int) -> str:
+    for unit, factor in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= factor:
+            return f"{n / factor:g} {unit}"
+    return f"{n} bytes"
+
+
+def time_message(what: str, seconds: float) -> str:
+    return f"{what} took longer than the time limit of {seconds:g} s (raise it with --timeout)"
+
+
+def memory_message(what: str, memory: int | None) -> str:
+    cap = f" of {format_size(memory)}" if memory else ""
+    return f"{what} ran out of memory (the memory limit{cap}; raise it with --max-memory)"
+
+
+def classify(e: BaseException, what: str = "the command",
+             memory: int | None = None) -> SymjacError | ChildBug:
+    """What symjac says about an exception that ended `what`: the one error-to-exit-code map.
+
+    A SymjacError and a ChildBug stay as they are; running out of memory (or
+    an exception caused by it) and too deep a recursion are limits (exit 3);
+    Python's refusal to print an integer of more than 4300 digits is a limit
+    too; anything else is a bug (exit 4), with its traceback as text.
+    ``memory`` is the cap in bytes, for the message.
+    """
+    if isinstance(e, SymjacError | ChildBug):
+        return e
+    if _from_memory_error(e):
+        return LimitError(memory_message(what, memory))
+    if isinstance(e, RecursionError):
+        return LimitError(f"{what} nested too deeply (the recursion limit)")
+    text = _safe_str(e)
+    if isinstance(e, ValueError) and "integer string conversion" in text:
+        return LimitError(f"{what} would print a number longer than Python can print "
+                          "(4300 digits)")
+    import traceback  # only for a bug: keeps start-up lean
+
+    return ChildBug(f"{type(e).__name__}: {text}", "".join(traceback.format_exception(e)))
+
+
+def _from_memory_error(e: BaseException | None) -> bool:
+    """True if e is a MemoryError or one caused it (an import that failed for memory, say)."""
+    seen = 0
+    while e is not None and seen < 20:
+        if isinstance(e, MemoryError):
+            return True
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return False
+
+
+def _safe_str(e: BaseException) -> str:
+    try:
+        return str(e)
+    except Exception:
+        return "(the message could not be printed)"
 
 
 def _rebuild(cls: type[SymjacError], args: tuple, state: dict) -> SymjacError:

@@ -15,22 +15,24 @@ bottom-up and refuses, before building it, a number too large to compute.
 from __future__ import annotations
 
 import contextlib
-import functools
-import math
+import marshal
 import os
-import pickle
-import re
-import select
 import signal
-import struct
-import threading
 import time
-import traceback
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from symjac.errors import LimitError, SymjacError
+# What only some paths need (pickle, struct, select, re, traceback, ctypes) is imported
+# where it is used: a small command pays for its one fork and nothing more.
+from symjac.errors import (  # noqa: F401 (format_size, time_message: re-exported)
+    ChildBug,
+    LimitError,
+    SymjacError,
+    classify,
+    format_size,
+    memory_message,
+    time_message,
+)
 from symjac.sizes import AT_POINT, IN_EXPRESSION, check_call, too_big  # noqa: F401
 
 DEFAULT_TIMEOUT = 10.0  # seconds for one command (or one problem of a file)
@@ -39,7 +41,7 @@ MEMORY_ENV = "SYMJAC_MAX_MEMORY"  # e.g. "2G"; "0" means no cap
 NO_FORK_ENV = "SYMJAC_NO_FORK"  # "1": run in-process (alarm only; cannot stop C code)
 _READ_CHUNK = 1 << 20  # bytes read from the worker at a time
 
-_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*\Z", re.IGNORECASE)
+_SIZE = r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*\Z"
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
@@ -48,20 +50,16 @@ _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 def parse_size(text: str) -> int:
     """'4G', '512M', '2.5GiB', '1048576' -> bytes; '0' means no cap. ValueError if bad."""
-    m = _SIZE.match(str(text))
+    import math
+    import re
+
+    m = re.match(_SIZE, str(text), re.IGNORECASE)
     if not m:
         raise ValueError(f"'{text}' is not a size; write e.g. 4G, 512M or 0 for no cap")
     value = float(m.group(1)) * _UNITS[m.group(2).lower()]
     if not math.isfinite(value) or value > 2**62:
         raise ValueError(f"'{text}' is too large a size")
     return int(value)
-
-
-def format_size(n: int) -> str:
-    for unit, factor in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if n >= factor:
-            return f"{n / factor:g} {unit}"
-    return f"{n} bytes"
 
 
 def default_memory() -> int:
@@ -87,15 +85,6 @@ def cpu_count() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
-
-
-def time_message(what: str, seconds: float) -> str:
-    return f"{what} took longer than the time limit of {seconds:g} s (raise it with --timeout)"
-
-
-def memory_message(what: str, memory: int | None) -> str:
-    cap = f" of {format_size(memory)}" if memory else ""
-    return f"{what} ran out of memory (the memory limit{cap}; raise it with --max-memory)"
 
 
 # -- already limited? ----------------------------------------------------------------
@@ -151,21 +140,18 @@ def time_limit(seconds: float | None, what: str = "the command"):
     An alarm is delivered between bytecodes only: it cannot stop a long C call.
     Use call_limited for a hard limit.
     """
-    usable = (
-        seconds
-        and 0 < seconds < 1e7
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
+    def _expired(signum, frame):
+        raise LimitError(time_message(what, seconds or 0))
+
+    previous = None
+    if seconds and 0 < seconds < 1e7 and hasattr(signal, "setitimer"):
+        # signal.signal refuses outside the main thread: there, no alarm.
+        with contextlib.suppress(ValueError):
+            previous = signal.signal(signal.SIGALRM, _expired)
+    if previous is None:
         with _entered():
             yield
         return
-
-    def _expired(signum, frame):
-        raise LimitError(time_message(what, seconds))
-
-    previous = signal.signal(signal.SIGALRM, _expired)
     # Fire again every 0.1 s until the block ends: code that catches Exception
     # broadly (inside sympy) may swallow the first one.
     assert seconds is not None  # `usable` checked it
@@ -214,18 +200,6 @@ def memory_limit(memory: int | None):
 # -- the hard limit: a forked child --------------------------------------------------
 
 
-class ChildBug(Exception):
-    """An unexpected exception in the child, carried over as text (it may not pickle)."""
-
-    def __init__(self, summary: str, trace: str):
-        super().__init__(summary)
-        self.summary = summary
-        self.trace = trace
-
-    def __reduce__(self):
-        return (type(self), (self.summary, self.trace))
-
-
 def can_fork() -> bool:
     return hasattr(os, "fork") and os.environ.get(NO_FORK_ENV, "") in ("", "0")
 
@@ -257,11 +231,7 @@ def call_limited(
     parent = os.getpid()
     _prctl()
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns about forking a threaded process; the child only
-        # computes and exits with os._exit, so the usual hazards do not apply.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    pid = _fork()
     if pid == 0:  # the child: never returns into the caller's code
         try:
             os.close(read_end)
@@ -277,7 +247,7 @@ def call_limited(
             if wait is not None and wait <= 0:
                 _kill(pid)
                 raise LimitError(time_message(what, timeout or 0))
-            ready, _, _ = select.select([read_end], [], [], None if wait is None else min(wait, 60))
+            ready, _, _ = _select([read_end], None if wait is None else min(wait, 60))
             if ready:
                 chunk = os.read(read_end, _READ_CHUNK)
                 if not chunk:
@@ -292,13 +262,26 @@ def call_limited(
     data = b"".join(chunks)
     if not data:
         raise _death(status, what, memory)
-    try:
-        kind, payload = pickle.loads(data)
-    except Exception as e:
-        raise ChildBug(f"the result could not be read ({type(e).__name__}: {e})", "") from None
-    if kind == "ok":
+    ok, payload = _unpickle(data)
+    if ok:
         return payload
     raise payload
+
+
+def _fork() -> int:
+    import warnings
+
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about forking a threaded process; the child only
+        # computes and exits with os._exit, so the usual hazards do not apply.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
+def _select(fds: list[int], wait: float | None) -> tuple[list, list, list]:
+    import select
+
+    return select.select(fds, [], [], wait)
 
 
 def die_with_parent(parent: int) -> None:
@@ -361,10 +344,6 @@ def stop_on_signals():
     and a temporary output file is removed, before the process exits with
     128 + the signal's number.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
     def _stop(signum, frame):
         raise Stopped(signum)
 
@@ -396,29 +375,34 @@ def _outlive_no_parent(parent: int, timeout: float | None) -> None:
 
 
 def _attempt(fn: Callable[[], Any], memory: int | None, what: str) -> bytes:
-    """fn() as a pickled ("ok", value) or ("error", exception); never raises."""
+    """fn()'s value, or its exception as symjac.errors.classify says, serialised; never raises.
+
+    A value of plain data (strings, numbers, tuples: a rendered command) goes
+    by marshal, which needs no import; anything else, and every error, by
+    pickle. Both ends are symjac's own processes.
+    """
     try:
-        payload: tuple = ("ok", fn())
-    except SymjacError as e:
-        payload = ("error", e)
-    except MemoryError:
-        payload = ("error", LimitError(memory_message(what, memory)))
-    except RecursionError:
-        payload = ("error", LimitError(f"{what} nested too deeply (the recursion limit)"))
-    except BaseException as e:  # a bug: carried to the parent as text
-        if _from_memory_error(e):
-            payload = ("error", LimitError(memory_message(what, memory)))
-        elif _too_long_to_print(e):
-            payload = ("error", LimitError(f"{what} would print a number longer than "
-                                           "Python can print (4300 digits)"))
-        else:
-            summary = f"{type(e).__name__}: {_safe_str(e)}"
-            payload = ("error", ChildBug(summary, traceback.format_exc()))
+        value = fn()
+    except BaseException as e:
+        return _pickled(False, classify(e, what, memory), what, memory)
     try:
-        return pickle.dumps(payload)
+        return b"m" + marshal.dumps(value)
+    except ValueError:  # not plain data
+        return _pickled(True, value, what, memory)
     except Exception as e:
-        summary = f"the result could not be passed on ({type(e).__name__}: {_safe_str(e)})"
-        return pickle.dumps(("error", ChildBug(summary, traceback.format_exc())))
+        return _pickled(False, classify(e, what, memory), what, memory)
+
+
+def _pickled(ok: bool, payload: Any, what: str, memory: int | None) -> bytes:
+    import pickle
+
+    try:
+        return b"p" + pickle.dumps((ok, payload))
+    except Exception as e:
+        error = classify(e, what, memory)
+        if isinstance(error, ChildBug):
+            error = ChildBug(f"the result could not be passed on ({error.summary})", error.trace)
+        return b"p" + pickle.dumps((False, error))
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -452,15 +436,20 @@ def _child(fn: Callable[[], Any], fd: int, memory: int | None, what: str) -> Non
 # -- many jobs: one worker per batch ----------------------------------------------------
 
 KILL_GRACE = 1.0  # seconds past a job's time limit before its worker is killed
-_FRAME = struct.Struct("!II")  # job index within the batch, payload length
+_FRAME = "!II"  # job index within the batch, payload length (struct)
 
 
 def _unpickle(data: bytes) -> tuple[bool, Any]:
+    """(ok, value or exception) from what _attempt wrote."""
     try:
-        kind, payload = pickle.loads(data)
+        if data[:1] == b"m":
+            return True, marshal.loads(data[1:])
+        import pickle
+
+        ok, payload = pickle.loads(data[1:])
     except Exception as e:
         return False, ChildBug(f"the result could not be read ({type(e).__name__}: {e})", "")
-    return kind == "ok", payload
+    return ok, payload
 
 
 def run_batches(
@@ -490,6 +479,8 @@ def run_batches(
         memory = default_memory()
     timeout = timeout if timeout and 0 < timeout < 1e7 else None
     budget = budget if budget and 0 < budget < 1e7 else None
+    from functools import partial
+
     if not can_fork():
         for b, batch in enumerate(batches):
             start = time.monotonic()
@@ -498,8 +489,7 @@ def run_batches(
                     on_result(b, j, False, LimitError(budget_message(budget)))
                     continue
                 with time_limit(timeout, what(job)), memory_limit(memory):
-                    ok, value = _unpickle(_attempt(functools.partial(work, job), memory,
-                                                   what(job)))
+                    ok, value = _unpickle(_attempt(partial(work, job), memory, what(job)))
                 on_result(b, j, ok, value)
         return
     pending: list[tuple[int, int, float | None]] = [
@@ -515,7 +505,7 @@ def run_batches(
                 running[w.fd] = w
             now = time.monotonic()
             wait_for = min([0.2, *(w.deadline(now) - now for w in running.values())])
-            ready, _, _ = select.select(list(running), [], [], max(0.0, wait_for))
+            ready, _, _ = _select(list(running), max(0.0, wait_for))
             for fd in list(running):
                 w = running[fd]
                 if fd in ready:
@@ -578,9 +568,10 @@ class _Worker:
             cpu = timeout * (len(jobs) - first) + 5
         if budget:
             cpu = budget + 5 if cpu is None else min(cpu, budget + 5)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+        from functools import partial
+        from struct import pack
+
+        pid = _fork()
         if pid == 0:
             code = 0
             try:
@@ -591,8 +582,8 @@ class _Worker:
                 for j in range(first, len(jobs)):
                     job = jobs[j]
                     with time_limit(timeout, what(job)):
-                        data = _attempt(functools.partial(work, job), memory, what(job))
-                    _write_all(write_end, _FRAME.pack(j, len(data)) + data)
+                        data = _attempt(partial(work, job), memory, what(job))
+                    _write_all(write_end, pack(_FRAME, j, len(data)) + data)
             except BaseException:
                 code = 70
             finally:
@@ -622,12 +613,15 @@ class _Worker:
             self.eof = True
 
     def frames(self):
-        while len(self.buffer) >= _FRAME.size:
-            j, n = _FRAME.unpack_from(self.buffer)
-            if len(self.buffer) < _FRAME.size + n:
+        from struct import calcsize, unpack_from
+
+        size = calcsize(_FRAME)
+        while len(self.buffer) >= size:
+            j, n = unpack_from(_FRAME, self.buffer)
+            if len(self.buffer) < size + n:
                 return
-            data = self.buffer[_FRAME.size : _FRAME.size + n]
-            self.buffer = self.buffer[_FRAME.size + n :]
+            data = self.buffer[size : size + n]
+            self.buffer = self.buffer[size + n :]
             self.next = j + 1
             self.job_started = time.monotonic()
             ok, value = _unpickle(data)
@@ -650,28 +644,6 @@ def headroom(megabytes: int) -> int:
     except (OSError, ValueError, IndexError):
         used = 0
     return used + megabytes * 1024 * 1024
-
-
-def _too_long_to_print(e: BaseException) -> bool:
-    """Python refuses str() of an int past 4300 digits: a printer that did not abbreviate."""
-    return isinstance(e, ValueError) and "integer string conversion" in _safe_str(e)
-
-
-def _from_memory_error(e: BaseException | None) -> bool:
-    """True if a MemoryError caused e (an import that failed for memory, say)."""
-    seen = 0
-    while e is not None and seen < 20:
-        if isinstance(e, MemoryError):
-            return True
-        e, seen = e.__cause__ or e.__context__, seen + 1
-    return False
-
-
-def _safe_str(e: BaseException) -> str:
-    try:
-        return str(e)
-    except Exception:
-        return "(the message could not be printed)"
 
 
 def _kill(pid: int) -> None:

@@ -267,7 +267,7 @@ def test_a_bug_outside_run_is_exit_4_too(monkeypatch):
     def broken(*a, **k):
         raise ZeroDivisionError("before the work started")
 
-    monkeypatch.setattr("symjac.cli.run", broken)
+    monkeypatch.setattr("symjac.shell.run", broken)
     result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]"])
     assert result.exit_code == 4
     assert "ZeroDivisionError" in result.stderr and "Traceback" not in result.stderr

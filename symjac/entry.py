@@ -1,0 +1,38 @@
+"""The console script: common command lines without click, every other one through it.
+
+``symjac jacobian FUNCS --wrt VARS --no-steps -f json`` is mostly start-up,
+and click costs about as much to import as the math. symjac.options.read
+reads the common command lines of jacobian and matmul; symjac.shell runs
+them, with the same bodies as cli.py's click commands. Whatever read does
+not fully understand goes to click (symjac.cli) unchanged, as do streams
+that are not UTF-8 (click re-encodes them).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    read = None
+    if _utf8(sys.stdout) and _utf8(sys.stderr) and "_SYMJAC_COMPLETE" not in os.environ:
+        from symjac.options import read as read_argv
+
+        read = read_argv(argv)
+    if read is None:
+        from symjac.cli import main as click_main
+
+        click_main()
+        return
+    command, params = read
+    from symjac import shell
+
+    body = getattr(shell, command)
+    sys.exit(shell.guard(lambda: body(**params), argv))
+
+
+def _utf8(stream) -> bool:
+    encoding = getattr(stream, "encoding", None) or ""
+    return encoding.lower().replace("-", "").replace("_", "") == "utf8"
