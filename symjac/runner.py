@@ -189,15 +189,11 @@ def work(job: Job, timeout: float | None) -> Outcome:
                 if wanted is None:
                     return done("passed", f"undefined (no expected answer given): {why}")
                 return done("failed", f"the answer should be undefined: {why}", method="exact")
-    except LimitError as e:
-        return done("limit", str(e))
-    except SymjacError as e:
-        return done("error", _attributed(e, wanted, job))
-    except (MemoryError, RecursionError) as e:
-        kind = "memory" if isinstance(e, MemoryError) else "recursion depth"
-        return done("limit", f"the work ran out of {kind}")
-    except Exception as e:  # a bug in symjac: report it on this problem, go on
-        return done("error", _bug(e))
+    except Exception as e:  # one problem's failure, said on it; the others go on
+        status, message = failure(e, p.name)
+        if status == "error" and isinstance(e, SymjacError):
+            message = _attributed(e, wanted, job)
+        return done(status, message)
     if job.mode == "solve":
         return done("solved", d.summary, derivation=d, statement=statement)
     if undefined_wanted:
@@ -221,31 +217,34 @@ def work(job: Job, timeout: float | None) -> Outcome:
 
 def _graded(job: Job, done: Callable[..., Outcome]) -> Outcome:
     """A student's answer, graded (symjac.grading); never raises."""
-    from symjac.errors import LimitError, SymjacError
 
     p = job.problem
     key = grading.KEYS.get(grading.key_id(job.file, p)) if grading.keyed(p) else None
     try:
         g = grading.grade(p, job.answer, key)
-    except LimitError as e:
-        return done("limit", str(e))
-    except SymjacError as e:
-        return done("error", str(e))
-    except (MemoryError, RecursionError) as e:
-        kind = "memory" if isinstance(e, MemoryError) else "recursion depth"
-        return done("limit", f"the work ran out of {kind}")
     except Exception as e:
-        return done("error", _bug(e))
+        return done(*failure(e, p.name))
     return done(g.status, g.message, mismatches=g.mismatches,
                 mistakes=tuple(m.to_dict() for m in g.mistakes), credit=g.credit,
                 feedback=g.feedback)
 
 
-def _bug(e: Exception) -> str:
-    last = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
-    where = f" at {os.path.basename(last.filename)}:{last.lineno}" if last else ""
-    summary = f"{type(e).__name__}: {e}".splitlines()[0][:300]
-    return f"internal error ({summary}{where}); this is a bug"
+def failure(e: BaseException, what: str = "the job") -> tuple[str, str]:
+    """A problem's status and message for an exception (symjac.errors.classify): "limit"
+    for a limit, else "error" (a bug says so, and where it was raised)."""
+    from symjac.errors import ChildBug, LimitError, classify
+
+    error = classify(e, what)
+    if isinstance(error, LimitError):
+        return "limit", str(error)
+    if isinstance(error, ChildBug):
+        summary = error.summary.splitlines()[0][:300] if error.summary else ""
+        where = ""
+        if error is not e and e.__traceback__ is not None:
+            last = traceback.extract_tb(e.__traceback__)[-1]
+            where = f" at {os.path.basename(last.filename)}:{last.lineno}"
+        return "error", f"internal error ({summary}{where}); this is a bug"
+    return "error", str(error)
 
 
 def _attributed(e: Exception, wanted: Any, job: Job) -> str:
@@ -308,14 +307,7 @@ def _shares(items: list[int], n: int) -> list[list[int]]:
 
 def _failure(job: Job, e: BaseException, seconds: float = 0.0) -> Outcome:
     """The outcome of a job whose worker raised (or was stopped): limit or error."""
-    from symjac.errors import LimitError
-
-    if isinstance(e, LimitError):
-        return replace(_outcome(job, "limit", str(e)), seconds=seconds)
-    if isinstance(e, limits.ChildBug):
-        return replace(_outcome(job, "error", f"internal error ({e.summary}); this is a bug"),
-                       seconds=seconds)
-    return replace(_outcome(job, "error", str(e)), seconds=seconds)
+    return replace(_outcome(job, *failure(e, job.problem.name)), seconds=seconds)
 
 
 def _work_keys(jobs: Sequence[Job], n_jobs: int, timeout, memory) -> None:
