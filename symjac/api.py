@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from symjac.model import Derivation
+
+TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
+if TYPE_CHECKING:
+    from typing import Any
 
 _DEFAULT: Any = object()  # the limits' defaults, distinct from None (no limit)
 

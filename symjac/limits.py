@@ -20,7 +20,6 @@ import os
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 # What only some paths need (pickle, struct, select, re, traceback, ctypes) is imported
 # where it is used: a small command pays for its one fork and nothing more.
@@ -34,6 +33,10 @@ from symjac.errors import (  # noqa: F401 (format_size, time_message: re-exporte
     time_message,
 )
 from symjac.sizes import AT_POINT, IN_EXPRESSION, check_call, too_big  # noqa: F401
+
+TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_TIMEOUT = 10.0  # seconds for one command (or one problem of a file)
 DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space for the work

@@ -7,14 +7,89 @@ and tests assert on the Derivation rather than on terminal text.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
+
+TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA = "symjac/1"
 
 
-@dataclass(frozen=True)
-class Step:
+class _Frozen:
+    """The methods a frozen dataclass would generate, written once for every value here.
+
+    ``@dataclass(frozen=True)`` compiles an __init__, __repr__, __eq__, __hash__,
+    __setattr__ and __delattr__ for each class at import, which cost more than
+    the rest of a small command's own work; these read the fields instead.
+    The classes stay dataclasses (``dataclasses.replace`` and ``fields`` work)
+    and behave as frozen ones: equal by their compared fields, hashable when
+    those are, FrozenInstanceError on assignment.
+    """
+
+    _spec: tuple = ()  # (name, default, default_factory, compare, repr), set by _value
+
+    def __init__(self, *args, **kwargs):
+        spec = self._spec
+        name = type(self).__name__
+        if len(args) > len(spec):
+            raise TypeError(f"{name}() takes {len(spec)} arguments but {len(args)} were given")
+        for i, (field_name, default, factory, _, _) in enumerate(spec):
+            if i < len(args):
+                if field_name in kwargs:
+                    raise TypeError(f"{name}() got multiple values for argument '{field_name}'")
+                value = args[i]
+            elif field_name in kwargs:
+                value = kwargs.pop(field_name)
+            elif default is not MISSING:
+                value = default
+            elif factory is not MISSING:
+                value = factory()
+            else:
+                raise TypeError(f"{name}() missing required argument: '{field_name}'")
+            object.__setattr__(self, field_name, value)
+        if kwargs:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        post_init = getattr(self, "__post_init__", None)
+        if post_init is not None:
+            post_init()
+
+    def _compared(self) -> tuple:
+        return tuple(getattr(self, f[0]) for f in self._spec if f[3])
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._compared() == other._compared()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f[0]}={getattr(self, f[0])!r}" for f in self._spec if f[4])
+        return f"{type(self).__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+if TYPE_CHECKING:  # for mypy, what these classes behave as
+    from dataclasses import dataclass as _value
+else:
+
+    def _value(cls):
+        """A frozen value class: a dataclass whose methods are _Frozen's."""
+        cls = dataclass(init=False, repr=False, eq=False)(cls)
+        cls._spec = tuple((f.name, f.default, f.default_factory, f.compare, f.repr)
+                          for f in fields(cls))
+        return cls
+
+
+@_value
+class Step(_Frozen):
     """One step of working: its kind picks how renderers show it."""
 
     kind: str  # "product", "entry", "partial", "note", ...
@@ -54,8 +129,8 @@ class Step:
         )
 
 
-@dataclass(frozen=True)
-class Result:
+@_value
+class Result(_Frozen):
     """A matrix answer; entries are strings in sympy's syntax, row-major."""
 
     shape: tuple[int, int]
@@ -93,8 +168,8 @@ class Result:
         )
 
 
-@dataclass(frozen=True)
-class Check:
+@_value
+class Check(_Frozen):
     """The outcome of comparing an answer with an expected one.
 
     ``outcome`` is "equal", "different" or "undecided" and ``method`` how it was
@@ -138,8 +213,8 @@ class Check:
         )
 
 
-@dataclass(frozen=True)
-class Derivation:
+@_value
+class Derivation(_Frozen):
     """A worked answer: a summary, the steps, the result and any check."""
 
     command: str

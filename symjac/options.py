@@ -18,7 +18,10 @@ codes. tests/test_options.py compares the two on generated command lines.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+
+TYPE_CHECKING = False  # typing costs more to import than this module: only for mypy
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMATS = ("auto", "rich", "text", "markdown", "latex", "json")
 FORMAT_ALIASES = {"md": "markdown", "tex": "latex"}
@@ -27,7 +30,7 @@ LAYOUTS = ("numerator", "denominator")
 ORDERS = ("row", "col")
 
 
-class Option(NamedTuple):
+class Option:
     """One option: its parameter name, how it is written and what it takes.
 
     kind: "value" (takes a value: ``--wrt VARS``), "flag" (``--check``) or
@@ -36,16 +39,16 @@ class Option(NamedTuple):
     (one of ``choices``) or "path" (``-o``: left to click).
     """
 
-    name: str
-    flags: tuple[str, ...]
-    help: str
-    kind: str = "value"
-    type: str = "text"
-    default: Any = None
-    metavar: str | None = None
-    choices: tuple[str, ...] = ()
-    off: str | None = None
-    show_default: bool = False
+    __slots__ = ("name", "flags", "help", "kind", "type", "default", "metavar", "choices",
+                 "off", "show_default")
+
+    def __init__(self, name: str, flags: tuple[str, ...], help: str, kind: str = "value",
+                 type: str = "text", default: Any = None, metavar: str | None = None,
+                 choices: tuple[str, ...] = (), off: str | None = None,
+                 show_default: bool = False):
+        self.name, self.flags, self.help, self.kind, self.type = name, flags, help, kind, type
+        self.default, self.metavar, self.choices = default, metavar, choices
+        self.off, self.show_default = off, show_default
 
 
 # Every command's own options (cli.common_options), in the order --help lists them.
