@@ -232,7 +232,8 @@ def call_limited(
     if timeout and 0 < timeout < 1e7:
         deadline = time.monotonic() + timeout
     parent = os.getpid()
-    _prctl()
+    _ready_to_fork()
+    _reap()
     read_end, write_end = os.pipe()
     pid = _fork()
     if pid == 0:  # the child: never returns into the caller's code
@@ -256,7 +257,11 @@ def call_limited(
                 if not chunk:
                     break
                 chunks.append(chunk)
-        _, status = os.waitpid(pid, 0)
+        # With its answer in, the child need not be waited for while it exits (it
+        # unmaps its memory first): it is reaped on the next call, or by init.
+        reaped, status = os.waitpid(pid, os.WNOHANG if chunks else 0)
+        if not reaped:
+            _exiting.append(pid)
     except BaseException:
         _kill(pid)
         raise
@@ -269,6 +274,15 @@ def call_limited(
     if ok:
         return payload
     raise payload
+
+
+_exiting: list[int] = []  # children that gave their answer and were not yet reaped
+
+
+def _reap() -> None:
+    while _exiting:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(_exiting.pop(), 0)
 
 
 def _fork() -> int:
@@ -309,6 +323,14 @@ def die_with_parent(parent: int) -> None:
 
 
 _PRCTL: list = []
+
+
+def _ready_to_fork() -> None:
+    """Load, in the parent, what every child needs at once (prctl, resource), so that
+    children inherit it rather than each loading it again."""
+    _prctl()
+    with contextlib.suppress(ImportError):
+        import resource  # noqa: F401
 
 
 def _prctl():
@@ -430,6 +452,7 @@ def _child(fn: Callable[[], Any], fd: int, memory: int | None, what: str) -> Non
         _child_signals()
         _set_memory_cap(memory)
         _write_all(fd, _attempt(fn, memory, what))
+        os.close(fd)  # the answer is whole: the parent need not wait for the exit
     except BaseException:
         code = 70
     finally:
@@ -564,6 +587,7 @@ class _Worker:
 
     @classmethod
     def start(cls, work, jobs, batch, first, timeout, memory, what, budget, began) -> _Worker:
+        _ready_to_fork()
         parent = os.getpid()
         read_end, write_end = os.pipe()
         cpu = None
