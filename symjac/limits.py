@@ -7,9 +7,6 @@ the work in a forked child process with an address-space cap, and the
 parent kills it (SIGKILL) at the deadline: whatever the child is doing, the
 parent answers on time. Forking costs a few milliseconds, and the child
 inherits everything already imported, so small inputs stay fast.
-
-``safe_subs`` is the guard for evaluating at a point: it substitutes values
-bottom-up and refuses, before building it, a number too large to compute.
 """
 
 from __future__ import annotations
@@ -19,7 +16,7 @@ import marshal
 import os
 import signal
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 # What only some paths need (pickle, struct, select, re, traceback, ctypes) is imported
 # where it is used: a small command pays for its one fork and nothing more.
@@ -32,7 +29,6 @@ from symjac.errors import (  # noqa: F401 (format_size, time_message: re-exporte
     memory_message,
     time_message,
 )
-from symjac.sizes import AT_POINT, IN_EXPRESSION, check_call, too_big  # noqa: F401
 
 TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
 if TYPE_CHECKING:
@@ -696,65 +692,3 @@ def _death(status: int, what: str, memory: int | None) -> SymjacError | ChildBug
             "raise it with --max-memory)"
         )
     return ChildBug(f"the worker process exited with status {os.WEXITSTATUS(status)}", "")
-
-
-# -- evaluation at a point --------------------------------------------------------------
-
-
-def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None,
-              memo: dict | None = None) -> Any:
-    """expr with the values of `point` substituted, refusing numbers too large to build.
-
-    `point` maps Symbols (or their names) to values (sympy objects, ints or
-    text parsed by symjac's parser). The substitution is done bottom-up, and
-    before a power is built its size is estimated (|exponent| x log2|base|):
-    ``x**(10**10)`` at x=2 raises LimitError at once instead of computing
-    2**10000000000. Works on a scalar expression or a Matrix. The result may
-    hold zoo/nan where the expression is undefined at the point.
-    """
-    import sympy
-
-    from symjac.parsing import MAX_NUMBER_BITS, parse_expression
-
-    cap = MAX_NUMBER_BITS if max_bits is None else max_bits
-    if isinstance(expr, sympy.MatrixBase):
-        return expr.applyfunc(lambda e: safe_subs(e, point, cap))
-    if isinstance(expr, int):
-        expr = sympy.Integer(expr)
-    values: dict = {}
-    names = {s.name: s for s in getattr(expr, "free_symbols", ())}
-    for key, value in point.items():
-        sym = names.get(key) if isinstance(key, str) else key
-        if sym is None:
-            continue  # a variable the expression does not use
-        if isinstance(value, str):
-            value = parse_expression(value, what=f"the value of {key}")
-        elif isinstance(value, int | float):
-            value = sympy.Rational(value)  # a float exactly, as the parser reads decimals
-        values[sym] = value
-    # memo, if given, is filled with the value of every subexpression (for a caller
-    # that asks whether each part is real, say).
-    return _subs(expr, values, {} if memo is None else memo, cap)
-
-
-def _subs(e, values: dict, memo: dict, cap: int):
-    import sympy
-
-    if not e.args:
-        return values.get(e, e)
-    hit = memo.get(e)
-    if hit is not None:
-        return hit
-    if isinstance(e, sympy.Derivative | sympy.Subs | sympy.Integral | sympy.Lambda):
-        # Bound variables need sympy's own handling; these are not evaluated.
-        out = e.subs(values)
-    else:
-        args = [_subs(a, values, memo, cap) for a in e.args]
-        check_call(e.func, args, cap, AT_POINT)
-        out = e.func(*args)
-        if out.is_Rational and max(out.p.bit_length(), out.q.bit_length()) > cap:
-            raise LimitError(too_big(cap, AT_POINT))
-    memo[e] = out
-    return out
-
-

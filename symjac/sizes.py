@@ -4,7 +4,7 @@ sympy expands powers of numbers exactly, so ``2**(10**10)`` or
 ``floor(E**(10**10))`` would run for hours inside C code. These functions
 estimate, from an expression tree and without evaluating it, how large a
 number would become, and refuse it first (LimitError). They live below the
-parser (which checks while it builds) and below isolation (``limits.safe_subs``
+parser (which checks while it builds) and below the ops (``ops.point.safe_subs``
 checks while it substitutes a point).
 """
 

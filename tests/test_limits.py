@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from symjac import api
 from symjac.cli import cli
 from symjac.errors import InputError, LimitError, ParseError
-from symjac.limits import ChildBug, call_limited, format_size, parse_size, safe_subs
+from symjac.limits import ChildBug, call_limited, format_size, parse_size
+from symjac.ops.point import safe_subs
 from symjac.parsing import MAX_NUMBER_BITS, parse_expression, parse_matrix
 from symjac.printing import latex, sstr, uni
 

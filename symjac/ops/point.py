@@ -1,6 +1,6 @@
 """A Jacobian at a point (`jacobian --at`), in exact arithmetic: never a Python float.
 
-Values are substituted exactly (``limits.safe_subs``) and judged with sympy
+Values are substituted exactly (``safe_subs``) and judged with sympy
 numbers at ample precision (mpmath underneath), so ``exp(x)`` at x=710 and
 ``x**2`` at x=1e400 are the real numbers they are, however large.
 
@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sympy
 
-from symjac.errors import UndefinedError
+from symjac.errors import LimitError, UndefinedError
 from symjac.printing import sstr, sub
+from symjac.sizes import AT_POINT, check_call, too_big
 
 _NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 _PIECEWISE = (sympy.Max, sympy.Min, sympy.Abs, sympy.sign, sympy.Heaviside,
@@ -78,8 +80,6 @@ def at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str],
 
 def _itself(e: UndefinedError, f, i: int, point, where: str) -> UndefinedError:
     """Say so when the function itself is undefined at the point (sin(x)/x at x=0)."""
-    from symjac.limits import safe_subs
-
     if f is None or "itself" in str(e):
         return e
     try:
@@ -99,8 +99,6 @@ def _not_real_part(f, point):
     log(-1) = I*pi inside |log(x)| or log(x)**2 makes f no real function there,
     even where f's own value, or sympy's formula for its derivative, is real.
     """
-    from symjac.limits import safe_subs
-
     memo: dict = {}
     try:
         safe_subs(f, point, memo=memo)
@@ -113,8 +111,6 @@ def _not_real_part(f, point):
 
 
 def _substituted(expr, point, what: str, where: str):
-    from symjac.limits import safe_subs
-
     try:
         v = safe_subs(expr, point)  # x**(10**10) at x=2 is refused, not computed
     except _SYMPY_FAILURES:
@@ -152,8 +148,6 @@ def _short(v) -> str:
 
 def _piecewise_partial(f, x, point, what: str, where: str):
     """∂f/∂x at the point from the forms f takes near it, or None if the point is symbolic."""
-    from symjac.limits import safe_subs
-
     try:
         forms = _forms(f, point)
     except _SYMPY_FAILURES:
@@ -233,8 +227,6 @@ def _forms(e, point) -> list | None:
 
 def _sign_at(g, point) -> int | None:
     """The sign of g at the point (-1, 0, 1), or None if g is not a real number there."""
-    from symjac.limits import safe_subs
-
     v = safe_subs(g, point)
     if v.free_symbols or v.has(*_NON_FINITE):
         return None
@@ -252,8 +244,6 @@ def _sign_at(g, point) -> int | None:
 
 def _sides(func, args: list, point) -> list | None:
     """The forms of func(*args) beside the point: one, or one per side of a kink or jump."""
-    from symjac.limits import safe_subs
-
     if func in (sympy.Max, sympy.Min):
         want = 1 if func is sympy.Max else -1
         best = [args[0]]
@@ -282,3 +272,61 @@ def _sides(func, args: list, point) -> list | None:
     if (v - n).is_zero:
         return [n, n - 1] if func is sympy.floor else [n, n + 1]
     return [n]
+
+
+# -- substitution, refusing numbers too large to build ---------------------------------
+
+
+def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None,
+              memo: dict | None = None) -> Any:
+    """expr with the values of `point` substituted, refusing numbers too large to build.
+
+    `point` maps Symbols (or their names) to values (sympy objects, ints or
+    text parsed by symjac's parser). The substitution is done bottom-up, and
+    before a power is built its size is estimated (|exponent| x log2|base|):
+    ``x**(10**10)`` at x=2 raises LimitError at once instead of computing
+    2**10000000000. Works on a scalar expression or a Matrix. The result may
+    hold zoo/nan where the expression is undefined at the point.
+    """
+    from symjac.parsing import MAX_NUMBER_BITS, parse_expression
+
+    cap = MAX_NUMBER_BITS if max_bits is None else max_bits
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.applyfunc(lambda e: safe_subs(e, point, cap))
+    if isinstance(expr, int):
+        expr = sympy.Integer(expr)
+    values: dict = {}
+    names = {s.name: s for s in getattr(expr, "free_symbols", ())}
+    for key, value in point.items():
+        sym = names.get(key) if isinstance(key, str) else key
+        if sym is None:
+            continue  # a variable the expression does not use
+        if isinstance(value, str):
+            value = parse_expression(value, what=f"the value of {key}")
+        elif isinstance(value, int | float):
+            value = sympy.Rational(value)  # a float exactly, as the parser reads decimals
+        values[sym] = value
+    # memo, if given, is filled with the value of every subexpression (for a caller
+    # that asks whether each part is real, say).
+    return _subs(expr, values, {} if memo is None else memo, cap)
+
+
+def _subs(e, values: dict, memo: dict, cap: int):
+    if not e.args:
+        return values.get(e, e)
+    hit = memo.get(e)
+    if hit is not None:
+        return hit
+    if isinstance(e, sympy.Derivative | sympy.Subs | sympy.Integral | sympy.Lambda):
+        # Bound variables need sympy's own handling; these are not evaluated.
+        out = e.subs(values)
+    else:
+        args = [_subs(a, values, memo, cap) for a in e.args]
+        check_call(e.func, args, cap, AT_POINT)
+        out = e.func(*args)
+        if out.is_Rational and max(out.p.bit_length(), out.q.bit_length()) > cap:
+            raise LimitError(too_big(cap, AT_POINT))
+    memo[e] = out
+    return out
+
+
