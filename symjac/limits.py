@@ -222,8 +222,8 @@ def call_limited(
         with time_limit(timeout, what), memory_limit(memory):
             try:
                 return fn()
-            except MemoryError:
-                raise LimitError(memory_message(what, memory)) from None
+            except Exception as e:  # as a child's would be: classified
+                raise classify(e, what, memory) from None
     deadline = None
     if timeout and 0 < timeout < 1e7:
         deadline = time.monotonic() + timeout
