@@ -332,6 +332,7 @@ def guard(invoke: Callable[[], Any], argv: list[str]) -> int:
         _echo(f"symjac: stopped by {e.name}", err=True)
         code = 128 + e.signum
     except KeyboardInterrupt:
+        _echo("", err=True)  # end the line of the ^C, as click does
         _echo("symjac: interrupted", err=True)
         code = 130
     except BrokenPipeError:
