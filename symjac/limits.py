@@ -142,25 +142,26 @@ def time_limit(seconds: float | None, what: str = "the command"):
     def _expired(signum, frame):
         raise LimitError(time_message(what, seconds or 0))
 
-    previous = None
+    armed, previous = False, None
     if seconds and 0 < seconds < 1e7 and hasattr(signal, "setitimer"):
         # signal.signal refuses outside the main thread: there, no alarm.
         with contextlib.suppress(ValueError):
             previous = signal.signal(signal.SIGALRM, _expired)
-    if previous is None:
+            armed = True
+    if not armed:
         with _entered():
             yield
         return
     # Fire again every 0.1 s until the block ends: code that catches Exception
     # broadly (inside sympy) may swallow the first one.
-    assert seconds is not None  # `usable` checked it
+    assert seconds is not None  # armed only with a number of seconds
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
         with _entered():
             yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
 
 
 def _set_memory_cap(memory: int | None) -> None:

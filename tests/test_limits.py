@@ -470,3 +470,25 @@ def test_long_flat_sums_parse():
 def test_length_is_checked_after_normalisation():
     with pytest.raises(LimitError, match="once normalised"):
         parse_expression("\ufdfa" * 60_000)  # 60,000 characters, 1,080,000 after NFKC
+
+
+def test_time_limit_and_signals_outside_the_main_thread_are_no_ops():
+    import threading
+
+    from symjac.limits import stop_on_signals, time_limit
+
+    seen = []
+
+    def body():
+        with time_limit(0.05), stop_on_signals():
+            time.sleep(0.2)  # no alarm can be set here, so none fires
+        seen.append(signal.getsignal(signal.SIGALRM))
+
+    before = signal.getsignal(signal.SIGALRM)
+    t = threading.Thread(target=body)
+    t.start()
+    t.join()
+    assert seen == [before]
+    with pytest.raises(LimitError, match="time limit of 0.05 s"), time_limit(0.05):
+        time.sleep(1)
+    assert signal.getsignal(signal.SIGALRM) == before
