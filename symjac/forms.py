@@ -20,9 +20,10 @@ name, with a warning (see ``watch``).
 from __future__ import annotations
 
 import contextlib
+import keyword
 import re
 import unicodedata
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -251,18 +252,6 @@ def watch() -> Iterator[Watch]:
         _WATCH.reset(token)
 
 
-def note_names(text: str) -> None:
-    """Record the names of plain text for the active watch (for a reader that does not
-    go through translate, such as the fast Jacobian path)."""
-    w = _WATCH.get()
-    if w is None:
-        return
-    for m in _NAME.finditer(text):
-        w.names.add(m.group())
-        if len(m.group()) > 1 and m.group().isalpha():
-            w.words[m.group()] = None
-
-
 def _split(word: str, names: set[str]) -> list[str] | None:
     """word as a concatenation of at least two known names, or None."""
     best: dict[int, list[str]] = {0: []}
@@ -284,8 +273,12 @@ class Translation:
     """Text in the one grammar; cols[i] is where text[i] was typed (0-based)."""
 
     text: str
-    cols: list[int]
+    cols: Sequence[int]
     implicit: set[int]  # indices in text of products that were written by juxtaposition
+    # The text was already in the grammar and is passed on as typed (see _verbatim).
+    # Its tree is the translation's; for an error, the caller asks again with
+    # verbatim=False, so the message and column are the translation's.
+    verbatim: bool = False
 
 
 _ENDS_OPERAND = {"num", "name", "close"}
@@ -304,8 +297,15 @@ def is_latex(text: str) -> bool:
     return "\\" in text or "$" in text or "_{" in text or "^{" in text
 
 
-def translate(text: str, functions: Collection[str], matrix: bool = False) -> Translation:
-    """text (already normalised) -> the same expression in the one grammar."""
+def translate(text: str, functions: Collection[str], matrix: bool = False,
+              verbatim: bool = True) -> Translation:
+    """text (already normalised) -> the same expression in the one grammar.
+
+    With ``verbatim``, text that is already in the grammar comes back as it is
+    (the common case of a large system: ``x0**3*x1 + cos(x1)**2``).
+    """
+    if verbatim and not matrix and _verbatim(text, functions):
+        return Translation(text, range(len(text) + 1), set(), verbatim=True)
     latex = is_latex(text)
     if latex:
         from symjac.latex import tokens
@@ -314,6 +314,42 @@ def translate(text: str, functions: Collection[str], matrix: bool = False) -> Tr
     else:
         toks = lex(text)
     return _Rewriter(toks, text, functions, matrix, latex).run()
+
+
+# -- text already in the grammar ----------------------------------------------------------
+
+# A conservative test, by regular expressions, that the rewriter would give the text
+# back unchanged but for spaces: ASCII tokens of the grammar only (no ^, |, braces, #,
+# LaTeX or Unicode), every number and name a whole token (not 2x, 1e5x, x.y), ...
+_GRAMMAR_TOKENS = re.compile(
+    r"(?: *(?:(?:" + _NUMBER.pattern + r")(?![\w.(\[])|[A-Za-z_]\w*(?![\w.])|\*\*|[-+*/(),\[\]]))*"
+    r" *\Z"
+)
+# ... and nothing the rewriter reads differently: operands side by side (x y, x (y),
+# (x)(y), sin x), ** with nothing before it (f(**x)), an empty item ([1,]), ...
+_REWRITTEN = re.compile(r"[\w.)\]] +[\w.(\[]|[)\]][\w.(\[]|(?:\A|[-+*/(,\[]) *\*\*|, *(?:[)\]]|\Z)")
+# ... nor a keyword (lambda), another spelling of a function (arcsin) anywhere, or a
+# function without its bracket (sin + 1).
+_NOT_NAMES = frozenset({*keyword.kwlist, *NAMED_KEYWORDS, *_FUNCTION_ALIASES})
+_PLAIN_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(\(?)")
+
+
+def _verbatim(text: str, functions: Collection[str]) -> bool:
+    """Is text already in the grammar? Then its names are noted as the rewriter notes them."""
+    if not text.isascii() or _GRAMMAR_TOKENS.match(text) is None or _REWRITTEN.search(text):
+        return False
+    found = dict.fromkeys(_PLAIN_NAME.findall(text))  # (name, "(" or ""), in order
+    for name, call in found:
+        if name in _NOT_NAMES or (not call and name in functions):
+            return False
+    watch = _WATCH.get()
+    if watch is not None:
+        for name, _ in found:
+            if name not in functions:
+                watch.names.add(name)
+                if len(name) > 1 and name.isalpha():
+                    watch.words[name] = None
+    return True
 
 
 class _Rewriter:

@@ -22,7 +22,7 @@ import sys
 import threading
 import unicodedata
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import TypeGuard, cast
 
@@ -132,6 +132,7 @@ _NODE_NAMES = {
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _NUMBER_TOKEN = re.compile(r"(?<![\w.])\.?[0-9][0-9A-Za-z_.]*")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*\Z")
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # category C, but tab, LF, CR
 
 
 def normalize(text: str, what: str = "input") -> str:
@@ -142,6 +143,15 @@ def normalize(text: str, what: str = "input") -> str:
         raise LimitError(
             f"the {what} is {len(text):,} characters long; the limit is {MAX_LENGTH:,}"
         )
+    if text.isascii():
+        # NFKC and prepare leave ASCII as it is; its only invisible characters are controls.
+        bad = _ASCII_CONTROL.search(text)
+        if bad is not None:
+            raise ParseError(
+                f"invisible or control character U+{ord(bad.group()):04X} in the {what}",
+                bad.start() + 1,
+            )
+        return text
     # NFKC would quietly turn x² into the name x2, not a power.
     text = unicodedata.normalize("NFKC", forms.prepare(text))
     if len(text) > MAX_LENGTH:  # NFKC can lengthen text: U+FDFA alone becomes 18 characters
@@ -201,7 +211,7 @@ class Parser:
         self.text = text
         self.offset = offset  # columns before `text` in what the user typed
         self._bytes = text.encode()
-        self._cols: list[int] | None = None
+        self._cols: Sequence[int] | None = None
         self.implicit: set[int] = set()
         self.symbols: dict = {} if symbols is None else symbols
         self.b = sympy_builder() if builder is None else builder
@@ -224,13 +234,26 @@ class Parser:
         if not self.text.strip():
             raise ParseError(f"the {what} is empty")
         _check_number_tokens(self.text, self.offset)
+        tr = self._translate(what, verbatim=True)
         try:
-            tr = forms.translate(self.text, self.function_names(), matrix=self.matrix)
+            return self._tree(tr, what)
+        except SymjacError:
+            if not tr.verbatim:
+                raise
+        # Text passed on as typed that Python does not read: the error is the translation's.
+        return self._tree(self._translate(what, verbatim=False), what)
+
+    def _translate(self, what: str, verbatim: bool) -> forms.Translation:
+        try:
+            return forms.translate(self.text, self.function_names(), matrix=self.matrix,
+                                   verbatim=verbatim)
         except ParseError as e:
             raise ParseError(e.message, None if e.position is None else self.offset + e.position)\
                 from None
         except RecursionError:
             raise LimitError(f"the {what} is nested too deeply") from None
+
+    def _tree(self, tr: forms.Translation, what: str) -> ast.expr:
         source = tr.text
         lead = len(source) - len(source.lstrip())
         self._cols = tr.cols[lead:]
