@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symjac import api, files, limits
 from symjac.cli import cli
@@ -153,6 +155,42 @@ def test_json_is_strictly_valid():
     out = safe.dumps({"a": float("nan"), "b": [float("inf"), -float("inf")], "c": "x\ud800"})
     assert json.loads(out) == {"a": None, "b": [None, None], "c": "x<U+D800>"}
     out.encode("utf-8")
+
+
+_json_text = st.text(alphabet=st.sampled_from(
+    ["a", "x", "\\", '"', "\n", "\x7f", "\x85", "\u2028", "\u202e", "\ufeff", "\ud800", "θ",
+     "∇", "\U000e0041", "\x1b"]), max_size=6)
+_json_leaf = st.one_of(_json_text, st.integers(), st.floats(), st.none(), st.booleans())
+_json_value = st.recursive(
+    _json_leaf,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(_json_text, inner, max_size=3)),
+    max_leaves=10,
+)
+
+
+def _reference_json(obj, indent=2):
+    """The slow route, written out: walk, serialise everything at once, escape the text."""
+    text = json.dumps(safe.json_safe(obj), ensure_ascii=False, indent=indent, allow_nan=False)
+    return safe._JSON_INVISIBLE.sub(lambda m: json.dumps(m.group())[1:-1], text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_value, st.sampled_from([2, None]))
+def test_json_fast_route_is_the_slow_one(obj, indent):
+    """dumps serialises first and walks the object only for a surrogate or a NaN."""
+    assert safe.dumps(obj, indent=indent) == _reference_json(obj, indent)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_json_text, min_size=11, max_size=11), st.integers(8, 10))
+def test_json_large_matrices_are_valid_and_visible(row, n):
+    """A matrix past ROWS_ON_ONE_LINE is laid out a row per line; the value is the same."""
+    obj = {"label": "∇f", "matrix": [row] * n, "float": float("nan")}
+    out = safe.dumps(obj)
+    assert json.loads(out) == safe.json_safe(obj)
+    assert not safe._CONTROL.search(out.replace("\n", ""))
+    assert (out.count("\n") < n * 11) == (n * 11 > safe.ROWS_ON_ONE_LINE)
 
 
 # -- terminal and report injection, through the script ----------------------------------

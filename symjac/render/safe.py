@@ -261,6 +261,10 @@ _JSON_INVISIBLE = re.compile("[\x7f-\x9f\u2028\u2029" + _FORMAT + "]")
 ROWS_ON_ONE_LINE = 100  # a JSON matrix with more entries is written one row per line
 
 
+class _Unsafe(Exception):
+    """The fast route met what only json_safe handles (a lone surrogate, NaN)."""
+
+
 def dumps(obj: Any, indent: int | None = 2) -> str:
     """Strictly valid JSON: never NaN or Infinity, never a lone surrogate.
 
@@ -268,7 +272,18 @@ def dumps(obj: Any, indent: int | None = 2) -> str:
     C1 controls) are written as \\uXXXX escapes, as json writes C0 ones, so
     the JSON itself is safe to show in a terminal.
     """
-    obj = json_safe(obj)
+    # Serialise first; walk the object with json_safe only when that meets a lone
+    # surrogate or a non-finite float (a large Jacobian has neither).
+    try:
+        return _dumps(obj, indent)
+    except _Unsafe:
+        return _dumps(json_safe(obj), indent)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
+def _dumps(obj: Any, indent: int | None) -> str:
     rows: list[list] = []
     if indent is not None:
         # ``indent`` makes json use its pure-Python encoder, which for a 200×200
@@ -286,13 +301,31 @@ def dumps(obj: Any, indent: int | None = 2) -> str:
             return o
 
         obj = swap(obj)
-    text = json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False)
+    try:
+        text = json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False)
+    except ValueError:  # NaN or an infinity
+        raise _Unsafe from None
+    parts = []
     for k, matrix in enumerate(rows):
         token = json.dumps(f"\0{k}\0")
         at = text.index(token)
         line = text[text.rindex("\n", 0, at) + 1 : at]
         pad = " " * (len(line) - len(line.lstrip()) + 2)
-        body = (",\n" + pad).join(json.dumps(r, ensure_ascii=False, allow_nan=False)
-                                  for r in matrix)
-        text = text[:at] + "[\n" + pad + body + "\n" + pad[:-2] + "]" + text[at + len(token):]
+        try:
+            body = (",\n" + pad).join(map(_ENCODE, matrix))
+        except ValueError:
+            raise _Unsafe from None
+        parts += [text[:at], "[\n", pad, body, "\n", pad[:-2], "]"]
+        text = text[at + len(token):]
+    parts.append(text)
+    # Line by line: the long lines (entries, rows) are ASCII, and need no search.
+    return "\n".join(map(_visible_json, "".join(parts).split("\n")))
+
+
+def _visible_json(text: str) -> str:
+    """JSON text with its invisible characters escaped; _Unsafe at a lone surrogate."""
+    if text.isascii():  # the only invisible ASCII character json leaves as it is: DEL
+        return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
+    if _SURROGATE.search(text):
+        raise _Unsafe
     return _JSON_INVISIBLE.sub(lambda m: json.dumps(m.group())[1:-1], text)
