@@ -29,6 +29,7 @@ from symjac.printing import latex_name
 _NAMES = {"Abs": "Abs", "Max": "Max", "Min": "Min"}
 _ADD, _MUL, _POW, _ATOM = 10, 20, 30, 100
 
+_E, _PI, _HALF = type(se.E), type(se.pi), se.Rational(1, 2)
 HEAVISIDE = se.Function("Heaviside")
 DIRAC_DELTA = se.Function("DiracDelta")
 _SPECIAL = (se.Abs, se.Max, se.Min, se.sign, se.acosh)
@@ -158,16 +159,18 @@ def _split_mul(e):
     """(coefficient as (p, q), numerator factors, denominator factors) of a product."""
     p, q = 1, 1
     num, den = [], []
+    # (symengine's .args and comparisons cost a microsecond each: each is asked once)
     for a in e.args if isinstance(e, se.Mul) else (e,):
         if a.is_Number:
             n, d = a.get_num_den()
             p, q = p * int(n), q * int(d)
-        elif isinstance(a, se.Pow) and a.args[1].is_Number and a.args[1] < 0 \
-                and a.args[0] != se.E:
+            continue
+        if isinstance(a, se.Pow):
             b, ex = a.args
-            den.append(b if ex == -1 else se.Pow(b, -ex))
-        else:
-            num.append(a)
+            if ex.is_Number and ex.is_negative and not isinstance(b, _E):
+                den.append(b if ex == -1 else se.Pow(b, -ex))
+                continue
+        num.append(a)
     return (p, q), num, den
 
 
@@ -221,9 +224,9 @@ class TextPrinter:
             return f"{_digits(n)}/{_digits(d)}", _MUL if n > 0 else _ADD
         if isinstance(e, se.Symbol):
             return e.name, _ATOM
-        if e == se.E:
+        if isinstance(e, _E):
             return "E", _ATOM
-        if e == se.pi:
+        if isinstance(e, _PI):
             return "pi", _ATOM
         if isinstance(e, se.Add):
             return _sum([self.p(t)[0] for t in e.args]), _ADD
@@ -252,12 +255,12 @@ class TextPrinter:
 
     def _pow(self, e) -> tuple[str, int]:
         base, ex = e.args
-        if base == se.E:
+        if isinstance(base, _E):
             return f"exp({self(ex)})", _ATOM
         if ex.is_Number:
-            if ex == se.Rational(1, 2):
+            if not isinstance(ex, se.Integer) and ex == _HALF:
                 return f"sqrt({self(base)})", _ATOM
-            if ex < 0:
+            if ex.is_negative:
                 inner = self.wrap(se.Pow(base, -ex), _MUL)
                 return f"1/{inner}", _MUL
         return f"{self.wrap(base, _POW)}**{self.wrap(ex, _POW)}", _POW
@@ -287,9 +290,9 @@ class LatexPrinter(TextPrinter):
                     _MUL if n > 0 else _ADD)
         if isinstance(e, se.Symbol):
             return latex_name(e.name), _ATOM
-        if e == se.E:
+        if isinstance(e, _E):
             return "e", _ATOM
-        if e == se.pi:
+        if isinstance(e, _PI):
             return "\\pi", _ATOM
         if isinstance(e, se.Add):
             return _sum([self.p(t)[0] for t in e.args]), _ADD
@@ -350,7 +353,7 @@ class LatexPrinter(TextPrinter):
 
     def _pow(self, e) -> tuple[str, int]:
         base, ex = e.args
-        if base == se.E:
+        if isinstance(base, _E):
             return f"e^{{{self(ex)}}}", _POW
         if ex.is_Number:
             n, d = (int(v) for v in ex.get_num_den())

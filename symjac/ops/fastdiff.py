@@ -144,12 +144,12 @@ def jacobian(
         from symjac.ops.faststeps import Stepper
 
         stepper = Stepper(diff, text, tex)
-    cells: list[list[tuple[str, str]]] = []
+    text_rows: list[list[str]] = []
+    latex_rows: list[list[str]] = []
     partials: list[Step] = []
     zeros = not_worked = 0
     used: set[str] = set()
     underived: list[tuple[str, int, int]] = []
-    zero = ("0", "0")
     column = {x: j for j, x in enumerate(variables)}
     for i, f in enumerate(functions):
         free = f.free_symbols
@@ -157,42 +157,48 @@ def jacobian(
         if stepper is None:
             # No steps: only the variables f contains are differentiated (a large
             # system is sparse), and the rest of the row is 0.
-            row = [zero] * n
+            row, latex_row = ["0"] * n, ["0"] * n
             for j in sorted(column[x] for x in free if x in column):
                 d = diff(f, variables[j])
-                row[j] = (text(d), tex(d))
-                if "Derivative(" in row[j][0]:
+                row[j], latex_row[j] = text(d), tex(d)
+                if "Derivative(" in row[j]:
                     from symjac.engines.fast import underived as underived_names
 
                     pos = (i + 1, j + 1) if layout == "numerator" else (j + 1, i + 1)
                     underived.extend((nm, *pos) for nm in underived_names(d))
-            cells.append(row)
+            text_rows.append(row)
+            latex_rows.append(latex_row)
             continue
-        row = []
+        row, latex_row = [], []
         for j, x in enumerate(variables):
             pos = (i + 1, j + 1) if layout == "numerator" else (j + 1, i + 1)
             work = stepper is not None and len(partials) < limit
             if x not in free and (skip_zeros or not work):
                 zeros += bool(steps and skip_zeros)
-                row.append(zero)
+                row.append("0")
+                latex_row.append("0")
                 continue
             not_worked += bool(steps and not work)
             if work:
                 step = stepper.partial(f, x, i + 1, j + 1, pos)
                 partials.append(step)
-                row.append((step.chain[-1], step.latex_chain[-1]))
+                row.append(step.chain[-1])
+                latex_row.append(step.latex_chain[-1])
                 d = None
             else:
                 d = diff(f, x)
-                row.append((text(d), tex(d)))
-            if "Derivative(" in row[-1][0]:
+                row.append(text(d))
+                latex_row.append(tex(d))
+            if "Derivative(" in row[-1]:
                 from symjac.engines.fast import underived as underived_names
 
                 d = diff(f, x) if d is None else d
                 underived.extend((nm, *pos) for nm in underived_names(d))
-        cells.append(row)
+        text_rows.append(row)
+        latex_rows.append(latex_row)
     if layout == "denominator":
-        cells = [list(col) for col in zip(*cells, strict=True)]
+        text_rows = [list(col) for col in zip(*text_rows, strict=True)]
+        latex_rows = [list(col) for col in zip(*latex_rows, strict=True)]
     all_steps = list(partials)
     if zeros:
         all_steps.append(zero_note(zeros))
@@ -201,17 +207,14 @@ def jacobian(
     rows, cols = (k, n) if layout == "numerator" else (n, k)
     warnings = unused_warnings(names, used, layout)
     warnings += [underived_warning(nm, r, c) for nm, r, c in sorted(underived, key=_pos)[:5]]
-    split = [tuple(zip(*row, strict=True)) for row in cells]
-    text_rows = tuple(t for t, _ in split)
-    latex_rows = tuple(t for _, t in split)
     return Derivation(
         command="jacobian",
         summary=statement(k, n, names, layout),
         result=Result(
             shape=(rows, cols),
-            matrix=text_rows,
-            latex=latex_matrix([list(r) for r in latex_rows]),
-            latex_entries=latex_rows,
+            matrix=tuple(map(tuple, text_rows)),
+            latex=latex_matrix(latex_rows),
+            latex_entries=tuple(map(tuple, latex_rows)),
         ),
         steps=tuple(all_steps),
         label="∇f",
