@@ -200,8 +200,17 @@ def _sum(printed: list[str]) -> str:
 class TextPrinter:
     """sympy's syntax: what JSON, --expect and problem files read."""
 
-    def __init__(self):
+    def __init__(self, splits: dict | None = None):
         self.cache: dict = {}
+        # Products split into coefficient, numerator and denominator: shared by the
+        # text and LaTeX printers of one computation (the split is the costly part).
+        self.splits: dict = {} if splits is None else splits
+
+    def split(self, e):
+        got = self.splits.get(e)
+        if got is None:
+            got = self.splits[e] = _split_mul(e)
+        return got
 
     def __call__(self, e) -> str:
         return self.p(e)[0]
@@ -240,7 +249,7 @@ class TextPrinter:
         return f"{_name(e)}({', '.join(self(a) for a in e.args)})", _ATOM
 
     def _mul(self, e) -> tuple[str, int]:
-        (p, q), num, den = _split_mul(e)
+        (p, q), num, den = self.split(e)
         sign = "-" if p < 0 else ""
         p = abs(p)
         # a*(b + c) needs its brackets; a*b**2 and a*sin(b) do not.
@@ -331,7 +340,7 @@ class LatexPrinter(TextPrinter):
         return f"{head}{up}{{\\left({args} \\right)}}"
 
     def _mul(self, e) -> tuple[str, int]:
-        (p, q), num, den = _split_mul(e)
+        (p, q), num, den = self.split(e)
         sign = "- " if p < 0 else ""
         p = abs(p)
         if p == 1 and len(num) == 1:
