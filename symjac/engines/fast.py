@@ -202,6 +202,7 @@ class TextPrinter:
 
     def __init__(self, splits: dict | None = None):
         self.cache: dict = {}
+        self.names: dict[str, tuple[str, int]] = {}
         # Products split into coefficient, numerator and denominator: shared by the
         # text and LaTeX printers of one computation (the split is the costly part).
         self.splits: dict = {} if splits is None else splits
@@ -216,10 +217,21 @@ class TextPrinter:
         return self.p(e)[0]
 
     def p(self, e) -> tuple[str, int]:
+        if isinstance(e, se.Symbol):
+            # Names are the commonest node: looked up by their text, which is cheaper
+            # than comparing symengine objects.
+            name = e.name
+            got = self.names.get(name)
+            if got is None:
+                got = self.names[name] = self._symbol(name), _ATOM
+            return got
         got = self.cache.get(e)
         if got is None:
             got = self.cache[e] = self._p(e)
         return got
+
+    def _symbol(self, name: str) -> str:
+        return name
 
     def wrap(self, e, level: int) -> str:
         s, prec = self.p(e)
@@ -231,8 +243,6 @@ class TextPrinter:
             if d == 1:
                 return _digits(n), (_ATOM if n >= 0 else _ADD)
             return f"{_digits(n)}/{_digits(d)}", _MUL if n > 0 else _ADD
-        if isinstance(e, se.Symbol):
-            return e.name, _ATOM
         if isinstance(e, _E):
             return "E", _ATOM
         if isinstance(e, _PI):
@@ -289,6 +299,9 @@ class LatexPrinter(TextPrinter):
         s, prec = self.p(e)
         return f"\\left({s}\\right)" if prec <= level else s
 
+    def _symbol(self, name: str) -> str:
+        return latex_name(name)
+
     def _p(self, e) -> tuple[str, int]:
         if e.is_Number:
             n, d = (int(v) for v in e.get_num_den())
@@ -297,8 +310,6 @@ class LatexPrinter(TextPrinter):
             sign = "- " if n < 0 else ""
             return (f"{sign}\\frac{{{_digits(abs(n), latex=True)}}}{{{_digits(d, latex=True)}}}",
                     _MUL if n > 0 else _ADD)
-        if isinstance(e, se.Symbol):
-            return latex_name(e.name), _ATOM
         if isinstance(e, _E):
             return "e", _ATOM
         if isinstance(e, _PI):
