@@ -224,6 +224,12 @@ class SymengineBuilder:
 
     def pow(self, base, exponent):
         se = self.se
+        if (exponent.is_Number and exponent.is_Rational and not base.is_Number
+                and not isinstance(base, se.Mul) and base.free_symbols):
+            # The common case (x**2, sin(x)**2, 1/(...)): a variable base is finite and
+            # not zero, so the power is too; only a number needs its size checked.
+            value = se.Pow(base, exponent)
+            return self.check(value) if value.is_Number else value
         if base == 0 and exponent.is_Number and exponent < 0:
             raise ParseError("division by zero (0 to a negative power)")
         if exponent.is_Number:
@@ -256,13 +262,15 @@ class SymengineBuilder:
         return value
 
     def call(self, name: str, args):
-        if name in _SIZED and any(not a.free_symbols and not _small(a) for a in args):
+        variable = [bool(a.free_symbols) for a in args]
+        if all(variable):
+            return self.functions[name](*args)  # finite where it is defined
+        if name in _SIZED and any(not v and not _small(a)
+                                  for a, v in zip(args, variable, strict=True)):
             # exp(10**10*log(2)) is 2**(10**10), floor(E**(10**10)) has billions of
             # digits: the reference engine's size estimates decide such constants.
             raise Unsupported(f"{name} of a constant")
         value = self.functions[name](*args)
-        if all(a.free_symbols for a in args):
-            return value  # a function of a variable is finite where it is defined
         return self._real(self.check(value))
 
     def check(self, value):

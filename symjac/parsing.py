@@ -324,16 +324,17 @@ class Parser:
     def scalar(self, node: ast.AST, depth: int = 0):
         if depth > MAX_DEPTH:
             raise LimitError(f"the expression is nested more than {MAX_DEPTH} levels deep")
-        if isinstance(node, ast.Constant):
-            return self.number(node)
-        if isinstance(node, ast.Name):
-            return self.name(node)
-        if isinstance(node, ast.UnaryOp):
-            return self.unary(node, depth)
-        if isinstance(node, ast.BinOp):
-            return self.binop(node, depth)
-        if isinstance(node, ast.Call):
-            return self.call(node, depth)
+        kind = type(node)  # ast.parse makes no subclasses; the commonest first
+        if kind is ast.Name:
+            return self.name(cast(ast.Name, node))
+        if kind is ast.BinOp:
+            return self.binop(cast(ast.BinOp, node), depth)
+        if kind is ast.Call:
+            return self.call(cast(ast.Call, node), depth)
+        if kind is ast.Constant:
+            return self.number(cast(ast.Constant, node))
+        if kind is ast.UnaryOp:
+            return self.unary(cast(ast.UnaryOp, node), depth)
         if isinstance(node, (ast.List, ast.Tuple)):
             raise self.error("a list is not allowed inside an expression", node)
         raise self._not_allowed(node)
@@ -364,7 +365,8 @@ class Parser:
             return self.b.constant(dict.__getitem__(CONSTANTS, ident))
         if ident in ARITY:
             raise self.error(f"'{ident}' is a function; write {ident}(...)", node)
-        return self.symbol(ident, node)
+        sym = self.symbols.get(ident)
+        return self.symbol(ident, node) if sym is None else sym
 
     def symbol(self, ident: str, node: ast.AST | None = None):
         sym = self.symbols.get(ident)
