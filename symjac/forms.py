@@ -20,12 +20,12 @@ name, with a warning (see ``watch``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import keyword
 import re
 import unicodedata
 from collections.abc import Collection, Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 
 from symjac.errors import ParseError
 
@@ -102,30 +102,42 @@ def prepare(text: str) -> str:
 # -- tokens ------------------------------------------------------------------------
 
 
-@dataclass
 class Tok:
-    kind: str  # num name func op open close bar sqrt sum T indicator
-    text: str
-    col: int  # 0-based index in the text as typed (after normalising)
-    space: bool = False  # whitespace before it
-    data: dict = field(default_factory=dict)
+    # (Plain classes here, not dataclasses: a dataclass costs a millisecond to define,
+    # on every start of the program.)
+    __slots__ = ("kind", "text", "col", "space", "data")
+
+    def __init__(self, kind: str, text: str, col: int, space: bool = False,
+                 data: dict | None = None):
+        self.kind = kind  # num name func op open close bar sqrt sum T indicator
+        self.text = text
+        self.col = col  # 0-based index in the text as typed (after normalising)
+        self.space = space  # whitespace before it
+        self.data: dict = {} if data is None else data
+
+    def __repr__(self) -> str:
+        return f"Tok({self.kind!r}, {self.text!r}, {self.col})"
 
 
-_NUMBER = re.compile(
-    r"0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?"
-)
-_NAME = re.compile(r"[^\W\d]\w*")
+_NUMBER = r"0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?"
 _LATEX_PARTS = re.compile(r"[^\W\d_]|\d+|_")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = set(_OPEN.values())
 _TWO_CHAR = ("**", "//", "==", "!=", "<=", ">=", "<<", ">>", ":=")
 
 
-_TOKEN = re.compile(
-    r"(?P<ws>\s+)|(?P<num>" + _NUMBER.pattern + r")|(?P<name>[^\W\d]\w*)"
-    r"|(?P<two>\*\*|//|==|!=|<=|>=|<<|>>|:=)|(?P<one>.)",
-    re.S,
-)
+
+
+@functools.cache
+def _token() -> re.Pattern[str]:
+    # Compiled on first use: text already in the grammar never needs it (see _verbatim).
+    return re.compile(
+        r"(?P<ws>\s+)|(?P<num>" + _NUMBER + r")|(?P<name>[^\W\d]\w*)"
+        r"|(?P<two>\*\*|//|==|!=|<=|>=|<<|>>|:=)|(?P<one>.)",
+        re.S,
+    )
+
+
 _SINGLE = {"√": ("sqrt", "sqrt"), "∛": ("sqrt", "cbrt"), "π": ("name", "pi"),
            _TRANSPOSE: ("T", ".T"), "|": ("bar", "|"),
            **{c: ("open", c) for c in _OPEN}, **{c: ("close", c) for c in _CLOSE},
@@ -139,7 +151,7 @@ def lex(text: str, start: int = 0, end: int | None = None, latex: bool = False,
     end = len(text) if end is None else end
     toks: list[Tok] = []
     space = False
-    for m in _TOKEN.finditer(text, start, end):
+    for m in _token().finditer(text, start, end):
         kind, tok, i = m.lastgroup, m.group(), m.start()
         if kind == "ws":
             space = True
@@ -221,12 +233,12 @@ def _has_latin(text: str) -> bool:
 # -- ambiguity: xy beside x and y ------------------------------------------------------
 
 
-@dataclass
 class Watch:
     """Names seen across every input of one command, to explain ``xy`` beside ``x`` and ``y``."""
 
-    names: set[str] = field(default_factory=set)
-    words: dict[str, None] = field(default_factory=dict)  # multi-letter names, in order
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.words: dict[str, None] = {}  # multi-letter names, in order
 
     def warnings(self) -> list[str]:
         out = []
@@ -268,17 +280,18 @@ def _split(word: str, names: set[str]) -> list[str] | None:
 # -- the translation ---------------------------------------------------------------------
 
 
-@dataclass
 class Translation:
     """Text in the one grammar; cols[i] is where text[i] was typed (0-based)."""
 
-    text: str
-    cols: Sequence[int]
-    implicit: set[int]  # indices in text of products that were written by juxtaposition
-    # The text was already in the grammar and is passed on as typed (see _verbatim).
-    # Its tree is the translation's; for an error, the caller asks again with
-    # verbatim=False, so the message and column are the translation's.
-    verbatim: bool = False
+    def __init__(self, text: str, cols: Sequence[int], implicit: set[int],
+                 verbatim: bool = False):
+        self.text = text
+        self.cols = cols
+        self.implicit = implicit  # indices in text of products written by juxtaposition
+        # The text was already in the grammar and is passed on as typed (see _verbatim).
+        # Its tree is the translation's; for an error, the caller asks again with
+        # verbatim=False, so the message and column are the translation's.
+        self.verbatim = verbatim
 
 
 _ENDS_OPERAND = {"num", "name", "close"}
@@ -322,7 +335,7 @@ def translate(text: str, functions: Collection[str], matrix: bool = False,
 # back unchanged but for spaces: ASCII tokens of the grammar only (no ^, |, braces, #,
 # LaTeX or Unicode), every number and name a whole token (not 2x, 1e5x, x.y), ...
 _GRAMMAR_TOKENS = re.compile(
-    r"(?: *(?:(?:" + _NUMBER.pattern + r")(?![\w.(\[])|[A-Za-z_]\w*(?![\w.])|\*\*|[-+*/(),\[\]]))*"
+    r"(?: *(?:(?:" + _NUMBER + r")(?![\w.(\[])|[A-Za-z_]\w*(?![\w.])|\*\*|[-+*/(),\[\]]))*"
     r" *\Z"
 )
 # ... and nothing the rewriter reads differently: operands side by side (x y, x (y),

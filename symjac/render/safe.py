@@ -24,6 +24,7 @@ markup, `$\\input{...}$` is not TeX and `<script>` is not HTML.
 
 from __future__ import annotations
 
+import functools
 import html as _html
 import json
 import math
@@ -42,8 +43,35 @@ _FORMAT = (
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f"
 )
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + _FORMAT + "]")
-_CONTROL_OR_NEWLINE = re.compile("[\t\n]|" + _CONTROL.pattern)
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + _FORMAT
+_SURROGATE = "\ud800-\udfff"
+_JSON_INVISIBLE = "\x7f-\x9f\u2028\u2029" + _FORMAT  # json itself escapes C0 controls
+
+
+def _chars(spec: str) -> frozenset[str]:
+    """The characters of a character class such as _CONTROL (a-b is a range)."""
+    out: set[str] = set()
+    i = 0
+    while i < len(spec):
+        if spec[i + 1 : i + 2] == "-" and i + 2 < len(spec):
+            out.update(map(chr, range(ord(spec[i]), ord(spec[i + 2]) + 1)))
+            i += 3
+        else:
+            out.add(spec[i])
+            i += 1
+    return frozenset(out)
+
+
+# Most text has none of these characters: a set tells so faster than a regular
+# expression, and the expressions (slow to compile, for their astral ranges) are
+# compiled only for text that needs them.
+_INVISIBLE = _chars(_CONTROL)
+_SURROGATES = _chars(_SURROGATE)
+
+
+@functools.cache
+def _class(spec: str) -> re.Pattern[str]:
+    return re.compile(f"[{spec}]")
 
 
 def _show(m: re.Match) -> str:
@@ -66,8 +94,9 @@ def visible(s: Any, newlines: bool = False) -> str:
     """
     if not isinstance(s, str):
         s = str(s)
-    pattern = _CONTROL if newlines else _CONTROL_OR_NEWLINE
-    return pattern.sub(_show, s)
+    if _INVISIBLE.isdisjoint(s) and (newlines or ("\n" not in s and "\t" not in s)):
+        return s
+    return _class(_CONTROL if newlines else "\t\n" + _CONTROL).sub(_show, s)
 
 
 def cut(s: str, limit: int = MAX_SHOWN) -> str:
@@ -207,7 +236,7 @@ MAX_MATH = 4000  # characters of one math span from a problem's text
 
 def safe_math(tex: str) -> bool:
     """Is this TeX math made only of harmless math commands (nothing TeX could run)?"""
-    if len(tex) > MAX_MATH or "^^" in tex or _CONTROL.search(tex) or "#" in tex:
+    if len(tex) > MAX_MATH or "^^" in tex or not _INVISIBLE.isdisjoint(tex) or "#" in tex:
         return False
     if "%" in tex.replace("\\%", ""):
         return False  # a comment could hide the end of the span
@@ -242,7 +271,7 @@ def latex_math(tex: str) -> str | None:
 def json_safe(obj: Any) -> Any:
     """obj with every non-finite float made null and every lone surrogate made visible."""
     if isinstance(obj, str):
-        return _SURROGATE.sub(_show, obj) if _SURROGATE.search(obj) else obj
+        return obj if _SURROGATES.isdisjoint(obj) else _class(_SURROGATE).sub(_show, obj)
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
@@ -251,11 +280,6 @@ def json_safe(obj: Any) -> Any:
         return [json_safe(v) for v in obj]
     return obj
 
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u2028\u2029" + _FORMAT + "]")
 
 
 ROWS_ON_ONE_LINE = 100  # a JSON matrix with more entries is written one row per line
@@ -326,6 +350,8 @@ def _visible_json(text: str) -> str:
     """JSON text with its invisible characters escaped; _Unsafe at a lone surrogate."""
     if text.isascii():  # the only invisible ASCII character json leaves as it is: DEL
         return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
-    if _SURROGATE.search(text):
+    if _INVISIBLE.isdisjoint(text):
+        return text
+    if not _SURROGATES.isdisjoint(text):
         raise _Unsafe
-    return _JSON_INVISIBLE.sub(lambda m: json.dumps(m.group())[1:-1], text)
+    return _class(_JSON_INVISIBLE).sub(lambda m: json.dumps(m.group())[1:-1], text)
