@@ -336,3 +336,34 @@ def test_exactly_one_module_parses_user_text():
     assert found.get("ast.parse") == {"parsing.py"}
     assert found.get("json.loads", set()) <= {"files.py"}  # problem files, not expressions
     assert not {k: v for k, v in found.items() if k not in ("ast.parse", "json.loads")}
+
+
+def _walked_special(e) -> bool:
+    """The definition, walked node by node: does e hold |u|, Max, Min, sign, acosh, ...?"""
+    from symjac.engines import fast
+
+    return fast._is_special(e) or any(_walked_special(a) for a in e.args)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(systems(depth=4, count=1))
+def test_the_special_function_shortcut_agrees_with_the_walk(funcs):
+    """Differentiator.special reads symengine's text first; it must never miss a node."""
+    from symjac.builders import SymengineBuilder
+    from symjac.engines.fast import Differentiator
+
+    try:
+        (e,), _ = parsing.parse_functions(funcs[0], {}, builder=SymengineBuilder())
+    except Exception:  # noqa: BLE001 (inputs symengine refuses are not this test's)
+        return
+    assert Differentiator().special(e) == _walked_special(e)
+
+
+@pytest.mark.parametrize("text", [f"x*{f}(x*y + 1) + y" for f in UNARY]
+                         + [f"y*{f}(x, y + 1)" for f in BINARY])
+def test_the_special_function_shortcut_knows_every_function(text):
+    from symjac.builders import SymengineBuilder
+    from symjac.engines.fast import Differentiator
+
+    (e,), _ = parsing.parse_functions(text, {}, builder=SymengineBuilder())
+    assert Differentiator().special(e) == _walked_special(e)

@@ -34,6 +34,8 @@ HEAVISIDE = se.Function("Heaviside")
 DIRAC_DELTA = se.Function("DiracDelta")
 _SPECIAL = (se.Abs, se.Max, se.Min, se.sign, se.acosh)
 _SPECIAL_NAMES = ("Heaviside", "DiracDelta")
+# Their names as symengine's str() writes them.
+_SPECIAL_TEXT = re.compile(r"\b(?:abs|max|min|sign|acosh|Heaviside|DiracDelta)\(")
 
 
 def free_names(e) -> set[str]:
@@ -53,7 +55,10 @@ class Differentiator:
         """Does e hold a function that symengine does not differentiate (|u|, Max, ...)?"""
         got = self._special.get(e)
         if got is None:
-            got = _is_special(e) or any(self.special(a) for a in e.args)
+            # symengine writes a tree out (in C++) faster than Python walks it, and
+            # most trees do not name any of those functions.
+            got = bool(_SPECIAL_TEXT.search(str(e))) and (
+                _is_special(e) or any(self.special(a) for a in e.args))
             self._special[e] = got
         return got
 
