@@ -23,6 +23,7 @@ import contextlib
 import functools
 import keyword
 import re
+import string
 import unicodedata
 from collections.abc import Collection, Iterator, Sequence
 from contextvars import ContextVar
@@ -331,33 +332,45 @@ def translate(text: str, functions: Collection[str], matrix: bool = False,
 
 # -- text already in the grammar ----------------------------------------------------------
 
-# A conservative test, by regular expressions, that the rewriter would give the text
-# back unchanged but for spaces: ASCII tokens of the grammar only (no ^, |, braces, #,
-# LaTeX or Unicode), every number and name a whole token (not 2x, 1e5x, x.y), ...
-_GRAMMAR_TOKENS = re.compile(
-    r"(?: *(?:(?:" + _NUMBER + r")(?![\w.(\[])|[A-Za-z_]\w*(?![\w.])|\*\*|[-+*/(),\[\]]))*"
-    r" *\Z"
+# A conservative test that the rewriter would give the text back unchanged but for
+# spaces, so that Python reads the same expression in it: ASCII characters of the
+# grammar only (no ^, |, braces, #, LaTeX or Unicode), ...
+_GRAMMAR_CHARS = frozenset(string.ascii_letters + string.digits + "_ +-*/(),[].")
+# ... and nothing the rewriter reads differently: operands side by side (x (y), (x)(y),
+# 2(x); x y and sin x are not Python), ** after an opening bracket or a comma (f(**x)),
+# an empty item ([1,]), a number Python reads as one but the rewriter as two (1e1_0),
+# a name after a dot (x.y), or numbers other than decimals (0x1f, 2j) ...
+_REWRITTEN = re.compile(
+    r"[\w.)\]] +[\w.(\[]|[)\]][\w.(\[]|[(,] *\*\*|\A *\*\*|, *(?:[)\]]|\Z)|[eE][+-]?\d+_"
+    r"|\.[A-Za-z_]|0[xXoObB]|\d[jJ]"
 )
-# ... and nothing the rewriter reads differently: operands side by side (x y, x (y),
-# (x)(y), sin x), ** with nothing before it (f(**x)), an empty item ([1,]), ...
-_REWRITTEN = re.compile(r"[\w.)\]] +[\w.(\[]|[)\]][\w.(\[]|(?:\A|[-+*/(,\[]) *\*\*|, *(?:[)\]]|\Z)")
+_DIGIT_BRACKET = re.compile(r"[\d.][(\[]")  # 2(x), or a call such as log10(x)
 # ... nor a keyword (lambda), another spelling of a function (arcsin) anywhere, or a
 # function without its bracket (sin + 1).
 _NOT_NAMES = frozenset({*keyword.kwlist, *NAMED_KEYWORDS, *_FUNCTION_ALIASES})
-_PLAIN_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(\(?)")
+_PLAIN_NAME = re.compile(r"\b[A-Za-z_]\w*\(?")  # a name, with the bracket of a call
 
 
 def _verbatim(text: str, functions: Collection[str]) -> bool:
     """Is text already in the grammar? Then its names are noted as the rewriter notes them."""
-    if not text.isascii() or _GRAMMAR_TOKENS.match(text) is None or _REWRITTEN.search(text):
+    if not text.isascii() or not _GRAMMAR_CHARS.issuperset(text) or _REWRITTEN.search(text):
         return False
-    found = dict.fromkeys(_PLAIN_NAME.findall(text))  # (name, "(" or ""), in order
-    for name, call in found:
-        if name in _NOT_NAMES or (not call and name in functions):
+    for m in _DIGIT_BRACKET.finditer(text):
+        start = m.start()
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
+            start -= 1
+        if not (text[start].isalpha() or text[start] == "_"):
+            return False  # a number before the bracket: a product
+    found = dict.fromkeys(_PLAIN_NAME.findall(text))  # in order
+    names = []
+    for word in found:
+        name = word.rstrip("(")
+        if name in _NOT_NAMES or (name == word and name in functions):
             return False
+        names.append(name)
     watch = _WATCH.get()
     if watch is not None:
-        for name, _ in found:
+        for name in names:
             if name not in functions:
                 watch.names.add(name)
                 if len(name) > 1 and name.isalpha():

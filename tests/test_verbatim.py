@@ -23,6 +23,7 @@ from symjac.parsing import FUNCTIONS, Parser, parse_functions, watch_names
 
 TOKENS = [
     "x", "y", "x1", "x1y", "xy", "w1_2", "e", "E", "pi", "theta", "lambda", "if", "None",
+    "1e1_0", "0x_1f", "1.e5", "log10", "for", "in", "not",
     "sin", "cos", "exp", "log", "log10", "atan2", "arcsin", "sgn", "f", "Derivative", "_x",
     "0", "1", "2", "10", "1e5", "1.5", ".5", "1.", "0x1f", "1_000", "2x", "3j", "1e5x", "07",
     "+", "-", "*", "/", "**", "^", "//", "%", "@", ".", "|", "#", "=", ":", "~",
@@ -94,13 +95,18 @@ def test_verbatim_on_well_formed_systems(text):
     "2x", "x (y)", "sin x", "lambda", "lambda*x", "x^2", "[1,]", "x,", "f(x,)", "x # c",
     "1e5x", "x1y*y", "sin + 1", "sin[1]", "arcsin(x)", "sgn + 1", "f(**x)", "(x)(y)", "2(x)",
     "sin (x)", "x .5", "x.5", "2e", "1if x else 2", "not(x)", "x |y|", "cos**2(x)",
+    "1e1_0", "1e1_0*x", "2(x)", ".5(x)", "1.5(x)", "1e5(x)", "0x1f(x)", "(sin)(x)", "1..2",
+    "1.e5", "1.e5*x", "x if y else z", "[x for x in y]", "f(x, **y)", "sin**2(x)", "x1(y)",
+    "2[1]", "x [1]", "x[1]", "log10(x)*atan2(x, y)", "None", "x + None", "(x)[1]", "x,y,",
+    "0x_1f", "1_000.5_5", "1j(x)", "2J[1]", "x*1j", "0b1(x)", "0o7[1]", "x**-y**2",
+    "-x**-2*y", "x - -y", "x//y", "x*(-y)", "x**2**3",
 ])
 def test_tricky_texts_are_not_verbatim_or_read_the_same(text, monkeypatch):
     _same(text, monkeypatch)
 
 
 @pytest.mark.parametrize("text", ["x**2 + y", "sin(x1)*cos(x2)**2 - 3*exp(-x1/2)",
-                                  "[x*y, x + y]", "1e5*x", "0x1f*y", "x**-1"])
+                                  "[x*y, x + y]", "1e5*x", "1.5e-3*y", "x**-1"])
 def test_plain_texts_are_verbatim(text):
     assert forms._verbatim(text, FUNCTIONS)
 
