@@ -156,7 +156,7 @@ def _sympy_functions(sp) -> dict:
     out.update(
         log=log, ln=sp.log, abs=sp.Abs, Abs=sp.Abs, min=sp.Min, max=sp.Max, Min=sp.Min, Max=sp.Max,
         heaviside=sp.Heaviside, Heaviside=sp.Heaviside, DiracDelta=sp.DiracDelta,
-        KroneckerDelta=sp.KroneckerDelta,
+        KroneckerDelta=sp.KroneckerDelta, re=sp.re, im=sp.im,
         log2=lambda u: sp.log(u, 2), log10=lambda u: sp.log(u, 10),
         sigmoid=lambda u: 1 / (1 + sp.exp(-u)),
         softplus=lambda u: sp.log(1 + sp.exp(u)),
@@ -257,7 +257,7 @@ class SymengineBuilder:
     def _real(self, value):
         # log(-2) = log(2) + I*pi, sqrt(-2): the reference engine says what a
         # complex constant means in a real expression.
-        if not value.free_symbols and value.has(self.se.I):
+        if not value.free_symbols and (value.has(self.se.I) or _complex(value)):
             raise Unsupported("a complex constant")
         return value
 
@@ -293,6 +293,18 @@ def _small(a) -> bool:
     return a.is_Number and a.is_Rational and max(x.bit_length() for x in _fraction(a)) < 64
 
 
+def _complex(value) -> bool:
+    """Is a constant such as atanh(E) or asin(2) not a real number (symengine keeps it
+    unevaluated, and would compare it in Max or Min)?"""
+    if value.is_Number:
+        return False
+    try:
+        # doubles: symengine aborts the process evaluating acot(1/2) with MPC
+        return complex(value.n(53, real=False)).imag != 0
+    except (RuntimeError, TypeError, ValueError, OverflowError):
+        return True  # not evaluable here: the reference engine decides
+
+
 def _fraction(n) -> tuple[int, int]:
     p, q = n.get_num_den()
     return int(p), int(q)
@@ -322,8 +334,16 @@ def _symengine_functions(se) -> dict:
         sigmoid=lambda u: 1 / (1 + se.exp(-u)),
         softplus=lambda u: se.log(1 + se.exp(u)),
         relu=lambda u: se.Max(0, u),
+        re=_complex_part("re"), im=_complex_part("im"),
     )
     return out
+
+
+def _complex_part(name: str):
+    def refuse(u):
+        raise Unsupported(f"{name}(): symengine has no real and imaginary parts")
+
+    return refuse
 
 
 # -- exact numbers ------------------------------------------------------------------------

@@ -70,6 +70,9 @@ ARITY: dict[str, tuple[int, int]] = {
     "heaviside": (1, 1),
     "DiracDelta": (1, 1),  # the derivative of heaviside (and of sign, times 2)
     "KroneckerDelta": (2, 2),
+    # sympy writes |u|' with re() and im() when u may be complex for real x (|asech(x)|).
+    "re": (1, 1),
+    "im": (1, 1),
 }
 
 
