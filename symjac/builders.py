@@ -21,10 +21,13 @@ faithfully; the caller then uses the reference engine.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 from symjac.errors import LimitError, ParseError
 from symjac.sizes import check_call
+
+TYPE_CHECKING = False  # fractions (and decimal) load only where numbers need them
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 MAX_NUMBER_BITS = 50_000  # about 15,000 decimal digits: any number built while parsing
 
@@ -51,6 +54,8 @@ def _check_rational_power(p: int, q: int, exponent: Fraction) -> None:
         except OverflowError:
             bits = math.inf
         if bits > MAX_NUMBER_BITS:
+            from fractions import Fraction
+
             base = str(p) if q == 1 and p > 0 else f"({Fraction(p, q)})"
             short = max(exponent.numerator.bit_length(), exponent.denominator.bit_length()) < 200
             shown = str(exponent) if short else "a huge exponent"
@@ -110,6 +115,8 @@ class SympyBuilder:
         if base.is_zero and exponent.is_negative:
             raise ParseError("division by zero (0 to a negative power)")
         if base.is_Rational and exponent.is_Rational:
+            from fractions import Fraction
+
             _check_rational_power(int(base.p), int(base.q),
                                   Fraction(int(exponent.p), int(exponent.q)))
         else:
@@ -235,6 +242,8 @@ class SymengineBuilder:
         if exponent.is_Number:
             if not exponent.is_Rational:
                 raise Unsupported("a decimal exponent")
+            from fractions import Fraction
+
             e = Fraction(*_fraction(exponent))
             if base.is_Number:
                 if not base.is_Rational:
@@ -355,11 +364,16 @@ class ExactBuilder:
     name = "exact"
     functions: dict = {}
 
+    def __init__(self):
+        from fractions import Fraction
+
+        self.fraction = Fraction
+
     def integer(self, n: int):
         return n
 
     def rational(self, p: int, q: int):
-        f = Fraction(p, q)
+        f = self.fraction(p, q)
         return f.numerator if f.denominator == 1 else f
 
     def constant(self, name: str):
@@ -381,19 +395,19 @@ class ExactBuilder:
         return x == 0
 
     def pow(self, base, exponent):
-        if isinstance(exponent, Fraction):
+        if isinstance(exponent, self.fraction):
             raise Unsupported("a fractional power")
         if base == 0 and exponent < 0:
             raise ParseError("division by zero (0 to a negative power)")
-        f = Fraction(base)
-        _check_rational_power(f.numerator, f.denominator, Fraction(exponent))
-        return self.check(Fraction(base) ** exponent)
+        f = self.fraction(base)
+        _check_rational_power(f.numerator, f.denominator, self.fraction(exponent))
+        return self.check(f ** exponent)
 
     def call(self, name: str, args):
         raise Unsupported(name)
 
     def check(self, value):
-        f = Fraction(value)
+        f = self.fraction(value)
         _check_bits(f.numerator, f.denominator)
         return f.numerator if f.denominator == 1 else f
 

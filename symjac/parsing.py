@@ -20,16 +20,20 @@ import contextlib
 import gc
 import re
 import sys
-import threading
 import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
-from fractions import Fraction
-from typing import TypeGuard, cast
 
 from symjac import forms
 from symjac.builders import MAX_NUMBER_BITS, sympy_builder  # noqa: F401 (the cap, re-exported)
 from symjac.errors import LimitError, ParseError, SymjacError
+
+TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
+if TYPE_CHECKING:
+    from typing import TypeGuard, cast
+else:
+    def cast(_type, value):
+        return value
 
 MAX_LENGTH = 1_000_000  # characters of one input
 MAX_DEPTH = 100  # nesting of calls, powers, brackets (chains of + and * do not count)
@@ -184,13 +188,20 @@ def _check_number_tokens(text: str, offset: int = 0) -> None:
             )
 
 
+def _in_main_thread() -> bool:
+    # A program that never imported threading has only its main thread; a command
+    # need not load the module to learn that.
+    threading = sys.modules.get("threading")
+    return threading is None or threading.current_thread() is threading.main_thread()
+
+
 @contextlib.contextmanager
 def _room_for_chains():
     """Python's ast nests a + b + c ... one level per term, and its conversion
     recurses: past ~3,000 terms it fails at the default recursion limit. Give
     it room for MAX_CHAIN terms (measured safe on an 8 MiB stack up to 100,000)."""
     old = sys.getrecursionlimit()
-    if threading.current_thread() is threading.main_thread() and old < MAX_CHAIN + 1000:
+    if _in_main_thread() and old < MAX_CHAIN + 1000:
         sys.setrecursionlimit(MAX_CHAIN + 1000)
         try:
             yield
@@ -375,6 +386,8 @@ class Parser:
             raise LimitError(
                 f"the exponent of {src} is beyond the limit of {MAX_EXPONENT}", self.col(node)
             )
+        from fractions import Fraction  # only for decimals: start-up need not load it
+
         frac = Fraction(src)
         return self.built(node, self.b.rational, frac.numerator, frac.denominator)
 

@@ -311,6 +311,13 @@ UNARY = [sympy.sin, sympy.cos, sympy.exp, sympy.log, sympy.sqrt, sympy.Abs, symp
          sympy.tanh, sympy.Heaviside, sympy.sign]
 
 
+def _apply(f, a):
+    try:
+        return f(a)
+    except ValueError:  # Heaviside(I): sympy refuses it; the test skips it as nan
+        return sympy.nan
+
+
 def _expressions():
     leaf = st.one_of(
         st.sampled_from(NAMES),
@@ -327,7 +334,7 @@ def _expressions():
             st.builds(lambda a, b: a - b, children, children),
             st.builds(lambda a, n: a ** n, children, st.sampled_from([2, 3, -1, -2,
                                                                        sympy.Rational(1, 2)])),
-            st.builds(lambda f, a: f(a), st.sampled_from(UNARY), children),
+            st.builds(_apply, st.sampled_from(UNARY), children),
             st.builds(lambda a, b: sympy.Max(a, b), children.filter(lambda v: v.is_real),
                       children.filter(lambda v: v.is_real)),
         )

@@ -6,9 +6,11 @@ Each renderer dispatches a step to ``_render_<kind>`` and falls back to
 
 from __future__ import annotations
 
-from typing import Any
-
 from symjac.model import Derivation
+
+TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMATS = ("auto", "rich", "text", "markdown", "latex", "json")
 

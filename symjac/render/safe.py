@@ -25,11 +25,13 @@ markup, `$\\input{...}$` is not TeX and `<script>` is not HTML.
 from __future__ import annotations
 
 import functools
-import html as _html
 import json
 import math
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_SHOWN = 2000  # characters of one untrusted text in a message, a cell or a report line
 
@@ -139,6 +141,8 @@ def markup(s: Any) -> str:
 
 def html(s: Any, multiline: bool = False) -> str:
     """Untrusted text for HTML (and for outputs that render HTML, such as Gradescope's)."""
+    import html as _html  # only here: a JSON or text command need not load it
+
     return _html.escape(block(s) if multiline else line(s), quote=False)
 
 
