@@ -132,6 +132,18 @@ def test_many_variables_abbreviated_in_headline_but_listed_in_a_note():
     assert "The 15 variables, in order: x1, x2, x3, x4, x5, x6, x7, x8, x9, x10," in d.notes[0]
 
 
+def test_many_variables_that_do_not_occur_give_one_warning():
+    names = [f"v{i}" for i in range(1, 13)]  # v1 and v2 occur, ten do not
+    for engine in ("auto", "sympy"):
+        d = api.jacobian("v1*v2", wrt=", ".join(names), engine=engine, steps=False)
+        assert d.result.matrix[0][2:] == ("0",) * 10
+        (w,) = d.warnings
+        assert w.startswith("10 variables do not occur in the functions (v3, v4, v5, v6, v7, …)")
+        assert w.endswith("columns of ∇f are zero")
+    d = api.jacobian("v1*v2", wrt=", ".join(names), layout="denominator", steps=False)
+    assert d.warnings[0].endswith("rows of ∇f are zero")
+
+
 def test_atan2_keeps_its_comma():
     d = api.jacobian("atan2(y, x)")
     assert d.result.shape == (1, 2)

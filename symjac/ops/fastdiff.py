@@ -79,12 +79,16 @@ def jacobian_notes(k: int, names: Sequence[str], order: str,
 
 
 def unused_warnings(names: Sequence[str], used: set[str], layout: str) -> list[str]:
-    return [
-        f"the variable {x} does not occur in the functions, so its "
-        f"{'column' if layout == 'numerator' else 'row'} of ∇f is zero"
-        for x in names
-        if x not in used
-    ]
+    """A warning per variable that does not occur; past three, one warning for them all
+    (a large system should not bury its output under a screen of warnings)."""
+    missing = [x for x in names if x not in used]
+    part = "column" if layout == "numerator" else "row"
+    if len(missing) <= 3:
+        return [f"the variable {x} does not occur in the functions, so its {part} of ∇f "
+                "is zero" for x in missing]
+    shown = ", ".join(missing[:5]) + (", …" if len(missing) > 5 else "")
+    return [f"{len(missing)} variables do not occur in the functions ({shown}), so their "
+            f"{part}s of ∇f are zero"]
 
 
 def underived_warning(what: str, r: int, c: int) -> str:
