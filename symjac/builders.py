@@ -266,7 +266,9 @@ class SymengineBuilder:
     def _real(self, value):
         # log(-2) = log(2) + I*pi, sqrt(-2): the reference engine says what a
         # complex constant means in a real expression.
-        if not value.free_symbols and (value.has(self.se.I) or _complex(value)):
+        # Only results of calls and powers with a constant argument come here, so the walk
+        # is short: log(u, -2) is log(u)/(log(2) + I*pi), complex inside a variable one.
+        if value.has(self.se.I) or (not value.free_symbols and _complex(value)):
             raise Unsupported("a complex constant")
         return value
 
