@@ -123,13 +123,23 @@ def classify(e: BaseException, what: str = "the command",
 
 
 def _from_memory_error(e: BaseException | None) -> bool:
-    """True if e is a MemoryError or one caused it (an import that failed for memory, say)."""
+    """True if e is a MemoryError or one caused it, or an import or a system call that
+    failed for want of memory (under --max-memory, loading symengine's library fails
+    with "failed to map segment from shared object")."""
     seen = 0
     while e is not None and seen < 20:
         if isinstance(e, MemoryError):
             return True
+        if isinstance(e, ImportError | OSError):
+            text = _safe_str(e).lower()
+            if getattr(e, "errno", None) == 12 or any(
+                    words in text for words in _NO_MEMORY):  # 12: ENOMEM
+                return True
         e, seen = e.__cause__ or e.__context__, seen + 1
     return False
+
+
+_NO_MEMORY = ("failed to map segment", "cannot allocate memory", "out of memory")
 
 
 def _safe_str(e: BaseException) -> str:

@@ -692,4 +692,8 @@ def _death(status: int, what: str, memory: int | None) -> SymjacError | ChildBug
             f"(the memory limit{' of ' + format_size(memory) if memory else ''}; "
             "raise it with --max-memory)"
         )
+    if os.WEXITSTATUS(status) == 70 and memory:
+        # The child could not even report what stopped it: under a memory cap, that is
+        # the cap (1 MiB leaves no room to build a message).
+        return LimitError(memory_message(what, memory))
     return ChildBug(f"the worker process exited with status {os.WEXITSTATUS(status)}", "")

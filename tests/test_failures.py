@@ -127,3 +127,27 @@ def test_a_batch_job_says_each_class_of_failure_as_its_status(exc, status, start
 
     got = runner.failure(raise_it(), "problem 1")
     assert got[0] == status and got[1].startswith(start), got
+
+
+@pytest.mark.parametrize("cap", ["1M", "20M"])
+@pytest.mark.parametrize("extra", [[], ["-o", "-"]])  # the console script's reader; click's
+def test_a_tiny_memory_cap_is_a_limit_not_a_bug(cap, extra):
+    # Under 1 MiB the worker cannot even build its message; under 20 MiB loading symengine's
+    # library fails ("failed to map segment"): both are the cap, exit 3, never exit 4.
+    import subprocess
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "symjac"
+    proc = subprocess.run([str(script), "jacobian", "x**2", "--no-steps", "--max-memory", cap,
+                           *extra], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.startswith("symjac: error: symjac jacobian ran out of memory (the "
+                                  f"memory limit of {cap[:-1]} MiB"), proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+
+
+def test_an_import_that_fails_for_memory_is_the_memory_limit():
+    mapped = ImportError("libfoo.so: failed to map segment from shared object")
+    assert isinstance(errors.classify(mapped), errors.LimitError)
+    assert isinstance(errors.classify(OSError(12, "Cannot allocate memory")), errors.LimitError)
+    assert isinstance(errors.classify(ImportError("No module named 'foo'")), errors.ChildBug)
