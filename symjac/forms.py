@@ -339,10 +339,11 @@ _GRAMMAR_CHARS = frozenset(string.ascii_letters + string.digits + "_ +-*/(),[]."
 # ... and nothing the rewriter reads differently: operands side by side (x (y), (x)(y),
 # 2(x); x y and sin x are not Python), ** after an opening bracket or a comma (f(**x)),
 # an empty item ([1,]), a number Python reads as one but the rewriter as two (1e1_0),
-# a name after a dot (x.y), or numbers other than decimals (0x1f, 2j) ...
+# a name after a dot (x.y), Python's Ellipsis (...), or numbers other than decimals
+# (0x1f, 2j) ...
 _REWRITTEN = re.compile(
     r"[\w.)\]] +[\w.(\[]|[)\]][\w.(\[]|[(,] *\*\*|\A *\*\*|, *(?:[)\]]|\Z)|[eE][+-]?\d+_"
-    r"|\.[A-Za-z_]|0[xXoObB]|\d[jJ]"
+    r"|\.[A-Za-z_]|\.\.|0[xXoObB]|\d[jJ]"
 )
 _DIGIT_BRACKET = re.compile(r"[\d.][(\[]")  # 2(x), or a call such as log10(x)
 # ... nor a keyword (lambda), another spelling of a function (arcsin) anywhere, or a

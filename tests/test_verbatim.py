@@ -99,7 +99,8 @@ def test_verbatim_on_well_formed_systems(text):
     "1.e5", "1.e5*x", "x if y else z", "[x for x in y]", "f(x, **y)", "sin**2(x)", "x1(y)",
     "2[1]", "x [1]", "x[1]", "log10(x)*atan2(x, y)", "None", "x + None", "(x)[1]", "x,y,",
     "0x_1f", "1_000.5_5", "1j(x)", "2J[1]", "x*1j", "0b1(x)", "0o7[1]", "x**-y**2",
-    "-x**-2*y", "x - -y", "x//y", "x*(-y)", "x**2**3",
+    "-x**-2*y", "x - -y", "x//y", "x*(-y)", "x**2**3", "...", "x + ...", "[...]", "x[...]",
+    "1...", ". . .", "f(...)",
 ])
 def test_tricky_texts_are_not_verbatim_or_read_the_same(text, monkeypatch):
     _same(text, monkeypatch)
