@@ -231,6 +231,10 @@ class SymengineBuilder:
 
     def pow(self, base, exponent):
         se = self.se
+        if isinstance(base, se.Pow) and not exponent.is_Integer:
+            # symengine writes (1/a)**x as a**(-x): a different branch where a < 0, which
+            # sympy keeps apart; the reference engine says what a power of a power is.
+            raise Unsupported("a power of a power")
         if (exponent.is_Number and exponent.is_Rational and not base.is_Number
                 and not isinstance(base, se.Mul) and base.free_symbols):
             # The common case (x**2, sin(x)**2, 1/(...)): a variable base is finite and

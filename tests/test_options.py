@@ -124,9 +124,11 @@ def test_the_installed_script_answers_a_common_command_line_without_click():
 def test_the_installed_script_gives_click_the_rest():
     proc = _script("jacobian", "x", "--wtr", "x")
     assert proc.returncode == 2
-    assert proc.stderr.splitlines() == [
-        "symjac: error: No such option '--wtr'. Did you mean '--wrt'? "
-        "(see 'symjac jacobian --help')"]
+    # click's own wording, which differs between click versions (--wtr or '--wtr').
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("symjac: error: No such option")
+    assert "--wtr" in line and "Did you mean" in line and "--wrt" in line
+    assert line.endswith("(see 'symjac jacobian --help')")
     proc = _script("jacobian", "x", "--format", "csv")
     assert proc.returncode == 2 and "'csv' is not one of" in proc.stderr
 
