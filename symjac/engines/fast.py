@@ -191,8 +191,13 @@ def _term_key(s: str) -> tuple:
 
 
 def _sum(printed: list[str]) -> str:
+    return join_terms(sorted(printed, key=_term_key))
+
+
+def join_terms(terms) -> str:
+    """Printed terms as one sum, in the given order: a - b, not a + -b."""
     out = ""
-    for i, s in enumerate(sorted(printed, key=_term_key)):
+    for i, s in enumerate(terms):
         if i == 0:
             out = s
         elif s.startswith("-"):

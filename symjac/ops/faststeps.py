@@ -18,7 +18,15 @@ from collections import Counter
 
 import symengine as se
 
-from symjac.engines.fast import _ADD, _ATOM, _MUL, LatexPrinter, TextPrinter, acosh_derivative
+from symjac.engines.fast import (
+    _ADD,
+    _ATOM,
+    _MUL,
+    LatexPrinter,
+    TextPrinter,
+    acosh_derivative,
+    join_terms,
+)
 from symjac.model import Step
 from symjac.printing import latex_name, sub
 
@@ -123,16 +131,7 @@ class _Forms:
             s, prec = self.p(n[1])
             return (self.paren(s) if prec <= _MUL or s.startswith("-") else s), _ATOM
         if kind == "add":
-            out = ""
-            for i, t in enumerate(n[1]):
-                s = self(t)
-                if i == 0:
-                    out = s
-                elif s.startswith("-"):
-                    out += " - " + s[1:].lstrip()
-                else:
-                    out += " + " + s
-            return out, _ADD
+            return join_terms(self(t) for t in n[1]), _ADD
         if kind == "quot":
             top, bottom = n[1], n[2]
             if self.latex:
