@@ -18,7 +18,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 
-# What only some paths need (pickle, struct, select, re, traceback, ctypes) is imported
+# What only some paths need (pickle, struct, select, re, traceback, fcntl) is imported
 # where it is used: a small command pays for its one fork and nothing more.
 from symjac.errors import (  # noqa: F401 (format_size, time_message: re-exported)
     ChildBug,
@@ -232,11 +232,11 @@ def call_limited(
     _ready_to_fork()
     _reap()
     read_end, write_end = os.pipe()
-    pid = _fork()
+    pid, watch = _fork()
     if pid == 0:  # the child: never returns into the caller's code
         try:
             os.close(read_end)
-            _outlive_no_parent(parent, timeout)
+            _outlive_no_parent(parent, watch, timeout)
             _child(fn, write_end, memory, what)
         finally:
             os._exit(70)
@@ -264,6 +264,7 @@ def call_limited(
         raise
     finally:
         os.close(read_end)
+        _unwatch(watch)
     data = b"".join(chunks)
     if not data:
         raise _death(status, what, memory)
@@ -282,14 +283,41 @@ def _reap() -> None:
             os.waitpid(_exiting.pop(), 0)
 
 
-def _fork() -> int:
+_WATCHED: set[int] = set()  # this process's ends of its live children's watch pipes
+
+
+def _fork() -> tuple[int, int]:
+    """os.fork(), with a pipe that tells the child when this process is gone.
+
+    (pid, fd): in the parent, fd is the pipe's write end, which only the
+    parent holds (give it to _unwatch once done with the child); in the
+    child (pid 0), fd is the read end, for die_with_parent.
+    """
     import warnings
 
+    watch_read, watch_write = os.pipe()
     with warnings.catch_warnings():
         # Python 3.12+ warns about forking a threaded process; the child only
         # computes and exits with os._exit, so the usual hazards do not apply.
         warnings.simplefilter("ignore", DeprecationWarning)
-        return os.fork()
+        pid = os.fork()
+    if pid == 0:
+        for fd in (watch_write, *_WATCHED):  # nor does it hold its siblings' watches
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        _WATCHED.clear()
+        return 0, watch_read
+    os.close(watch_read)
+    _WATCHED.add(watch_write)
+    return pid, watch_write
+
+
+def _unwatch(fd: int) -> None:
+    """Done with a child: close its watch (a child still exiting then stops at once)."""
+    if fd in _WATCHED:
+        _WATCHED.discard(fd)
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def _select(fds: list[int], wait: float | None) -> tuple[list, list, list]:
@@ -298,49 +326,38 @@ def _select(fds: list[int], wait: float | None) -> tuple[list, list, list]:
     return select.select(fds, [], [], wait)
 
 
-def die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int, watch: int) -> None:
     """Call first thing in a worker: when the parent dies, of any signal, so does this process.
 
-    On Linux the kernel sends SIGKILL the moment the parent exits
-    (PR_SET_PDEATHSIG), even if the parent was SIGKILLed itself; elsewhere
-    a worker still stops at its CPU-time backstop. Signals the parent
-    handles (SIGTERM, SIGHUP, SIGINT) are reset, so the parent alone
-    decides how to stop.
+    ``watch`` is the read end of the pipe _fork made, whose write end only
+    the parent holds. The kernel closes that end the moment the parent
+    exits, even if it was SIGKILLed, and then signals the pipe's owner with
+    SIGIO (O_ASYNC), whose default action on Linux ends the process, inside
+    C code too. (PR_SET_PDEATHSIG would do the same, but through ctypes,
+    which costs more to import than a small command takes to compute.)
+    Elsewhere SIGIO is ignored by default, and a worker still stops at its
+    CPU-time backstop. Signals the parent handles (SIGTERM, SIGHUP, SIGINT)
+    are reset, so the parent alone decides how to stop.
     """
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            signal.signal(sig, signal.SIG_DFL)
-    prctl = _prctl()
-    if prctl is not None:
-        pr_set_pdeathsig = 1
-        with contextlib.suppress(Exception):
-            prctl(pr_set_pdeathsig, int(signal.SIGKILL))
-    if os.getppid() != parent:  # it died before prctl took effect
+    for sig in (signal.SIGTERM, signal.SIGHUP, getattr(signal, "SIGIO", None)):
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, signal.SIG_DFL)
+    with contextlib.suppress(Exception):
+        import fcntl
+
+        fcntl.fcntl(watch, fcntl.F_SETOWN, os.getpid())
+        fcntl.fcntl(watch, fcntl.F_SETFL, fcntl.fcntl(watch, fcntl.F_GETFL) | os.O_ASYNC)
+    if os.getppid() != parent:  # it died before the watch was set
         os._exit(1)
 
 
-_PRCTL: list = []
-
-
 def _ready_to_fork() -> None:
-    """Load, in the parent, what every child needs at once (prctl, resource), so that
+    """Load, in the parent, what every child needs at once (fcntl, resource), so that
     children inherit it rather than each loading it again."""
-    _prctl()
     with contextlib.suppress(ImportError):
+        import fcntl  # noqa: F401
         import resource  # noqa: F401
-
-
-def _prctl():
-    """Linux's prctl, loaded once (in the parent, before forking, so each worker starts fast)."""
-    if not _PRCTL:
-        fn = None
-        with contextlib.suppress(Exception):
-            if os.uname().sysname == "Linux":
-                import ctypes
-
-                fn = ctypes.CDLL(None, use_errno=True).prctl
-        _PRCTL.append(fn)
-    return _PRCTL[0]
 
 
 class Stopped(BaseException):
@@ -382,9 +399,9 @@ def stop_on_signals():
                 signal.signal(sig, handler)
 
 
-def _outlive_no_parent(parent: int, timeout: float | None) -> None:
+def _outlive_no_parent(parent: int, watch: int, timeout: float | None) -> None:
     """If the parent is killed (say by a grader's own timeout), the child must not run on."""
-    die_with_parent(parent)
+    die_with_parent(parent, watch)
     if timeout and 0 < timeout < 1e7:
         # A backstop in CPU seconds, should the parent be stopped rather than killed.
         with contextlib.suppress(Exception):
@@ -571,8 +588,9 @@ def budget_message(budget: float) -> str:
 class _Worker:
     """One forked worker doing batch[first:], and the parent's view of it."""
 
-    def __init__(self, pid: int, fd: int, batch: int, first: int, timeout, budget, began):
-        self.pid, self.fd, self.batch = pid, fd, batch
+    def __init__(self, pid: int, fd: int, watch: int, batch: int, first: int, timeout, budget,
+                 began):
+        self.pid, self.fd, self.watch, self.batch = pid, fd, watch, batch
         self.next = first  # the job it is on
         self.timeout, self.budget = timeout, budget
         # A restarted batch keeps its first start, for the budget.
@@ -595,12 +613,12 @@ class _Worker:
         from functools import partial
         from struct import pack
 
-        pid = _fork()
+        pid, watch = _fork()
         if pid == 0:
             code = 0
             try:
                 os.close(read_end)
-                _outlive_no_parent(parent, cpu)
+                _outlive_no_parent(parent, watch, cpu)
                 _child_signals()
                 _set_memory_cap(memory)
                 for j in range(first, len(jobs)):
@@ -613,7 +631,7 @@ class _Worker:
             finally:
                 os._exit(code)
         os.close(write_end)
-        return cls(pid, read_end, batch, first, timeout, budget, began)
+        return cls(pid, read_end, watch, batch, first, timeout, budget, began)
 
     def deadline(self, now: float) -> float:
         ends = [now + 3600.0]
@@ -658,6 +676,7 @@ class _Worker:
             _, self.status = os.waitpid(self.pid, 0)
         with contextlib.suppress(OSError):
             os.close(self.fd)
+        _unwatch(self.watch)
 
 
 def headroom(megabytes: int) -> int:

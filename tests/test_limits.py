@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -363,6 +364,33 @@ def test_the_worker_dies_with_its_parent():
         time.sleep(0.1)
     os.kill(worker, signal.SIGKILL)
     raise AssertionError("the worker outlived its parent")
+
+
+def test_every_batch_worker_dies_with_their_parent():
+    # Several workers at once: each must stop when the parent is SIGKILLed,
+    # though the later ones were forked while the earlier ones ran.
+    code = (
+        "import os, sys\n"
+        "from symjac.limits import run_batches\n"
+        "def work(job):\n"
+        "    print(os.getpid(), flush=True)\n"
+        "    while True:\n"
+        "        pass\n"
+        "run_batches(work, [[1], [2], [3]], lambda *a: None, timeout=60, workers=3)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    with proc.stdout:
+        workers = [int(proc.stdout.readline()) for _ in range(3)]
+    proc.kill()
+    proc.wait()
+    for _ in range(50):
+        if not any(_running(w) for w in workers):
+            return
+        time.sleep(0.1)
+    for w in workers:
+        with contextlib.suppress(OSError):
+            os.kill(w, signal.SIGKILL)
+    raise AssertionError("a worker outlived its parent")
 
 
 def _running(pid: int) -> bool:
