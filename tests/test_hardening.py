@@ -196,6 +196,16 @@ def test_json_large_matrices_are_valid_and_visible(row, n):
     assert (out.count("\n") < n * 11) == (n * 11 > safe.ROWS_ON_ONE_LINE)
 
 
+def test_json_large_matrix_layout():
+    """A row per line, each row as the json module writes it on one line; at the top too."""
+    rows = [[f"x{i}*y{j}" for j in range(11)] for i in range(10)]
+    body = ",\n    ".join(json.dumps(r, ensure_ascii=False) for r in rows)
+    assert safe.dumps({"label": "∇f", "matrix": rows}) == (
+        '{\n  "label": "∇f",\n  "matrix": [\n    ' + body + "\n  ]\n}")
+    assert safe.dumps(rows) == "[\n  " + body.replace("\n    ", "\n  ") + "\n]"
+    assert safe.dumps(rows, indent=None) == json.dumps(rows)
+
+
 # -- terminal and report injection, through the script ----------------------------------
 
 

@@ -25,7 +25,6 @@ markup, `$\\input{...}$` is not TeX and `<script>` is not HTML.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 
@@ -308,46 +307,96 @@ def dumps(obj: Any, indent: int | None = 2) -> str:
         return _dumps(json_safe(obj), indent)
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+try:  # CPython's own quoting, in C, without the json package (3 ms of start-up)
+    from _json import encode_basestring as _quote
+    from _json import encode_basestring_ascii as _quote_ascii
+except ImportError:  # pragma: no cover (another Python)
+    from json.encoder import py_encode_basestring as _quote
+    from json.encoder import py_encode_basestring_ascii as _quote_ascii
+
+_INFINITY = float("inf")
 
 
 def _dumps(obj: Any, indent: int | None) -> str:
-    rows: list[list] = []
-    if indent is not None:
-        # ``indent`` makes json use its pure-Python encoder, which for a 200×200
-        # Jacobian takes longer than computing it: the rows of a large matrix are
-        # encoded compactly (by the C encoder) and put in place, one per line.
-        def swap(o):
-            if isinstance(o, dict):
-                return {k: swap(v) for k, v in o.items()}
-            if isinstance(o, list):
-                if (o and all(isinstance(r, list) for r in o)
-                        and sum(map(len, o)) > ROWS_ON_ONE_LINE):
-                    rows.append(o)
-                    return f"\0{len(rows) - 1}\0"
-                return [swap(v) for v in o]
-            return o
-
-        obj = swap(obj)
-    try:
-        text = json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False)
-    except ValueError:  # NaN or an infinity
-        raise _Unsafe from None
-    parts = []
-    for k, matrix in enumerate(rows):
-        token = json.dumps(f"\0{k}\0")
-        at = text.index(token)
-        line = text[text.rindex("\n", 0, at) + 1 : at]
-        pad = " " * (len(line) - len(line.lstrip()) + 2)
-        try:
-            body = (",\n" + pad).join(map(_ENCODE, matrix))
-        except ValueError:
-            raise _Unsafe from None
-        parts += [text[:at], "[\n", pad, body, "\n", pad[:-2], "]"]
-        text = text[at + len(token):]
-    parts.append(text)
+    """As json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False) writes it,
+    but a matrix of more than ROWS_ON_ONE_LINE entries is written a row per line."""
+    out: list[str] = []
+    _write(obj, out, None if indent is None else "\n", " " * (indent or 0), True)
     # Line by line: the long lines (entries, rows) are ASCII, and need no search.
-    return "\n".join(map(_visible_json, "".join(parts).split("\n")))
+    return "\n".join(map(_visible_json, "".join(out).split("\n")))
+
+
+def _write(o: Any, out: list[str], nl: str | None, step: str, rows: bool) -> None:
+    """o as JSON onto out. nl is the newline and indentation of o's line (None: on one
+    line, with json's ", " between items); rows: may a matrix be laid out a row per line."""
+    if isinstance(o, str):
+        out.append(_quote(o))
+    elif o is None:
+        out.append("null")
+    elif o is True:
+        out.append("true")
+    elif o is False:
+        out.append("false")
+    elif isinstance(o, int):
+        out.append(int.__repr__(o))
+    elif isinstance(o, float):
+        if o != o or o == _INFINITY or o == -_INFINITY:
+            raise _Unsafe
+        out.append(float.__repr__(o))
+    elif isinstance(o, list | tuple):
+        if not o:
+            out.append("[]")
+        elif nl is None:
+            if all(type(v) is str for v in o):  # a row of entries: quoted in C
+                out += ("[", ", ".join(map(_quote, o)), "]")
+                return
+            out.append("[")
+            for k, v in enumerate(o):
+                if k:
+                    out.append(", ")
+                _write(v, out, None, step, False)
+            out.append("]")
+        else:
+            # A large matrix is laid out a row per line: the json module would put
+            # each entry on a line of its own.
+            inner = nl + step
+            by_rows = (rows and isinstance(o, list) and all(isinstance(r, list) for r in o)
+                       and sum(map(len, o)) > ROWS_ON_ONE_LINE)
+            out.append("[")
+            for k, v in enumerate(o):
+                out.append("," + inner if k else inner)
+                _write(v, out, None if by_rows else inner, step, rows and isinstance(o, list))
+            out += (nl, "]")
+    elif isinstance(o, dict):
+        if not o:
+            out.append("{}")
+            return
+        inner = None if nl is None else nl + step
+        for k, (key, v) in enumerate(o.items()):
+            if inner is None:
+                out.append("{" if not k else ", ")
+            else:
+                out.append(("{" if not k else ",") + inner)
+            out += (_quote(_key(key)), ": ")
+            _write(v, out, inner, step, rows)
+        out.append("}" if nl is None else nl + "}")
+    else:
+        raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def _key(key: Any) -> str:
+    """A dict key as json writes it."""
+    if isinstance(key, str):
+        return key
+    if key is True or key is False or key is None:
+        return {True: "true", False: "false", None: "null"}[key]
+    if isinstance(key, int):
+        return int.__repr__(key)
+    if isinstance(key, float):
+        if key != key or key == _INFINITY or key == -_INFINITY:
+            raise _Unsafe
+        return float.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
 def _visible_json(text: str) -> str:
@@ -358,4 +407,4 @@ def _visible_json(text: str) -> str:
         return text
     if not _SURROGATES.isdisjoint(text):
         raise _Unsafe
-    return _class(_JSON_INVISIBLE).sub(lambda m: json.dumps(m.group())[1:-1], text)
+    return _class(_JSON_INVISIBLE).sub(lambda m: _quote_ascii(m.group())[1:-1], text)
