@@ -371,14 +371,14 @@ def _write(o: Any, out: list[str], nl: str | None, step: str, rows: bool) -> Non
         if not o:
             out.append("{}")
             return
-        inner = None if nl is None else nl + step
+        within = None if nl is None else nl + step
         for k, (key, v) in enumerate(o.items()):
-            if inner is None:
+            if within is None:
                 out.append("{" if not k else ", ")
             else:
-                out.append(("{" if not k else ",") + inner)
+                out.append(("{" if not k else ",") + within)
             out += (_quote(_key(key)), ": ")
-            _write(v, out, inner, step, rows)
+            _write(v, out, within, step, rows)
         out.append("}" if nl is None else nl + "}")
     else:
         raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
