@@ -7,24 +7,40 @@ and tests assert on the Derivation rather than on terminal text.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
 
 TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
 if TYPE_CHECKING:
+    from dataclasses import field
     from typing import Any
 
 SCHEMA = "symjac/1"
+
+_MISSING = object()  # no default
+
+
+class _Field:
+    """What ``dataclasses.field(...)`` says of a field, without importing dataclasses."""
+
+    def __init__(self, default=_MISSING, default_factory=_MISSING, compare=True, repr=True):
+        self.default, self.default_factory = default, default_factory
+        self.compare, self.repr = compare, repr
+
+
+if not TYPE_CHECKING:
+    field = _Field
 
 
 class _Frozen:
     """The methods a frozen dataclass would generate, written once for every value here.
 
     ``@dataclass(frozen=True)`` compiles an __init__, __repr__, __eq__, __hash__,
-    __setattr__ and __delattr__ for each class at import, which cost more than
-    the rest of a small command's own work; these read the fields instead.
-    The classes stay dataclasses (``dataclasses.replace`` and ``fields`` work)
-    and behave as frozen ones: equal by their compared fields, hashable when
-    those are, FrozenInstanceError on assignment.
+    __setattr__ and __delattr__ for each class at import, and importing
+    dataclasses at all costs more than the rest of a small command's own work;
+    these read the fields instead. The classes are still dataclasses
+    (``dataclasses.fields``, ``replace`` and ``is_dataclass`` work): the module
+    is imported the first time anything asks (see _Fields). They behave as
+    frozen ones: equal by their compared fields, hashable when those are,
+    FrozenInstanceError on assignment.
     """
 
     _spec: tuple = ()  # (name, default, default_factory, compare, repr), set by _value
@@ -41,9 +57,9 @@ class _Frozen:
                 value = args[i]
             elif field_name in kwargs:
                 value = kwargs.pop(field_name)
-            elif default is not MISSING:
+            elif default is not _MISSING:
                 value = default
-            elif factory is not MISSING:
+            elif factory is not _MISSING:
                 value = factory()
             else:
                 raise TypeError(f"{name}() missing required argument: '{field_name}'")
@@ -70,10 +86,42 @@ class _Frozen:
         return f"{type(self).__qualname__}({shown})"
 
     def __setattr__(self, name: str, value) -> None:
+        from dataclasses import FrozenInstanceError
+
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
     def __delattr__(self, name: str) -> None:
+        from dataclasses import FrozenInstanceError
+
         raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+class _Fields:
+    """A value class's ``__dataclass_fields__``, made when first asked for.
+
+    ``dataclasses`` finds a dataclass by this attribute (is_dataclass, fields,
+    replace, asdict all ask for it): the first request imports dataclasses,
+    makes the class one, and puts the real attribute in place of this one.
+    """
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, cls=None):
+        cls = type(obj) if cls is None else cls
+        from dataclasses import dataclass
+        from dataclasses import field as real_field
+
+        for name, default, factory, compare, shown in cls._spec:
+            kwargs = {"compare": compare, "repr": shown}
+            if default is not _MISSING:
+                kwargs["default"] = default
+            if factory is not _MISSING:
+                kwargs["default_factory"] = factory
+            type.__setattr__(cls, name, real_field(**kwargs))
+        delattr(cls, "__dataclass_fields__")
+        dataclass(init=False, repr=False, eq=False)(cls)  # which puts plain defaults back
+        return cls.__dict__["__dataclass_fields__"]
 
 
 if TYPE_CHECKING:  # for mypy, what these classes behave as
@@ -81,10 +129,24 @@ if TYPE_CHECKING:  # for mypy, what these classes behave as
 else:
 
     def _value(cls):
-        """A frozen value class: a dataclass whose methods are _Frozen's."""
-        cls = dataclass(init=False, repr=False, eq=False)(cls)
-        cls._spec = tuple((f.name, f.default, f.default_factory, f.compare, f.repr)
-                          for f in fields(cls))
+        """A frozen value class: a dataclass (when asked) whose methods are _Frozen's."""
+        spec = []
+        for name in cls.__dict__.get("__annotations__", {}):
+            given = cls.__dict__.get(name, _MISSING)
+            if isinstance(given, _Field):
+                spec.append((name, given.default, given.default_factory, given.compare,
+                             given.repr))
+            else:
+                spec.append((name, given, _MISSING, True, True))
+            if given is not _MISSING:
+                delattr(cls, name)
+        cls._spec = tuple(spec)
+        for name, default, _, _, _ in spec:
+            if default is not _MISSING:
+                setattr(cls, name, default)  # a plain class default, as dataclass leaves it
+        lazy = _Fields()
+        type.__setattr__(cls, "__dataclass_fields__", lazy)
+        lazy.__set_name__(cls, "__dataclass_fields__")
         return cls
 
 

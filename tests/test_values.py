@@ -84,3 +84,31 @@ def test_wrong_arguments_are_refused_as_a_dataclass_refuses_them():
                 call(cls)
     d = Derivation("jacobian", "s")
     assert d.steps == () and d.extra == {} and d.extra is not Derivation("j", "s").extra
+
+
+def test_the_values_become_dataclasses_when_first_asked():
+    """model does not import dataclasses (start-up); the first question to dataclasses
+    makes each class a real one, with the fields of a plain @dataclass(frozen=True)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from symjac.model import Result, Step\n"
+        "s = Step('note', 'hi')\n"
+        "assert 'dataclasses' not in sys.modules, 'imported at start-up'\n"
+        "import dataclasses\n"
+        "assert dataclasses.is_dataclass(s) and dataclasses.is_dataclass(Result)\n"
+        "assert dataclasses.replace(s, text='yo') == Step('note', 'yo')\n"
+        "M = dataclasses.MISSING\n"
+        "print([(f.name, 'M' if f.default is M else f.default,\n"
+        "        'M' if f.default_factory is M else f.default_factory.__name__,\n"
+        "        f.compare, f.repr) for f in dataclasses.fields(Result)])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    # as Result declares them (model.py)
+    want = [("shape", "M", "M", True, True), ("matrix", "M", "M", True, True),
+            ("latex", "M", "M", True, True), ("value", None, "M", False, False),
+            ("latex_entries", (), "M", True, True), ("extra", "M", "dict", True, True)]
+    assert done.stdout.strip() == repr(want)
