@@ -13,8 +13,18 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 def main() -> None:
+    """The console script: run(), ending the process at once on the fast path (_exit)."""
+    run(_exit)
+
+
+def run(end: Callable[[int], object] = sys.exit) -> None:
+    """The command line in sys.argv; the fast path ends with end(code), click's exits."""
     argv = sys.argv[1:]
     read = None
     if _utf8(sys.stdout) and _utf8(sys.stderr) and "_SYMJAC_COMPLETE" not in os.environ:
@@ -30,7 +40,7 @@ def main() -> None:
     from symjac import shell
 
     body = getattr(shell, command)
-    _exit(shell.guard(lambda: body(**params), argv))
+    end(shell.guard(lambda: body(**params), argv))
 
 
 def _exit(code: int) -> None:

@@ -50,7 +50,7 @@ def _click(argv):
 def _fast(argv, capfd, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["symjac", *argv])
     with pytest.raises(SystemExit) as info:
-        entry.main()
+        entry.run()
     out, err = capfd.readouterr()
     return info.value.code, out, err
 
