@@ -121,7 +121,8 @@ class Tok:
 
 
 _NUMBER = r"0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?"
-_LATEX_PARTS = re.compile(r"[^\W\d_]|\d+|_")
+_LATEX_PARTS = r"[^\W\d_]|\d+|_"  # regular expressions used on some paths only are
+# kept as text, and compiled (and kept) by re on first use
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = set(_OPEN.values())
 _TWO_CHAR = ("**", "//", "==", "!=", "<=", ">=", "<<", ">>", ":=")
@@ -161,7 +162,7 @@ def lex(text: str, start: int = 0, end: int | None = None, latex: bool = False,
             if latex and tok not in words:
                 # In LaTeX each letter is a variable (ye^x is y·e^x); digits and '_'
                 # are their own tokens there.
-                for p in _LATEX_PARTS.finditer(tok):
+                for p in re.finditer(_LATEX_PARTS, tok):
                     part = p.group()
                     toks.append(Tok("num" if part.isdigit() else "op" if part == "_"
                                     else "name", part, i + p.start(), space and not p.start()))

@@ -403,8 +403,11 @@ class Parser:
     def symbol(self, ident: str, node: ast.AST | None = None):
         sym = self.symbols.get(ident)
         if sym is None:
-            # A name is checked once (its column is found only then: that costs a scan).
-            check_identifier(ident, None if node is None else self.col(node))
+            # A name is checked once; its column (a scan) is found only for an error.
+            try:
+                check_identifier(ident)
+            except ParseError as e:
+                raise ParseError(e.message, None if node is None else self.col(node)) from None
             sym = self.symbols[ident] = self.b.symbol(ident)
         return sym
 

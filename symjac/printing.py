@@ -12,8 +12,10 @@ import sys
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_INT_POWER = re.compile(r"\*\*(\d+|\(-\d+\))")
-_DELTA = re.compile(r"KroneckerDelta\((\w+), (\w+)\)")
+# Regular expressions as text: re compiles (and keeps) each on first use, so the
+# paths that need none do not pay for them at start-up.
+_INT_POWER = r"\*\*(\d+|\(-\d+\))"
+_DELTA = r"KroneckerDelta\((\w+), (\w+)\)"
 MAX_PRINTED_DIGITS = 4000  # Python refuses str() of longer ints; abbreviate instead
 
 
@@ -82,14 +84,14 @@ def latex(expr) -> str:
 def uni(text) -> str:
     """One-line Unicode for a terminal: `3*x**2*y` -> `3·x²·y`."""
     s = text if isinstance(text, str) else sstr(text)
-    s = _INT_POWER.sub(lambda m: m.group(1).strip("()").translate(_SUPERSCRIPT), s)
+    s = re.sub(_INT_POWER, lambda m: m.group(1).strip("()").translate(_SUPERSCRIPT), s)
     return indicators(s).replace("**", "^").replace("*", "·")
 
 
 def indicators(text: str) -> str:
     """`KroneckerDelta(1, y)` written as the worksheet's indicator `1{y = 1}`, which the
     parser reads back; JSON keeps sympy's name."""
-    return _DELTA.sub(r"1{\2 = \1}", text)
+    return re.sub(_DELTA, r"1{\2 = \1}", text)
 
 
 def sub(n: int) -> str:
@@ -106,7 +108,7 @@ def pretty_matrix(m) -> str:
     return grid([[sstr(m[i, j]) for j in range(m.cols)] for i in range(m.rows)])
 
 
-_NUMBER = re.compile(r"-?\d+(/\d+)?\Z")
+_NUMBER = r"-?\d+(/\d+)?\Z"
 
 
 def grid(rows) -> str:
@@ -117,7 +119,7 @@ def grid(rows) -> str:
     cells = [[uni(c) for c in row] for row in rows]
     n_rows, n_cols = len(cells), len(cells[0])
     widths = [max(len(cells[i][j]) for i in range(n_rows)) for j in range(n_cols)]
-    numeric = [all(_NUMBER.match(rows[i][j]) for i in range(n_rows)) for j in range(n_cols)]
+    numeric = [all(re.match(_NUMBER, rows[i][j]) for i in range(n_rows)) for j in range(n_cols)]
     lines = []
     for i, row in enumerate(cells):
         body = "  ".join(

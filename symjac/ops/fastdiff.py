@@ -22,7 +22,7 @@ LAYOUTS = ("numerator", "denominator")
 ORDERS = ("row", "col")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_DIGITS = re.compile(r"(\d+)")
+_DIGITS = r"(\d+)"  # compiled by re on first use
 
 
 def natural_key(name) -> tuple:
@@ -33,7 +33,7 @@ def natural_key(name) -> tuple:
     Takes a name or anything with ``.name`` (a Symbol of either engine).
     """
     name = getattr(name, "name", name)
-    parts = tuple(int(p) if i % 2 else p for i, p in enumerate(_DIGITS.split(name)))
+    parts = tuple(int(p) if i % 2 else p for i, p in enumerate(re.split(_DIGITS, name)))
     return parts, name
 
 

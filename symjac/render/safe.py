@@ -145,12 +145,14 @@ def html(s: Any, multiline: bool = False) -> str:
     return _html.escape(block(s) if multiline else line(s), quote=False)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")  # [ and ] escaped: no link can form
+# Regular expressions as text: re compiles (and keeps) each on first use, so the
+# paths that need none do not pay for them at start-up.
+_MD_SPECIAL = r"([\\`*_\[\]#|~])"  # [ and ] escaped: no link can form
 
 
 def md_text(s: Any) -> str:
     """Untrusted text in a Markdown paragraph or table cell: no HTML, links or emphasis."""
-    return _MD_SPECIAL.sub(r"\\\1", html(s))
+    return re.sub(_MD_SPECIAL, r"\\\1", html(s))
 
 
 def md_code(s: Any) -> str:
@@ -178,7 +180,7 @@ _LATEX_SPECIAL = {
     "~": "\\textasciitilde{}",
     "^": "\\textasciicircum{}",
 }
-_LATEX_SPECIAL_RE = re.compile("[" + re.escape("".join(_LATEX_SPECIAL)) + "]")
+_LATEX_SPECIAL_RE = "[" + re.escape("".join(_LATEX_SPECIAL)) + "]"
 
 
 def latex_text(s: Any, multiline: bool = False) -> str:
@@ -188,7 +190,7 @@ def latex_text(s: Any, multiline: bool = False) -> str:
     can start a command, a group, math or a comment.
     """
     s = block(s) if multiline else line(s)
-    s = _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIAL[m.group()], s)
+    s = re.sub(_LATEX_SPECIAL_RE, lambda m: _LATEX_SPECIAL[m.group()], s)
     # ℝ⁴ (jacobian's headline) -> $\mathbb{R}^{4}$; other super/subscript digits in text mode.
     s = re.sub("ℝ([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: f"$\\mathbb{{R}}^{{{m.group(1).translate(_SUP)}}}$", s)
     s = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: f"\\textsuperscript{{{m.group().translate(_SUP)}}}", s)
@@ -232,8 +234,8 @@ begin end
 _MATH_ENVIRONMENTS = frozenset(
     "bmatrix pmatrix vmatrix Bmatrix Vmatrix matrix smallmatrix aligned cases array".split()
 )
-_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.S)
-_ENV = re.compile(r"\\(?:begin|end)\s*\{([^{}]*)\}")
+_COMMAND = r"(?s)\\([A-Za-z]+|.)"
+_ENV = r"\\(?:begin|end)\s*\{([^{}]*)\}"
 MAX_MATH = 4000  # characters of one math span from a problem's text
 
 
@@ -243,7 +245,7 @@ def safe_math(tex: str) -> bool:
         return False
     if "%" in tex.replace("\\%", ""):
         return False  # a comment could hide the end of the span
-    for m in _COMMAND.finditer(tex):
+    for m in re.finditer(_COMMAND, tex):
         name = m.group(1)
         if len(name) == 1 and not name.isalpha():
             if name in "\\,;:!{}|% &_$#^ " or name == "\n":
@@ -252,11 +254,11 @@ def safe_math(tex: str) -> bool:
         if name not in _MATH_COMMANDS:
             return False
         if name in ("begin", "end"):
-            env = _ENV.match(tex, m.start())
+            env = re.compile(_ENV).match(tex, m.start())
             if env is None or env.group(1).strip().rstrip("*") not in _MATH_ENVIRONMENTS:
                 return False
     depth = 0
-    for ch in _COMMAND.sub("", tex):  # braces balance, so the span cannot close a group
+    for ch in re.sub(_COMMAND, "", tex):  # braces balance, so the span cannot close a group
         depth += {"{": 1, "}": -1}.get(ch, 0)
         if depth < 0:
             return False
