@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 
 def main() -> None:
     """The console script: run(), ending the process at once on the fast path (_exit)."""
+    # A command makes most of its objects to keep (modules, trees, entries) and few
+    # cycles: collecting after every 700 new objects took 5% of a small command.
+    import gc
+
+    gc.set_threshold(20_000, 20, 10)
     run(_exit)
 
 
