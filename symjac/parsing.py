@@ -698,14 +698,19 @@ def parse_functions(
     parser = Parser(text, symbols=symbols, builder=builder)
     with _collector_paused():
         node = parser.parse(what)
+        shape = None
         if _is_matrix_node(node):
             rows = _matrix_from_node(parser, node, "the matrix of functions")
-            return [f for row in rows for f in row], (len(rows), len(rows[0]))  # row-major
-        if isinstance(node, ast.Tuple | ast.List):
+            functions = [f for row in rows for f in row]  # row-major
+            shape = (len(rows), len(rows[0]))
+        elif isinstance(node, ast.Tuple | ast.List):
             if not node.elts:
                 raise parser.error(f"the {what} is empty", node)
-            return [parser.scalar(e) for e in node.elts], None
-        return [parser.scalar(node)], None
+            functions = [parser.scalar(e) for e in node.elts]
+        else:
+            functions = [parser.scalar(node)]
+        del node  # the tree goes before the collector is back, or it would walk all of it
+    return functions, shape
 
 
 def parse_variables(
