@@ -324,15 +324,14 @@ def _dumps(obj: Any, indent: int | None) -> str:
     but a matrix of more than ROWS_ON_ONE_LINE entries is written a row per line."""
     out: list[str] = []
     _write(obj, out, None if indent is None else "\n", " " * (indent or 0), True)
-    # Line by line: the long lines (entries, rows) are ASCII, and need no search.
-    return "\n".join(map(_visible_json, "".join(out).split("\n")))
+    return "".join(out)
 
 
 def _write(o: Any, out: list[str], nl: str | None, step: str, rows: bool) -> None:
     """o as JSON onto out. nl is the newline and indentation of o's line (None: on one
     line, with json's ", " between items); rows: may a matrix be laid out a row per line."""
     if isinstance(o, str):
-        out.append(_quote(o))
+        out.append(_visible_json(_quote(o)))
     elif o is None:
         out.append("null")
     elif o is True:
@@ -349,9 +348,11 @@ def _write(o: Any, out: list[str], nl: str | None, step: str, rows: bool) -> Non
         if not o:
             out.append("[]")
         elif nl is None:
-            if all(type(v) is str for v in o):  # a row of entries: quoted in C
-                out += ("[", ", ".join(map(_quote, o)), "]")
+            try:  # a row of entries, all strings: quoted in C
+                out += ("[", _visible_json(", ".join(map(_quote, o))), "]")
                 return
+            except (TypeError, AttributeError):  # not all strings
+                pass
             out.append("[")
             for k, v in enumerate(o):
                 if k:
@@ -379,7 +380,7 @@ def _write(o: Any, out: list[str], nl: str | None, step: str, rows: bool) -> Non
                 out.append("{" if not k else ", ")
             else:
                 out.append(("{" if not k else ",") + within)
-            out += (_quote(_key(key)), ": ")
+            out += (_visible_json(_quote(_key(key))), ": ")
             _write(v, out, within, step, rows)
         out.append("}" if nl is None else nl + "}")
     else:
@@ -402,7 +403,10 @@ def _key(key: Any) -> str:
 
 
 def _visible_json(text: str) -> str:
-    """JSON text with its invisible characters escaped; _Unsafe at a lone surrogate."""
+    """JSON text with its invisible characters escaped; _Unsafe at a lone surrogate.
+
+    Only strings hold such characters: each is checked once quoted (a row of
+    entries at once), and most are ASCII, which needs no search."""
     if text.isascii():  # the only invisible ASCII character json leaves as it is: DEL
         return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
     if _INVISIBLE.isdisjoint(text):
