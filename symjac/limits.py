@@ -232,7 +232,11 @@ def call_limited(
     _ready_to_fork()
     _reap()
     read_end, write_end = os.pipe()
-    pid, watch = _fork()
+    try:
+        pid, watch = _fork()
+    except BaseException:
+        _close(read_end, write_end)
+        raise
     if pid == 0:  # the child: never returns into the caller's code
         try:
             os.close(read_end)
@@ -296,11 +300,15 @@ def _fork() -> tuple[int, int]:
     import warnings
 
     watch_read, watch_write = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns about forking a threaded process; the child only
-        # computes and exits with os._exit, so the usual hazards do not apply.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about forking a threaded process; the child only
+            # computes and exits with os._exit, so the usual hazards do not apply.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except BaseException:
+        _close(watch_read, watch_write)
+        raise
     if pid == 0:
         for fd in (watch_write, *_WATCHED):  # nor does it hold its siblings' watches
             with contextlib.suppress(OSError):
@@ -310,6 +318,12 @@ def _fork() -> tuple[int, int]:
     os.close(watch_read)
     _WATCHED.add(watch_write)
     return pid, watch_write
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def _unwatch(fd: int) -> None:
@@ -339,10 +353,14 @@ def die_with_parent(parent: int, watch: int) -> None:
     CPU-time backstop. Signals the parent handles (SIGTERM, SIGHUP, SIGINT)
     are reset, so the parent alone decides how to stop.
     """
-    for sig in (signal.SIGTERM, signal.SIGHUP, getattr(signal, "SIGIO", None)):
+    sigio = getattr(signal, "SIGIO", None)
+    for sig in (signal.SIGTERM, signal.SIGHUP, sigio):
         if sig is not None:
             with contextlib.suppress(OSError, ValueError):
                 signal.signal(sig, signal.SIG_DFL)
+    if sigio is not None:
+        with contextlib.suppress(Exception):  # a mask inherited from whoever started symjac
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {sigio})
     with contextlib.suppress(Exception):
         import fcntl
 
@@ -613,7 +631,11 @@ class _Worker:
         from functools import partial
         from struct import pack
 
-        pid, watch = _fork()
+        try:
+            pid, watch = _fork()
+        except BaseException:
+            _close(read_end, write_end)
+            raise
         if pid == 0:
             code = 0
             try:

@@ -343,8 +343,10 @@ def test_numbers_built_while_parsing_stay_under_the_cap():
     parse_expression(f"2**{MAX_NUMBER_BITS - 1}")
 
 
-def test_the_worker_dies_with_its_parent():
-    # A grader's own timeout kills symjac: the worker must not compute on, orphaned.
+@pytest.mark.parametrize("blocked", [False, True])
+def test_the_worker_dies_with_its_parent(blocked):
+    # A grader's own timeout kills symjac: the worker must not compute on, orphaned,
+    # even when whoever started symjac blocked the signal that tells it so.
     code = (
         "import sympy, os, sys\n"
         "from symjac.limits import call_limited\n"
@@ -353,7 +355,11 @@ def test_the_worker_dies_with_its_parent():
         "    return sympy.Integer(3) ** (10**10)\n"
         "call_limited(work, timeout=60)\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    def block():
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGIO})
+
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            preexec_fn=block if blocked else None)
     with proc.stdout:
         worker = int(proc.stdout.readline())
     proc.kill()
