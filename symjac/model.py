@@ -105,10 +105,10 @@ class _Fields:
     """
 
     def __set_name__(self, owner, name):
-        self.name = name
+        self.owner = owner  # the class it was made for, asked through a subclass too
 
     def __get__(self, obj, cls=None):
-        cls = type(obj) if cls is None else cls
+        cls = self.owner
         from dataclasses import dataclass
         from dataclasses import field as real_field
 
@@ -141,6 +141,7 @@ else:
             if given is not _MISSING:
                 delattr(cls, name)
         cls._spec = tuple(spec)
+        cls.__match_args__ = tuple(name for name, *_ in spec)  # as dataclass would set
         for name, default, _, _, _ in spec:
             if default is not _MISSING:
                 setattr(cls, name, default)  # a plain class default, as dataclass leaves it

@@ -112,3 +112,22 @@ def test_the_values_become_dataclasses_when_first_asked():
             ("latex", "M", "M", True, True), ("value", None, "M", False, False),
             ("latex_entries", (), "M", True, True), ("extra", "M", "dict", True, True)]
     assert done.stdout.strip() == repr(want)
+
+
+def test_subclasses_and_patterns_work_before_dataclasses_is_asked():
+    import subprocess
+    import sys
+
+    code = (
+        "from symjac.model import Step\n"
+        "match Step('note', 'hi'):\n"
+        "    case Step(kind, text):\n"
+        "        assert (kind, text) == ('note', 'hi')\n"
+        "class Mine(Step):\n"
+        "    pass\n"
+        "import dataclasses\n"
+        "assert [f.name for f in dataclasses.fields(Mine)][:3] == ['kind', 'text', 'latex']\n"
+        "assert dataclasses.is_dataclass(Step) and Mine.latex == ''\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
