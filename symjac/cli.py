@@ -666,9 +666,8 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
     def body() -> int:
         import time
 
-        from symjac import problems, runner
+        from symjac import problems, report, runner
         from symjac.errors import FileError
-        from symjac.render import report
 
         if memory is not None:
             say("warning", "--memory MB is deprecated; use --max-memory SIZE")
@@ -789,7 +788,7 @@ def _write_gradescope(path: str, outcomes: list, elapsed: float, reveal: bool,
     """One results.json; with several answer files, PATH/NAME/results.json for each."""
     import os
 
-    from symjac.render import report
+    from symjac import report
 
     groups: dict = {}
     for o in outcomes:
@@ -842,7 +841,7 @@ def solve(file: str, jobs: int | None, **opts) -> int:
 
     def body() -> int:
         from symjac import problems, runner
-        from symjac.render.document import render_document
+        from symjac.solutions import render_document
 
         _check_outputs({"-o": output}, [file])
         ps = problems.load(file)

@@ -16,8 +16,9 @@ from symjac import api
 from symjac.cli import cli
 from symjac.model import Derivation, Result, Step
 from symjac.problems import Problem, ProblemSet
-from symjac.render.document import ascii_latex, markdown_to_latex, render_document
+from symjac.render.document import ascii_latex, markdown_to_latex
 from symjac.runner import Outcome
+from symjac.solutions import render_document
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "discussion01.toml"
 HAVE_JACOBIAN = getattr(api, "jacobian", None) is not None
