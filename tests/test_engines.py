@@ -250,6 +250,17 @@ def test_a_constant_the_fast_engine_cannot_size_goes_to_the_reference():
         api.jacobian("x*exp(100*log(2))", steps=False, engine="symengine")
 
 
+@pytest.mark.parametrize("text", ["0**x", "(y - y)**x", "exp(x)*0**y", "(-2)**x",
+                                  "atanh(1)*x", "((x12) - (x12))**x, (theta) / (x1)"])
+@pytest.mark.parametrize("steps", [True, False])
+def test_a_derivative_that_is_not_a_finite_real_number_goes_to_the_reference(text, steps):
+    # d/dx 0**x holds log(0) (zoo), d/dx (-2)**x holds I: symengine's numbers that are
+    # not rational are the reference engine's to write (this was an internal error).
+    fast, ref = _both(text, steps, wrt="x, y")
+    if fast is not None:
+        assert fast.result.matrix == ref.result.matrix
+
+
 def test_errors_are_the_parsers_on_both_engines():
     r = CliRunner().invoke(cli, ["jacobian", "x/0", "--wrt", "x", "--no-steps"])
     assert r.exit_code == 2 and "division by zero" in r.output

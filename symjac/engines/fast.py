@@ -167,8 +167,8 @@ def _split_mul(e):
     # (symengine's .args and comparisons cost a microsecond each: each is asked once)
     for a in e.args if isinstance(e, se.Mul) else (e,):
         if a.is_Number:
-            n, d = a.get_num_den()
-            p, q = p * int(n), q * int(d)
+            n, d = fraction(a)
+            p, q = p * n, q * d
             continue
         if isinstance(a, se.Pow):
             b, ex = a.args
@@ -249,7 +249,7 @@ class TextPrinter:
 
     def _p(self, e) -> tuple[str, int]:
         if e.is_Number:
-            n, d = (int(v) for v in e.get_num_den())
+            n, d = fraction(e)
             if d == 1:
                 return _digits(n), (_ATOM if n >= 0 else _ADD)
             return f"{_digits(n)}/{_digits(d)}", _MUL if n > 0 else _ADD
@@ -314,7 +314,7 @@ class LatexPrinter(TextPrinter):
 
     def _p(self, e) -> tuple[str, int]:
         if e.is_Number:
-            n, d = (int(v) for v in e.get_num_den())
+            n, d = fraction(e)
             if d == 1:
                 return _digits(n, latex=True), (_ATOM if n >= 0 else _ADD)
             sign = "- " if n < 0 else ""
@@ -386,7 +386,7 @@ class LatexPrinter(TextPrinter):
         if isinstance(base, _E):
             return f"e^{{{self(ex)}}}", _POW
         if ex.is_Number:
-            n, d = (int(v) for v in ex.get_num_den())
+            n, d = fraction(ex)
             if n < 0:
                 return f"\\frac{{1}}{{{self(se.Pow(base, -ex))}}}", _MUL
             if n == 1 and d == 2:
@@ -418,6 +418,17 @@ def latex_matrix(cells: list[list[str]]) -> str:
     if cols <= 10:
         return f"\\left[\\begin{{matrix}}{body}\\end{{matrix}}\\right]"
     return f"\\left[\\begin{{array}}{{{'c' * cols}}}{body}\\end{{array}}\\right]"
+
+
+def fraction(e) -> tuple[int, int]:
+    """A rational number's numerator and denominator. A number that is not rational
+    (zoo, nan, oo, I: from 0**x, (-2)**x, atanh(1)) is the reference engine's to say."""
+    if not e.is_Rational:
+        from symjac.builders import Unsupported
+
+        raise Unsupported(f"the number {e}")
+    n, d = e.get_num_den()
+    return int(n), int(d)
 
 
 def _digits(n: int, latex: bool = False) -> str:

@@ -25,6 +25,7 @@ from symjac.engines.fast import (
     LatexPrinter,
     TextPrinter,
     acosh_derivative,
+    fraction,
     join_terms,
 )
 from symjac.model import Step
@@ -145,7 +146,7 @@ class _Forms:
         rest = [f for f in rest if not _is_reciprocal(f)]
         rest = [f for f in rest if not _is_group(f)] + [f for f in rest if _is_group(f)]
         sign = "- " if self.latex and coeff < 0 else "-" if coeff < 0 else ""
-        p, q = (int(v) for v in abs(coeff).get_num_den())
+        p, q = fraction(abs(coeff))
         parts = ([str(p)] if p != 1 else []) + [self.wrap(f, _ADD) for f in rest]
         if q != 1:
             den.insert(0, se.Integer(q))
