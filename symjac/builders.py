@@ -216,10 +216,25 @@ class SymengineBuilder:
         return self._number(self.se.Add(*terms))
 
     def mul(self, factors):
-        return self._number(self.se.Mul(*factors))
+        return self._distributed(self._number(self.se.Mul(*factors)))
 
     def neg(self, x):
-        return self._number(-x)
+        return self._distributed(self._number(-x))
+
+    def _distributed(self, value):
+        """A rational number times a sum, distributed as sympy distributes it:
+        -(x1 - t) is t - x1, and (a + b)/2 is a/2 + b/2. symengine keeps the
+        product, so x + y - (y - t) would keep y, which sympy cancels."""
+        se = self.se
+        if isinstance(value, se.Mul):
+            args = value.args
+            if len(args) == 2:
+                c, rest = args
+                if not c.is_Number:
+                    c, rest = rest, c
+                if c.is_Number and c.is_Rational and isinstance(rest, se.Add):
+                    return se.Add(*[c * t for t in rest.args])
+        return value
 
     def _number(self, value):
         if value.is_Number:
