@@ -263,11 +263,11 @@ class SymengineBuilder:
                 raise Unsupported("a decimal exponent")
             from fractions import Fraction
 
-            e = Fraction(*_fraction(exponent))
+            e = Fraction(*fraction(exponent))
             if base.is_Number:
                 if not base.is_Rational:
                     raise Unsupported("a decimal base")
-                _check_rational_power(*_fraction(base), e)
+                _check_rational_power(*fraction(base), e)
             elif not base.free_symbols:
                 raise Unsupported("a power of a constant")  # sqrt(2)**n: sympy's rules
             elif isinstance(base, se.Mul):
@@ -276,7 +276,7 @@ class SymengineBuilder:
                 if any(not a.free_symbols and not a.is_Number for a in base.args):
                     raise Unsupported("a power of a product with constants")
                 if coeff:
-                    _check_rational_power(*_fraction(coeff[0]), e)
+                    _check_rational_power(*fraction(coeff[0]), e)
         value = se.Pow(base, exponent)
         if base.free_symbols and exponent.free_symbols:
             return value
@@ -307,7 +307,7 @@ class SymengineBuilder:
         if value.is_Number:
             if not value.is_Rational:
                 raise Unsupported("a decimal number")
-            _check_bits(*_fraction(value))
+            _check_bits(*fraction(value))
         elif value.has(*self._non_finite):
             raise _undefined()
         return value
@@ -320,7 +320,7 @@ _SIZED = ("exp", "log", "ln", "log2", "log10", "floor", "ceiling", "sigmoid", "s
 
 
 def _small(a) -> bool:
-    return a.is_Number and a.is_Rational and max(x.bit_length() for x in _fraction(a)) < 64
+    return a.is_Number and a.is_Rational and max(x.bit_length() for x in fraction(a)) < 64
 
 
 def _complex(value) -> bool:
@@ -335,7 +335,11 @@ def _complex(value) -> bool:
         return True  # not evaluable here: the reference engine decides
 
 
-def _fraction(n) -> tuple[int, int]:
+def fraction(n) -> tuple[int, int]:
+    """A symengine rational's numerator and denominator. Any other number (zoo, nan,
+    oo, I: from 0**x, (-2)**x, atanh(1)) is the reference engine's to say."""
+    if not n.is_Rational:
+        raise Unsupported(f"the number {n}")
     p, q = n.get_num_den()
     return int(p), int(q)
 

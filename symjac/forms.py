@@ -121,8 +121,9 @@ class Tok:
 
 
 _NUMBER = r"0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?"
-_LATEX_PARTS = r"[^\W\d_]|\d+|_"  # regular expressions used on some paths only are
-# kept as text, and compiled (and kept) by re on first use
+# A regular expression used on some paths only is kept as text, and compiled (and
+# kept) by re on first use.
+_LATEX_PARTS = r"[^\W\d_]|\d+|_"
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = set(_OPEN.values())
 _TWO_CHAR = ("**", "//", "==", "!=", "<=", ">=", "<<", ">>", ":=")
@@ -241,6 +242,12 @@ class Watch:
     def __init__(self) -> None:
         self.names: set[str] = set()
         self.words: dict[str, None] = {}  # multi-letter names, in order
+
+    def note(self, name: str, latex: bool = False) -> None:
+        """A variable's name as read (in LaTeX each letter is a name: no words there)."""
+        self.names.add(name)
+        if not latex and len(name) > 1 and name.isalpha():
+            self.words[name] = None
 
     def warnings(self) -> list[str]:
         out = []
@@ -374,9 +381,7 @@ def _verbatim(text: str, functions: Collection[str]) -> bool:
     if watch is not None:
         for name in names:
             if name not in functions:
-                watch.names.add(name)
-                if len(name) > 1 and name.isalpha():
-                    watch.words[name] = None
+                watch.note(name)
     return True
 
 
@@ -397,9 +402,7 @@ class _Rewriter:
                     t.kind = "func"
                     t.text = _FUNCTION_ALIASES.get(t.text, t.text)
                 elif self.watch is not None:
-                    self.watch.names.add(t.text)
-                    if not latex and len(t.text) > 1 and t.text.isalpha():
-                        self.watch.words[t.text] = None
+                    self.watch.note(t.text, latex)
 
     def run(self) -> Translation:
         i = self.level(0, None)

@@ -232,11 +232,7 @@ def call_limited(
     _ready_to_fork()
     _reap()
     read_end, write_end = os.pipe()
-    try:
-        pid, watch = _fork()
-    except BaseException:
-        _close(read_end, write_end)
-        raise
+    pid, watch = _fork(read_end, write_end)
     if pid == 0:  # the child: never returns into the caller's code
         try:
             os.close(read_end)
@@ -290,12 +286,13 @@ def _reap() -> None:
 _WATCHED: set[int] = set()  # this process's ends of its live children's watch pipes
 
 
-def _fork() -> tuple[int, int]:
+def _fork(*pipe: int) -> tuple[int, int]:
     """os.fork(), with a pipe that tells the child when this process is gone.
 
     (pid, fd): in the parent, fd is the pipe's write end, which only the
     parent holds (give it to _unwatch once done with the child); in the
-    child (pid 0), fd is the read end, for die_with_parent.
+    child (pid 0), fd is the read end, for die_with_parent. Should the fork
+    fail, the caller's ``pipe`` is closed too.
     """
     import warnings
 
@@ -307,12 +304,10 @@ def _fork() -> tuple[int, int]:
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
     except BaseException:
-        _close(watch_read, watch_write)
+        _close(watch_read, watch_write, *pipe)
         raise
     if pid == 0:
-        for fd in (watch_write, *_WATCHED):  # nor does it hold its siblings' watches
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        _close(watch_write, *_WATCHED)  # nor does it hold its siblings' watches
         _WATCHED.clear()
         return 0, watch_read
     os.close(watch_read)
@@ -330,8 +325,7 @@ def _unwatch(fd: int) -> None:
     """Done with a child: close its watch (a child still exiting then stops at once)."""
     if fd in _WATCHED:
         _WATCHED.discard(fd)
-        with contextlib.suppress(OSError):
-            os.close(fd)
+        _close(fd)
 
 
 def _select(fds: list[int], wait: float | None) -> tuple[list, list, list]:
@@ -631,11 +625,7 @@ class _Worker:
         from functools import partial
         from struct import pack
 
-        try:
-            pid, watch = _fork()
-        except BaseException:
-            _close(read_end, write_end)
-            raise
+        pid, watch = _fork(read_end, write_end)
         if pid == 0:
             code = 0
             try:

@@ -104,7 +104,7 @@ class _Fields:
     makes the class one, and puts the real attribute in place of this one.
     """
 
-    def __set_name__(self, owner, name):
+    def __init__(self, owner: type):
         self.owner = owner  # the class it was made for, asked through a subclass too
 
     def __get__(self, obj, cls=None):
@@ -118,7 +118,7 @@ class _Fields:
                 kwargs["default"] = default
             if factory is not _MISSING:
                 kwargs["default_factory"] = factory
-            type.__setattr__(cls, name, real_field(**kwargs))
+            setattr(cls, name, real_field(**kwargs))
         delattr(cls, "__dataclass_fields__")
         dataclass(init=False, repr=False, eq=False)(cls)  # which puts plain defaults back
         return cls.__dict__["__dataclass_fields__"]
@@ -133,21 +133,19 @@ else:
         spec = []
         for name in cls.__dict__.get("__annotations__", {}):
             given = cls.__dict__.get(name, _MISSING)
-            if isinstance(given, _Field):
-                spec.append((name, given.default, given.default_factory, given.compare,
-                             given.repr))
-            else:
+            if not isinstance(given, _Field):
                 spec.append((name, given, _MISSING, True, True))
-            if given is not _MISSING:
+                continue
+            spec.append((name, given.default, given.default_factory, given.compare,
+                         given.repr))
+            # as dataclass leaves the class: a plain default in place of field(...)
+            if given.default is _MISSING:
                 delattr(cls, name)
+            else:
+                setattr(cls, name, given.default)
         cls._spec = tuple(spec)
         cls.__match_args__ = tuple(name for name, *_ in spec)  # as dataclass would set
-        for name, default, _, _, _ in spec:
-            if default is not _MISSING:
-                setattr(cls, name, default)  # a plain class default, as dataclass leaves it
-        lazy = _Fields()
-        type.__setattr__(cls, "__dataclass_fields__", lazy)
-        lazy.__set_name__(cls, "__dataclass_fields__")
+        cls.__dataclass_fields__ = _Fields(cls)
         return cls
 
 

@@ -358,18 +358,7 @@ def test_the_worker_dies_with_its_parent(blocked):
     def block():
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGIO})
 
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            preexec_fn=block if blocked else None)
-    with proc.stdout:
-        worker = int(proc.stdout.readline())
-    proc.kill()
-    proc.wait()
-    for _ in range(50):
-        if not _running(worker):
-            return
-        time.sleep(0.1)
-    os.kill(worker, signal.SIGKILL)
-    raise AssertionError("the worker outlived its parent")
+    _kill_the_parent_of(code, 1, preexec_fn=block if blocked else None)
 
 
 def test_every_batch_worker_dies_with_their_parent():
@@ -384,18 +373,25 @@ def test_every_batch_worker_dies_with_their_parent():
         "        pass\n"
         "run_batches(work, [[1], [2], [3]], lambda *a: None, timeout=60, workers=3)\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    _kill_the_parent_of(code, 3)
+
+
+def _kill_the_parent_of(code: str, workers: int, preexec_fn=None) -> None:
+    """Run code, which prints the pid of each of its `workers`, SIGKILL it once they all
+    run, and fail unless every worker stops within 5 s."""
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            preexec_fn=preexec_fn)
     with proc.stdout:
-        workers = [int(proc.stdout.readline()) for _ in range(3)]
+        pids = [int(proc.stdout.readline()) for _ in range(workers)]
     proc.kill()
     proc.wait()
     for _ in range(50):
-        if not any(_running(w) for w in workers):
+        if not any(_running(pid) for pid in pids):
             return
         time.sleep(0.1)
-    for w in workers:
+    for pid in pids:
         with contextlib.suppress(OSError):
-            os.kill(w, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
     raise AssertionError("a worker outlived its parent")
 
 

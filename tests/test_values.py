@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -89,9 +91,6 @@ def test_wrong_arguments_are_refused_as_a_dataclass_refuses_them():
 def test_the_values_become_dataclasses_when_first_asked():
     """model does not import dataclasses (start-up); the first question to dataclasses
     makes each class a real one, with the fields of a plain @dataclass(frozen=True)."""
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "from symjac.model import Result, Step\n"
@@ -105,19 +104,14 @@ def test_the_values_become_dataclasses_when_first_asked():
         "        'M' if f.default_factory is M else f.default_factory.__name__,\n"
         "        f.compare, f.repr) for f in dataclasses.fields(Result)])\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
     # as Result declares them (model.py)
     want = [("shape", "M", "M", True, True), ("matrix", "M", "M", True, True),
             ("latex", "M", "M", True, True), ("value", None, "M", False, False),
             ("latex_entries", (), "M", True, True), ("extra", "M", "dict", True, True)]
-    assert done.stdout.strip() == repr(want)
+    assert _fresh(code) == repr(want)
 
 
 def test_subclasses_and_patterns_work_before_dataclasses_is_asked():
-    import subprocess
-    import sys
-
     code = (
         "from symjac.model import Step\n"
         "match Step('note', 'hi'):\n"
@@ -129,5 +123,11 @@ def test_subclasses_and_patterns_work_before_dataclasses_is_asked():
         "assert [f.name for f in dataclasses.fields(Mine)][:3] == ['kind', 'text', 'latex']\n"
         "assert dataclasses.is_dataclass(Step) and Mine.latex == ''\n"
     )
+    _fresh(code)
+
+
+def _fresh(code: str) -> str:
+    """What code prints in a new interpreter, which must end without an error."""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    return done.stdout.strip()

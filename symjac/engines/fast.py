@@ -23,6 +23,7 @@ import sys
 
 import symengine as se
 
+from symjac.builders import fraction
 from symjac.printing import latex_name
 
 # symengine's class names that differ from sympy's (and from symjac's grammar).
@@ -418,17 +419,6 @@ def latex_matrix(cells: list[list[str]]) -> str:
     if cols <= 10:
         return f"\\left[\\begin{{matrix}}{body}\\end{{matrix}}\\right]"
     return f"\\left[\\begin{{array}}{{{'c' * cols}}}{body}\\end{{array}}\\right]"
-
-
-def fraction(e) -> tuple[int, int]:
-    """A rational number's numerator and denominator. A number that is not rational
-    (zoo, nan, oo, I: from 0**x, (-2)**x, atanh(1)) is the reference engine's to say."""
-    if not e.is_Rational:
-        from symjac.builders import Unsupported
-
-        raise Unsupported(f"the number {e}")
-    n, d = e.get_num_den()
-    return int(n), int(d)
 
 
 def _digits(n: int, latex: bool = False) -> str:

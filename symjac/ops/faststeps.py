@@ -18,6 +18,7 @@ from collections import Counter
 
 import symengine as se
 
+from symjac.builders import fraction
 from symjac.engines.fast import (
     _ADD,
     _ATOM,
@@ -25,7 +26,6 @@ from symjac.engines.fast import (
     LatexPrinter,
     TextPrinter,
     acosh_derivative,
-    fraction,
     join_terms,
 )
 from symjac.model import Step

@@ -316,8 +316,6 @@ except ImportError:  # pragma: no cover (another Python)
     from json.encoder import py_encode_basestring as _quote
     from json.encoder import py_encode_basestring_ascii as _quote_ascii
 
-_INFINITY = float("inf")
-
 
 def _dumps(obj: Any, indent: int | None) -> str:
     """As json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False) writes it,
@@ -341,9 +339,7 @@ def _write(o: Any, out: list[str], nl: str | None, step: str, rows: bool) -> Non
     elif isinstance(o, int):
         out.append(int.__repr__(o))
     elif isinstance(o, float):
-        if o != o or o == _INFINITY or o == -_INFINITY:
-            raise _Unsafe
-        out.append(float.__repr__(o))
+        out.append(_float(o))
     elif isinstance(o, list | tuple):
         if not o:
             out.append("[]")
@@ -396,10 +392,14 @@ def _key(key: Any) -> str:
     if isinstance(key, int):
         return int.__repr__(key)
     if isinstance(key, float):
-        if key != key or key == _INFINITY or key == -_INFINITY:
-            raise _Unsafe
-        return float.__repr__(key)
+        return _float(key)
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _float(x: float) -> str:
+    if not math.isfinite(x):
+        raise _Unsafe
+    return float.__repr__(x)
 
 
 def _visible_json(text: str) -> str:
