@@ -116,6 +116,8 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
             write(output, out if out.endswith("\n") else out + "\n")
         else:
             emit(out, is_text)
+    except BrokenPipeError:
+        raise  # the reader went away: guard() stops quietly, as cat does
     except Exception as e:
         from symjac.errors import classify
 

@@ -314,6 +314,19 @@ def test_script_broken_pipe_is_quiet():
     assert proc.stderr == ""
 
 
+@pytest.mark.parametrize("extra", [["--no-steps", "-f", "json"], ["-f", "text"]])
+def test_script_output_to_a_pipe_closed_before_it_is_quiet(extra):
+    # The reader is gone before the first byte (`symjac ... | true`): exit 0, no message.
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([str(SCRIPT), "jacobian", "x*y", "--wrt", "x, y", *extra],
+                              stdout=write, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (0, "")
+
+
 def test_script_interrupt_is_one_line():
     big = _square(60)
     proc = subprocess.Popen(
