@@ -49,7 +49,7 @@ def limited(fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
         else:
             memory = int(max_memory or 0)
         try:
-            return limits.limited(lambda: fn(*args, **kwargs), seconds, memory,
+            return limits.limited(lambda: stated(fn, *args, **kwargs), seconds, memory,
                                   f"symjac.{fn.__name__}")
         except limits.ChildBug as e:  # a bug in the worker: as the exception it was
             raise RuntimeError(f"symjac internal error: {e.summary}") from None
@@ -58,6 +58,26 @@ def limited(fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
         "\n\n    Runs under the CLI's limits: ``timeout=`` seconds and ``max_memory=``"
         "\n    (bytes or \"512M\"); ``None`` turns each off.\n")
     return wrapper
+
+
+def stated(fn: Callable[..., Derivation], *args, **kwargs) -> Derivation:
+    """fn's Derivation, with how its inputs were read when that was loose (DESIGN.md,
+    Reading): the reading, stated before the result, and one line in its warnings."""
+    from symjac.parsing import watch_names
+
+    with watch_names() as names:
+        d = fn(*args, **kwargs)
+    said = [w for w in names.warnings() if not w.startswith("read ")]
+    reading = names.reading()
+    if reading:
+        how = "; ".join(names.notes)
+        said.insert(0, f"read as: {reading}" + (f" ({how})" if how else ""))
+    said = [w for w in said if w not in d.warnings]
+    if not said and not reading:
+        return d
+    from dataclasses import replace
+
+    return replace(d, reading=reading or d.reading, warnings=(*said, *d.warnings))
 
 
 def is_undefined(expect) -> bool:
@@ -311,16 +331,17 @@ def _fast_jacobian(functions, wrt, layout, order, steps, max_entries) -> Derivat
     from symjac.errors import InputError
     from symjac.ops.fastdiff import jacobian as op
     from symjac.ops.fastdiff import natural_key
-    from symjac.parsing import parse_functions, parse_variables
+    from symjac.parsing import declare, parse_functions, parse_variables
 
     builder = SymengineBuilder()
     symbols: dict = {}
+    if wrt is not None:  # declared variables decide how a run of letters splits
+        variables, input_shape = parse_variables(wrt, symbols, order, builder=builder)
+        declare(variables)
     funcs, output_shape = parse_functions(functions, symbols, builder=builder)
     if wrt is None:
         free = set().union(*(f.free_symbols for f in funcs))
         variables, input_shape = sorted(free, key=natural_key), None
-    else:
-        variables, input_shape = parse_variables(wrt, symbols, order, builder=builder)
     if not variables:
         raise InputError(NO_VARIABLES)
     return op(funcs, variables, layout=layout, order=order, input_shape=input_shape,
@@ -336,15 +357,18 @@ def _reference_jacobian(functions, wrt, at, layout, order, simplify, steps, max_
     from symjac.errors import InputError
     from symjac.ops.jacobian import default_variables
     from symjac.ops.jacobian import jacobian as op
-    from symjac.parsing import parse_functions, parse_point, parse_variables
+    from symjac.parsing import declare, parse_functions, parse_point, parse_variables
 
     # One symbols dict, so the functions, variables, point and expected answer
-    # all refer to the same Symbol objects.
+    # all refer to the same Symbol objects. Declared variables decide how a run of
+    # letters in the functions splits (2xy is 2·x·y with --wrt x, y).
+    if wrt is not None:
+        variables, input_shape = parse_variables(wrt, symbols, order)
+        declare(variables)
     funcs, output_shape = parse_functions(functions, symbols)
     if wrt is None:
         variables, input_shape = default_variables(funcs), None
-    else:
-        variables, input_shape = parse_variables(wrt, symbols, order)
+        declare(variables)  # for the expected answer
     point = None
     if at is not None:
         by_name = {str(v): v for v in variables}

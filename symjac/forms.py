@@ -162,7 +162,14 @@ def lex(text: str, start: int = 0, end: int | None = None, latex: bool = False,
         if kind == "name":
             if latex and tok not in words:
                 # In LaTeX each letter is a variable (ye^x is y·e^x); digits and '_'
-                # are their own tokens there.
+                # are their own tokens there. A run that holds a function's name
+                # (sinx, cos) is not a product of letters anyone means.
+                glued = _glued_function(tok, words)
+                if glued is not None:
+                    raise ParseError(
+                        f"'{tok}' holds the function {glued}: in LaTeX write \\{glued} "
+                        f"followed by its argument (\\{glued} x, \\{glued}(x)), or put "
+                        "spaces or * between the letters of a product", i + 1)
                 for p in re.finditer(_LATEX_PARTS, tok):
                     part = p.group()
                     toks.append(Tok("num" if part.isdigit() else "op" if part == "_"
@@ -237,11 +244,21 @@ def _has_latin(text: str) -> bool:
 
 
 class Watch:
-    """Names seen across every input of one command, to explain ``xy`` beside ``x`` and ``y``."""
+    """One command's inputs as they are read: the names seen (to explain ``xy`` beside
+    ``x`` and ``y``), the declared variables that decide how a run of letters splits,
+    and every loose reading made (an inserted operator, a split name), so the
+    output can state it before the result."""
 
-    def __init__(self) -> None:
+    def __init__(self, declared: Collection[str] = ()) -> None:
         self.names: set[str] = set()
         self.words: dict[str, None] = {}  # multi-letter names, in order
+        self.declared: frozenset[str] = frozenset(declared)
+        self.readings: list[tuple[str, str]] = []  # (what, the input as read)
+        self.notes: list[str] = []  # "2xy as 2·x·y": each name split, each function unglued
+
+    def declare(self, names: Collection[str]) -> None:
+        """The variables that decide how runs of letters split (--wrt, a problem's)."""
+        self.declared = frozenset(names)
 
     def note(self, name: str, latex: bool = False) -> None:
         """A variable's name as read (in LaTeX each letter is a name: no words there)."""
@@ -249,8 +266,21 @@ class Watch:
         if not latex and len(name) > 1 and name.isalpha():
             self.words[name] = None
 
+    def read(self, what: str, text: str, notes: Sequence[str]) -> None:
+        """An input read loosely: ``text`` is it in the grammar."""
+        self.readings.append((what, shown(text)))
+        for n in notes:
+            if n not in self.notes:
+                self.notes.append(n)
+
+    def reading(self) -> str:
+        """The inputs as read, one line: '' when everything was read as written."""
+        if len(self.readings) == 1:
+            return self.readings[0][1]
+        return "; ".join(f"{what}: {text}" for what, text in self.readings)
+
     def warnings(self) -> list[str]:
-        out = []
+        out = [f"read {n}" for n in self.notes]
         for word in self.words:
             parts = _split(word, (self.names | {"e", "pi"}) - {word})
             if parts:
@@ -263,14 +293,25 @@ _WATCH: ContextVar[Watch | None] = ContextVar("symjac_watch", default=None)
 
 
 @contextlib.contextmanager
-def watch() -> Iterator[Watch]:
-    """Collect the names read while the block runs (one command's inputs)."""
-    w = Watch()
+def watch(declared: Collection[str] = ()) -> Iterator[Watch]:
+    """Collect the names and readings of the inputs read while the block runs (one
+    command's inputs, or one answer's)."""
+    w = Watch(declared)
     token = _WATCH.set(w)
     try:
         yield w
     finally:
         _WATCH.reset(token)
+
+
+def current_watch() -> Watch | None:
+    return _WATCH.get()
+
+
+def shown(text: str) -> str:
+    """Text in the grammar as a person reads it: 2·x·y + y^2. It reads back the same."""
+    text = text.replace(" ** ", "^").replace("**", "^")
+    return text.replace(" * ", "·").replace("*", "·")
 
 
 def _split(word: str, names: set[str]) -> list[str] | None:
@@ -293,10 +334,13 @@ class Translation:
     """Text in the one grammar; cols[i] is where text[i] was typed (0-based)."""
 
     def __init__(self, text: str, cols: Sequence[int], implicit: set[int],
-                 verbatim: bool = False):
+                 verbatim: bool = False, loose: bool = False, notes: Sequence[str] = ()):
         self.text = text
         self.cols = cols
         self.implicit = implicit  # indices in text of products written by juxtaposition
+        # Did the reading insert an operator or split a name? Then it is stated.
+        self.loose = loose
+        self.notes = notes  # the names split and functions unglued: "2xy as 2·x·y"
         # The text was already in the grammar and is passed on as typed (see _verbatim).
         # Its tree is the translation's; for an error, the caller asks again with
         # verbatim=False, so the message and column are the translation's.
@@ -304,6 +348,7 @@ class Translation:
 
 
 _ENDS_OPERAND = {"num", "name", "close"}
+_CONSTANT_NAMES = {"e", "E", "pi"}  # parsing.CONSTANTS
 # Python keywords that are ordinary math names (lambda: a regularisation weight).
 NAMED_KEYWORDS = {"lambda"}
 _FUNCTION_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
@@ -372,12 +417,15 @@ def _verbatim(text: str, functions: Collection[str]) -> bool:
             return False  # a number before the bracket: a product
     found = dict.fromkeys(_PLAIN_NAME.findall(text))  # in order
     names = []
+    watch = _WATCH.get()
+    declared = watch.declared if watch is not None else frozenset()
     for word in found:
         name = word.rstrip("(")
         if name in _NOT_NAMES or (name == word and name in functions):
             return False
+        if _may_split(name, declared, functions):
+            return False  # the rewriter decides how it reads
         names.append(name)
-    watch = _WATCH.get()
     if watch is not None:
         for name in names:
             if name not in functions:
@@ -385,9 +433,70 @@ def _verbatim(text: str, functions: Collection[str]) -> bool:
     return True
 
 
+# -- runs of letters: one name, a product, or a function glued to its argument -------------
+
+# Functions whose names are looked for inside a run of letters (cosx, xsinx, lnx): the
+# lower-case ones of three letters or more, and ln. Two-letter names (re, im) are
+# too common inside words to count.
+def _glue_names(functions: Collection[str]) -> list[str]:
+    names = {f for f in functions if f.isalpha() and f.islower() and (len(f) >= 3 or f == "ln")}
+    return sorted(names, key=len, reverse=True)
+
+
+def _glued_function(word: str, functions: Collection[str]) -> str | None:
+    """The first function whose name stands inside word (a LaTeX run of letters)."""
+    for f in _glue_names(functions):
+        if f in word:
+            return f
+    return None
+
+
+def _greek_word(word: str) -> bool:
+    return greek_name_of(word) is not None or greek_name_of(word.lower()) is not None
+
+
+class _Word:
+    """How one run of letters may be read: as one name, or as the pieces of a product
+    (names and at most one function applied to the last piece)."""
+
+    def __init__(self, pieces: list[tuple[str, str]]):
+        self.pieces = pieces  # (kind, text): kind is name or func
+
+    def shown(self) -> str:
+        out: list[str] = []
+        k = 0
+        while k < len(self.pieces):
+            kind, text = self.pieces[k]
+            if kind == "func":
+                arg = self.pieces[k + 1][1] if k + 1 < len(self.pieces) else "..."
+                out.append(f"{text}({arg})")
+                k += 2
+                continue
+            out.append(text)
+            k += 1
+        return "·".join(out)
+
+    def key(self) -> tuple:
+        return tuple(self.pieces)
+
+    def applies(self) -> bool:
+        """Does it end with a function applied to the last piece (cosx)?"""
+        return len(self.pieces) > 1 and self.pieces[-2][0] == "func"
+
+
+def _may_split(name: str, declared: frozenset[str], functions: Collection[str]) -> bool:
+    """Could this name be a product, or a function glued to its argument (see _Rewriter.word)?
+    Names with digits or '_' (x1, theta_0) are names, but for a function's name then
+    digits (sin2x)."""
+    if len(name) < 2 or name in declared or name in functions or name in _CONSTANT_NAMES:
+        return False
+    if name.isalpha():
+        return not (name in NAMED_KEYWORDS or keyword.iskeyword(name) or _greek_word(name))
+    return any(name.startswith(f) and name[len(f):][:1].isdigit() for f in _glue_names(functions))
+
+
 class _Rewriter:
     def __init__(self, toks, text, functions, matrix, latex):
-        self.toks = toks
         self.src = text
         self.functions = set(functions) | set(_FUNCTION_ALIASES)
         self.matrix = matrix
@@ -395,14 +504,158 @@ class _Rewriter:
         self.out: list[tuple[str, int]] = []
         self.implicit: set[int] = set()
         self.watch = _WATCH.get()
+        self.loose = False  # an operator was inserted or a name split
+        self.e_power_end = -1  # the token after e^2 (e^2x reads two ways)
+        self.e_power_col = 0
+        self.notes: list[str] = []
         for t in toks:
             if t.kind == "name":
                 t.text = _name(t, text)
                 if t.text in self.functions:
                     t.kind = "func"
                     t.text = _FUNCTION_ALIASES.get(t.text, t.text)
-                elif self.watch is not None:
+        if not latex:
+            toks = self.words(toks)
+        self.toks = toks
+        if self.watch is not None:
+            for t in toks:
+                if t.kind == "name":
                     self.watch.note(t.text, latex)
+
+    # -- runs of letters ----------------------------------------------------------------
+    def words(self, toks: list[Tok]) -> list[Tok]:
+        """Each name that is really a product (2xy, ye^x) or a function glued to its
+        argument (cosx, xsinx) becomes its pieces, when that is the only sensible
+        reading; when it is not, the name is refused with its readings."""
+        declared = self.watch.declared if self.watch is not None else frozenset()
+        # Names that stand on their own in this input (or another of the command's):
+        # with no declared variables, they are what a run of letters may be made of.
+        known = {t.text for t in toks if t.kind == "name"}
+        if self.watch is not None:
+            known |= self.watch.names
+        out: list[Tok] = []
+        for k, t in enumerate(toks):
+            if t.kind != "name":
+                out.append(t)
+                continue
+            prev = toks[k - 1] if k else None
+            nxt = toks[k + 1] if k + 1 < len(toks) else None
+            pieces = self.word(t, prev, nxt, declared, known - {t.text})
+            if pieces is None:
+                out.append(t)
+                continue
+            col = t.col
+            for n, (kind, text) in enumerate(pieces.pieces):
+                out.append(Tok(kind, text, col, t.space and n == 0))
+                col += len(text)
+            self.loose = True
+            self.notes.append(f"{t.text} as {pieces.shown()}")
+        return out
+
+    def word(self, t: Tok, prev: Tok | None, nxt: Tok | None, declared: frozenset[str],
+             known: set[str]) -> _Word | None:
+        """The pieces a name is read as, None to keep it one name; or a ParseError."""
+        w = t.text
+        if (len(w) < 2 or w in declared or w in self.functions or w in _CONSTANT_NAMES
+                or w in NAMED_KEYWORDS or keyword.iskeyword(w) or _greek_word(w)
+                or not w.isascii()):
+            return None
+        col = t.col + 1
+        # A function glued to digits (sin2x, log2x, sqrt2) reads two ways at least.
+        for f in _glue_names(self.functions):
+            if w.startswith(f) and w[len(f):][:1].isdigit():
+                rest = w[len(f):]
+                digits = rest.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+                more = rest[len(digits):]
+                if more:
+                    raise ParseError(f"'{w}' can be read two ways: write {f}({digits}*{more}) "
+                                     f"or {f}({digits})*{more}", col)
+                raise ParseError(f"'{w}' reads as {f} applied to {digits}: write "
+                                 f"{f}({digits}), or {f}_{digits} for a name", col)
+        if not w.isalpha():
+            return None  # x1, theta_0, q2dot: names with digits or '_' are names
+        supported = {n for n in (declared or known) if n and n != w}
+        power_after = nxt is not None and nxt.kind == "op" and nxt.text in ("^", "**")
+        glued_number = prev is not None and prev.kind == "num" and not t.space
+        readings = self.readings(w, supported, nxt, power_after)
+        if power_after and any(r.applies() for r, _ in readings):
+            r = next(r for r, _ in readings if r.applies())
+            f, arg = r.pieces[-2][1], r.pieces[-1][1]
+            raise ParseError(f"'{w}^' can be read two ways: {f}({arg}^...) or {f}({arg})^...; "
+                             f"write {f}({arg}^2) or {f}({arg})^2", col)
+        full = list({r.key(): r for r, ok in readings if ok}.values())
+        if len(full) == 1:
+            if prev is not None and prev.kind == "op" and prev.text in ("^", "**"):
+                raise ParseError(f"'^{w}' can be read as ^({full[0].shown()}) or with only "
+                                 f"its first factor in the power: write the power in "
+                                 "brackets, or * after it", col)
+            return full[0]
+        if len(full) > 1:
+            raise ParseError(f"'{w}' can be read as {' or '.join(r.shown() for r in full)}; "
+                             "write it with * between the factors", col)
+        partial = [r for r, _ in readings]
+        if not partial and not glued_number:
+            return None  # one name: mass, velocity, dt
+        candidate = partial[0] if partial else _Word([("name", c) for c in w])
+        lead = prev.text if glued_number and prev is not None else ""
+        product = f"{lead}·{candidate.shown()}" if lead else candidate.shown()
+        as_name = f"{lead}·{w}, with one name {w}" if lead else f"the name {w}"
+        hint = "write it with *" if declared else "declare the variables with --wrt"
+        raise ParseError(f"'{lead}{w}' can be read as {product} or as {as_name}: "
+                         f"{hint}", col)
+
+    def readings(self, w: str, supported: set[str], nxt: Tok | None,
+                 power_after: bool) -> list[tuple[_Word, bool]]:
+        """Plausible ways to read w as a product: (pieces, is every name supported?).
+        A piece that is not supported is a single letter, and at most one is allowed:
+        nobody means velocity as v·e·l·o·c·i·t·y."""
+        found: list[tuple[_Word, bool]] = []
+        takes_argument = nxt is not None and self.starts_operand(nxt) and (
+            nxt.kind != "open" or nxt.text == "(")
+        # A function glued to its argument, with a factor before it: xsinx, cosx, lnx.
+        for f in _glue_names(self.functions):
+            at = w.find(f)
+            while at != -1:
+                head, rest = w[:at], w[at + len(f):]
+                heads = self.factors(head, supported) if head else [([], 0)]
+                arg_ok = len(rest) == 1 or rest in supported or _greek_word(rest)
+                if rest and arg_ok:
+                    for names, unsupported in heads:
+                        loose = unsupported + (rest not in supported)
+                        found.append((_Word([*(("name", n) for n in names), ("func", f),
+                                             ("name", rest)]), loose == 0))
+                elif not rest and takes_argument:
+                    for names, unsupported in heads:
+                        found.append((_Word([*(("name", n) for n in names), ("func", f)]),
+                                      unsupported == 0))
+                at = w.find(f, at + 1)
+        # A product of names: 2xy, xy beside y; ye^x (e, Euler's number, before a power).
+        last_e = power_after and w.endswith("e")
+        for names, unsupported in self.factors(w[:-1] if last_e else w, supported):
+            pieces = [*names, "e"] if last_e else names
+            if len(pieces) > 1 and (unsupported < len(names) or last_e):
+                found.append((_Word([("name", n) for n in pieces]), unsupported == 0))
+        return found
+
+    def factors(self, w: str, supported: set[str]) -> list[tuple[list[str], int]]:
+        """Ways to write w as supported names and at most one other single letter:
+        (the names, how many are not supported)."""
+        out: list[tuple[list[str], int]] = []
+
+        def walk(i: int, acc: list[str], loose: int) -> None:
+            if len(out) > 8:
+                return
+            if i == len(w):
+                out.append((list(acc), loose))
+                return
+            for n in supported:
+                if w.startswith(n, i):
+                    walk(i + len(n), [*acc, n], loose)
+            if loose == 0 and w[i].isalpha() and w[i] not in supported:
+                walk(i + 1, [*acc, w[i]], 1)
+
+        walk(0, [], 0)
+        return sorted(out, key=lambda r: (r[1], len(r[0])))
 
     def run(self) -> Translation:
         i = self.level(0, None)
@@ -424,7 +677,8 @@ class _Rewriter:
             last = s[-1:]
         text = "".join(parts)
         cols.append(self.toks[-1].col + len(self.toks[-1].text) if self.toks else 0)
-        return Translation(text, cols, implicit)
+        return Translation(text, cols, implicit, loose=self.loose or bool(implicit),
+                           notes=self.notes)
 
     # -- output -----------------------------------------------------------------------
     def emit(self, s: str, col: int) -> None:
@@ -436,6 +690,9 @@ class _Rewriter:
         ends = False  # did the last thing emitted end an operand?
         after_function = None  # a function applied without parentheses, just before
         start = i
+        operand_col = 0  # where the last operand began, as typed
+        slash: tuple[int, int] | None = None  # (numerator's column, the '/' column) before it
+        denominator = False  # is the last operand the right side of a '/'?
         while i < len(self.toks):
             t = self.toks[i]
             if t.kind == "close" or (t.kind == "bar" and closer == "|" and ends):
@@ -452,16 +709,40 @@ class _Rewriter:
                 if ends:
                     if after_function is not None and t.kind not in ("func", "sqrt"):
                         self.ambiguous_argument(after_function, t)
+                    if denominator and slash is not None:
+                        self.ambiguous_division(slash, operand_col, t)
+                    if i == self.e_power_end and not t.space:
+                        self.ambiguous_power(t)
                     self.product(t)
+                else:
+                    denominator = slash is not None and self.toks[i - 1].text == "/"
+                operand_col = t.col
                 i, after_function = self.atom(i)
                 ends = True
                 continue
             if t.kind == "op" and t.text in ("^", "**") or t.kind == "T":
                 raise ParseError(f"'{t.text}' needs something before it", t.col + 1)
+            slash = (operand_col, t.col) if t.kind == "op" and t.text == "/" and ends else None
             self.emit(t.text, t.col)
             ends, after_function = False, None
             i += 1
         return i
+
+    def ambiguous_division(self, slash: tuple[int, int], den: int, t: Tok) -> None:
+        """x/2y: (x/2)·y by the rules of precedence, x/(2y) to most readers."""
+        num = self.src[slash[0]:slash[1]].strip()
+        d = self.src[den:t.col].strip()
+        nxt = "(...)" if t.kind == "open" else t.text
+        typed = self.src[slash[0]:t.col + len(t.text)].strip()
+        raise ParseError(f"'{typed}' can be read as ({num}/{d})*{nxt} or as "
+                         f"{num}/({d}*{nxt}): write one of them", t.col + 1)
+
+    def ambiguous_power(self, t: Tok) -> None:
+        """e^2x: e^(2x) to most readers, e^2·x by the rules of precedence."""
+        exponent = self.src[self.e_power_col:t.col].strip()
+        nxt = "(...)" if t.kind == "open" else t.text
+        raise ParseError(f"'e^{exponent}{nxt}' can be read as e^({exponent}*{nxt}) or as "
+                         f"e^{exponent}*{nxt}: write one of them", t.col + 1)
 
     def starts_operand(self, t: Tok) -> bool:
         return t.kind in ("num", "name", "func", "open", "bar", "sqrt", "sum") and not (
@@ -495,6 +776,14 @@ class _Rewriter:
             if t.text == "1" and nxt and nxt.kind == "open" and nxt.text == "{":
                 self.out.pop()
                 return self.indicator(i), None
+        elif t.kind == "name" and t.text == "sigma" and "sigmoid" in self.functions and (
+                (nxt := self.peek(i + 1)) is not None and nxt.kind == "open"
+                and nxt.text == "(" and not nxt.space):
+            # σ(z), \sigma(z): the sigmoid, as in the textbook (σ z is a product).
+            self.loose = True
+            self.notes.append("σ(...) as sigmoid(...)")
+            t.kind, t.text = "func", "sigmoid"
+            return self.function(i)
         elif t.kind == "name":
             self.emit(self.spelled(t), t.col)
             i += 1
@@ -513,6 +802,9 @@ class _Rewriter:
         elif t.kind == "sum":
             i = self.sum(i)
         elif t.kind == "bar":
+            nxt = self.peek(i + 1)
+            if self.matrix and nxt is not None and nxt.kind == "bar" and nxt.col <= t.col + 1:
+                return self.postfix(self.norm(i)), None
             self.emit("abs", t.col)
             self.emit("(", t.col)
             j = self.level(i + 1, "|")
@@ -523,6 +815,17 @@ class _Rewriter:
         else:  # an opening bracket
             i = self.group(i)
         return self.postfix(i), None
+
+    def norm(self, i: int) -> int:
+        """||v|| (\\|v\\|) in a matrix expression: the Euclidean norm."""
+        t = self.toks[i]
+        self.emit("norm", t.col)
+        self.emit("(", t.col)
+        j = self.level(i + 2, "|")
+        if j + 1 >= len(self.toks) or self.toks[j].kind != "bar" or self.toks[j + 1].kind != "bar":
+            raise ParseError("'||' is not closed: write ||v|| for a norm", t.col + 1)
+        self.emit(")", self.toks[j + 1].col)
+        return j + 2
 
     def spelled(self, t: Tok) -> str:
         word = t.text
@@ -588,6 +891,7 @@ class _Rewriter:
             arg = "".join(s for s, _ in self.out[start:])
             self.emit(")", f.col)
             applied = (f.text, arg)
+            self.loose = True
         if power is not None:
             self.emit("**", power[0][1])
             self.emit("(", power[0][1])
@@ -623,7 +927,11 @@ class _Rewriter:
                     i += 2
                     continue
                 self.emit("**", t.col)
+                base = self.toks[i - 1] if i else None
                 i = self.power_operand(i + 1, t)
+                if base is not None and base.kind == "name" and base.text in ("e", "E") \
+                        and not (nxt is not None and nxt.kind == "open"):
+                    self.e_power_end, self.e_power_col = i, nxt.col if nxt else 0
                 continue
             if t.kind == "T":
                 self.transpose(t)

@@ -181,10 +181,11 @@ class _Walk:
             self.add("op", _PRODUCTS[name], pos)
         elif name in _SPACES:
             pass
+        elif name in ("|", "Vert", "lVert", "rVert"):  # a norm: ||v||
+            self.add("bar", "|", pos)
+            self.add("bar", "|", pos)
         elif name in _BARS:
             self.add("bar", "|", pos)
-        elif name == "|":
-            raise ParseError("\\| (a norm) is not supported", pos + 1)
         elif name in ("{", "}"):
             self.add("open" if name == "{" else "close", name, pos)
         elif name in ("top", "intercal"):

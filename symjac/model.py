@@ -288,6 +288,9 @@ class Derivation(_Frozen):
     notes: tuple[str, ...] = ()  # sentences shown under the summary
     warnings: tuple[str, ...] = ()  # said on stderr, not part of the answer
     extra: Mapping[str, Any] = field(default_factory=dict)  # command-specific JSON keys
+    # The input as read, when symjac inserted an operator or split a name ("2·x·y + y^2"):
+    # stated before the result.
+    reading: str = ""
 
     @property
     def ok(self) -> bool:
@@ -363,6 +366,8 @@ class Derivation(_Frozen):
             "check": None if self.check is None else self.check.to_dict(),
             "error": None,
         }
+        if self.reading:
+            d["reading"] = self.reading
         d.update(self.extra)
         return d
 
@@ -370,7 +375,7 @@ class Derivation(_Frozen):
     def from_dict(cls, d: Mapping[str, Any]) -> Derivation:
         known = {
             "schema", "command", "ok", "summary", "label", "notes", "warnings", "result",
-            "variables", "steps", "check", "error",
+            "variables", "steps", "check", "error", "reading",
         }
         return cls(
             command=d["command"],
@@ -382,6 +387,7 @@ class Derivation(_Frozen):
             check=None if d.get("check") is None else Check.from_dict(d["check"]),
             notes=tuple(d.get("notes", ())),
             warnings=tuple(d.get("warnings", ())),
+            reading=d.get("reading", ""),
             extra={k: v for k, v in d.items() if k not in known},
         )
 

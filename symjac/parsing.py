@@ -266,12 +266,21 @@ class Parser:
         _check_number_tokens(self.text, self.offset)
         tr = self._translate(what, verbatim=True)
         try:
-            return self._tree(tr, what)
+            return self._read(tr, what)
         except SymjacError:
             if not tr.verbatim:
                 raise
         # Text passed on as typed that Python does not read: the error is the translation's.
-        return self._tree(self._translate(what, verbatim=False), what)
+        return self._read(self._translate(what, verbatim=False), what)
+
+    def _read(self, tr: forms.Translation, what: str) -> ast.expr:
+        """The tree of a translation; a loose reading is recorded, to be stated."""
+        tree = self._tree(tr, what)
+        watch = forms.current_watch()
+        if tr.loose and watch is not None:
+            items = tree.elts if isinstance(tree, ast.Tuple) else [tree]
+            watch.read(what, ", ".join(ast.unparse(e) for e in items), tr.notes)
+        return tree
 
     def _translate(self, what: str, verbatim: bool) -> forms.Translation:
         try:
@@ -521,6 +530,14 @@ spell_name = forms.spell  # a name given by an option (θ -> theta), checked as 
 watch_names = forms.watch  # with watch_names() as w: ...; w.warnings() names what was ambiguous
 
 
+def declare(variables) -> None:
+    """The variables (names or symbols) that decide how a run of letters splits in the
+    inputs read next (DESIGN.md, Reading): --wrt, or a problem's variables."""
+    watch = forms.current_watch()
+    if watch is not None:
+        watch.declare([str(v) for v in variables])
+
+
 def parse_expression(text: str, symbols: dict | None = None, what: str = "expression",
                      builder=None):
     """One scalar expression, e.g. ``"x**3*y"`` (a sympy expression unless ``builder``)."""
@@ -675,6 +692,34 @@ def _one_line(text: str) -> str:
     return text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
 
 
+def _lines_as_items(text: str) -> str:
+    """A newline at the top level separates items as a comma does (a system written one
+    function per line); inside brackets, and in a LaTeX environment, it is a space."""
+    if "\n" not in text and "\r" not in text:
+        return _one_line(text)
+    out: list[str] = []
+    depth = 0
+    pending = False  # a newline at the top level, since the last item's text
+    for m in re.finditer(r"\\begin\b|\\end\b|\\left\b|\\right\b|\\.|[\r\n]|[^\\\r\n]", text):
+        s = m.group()
+        if s in ("\r", "\n"):
+            if depth == 0:
+                pending = True
+            out.append(" ")
+            continue
+        if s in ("\\begin", "\\left") or s in "([{":
+            depth += 1
+        elif s in ("\\end", "\\right") or s in ")]}":
+            depth -= 1
+        if pending and not s.isspace():
+            before = "".join(out).rstrip()
+            if before and not before.endswith(",") and s != ",":
+                out.append(",")
+            pending = False
+        out.append(s.replace("\t", " "))
+    return "".join(out)
+
+
 def _is_matrix_node(node: ast.AST) -> TypeGuard[ast.List]:
     return (
         isinstance(node, ast.List)
@@ -694,7 +739,7 @@ def parse_functions(
     caller can say so (None for a list).
     """
     what = "list of functions"
-    text = _one_line(normalize(text, what))
+    text = _lines_as_items(normalize(text, what))
     parser = Parser(text, symbols=symbols, builder=builder)
     with _collector_paused():
         node = parser.parse(what)

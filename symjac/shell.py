@@ -79,15 +79,7 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     what = f"symjac {command}"
 
     def work() -> tuple[str, bool, bool, tuple[str, ...]]:
-        from symjac.parsing import watch_names
-
-        with watch_names() as names:  # explains xy beside x and y, across every input
-            derivation = compute()
-        said = [w for w in names.warnings() if w not in derivation.warnings]
-        if said:
-            from dataclasses import replace
-
-            derivation = replace(derivation, warnings=(*derivation.warnings, *said))
+        derivation = compute()
         from symjac.render import render
 
         out, is_text = as_text(render(derivation, fmt, steps=opts["steps"]))
@@ -95,7 +87,10 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
             from symjac.render.document import standalone as document
 
             out = document(out)
-        return out, is_text, derivation.ok, tuple(derivation.warnings)
+        warnings = derivation.warnings
+        if fmt != "json":  # the output states the reading first
+            warnings = tuple(w for w in warnings if not w.startswith("read as: "))
+        return out, is_text, derivation.ok, tuple(warnings)
 
     # sympy is not imported here: the fast paths (matmul and jacobian with
     # --no-steps) answer without it, and the cap leaves ample room to load it.

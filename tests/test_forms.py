@@ -193,8 +193,16 @@ def test_latex_matrices():
 
 
 def test_xy_beside_x_and_y_is_explained():
+    # In one input, xy beside x and y is their product, and the reading is recorded.
     with watch_names() as w:
-        parse_functions("xy + x, y")
+        funcs, _ = parse_functions("xy + x, y")
+    x, y = sympy.symbols("x y", real=True)
+    assert [sympy.simplify(f - g) for f, g in zip(funcs, [x * y + x, y], strict=True)] == [0, 0]
+    assert w.notes == ["xy as x·y"] and w.reading() == "x·y + x, y"
+    # A name read before its letters were seen is explained afterwards.
+    with watch_names() as w:
+        parse_functions("xy + 1")
+        parse_functions("x, y")
     assert w.warnings() == ["'xy' is read as one name; for the product of x, y write x*y"]
     with watch_names() as w:
         parse_functions("xy + 1")
@@ -291,9 +299,12 @@ def test_option_typos_get_a_suggestion():
         assert want in result.stderr.replace(f"No such option: {args[-2]}", "")
 
 
-def test_cli_warns_about_xy():
-    result = run("jacobian", "xy + x", "--wrt", "x, y", "--no-steps")
-    assert "'xy' is read as one name" in result.stderr and "x*y" in result.stderr
+def test_cli_states_how_xy_was_read():
+    # With --wrt x, y the declared variables decide: xy is x·y, stated before the result.
+    result = run("jacobian", "xy + x", "--wrt", "x, y", "--no-steps", "-f", "text")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "read as: x·y + x"
+    assert "∇f = [y + 1  x]" in result.stdout
 
 
 def test_the_indicator_for_an_index_named_i():

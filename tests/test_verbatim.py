@@ -113,15 +113,19 @@ def test_plain_texts_are_verbatim(text):
 
 
 def test_the_names_warning_is_the_same_on_both_routes(monkeypatch):
-    text = "xy + x*y + sin(ab) + a*b + log10(x)"
-    assert forms._verbatim(text, FUNCTIONS)
+    # xy and ab, read as names in the first input, beside their letters in the second.
+    first, second = "x_1*y1 + xy + sin(ab) + log10(y1)", "x*y + a*b"
+    assert forms._verbatim(second, FUNCTIONS)
+    assert not forms._verbatim(first, FUNCTIONS)  # a run of letters: the rewriter reads it
 
     def warnings():
         with watch_names() as w:
-            parse_functions(text, {}, builder=SymengineBuilder())
+            parse_functions(first, {}, builder=SymengineBuilder())
+            parse_functions(second, {}, builder=SymengineBuilder())
         return w.warnings(), w.names
 
     fast = warnings()
     monkeypatch.setattr(forms, "_verbatim", lambda text, functions: False)
     assert fast == warnings()
     assert len(fast[0]) == 2  # xy and ab, each beside its letters
+    assert {"x_1", "y1", "xy", "ab", "x", "y", "a", "b"} == fast[1]

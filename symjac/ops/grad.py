@@ -151,6 +151,10 @@ def prepare(
     for n in ranges:
         if n in shapes:
             raise InputError(f"'{n}' is declared both in --shape and in --index")
+    from symjac.parsing import declare
+
+    # The declared names decide how a run of letters splits: Ax is A @ x.
+    declare([*shapes, *ranges, *size_map])
     defs: list[tuple[str, MatrixParser]] = []
     # ';' never occurs inside an expression, so "h = ...; z = ..." is two definitions
     pieces = [piece for text in where for piece in text.split(";") if piece.strip()]
@@ -163,6 +167,7 @@ def prepare(
         if any(name == d for d, _ in defs):
             raise InputError(f"--where defines '{name}' twice")
         defs.append((name, parser))
+    declare([*shapes, *ranges, *size_map, *(d for d, _ in defs)])
     wrt = (wrt or "").strip()
     if wrt:
         from symjac.parsing import spell_name

@@ -30,7 +30,8 @@ class MarkdownRenderer(Renderer):
         return md_code(text)
 
     def render(self, d: Derivation, steps: bool = True) -> str:
-        parts = [self.solution_line(d)]
+        parts = [self.para(f"Read as: {d.reading}")] if d.reading else []
+        parts.append(self.solution_line(d))
         if d.extra.get("notes_tex") is not None:
             parts += list(d.extra["notes_tex"])  # written by symjac in LaTeX, not user text
         else:

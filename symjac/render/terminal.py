@@ -23,7 +23,8 @@ ROW, COL = "bold cyan", "bold magenta"
 
 class RichRenderer(Renderer):
     def render(self, d: Derivation, steps: bool = True) -> Group:
-        parts: list = [Text(d.summary, style="bold")]
+        parts: list = [Text(f"read as: {d.reading}", style="yellow")] if d.reading else []
+        parts.append(Text(d.summary, style="bold"))
         parts += [Text(n) for n in d.notes]
         if steps and d.steps:
             parts.append(Text(""))

@@ -76,7 +76,8 @@ class TextRenderer(Renderer):
     indent = "  "
 
     def render(self, d: Derivation, steps: bool = True) -> str:
-        parts = [d.summary]
+        parts = [f"read as: {d.reading}"] if d.reading else []
+        parts += [d.summary]
         parts += list(d.notes)
         if steps and d.steps:
             parts.append("")

@@ -1,0 +1,186 @@
+"""The reading policy (DESIGN.md, Reading): what is typed is what is computed.
+
+An operator symjac inserts, or a name it splits, is either the only sensible
+reading, and then the output states it before the result, or the input is
+refused (exit 2) with the candidate readings. Expected values here are built
+with sympy directly, never through symjac's parser.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy
+from click.testing import CliRunner
+
+from symjac.cli import cli
+from symjac.errors import ParseError
+from symjac.parsing import declare, parse_functions, watch_names
+
+x, y, z, t, a, b = sympy.symbols("x y z t a b", real=True)
+
+
+def _runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:  # click 8.2 keeps stderr apart by itself
+        return CliRunner()
+
+
+def run(*args):
+    return _runner().invoke(cli, list(args))
+
+
+def read(text, declared=()):
+    """The functions as read, and the reading stated ('' when none)."""
+    with watch_names() as w:
+        if declared:
+            declare(declared)
+        funcs, _ = parse_functions(text, {})
+    return funcs, w.reading(), w.notes
+
+
+def same(got, want):
+    assert len(got) == len(want)
+    for g, e in zip(got, want, strict=True):
+        assert sympy.simplify(g.subs({s: sympy.Symbol(s.name, real=True)
+                                      for s in g.free_symbols}) - e) == 0, (g, e)
+
+
+# -- with declared variables, runs of letters split -------------------------------------
+
+@pytest.mark.parametrize("text, want", [
+    ("2xy + y^2", [2 * x * y + y**2]),
+    ("3x^2y", [3 * x**2 * y]),
+    ("ye^x", [y * sympy.exp(x)]),
+    ("xe^-x", [x * sympy.exp(-x)]),
+    ("cosx, x", [sympy.cos(x), x]),
+    ("xsinx", [x * sympy.sin(x)]),
+    ("lnx + y", [sympy.log(x) + y]),
+    ("sqrtx", [sympy.sqrt(x)]),
+    ("2xy e^(x^2 y)", [2 * x * y * sympy.exp(x**2 * y)]),
+    ("xyz", [x * y * z]),
+])
+def test_declared_variables_decide_how_a_run_splits(text, want):
+    funcs, reading, notes = read(text, declared=("x", "y", "z"))
+    same(funcs, want)
+    assert reading  # stated, never silent
+
+
+@pytest.mark.parametrize("text, want", [
+    ("xe^{-x}", [x * sympy.exp(-x)]),
+    (r"ye^x + \cos^2 y", [y * sympy.exp(x) + sympy.cos(y)**2]),
+])
+def test_latex_letters_are_variables_and_the_reading_is_stated(text, want):
+    funcs, reading, _ = read(text)
+    same(funcs, want)
+    assert reading
+
+
+def test_names_that_are_declared_are_never_split():
+    funcs, reading, _ = read("xy + x", declared=("xy", "x"))
+    xy = sympy.Symbol("xy", real=True)
+    same(funcs, [xy + x])
+    assert reading == ""
+
+
+# -- without declared variables: names elsewhere in the input decide, or it is refused ---
+
+def test_names_that_stand_alone_elsewhere_decide():
+    funcs, reading, notes = read("cosx, x")
+    same(funcs, [sympy.cos(x), x])
+    assert reading == "cos(x), x" and notes == ["cosx as cos(x)"]
+
+
+@pytest.mark.parametrize("text, readings", [
+    ("cosx", ["cos(x)", "cosx"]),
+    ("2xy + y^2", ["2·x·y", "xy"]),
+    ("xsinx", ["x·sin(x)", "xsinx"]),
+    ("ye^x", ["y·e", "ye"]),
+    ("sin2x", ["sin(2*x)", "sin(2)*x"]),
+    ("sinx^2", ["sin(x^", "sin(x)^"]),
+    ("x/2y", ["(x/2)*y", "x/(2*y)"]),
+    ("1/2x", ["(1/2)*x", "1/(2*x)"]),
+    ("a/2b", ["(a/2)*b", "a/(2*b)"]),
+    ("e^2x", ["e^(2*x)", "e^2*x"]),
+    ("lnx", ["ln(x)", "lnx"]),
+    ("log2x", ["log(2*x)", "log(2)*x"]),
+])
+def test_what_reads_two_ways_is_refused_naming_the_readings(text, readings):
+    with pytest.raises(ParseError) as e:
+        read(text)
+    for r in readings:
+        assert r in e.value.message, e.value.message
+
+
+@pytest.mark.parametrize("text", ["mass*g + velocity*t", "x1*x2 + theta_0", "dt*x",
+                                  "expected + costs", "alpha*beta", "lambda*x"])
+def test_ordinary_names_are_names(text):
+    funcs, reading, _ = read(text)
+    assert reading == ""
+    names = {s.name for f in funcs for s in f.free_symbols}
+    assert names == set(text.replace("*", " ").replace("+", " ").split())
+
+
+def test_a_newline_separates_functions_as_a_comma_does():
+    funcs, _, _ = read("x^2 + y\nx*y - 1\n")
+    same(funcs, [x**2 + y, x * y - 1])
+    funcs, _, _ = read("x^2 + y,\r\n\n x*y - 1")  # a comma and a newline: one separator
+    same(funcs, [x**2 + y, x * y - 1])
+    funcs, _, _ = read("[x^2 +\n y, x*y]")  # inside brackets, a space
+    same(funcs, [x**2 + y, x * y])
+    many = "\n".join(f"x*y + {k}" for k in range(100))
+    assert len(read(many)[0]) == 100
+
+
+# -- the command line -------------------------------------------------------------------
+
+def test_the_reading_is_stated_before_the_result():
+    r = run("jacobian", "2xy + y^2, cosx", "--wrt", "x, y", "--no-steps", "-f", "text")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == "read as: 2·x·y + y^2, cos(x)"
+    assert "∇f = ⎡2·y      2·x + 2·y⎤" in r.stdout
+
+
+def test_json_has_the_reading_and_a_warning():
+    r = run("jacobian", "cosx, x", "--no-steps", "-f", "json")
+    assert r.exit_code == 0
+    d = json.loads(r.stdout)
+    assert d["reading"] == "cos(x), x"
+    assert any(w.startswith("read as: cos(x), x") for w in d["warnings"])
+    got = [sympy.parse_expr(e[0]) for e in d["result"]["matrix"]]  # symjac's own output
+    X = sympy.Symbol("x")
+    assert got == [-sympy.sin(X), 1]
+
+
+def test_an_ambiguous_run_exits_2_naming_both_readings():
+    r = run("jacobian", "2xy + y^2")
+    assert r.exit_code == 2
+    assert "2·x·y" in r.stderr and "xy" in r.stderr and "--wrt" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_a_system_one_function_per_line():
+    r = run("jacobian", "x^2 + y\nx*y - 1\n", "--no-steps", "-f", "json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["result"]["shape"] == [2, 2]
+
+
+def test_the_read_back_of_a_reading_is_the_same_expression():
+    # The reading itself is input symjac reads: typed back, it needs no reading.
+    funcs, reading, _ = read("3x^2y + ye^x, xsinx", declared=("x", "y"))
+    again, reading2, _ = read(reading)
+    same(again, [sympy.simplify(f.subs({s: sympy.Symbol(s.name, real=True)
+                                          for s in f.free_symbols})) for f in funcs])
+    assert reading2 == ""
+
+
+def test_grad_reads_Ax_as_a_product_of_declared_matrices():
+    r = run("grad", "||Ax - b||^2", "--wrt", "x", "--shape", "A=3x2, x=2x1, b=3x1",
+            "--no-steps", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["reading"] == "norm(A @ x - b)^2"
+    assert d["result"]["closed_form"].replace(" ", "") in ("2*A.T@(A@x-b)",)
