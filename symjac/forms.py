@@ -349,6 +349,7 @@ class Translation:
 
 _ENDS_OPERAND = {"num", "name", "close"}
 _CONSTANT_NAMES = {"e", "E", "pi"}  # parsing.CONSTANTS
+MAX_WORD = 64  # a longer name is refused as a name (parsing.MAX_NAME), never split
 # Python keywords that are ordinary math names (lambda: a regularisation weight).
 NAMED_KEYWORDS = {"lambda"}
 _FUNCTION_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
@@ -488,11 +489,13 @@ def _may_split(name: str, declared: frozenset[str], functions: Collection[str]) 
     """Could this name be a product, or a function glued to its argument (see _Rewriter.word)?
     Names with digits or '_' (x1, theta_0) are names, but for a function's name then
     digits (sin2x)."""
-    if len(name) < 2 or name in declared or name in functions or name in _CONSTANT_NAMES:
+    if (len(name) < 2 or len(name) > MAX_WORD or name in declared or name in functions
+            or name in _CONSTANT_NAMES):
         return False
     if name.isalpha():
         return not (name in NAMED_KEYWORDS or keyword.iskeyword(name) or _greek_word(name))
-    return any(name.startswith(f) and name[len(f):][:1].isdigit() for f in _glue_names(functions))
+    glue = _glue_names({*functions, *_FUNCTION_ALIASES})
+    return any(name.startswith(f) and name[len(f):][:1].isdigit() for f in glue)
 
 
 class _Rewriter:
@@ -556,8 +559,8 @@ class _Rewriter:
              known: set[str]) -> _Word | None:
         """The pieces a name is read as, None to keep it one name; or a ParseError."""
         w = t.text
-        if (len(w) < 2 or w in declared or w in self.functions or w in _CONSTANT_NAMES
-                or w in NAMED_KEYWORDS or keyword.iskeyword(w) or _greek_word(w)
+        if (len(w) < 2 or len(w) > MAX_WORD or w in declared or w in self.functions
+                or w in _CONSTANT_NAMES or w in NAMED_KEYWORDS or keyword.iskeyword(w) or _greek_word(w)
                 or not w.isascii()):
             return None
         col = t.col + 1

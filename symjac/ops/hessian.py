@@ -42,19 +42,21 @@ def plain_hessian(functions: str, wrt: str | None, expect: str | None, steps: bo
     from symjac.ops.compare import compare_matrices
     from symjac.ops.jacobian import default_variables
     from symjac.ops.jacobian import jacobian as jac
-    from symjac.parsing import parse_functions, parse_matrix, parse_variables
+    from symjac.parsing import declare, parse_functions, parse_matrix, parse_variables
 
     symbols: dict = {}
+    if wrt is not None:  # declared variables decide how a run of letters splits
+        variables, input_shape = parse_variables(wrt, symbols, "row")
+        if input_shape is not None and min(input_shape) > 1:
+            raise InputError("--wrt: give the variables as a list, x, y")
+        declare(variables)
     funcs, _ = parse_functions(functions, symbols)
     if len(funcs) != 1:
         raise InputError(f"a Hessian needs one scalar function, not {len(funcs)}; for a "
                          "loss of matrices give --shape")
     if wrt is None:
         variables = default_variables(funcs)
-    else:
-        variables, input_shape = parse_variables(wrt, symbols, "row")
-        if input_shape is not None and min(input_shape) > 1:
-            raise InputError("--wrt: give the variables as a list, x, y")
+        declare(variables)  # for the expected answer
     if not variables:
         raise InputError("the function has no variables to differentiate by")
     first = jac(funcs, variables, steps=False)
