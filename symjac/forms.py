@@ -560,8 +560,8 @@ class _Rewriter:
         """The pieces a name is read as, None to keep it one name; or a ParseError."""
         w = t.text
         if (len(w) < 2 or len(w) > MAX_WORD or w in declared or w in self.functions
-                or w in _CONSTANT_NAMES or w in NAMED_KEYWORDS or keyword.iskeyword(w) or _greek_word(w)
-                or not w.isascii()):
+                or w in _CONSTANT_NAMES or w in NAMED_KEYWORDS or keyword.iskeyword(w)
+                or _greek_word(w) or not w.isascii()):
             return None
         col = t.col + 1
         # A function glued to digits (sin2x, log2x, sqrt2) reads two ways at least.
