@@ -268,7 +268,9 @@ class Watch:
 
     def read(self, what: str, text: str, notes: Sequence[str]) -> None:
         """An input read loosely: ``text`` is it in the grammar."""
-        self.readings.append((what, shown(text)))
+        what = what.removeprefix("list of ").removeprefix("matrix ")
+        if (what, shown(text)) not in self.readings:  # an input may be read twice
+            self.readings.append((what, shown(text)))
         for n in notes:
             if n not in self.notes:
                 self.notes.append(n)
