@@ -232,7 +232,7 @@ def _graded(job: Job, done: Callable[..., Outcome]) -> Outcome:
         return done(*failure(e, p.name))
     return done(g.status, g.message, mismatches=g.mismatches,
                 mistakes=tuple(m.to_dict() for m in g.mistakes), credit=g.credit,
-                feedback=g.feedback)
+                feedback=g.feedback, readings=g.readings, unknown=g.unknown)
 
 
 def failure(e: BaseException, what: str = "the job") -> tuple[str, str]:
