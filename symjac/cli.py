@@ -630,8 +630,11 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
     (`expect = "undefined"` expects an undefined answer). With --answers or
     --answers-dir, each file is one student's: every problem is passed,
     failed (with the mistake named: transpose, sign, chain-rule, ...),
-    undecided, error, limit or ungraded, and scored (partial credit and the
-    author's [[problem.feedback]] apply). An answer file that cannot be read
+    invalid (the answer cannot be read, or uses a name the problem does not
+    have: not wrong, unread; score 0), undecided, error, limit or ungraded,
+    and scored (partial credit and the author's [[problem.feedback]] apply).
+    Answers are read with the problem's variables: 2xy is 2·x·y in a problem
+    in x and y, and the report says so. An answer file that cannot be read
     is its student's error (score 0); the others are still graded.
 
     \b

@@ -11,12 +11,22 @@ When the answer is wrong, ``symjac.mistakes`` names the mistake, the
 author's ``[[problem.feedback]]`` may say more and give credit, and
 ``partial = true`` gives credit per matrix entry. Messages speak to the
 student: "your answer is 2×3; ∇f is 3×2".
+
+An answer is read as the problem's own names decide (``problem_names``:
+``2xy`` is 2·x·y in a problem in x and y), and each loose reading is said
+with the grade. An answer that cannot be read, or that uses a name the
+problem does not have, is ``invalid``: not wrong, unread; no credit, and no
+mistake is looked for ("y2 is not a variable of this problem (x, y); did
+you mean 2·y or y^2?").
 """
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from symjac.api import is_undefined
@@ -31,6 +41,38 @@ KEYS: dict[tuple[str, int], Any] = {}
 
 
 @dataclass(frozen=True)
+class Names:
+    """The names a problem has: its variables, in order, and the others its texts use.
+
+    ``others`` are parameters (``a`` in ``a*x`` with ``wrt = "x"``), names of
+    the expected or anticipated answers, and for a loss of matrices its
+    definitions, index variables and size letters. ``known`` is False when
+    they could not be worked out (a derivation by name; a broken problem):
+    then no answer is refused for its names.
+    """
+
+    variables: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+    known: bool = True
+    indexed: tuple[str, ...] = ()  # names whose entries may be written h_1, h_y
+
+    @property
+    def all(self) -> frozenset[str]:
+        return frozenset(self.variables) | frozenset(self.others)
+
+    @property
+    def declared(self) -> tuple[str, ...]:
+        """What decides how a run of letters splits: every name of the problem."""
+        return (*self.variables, *self.others)
+
+    def has(self, name: str) -> bool:
+        if name in self.variables or name in self.others:
+            return True
+        base, _, idx = name.rpartition("_")
+        return base in self.indexed and (idx.isdigit() or idx in self.others)
+
+
+@dataclass(frozen=True)
 class Key:
     """The right answer to a problem, and the variants its usual mistakes give."""
 
@@ -38,17 +80,22 @@ class Key:
     matrix: Any = None  # a sympy Matrix; None when the answer is undefined
     undefined: str = ""  # why it is undefined
     variants: tuple[Variant, ...] = ()
+    names: Names = Names(known=False)
 
 
 @dataclass(frozen=True)
 class Grade:
-    status: str  # passed | failed | undecided | error | limit | ungraded
+    # passed | failed | invalid | undecided | error | limit | ungraded; invalid: the
+    # answer cannot be read, or uses a name the problem does not have (not wrong: unread)
+    status: str
     message: str = ""
     mismatches: tuple = ()
     mistakes: tuple[Mistake, ...] = ()
     credit: float | None = None  # the fraction of the points earned, when not all or none
     feedback: bool = False  # the message is the author's
     extra: dict = field(default_factory=dict)
+    readings: tuple[str, ...] = ()  # how loosely typed parts were read: "2xy as 2·x·y"
+    unknown: tuple[str, ...] = ()  # the names that made the answer invalid
 
 
 def keyed(p: Problem) -> bool:
@@ -64,17 +111,19 @@ def key_id(file: str, p: Problem) -> tuple[str, int]:
 
 
 def make_key(p: Problem) -> Key:
-    """Work the problem without steps; its result, label and mistake variants."""
+    """Work the problem without steps; its result, label, mistake variants and names."""
     try:
         d = p.call(None, steps=False)
     except SymjacError as e:
         if e.exit_code != 1:
             raise
-        return Key(label=LABELS.get(p.command, "the answer"), undefined=str(e))
+        return Key(label=LABELS.get(p.command, "the answer"), undefined=str(e),
+                   names=problem_names(p))
     label = d.label or LABELS.get(p.command, "the answer")
     key = matrix_of(d)
     return Key(label=label, matrix=key,
-               variants=tuple(variants(p.command, key, label, _context(p, d))))
+               variants=tuple(variants(p.command, key, label, _context(p, d))),
+               names=problem_names(p))
 
 
 def matrix_of(d) -> Any:
@@ -126,6 +175,177 @@ def _is_matrix_input(wrt: str) -> bool:
     return ";" in text or bool(re.match(r"\[\s*\[", text)) and text.count("[") > 2
 
 
+# -- the problem's names ------------------------------------------------------------------
+
+
+def problem_names(p: Problem) -> Names:
+    """The names of the problem: they decide how an answer's run of letters splits,
+    and an answer with any other name is invalid."""
+    try:
+        if p.command in ("grad", "hessian") and p.keys.get("shape"):
+            return _matrix_names(p)
+        if p.command in ("matmul", "jacobian", "hessian"):
+            return _scalar_names(p)
+    except LimitError:
+        raise
+    except Exception:  # the problem's own error is reported when it is worked
+        pass
+    return Names(known=False)
+
+
+def _scalar_names(p: Problem) -> Names:
+    """A product's symbols; a Jacobian's (or a Hessian's) `wrt`, else its free symbols."""
+    from symjac.ops.fastdiff import natural_key
+    from symjac.parsing import parse_functions, parse_matrix, parse_variables
+
+    symbols: dict = {}
+    if p.command == "matmul":
+        for i, text in enumerate(p.keys["matrices"]):
+            parse_matrix(text, "ABCDEFGH"[i % 8], symbols)
+        variables = sorted(symbols, key=natural_key)
+    else:
+        funcs, _ = parse_functions(p.keys["functions" if p.command == "jacobian" else "loss"],
+                                   symbols)
+        wrt = p.keys.get("wrt")
+        if wrt:
+            found, _ = parse_variables(wrt, symbols, p.keys.get("order", "row"))
+            variables = [str(v) for v in found]
+        else:
+            free = set().union(*(f.free_symbols for f in funcs))
+            variables = sorted((s.name for s in free), key=natural_key)
+    seen = set(symbols)
+    for text in _anticipated(p):
+        more: dict = {}
+        with contextlib.suppress(Exception):  # an answer the author got wrong names nothing
+            parse_matrix(text, "answer", more)
+        seen |= set(more)
+    others = sorted(seen - set(variables), key=natural_key)
+    return Names(tuple(variables), tuple(others))
+
+
+def _anticipated(p: Problem) -> list[str]:
+    """The answers the author wrote: the expected one and those given feedback."""
+    texts = [p.keys.get("expect"), *(fb.answer for fb in p.feedback)]
+    return [t for t in texts if isinstance(t, str) and not is_undefined(t)]
+
+
+def _matrix_names(p: Problem) -> Names:
+    """A loss of matrices: the declared shapes, then definitions, indices, size letters."""
+    from symjac.matexpr import MatrixParser, parse_shape_spec, parse_where
+    from symjac.parsing import spell_name
+
+    spec = parse_shape_spec(p.keys["shape"])
+    variables = list(spec.dims)
+    where = p.keys.get("where") or ()
+    where = [where] if isinstance(where, str) else list(where)
+    defined = [parse_where(piece)[0] for text in where for piece in text.split(";")
+               if piece.strip()]
+    index = p.keys.get("index") or ""
+    indices = [spell_name(m) for m in re.findall(r"([^\s=,]+)\s*=", index)]
+    used: set[str] = set()
+    for text in [p.keys["loss"], *_anticipated(p)]:
+        with contextlib.suppress(Exception):
+            used |= tree_names(MatrixParser(text).tree)
+    others = [*defined, *indices, *spec.letters]
+    others += sorted(used - set(variables) - set(others))
+    return Names(tuple(variables), tuple(dict.fromkeys(others)),
+                 indexed=(*variables, *defined))
+
+
+def tree_names(tree) -> set[str]:
+    """The names a parsed text uses as values (not functions, not constants)."""
+    import ast
+
+    from symjac.parsing import CONSTANTS
+
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and id(n) not in called and n.id not in CONSTANTS}
+
+
+@contextlib.contextmanager
+def reading(declared: Iterable[str]) -> Iterator[Any]:
+    """Parse inside this block as the problem's names decide; the Watch says what was read
+    loosely (its ``readings``)."""
+    from symjac import parsing
+
+    watch_names: Any = parsing.watch_names  # declared= is new: typed loosely until it lands
+    try:
+        watch = watch_names(declared=tuple(declared))
+    except TypeError:  # a parser without declared variables: no loose readings
+        watch = watch_names()
+    with watch as w:
+        yield w
+
+
+def _readings(w: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(getattr(w, "readings", None) or ()))
+
+
+def not_a_name(unknown: Iterable[str], names: Names) -> str:
+    """y2 is not a variable of this problem (x, y); did you mean 2·y or y^2?"""
+    unknown = list(unknown)
+    shown = _listed(unknown, 5)
+    listed = ", ".join(names.variables[:12]) + (", ..." if len(names.variables) > 12 else "")
+    one = len(unknown) == 1
+    if names.others:
+        also = ", ".join(names.others[:8]) + (", ..." if len(names.others) > 8 else "")
+        have = (f"variables: {listed}; also: {also}" if names.variables else also)
+        what = f"{'is not a name' if one else 'are not names'} of this problem ({have})"
+    elif names.variables:
+        what = (f"{'is not a variable' if one else 'are not variables'} of this problem "
+                f"({listed})")
+    else:
+        what = (f"{'is not a name' if one else 'are not names'} of this problem "
+                "(it has no variables)")
+    hints = []
+    for name in unknown[:3]:
+        meant = suggestions(name, names)
+        if meant:
+            options = " or ".join([", ".join(meant[:-1]), meant[-1]] if len(meant) > 1
+                                  else meant)
+            hints.append(options if one else f"{options} for {name}")
+    return f"{shown} {what}" + (f"; did you mean {'; '.join(hints)}?" if hints else "")
+
+
+def _listed(items: list[str], most: int) -> str:
+    if len(items) > most:
+        return ", ".join(items[:most]) + f" and {len(items) - most} more"
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else items[0]
+
+
+def suggestions(name: str, names: Names) -> list[str]:
+    """What a name that is not the problem's may have meant, most likely first."""
+    known = sorted(names.all)
+    out: list[str] = []
+    m = re.fullmatch(r"(.*?[^\d_])(\d+)", name)
+    if m:  # y2: a subscript, a coefficient, or a power typed without its ^
+        base, digits = m.groups()
+        if f"{base}_{digits}" in names.all:
+            out.append(f"{base}_{digits}")
+        if names.has(base):
+            out += [f"{digits}·{base}", f"{base}^{digits}"]
+    parts = _split(name, names.all)
+    if parts:
+        out.append("·".join(parts))
+    same_case = [k for k in known if k.lower() == name.lower()]
+    out += same_case + difflib.get_close_matches(name, known, n=2, cutoff=0.7)
+    return list(dict.fromkeys(o for o in out if o != name))[:3]
+
+
+def _split(word: str, names: Iterable[str]) -> list[str] | None:
+    """word as a run of at least two of the names (xy as x, y), or None."""
+    names = set(names)
+    best: dict[int, list[str]] = {0: []}
+    for i in range(len(word)):
+        if i in best:
+            for j in range(i + 1, len(word) + 1):
+                if word[i:j] in names and j not in best:
+                    best[j] = [*best[i], word[i:j]]
+    found = best.get(len(word))
+    return found if found and len(found) > 1 else None
+
+
 # -- one answer -------------------------------------------------------------------------
 
 
@@ -145,7 +365,6 @@ def grade(p: Problem, answer: str, key: Any = None) -> Grade:
 
 
 def _against_key(p: Problem, answer: str, key: Key) -> Grade:
-    from symjac.ops.compare import compare_matrices
     from symjac.parsing import parse_matrix
     from symjac.printing import shape
 
@@ -154,17 +373,46 @@ def _against_key(p: Problem, answer: str, key: Key) -> Grade:
             return Grade("passed", f"undefined, as expected: {key.undefined}")
         return Grade("failed", f"your answer is 'undefined', but {key.label} is defined "
                      f"({shape(*key.matrix.shape)})")
-    if key.matrix is None:
-        return Grade("failed", f"{key.label} is undefined, but your answer gives a matrix: "
-                     f"{key.undefined}")
+    symbols: dict = {}
     try:
-        got = parse_matrix(answer, "answer", {})
+        with reading(key.names.declared) as w:
+            got = parse_matrix(answer, "answer", symbols)
     except LimitError as e:
         return Grade("limit", f"your answer hit a limit: {e}")
     except SymjacError as e:
-        if e.exit_code == 1:  # e.g. a division by zero: a value, but not a defined one
+        if _undefined(e):  # read, but not a defined value
             return Grade("failed", f"your answer is undefined: {e}")
-        return Grade("error", f"your answer cannot be read: {e}")
+        return Grade("invalid", f"your answer cannot be read: {e}")
+    readings = _readings(w)
+    unknown = _unknown(symbols, key.names)
+    if unknown:
+        return Grade("invalid", not_a_name(unknown, key.names), readings=readings,
+                     unknown=unknown)
+    if key.matrix is None:
+        return Grade("failed", f"{key.label} is undefined, but your answer gives a matrix: "
+                     f"{key.undefined}", readings=readings)
+    return replace(_compared(p, key, got), readings=readings)
+
+
+def _undefined(e: SymjacError) -> bool:
+    """Was the text read, to a value that is not defined (1/0)? Else it was not read."""
+    return e.exit_code == 1 or e.message.startswith("division by zero")
+
+
+def _unknown(used: Iterable[str], names: Names) -> tuple[str, ...]:
+    """The names an answer uses that the problem does not have, in natural order."""
+    if not names.known:
+        return ()
+    from symjac.ops.fastdiff import natural_key
+
+    return tuple(sorted((n for n in used if not names.has(n)), key=natural_key))
+
+
+def _compared(p: Problem, key: Key, got: Any) -> Grade:
+    """A readable answer (a sympy Matrix) against the key."""
+    from symjac.ops.compare import compare_matrices
+    from symjac.printing import shape
+
     n = key.matrix.rows * key.matrix.cols
     if got.shape != key.matrix.shape:
         found = find(p.command, key.matrix, got, key.label, key.variants)
@@ -188,14 +436,59 @@ def _against_key(p: Problem, answer: str, key: Key) -> Grade:
     return Grade("failed", message, mismatches, tuple(found), credit=credit)
 
 
+def _in_matrix_language(p: Problem) -> bool:
+    """Is the answer a closed form of matrices (x @ (z - e).T), not a matrix of entries?"""
+    return p.command in ("grad", "derive") or (p.command == "hessian"
+                                               and bool(p.keys.get("shape")))
+
+
 def _through_api(p: Problem, answer: str) -> Grade:
     from symjac.problems import params
 
     if "expect" not in (params(p.command) or {}):
         return Grade("ungraded", f"{p.command} problems are not graded automatically")
+    names = problem_names(p)
+    readings: tuple[str, ...] = ()
+    used: set[str] = set()
+    if p.command != "derive" and not is_undefined(answer):  # derive: "W2 = ...; W1 = ..."
+        try:
+            with reading(names.declared) as w:
+                used = _names_in(p, answer)
+        except LimitError as e:
+            return Grade("limit", f"your answer hit a limit: {e}")
+        except SymjacError as e:
+            if not _undefined(e):
+                return Grade("invalid", f"your answer cannot be read: {e}")
+            # a value that is not defined (1/0): the command says so below
+        else:
+            readings = _readings(w)
+    unknown = _unknown(used, names)
+    # A matrix expression's unknown name is refused by the command itself (below); a
+    # matrix of entries would take it as one more symbol.
+    if unknown and not _in_matrix_language(p):
+        return Grade("invalid", not_a_name(unknown, names), readings=readings, unknown=unknown)
+    return replace(_api_verdict(p, answer, names, unknown), readings=readings)
+
+
+def _names_in(p: Problem, answer: str) -> set[str]:
+    """The names an answer uses, read as the command will read it."""
+    if _in_matrix_language(p):
+        from symjac.matexpr import MatrixParser
+
+        return tree_names(MatrixParser(answer, what="answer").tree)
+    from symjac.parsing import parse_matrix
+
+    symbols: dict = {}
+    parse_matrix(answer, "answer", symbols)
+    return set(symbols)
+
+
+def _api_verdict(p: Problem, answer: str, names: Names, unknown: tuple[str, ...]) -> Grade:
+    """The answer as the command's `expect`: its check is the verdict."""
     quiet = {"steps": False}
     try:
-        d = p.call(answer, **quiet)
+        with reading(names.declared):
+            d = p.call(answer, **quiet)
     except LimitError as e:
         return Grade("limit", str(e))
     except SymjacError as e:
@@ -209,7 +502,17 @@ def _through_api(p: Problem, answer: str) -> Grade:
                     return Grade("failed", f"the answer is undefined ({again}), but yours "
                                  "is not 'undefined'")
             return Grade("failed", f"your answer is undefined: {e}")
-        return Grade("error", f"your answer cannot be graded: {e}")
+        # Refused: the answer's fault when the problem works without it.
+        try:
+            p.call(None, **quiet)
+        except LimitError:
+            raise
+        except SymjacError as again:
+            if again.exit_code != 1:
+                return Grade("error", f"the problem itself cannot be worked: {again}")
+        if unknown:
+            return Grade("invalid", not_a_name(unknown, names), unknown=unknown)
+        return Grade("invalid", f"your answer cannot be read: {_yours(str(e))}")
     check = d.check
     if check is None:
         return Grade("ungraded", "no comparison was made")
@@ -288,9 +591,7 @@ def _ratio(mismatches) -> Any:
 
 def _with_feedback(p: Problem, answer: str, key: Any, g: Grade) -> Grade:
     if not p.feedback or g.status not in ("failed", "undecided"):
-        return g
-    from dataclasses import replace
-
+        return g  # an invalid answer is not wrong: the author's feedback is for wrong ones
     tags = {m.tag for m in g.mistakes}
     for fb in p.feedback:
         hit = fb.mistake in tags if fb.mistake else _same_answer(answer, fb.answer, key)
@@ -310,8 +611,9 @@ def _same_answer(answer: str, anticipated: str | None, key: Any) -> bool:
         from symjac.parsing import parse_matrix
 
         try:
-            a = parse_matrix(answer, "answer", {})
-            b = parse_matrix(anticipated, "feedback answer", {})
+            with reading(key.names.declared):  # read as the answer was graded
+                a = parse_matrix(answer, "answer", {})
+                b = parse_matrix(anticipated, "feedback answer", {})
         except Exception:
             return False
         return a.shape == b.shape and all(equal(a[i], b[i]) for i in range(a.rows * a.cols))

@@ -13,8 +13,8 @@ from symjac.render.text import counterexample
 from symjac.runner import STATUSES, Outcome
 
 MAX_SHOWN = 3  # differing entries listed in a report; JSON has them all
-STYLES = {"passed": "green", "failed": "red", "undecided": "cyan", "error": "yellow",
-          "limit": "magenta", "ungraded": "dim"}
+STYLES = {"passed": "green", "failed": "red", "invalid": "dark_orange", "undecided": "cyan",
+          "error": "yellow", "limit": "magenta", "ungraded": "dim"}
 
 
 def counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
@@ -23,10 +23,11 @@ def counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
 
 
 def tally(outcomes: Sequence[Outcome]) -> str:
-    """`5 passed, 1 failed, 0 errors, 0 limits (6 problems)`; undecided and ungraded if any."""
+    """`5 passed, 1 failed, 0 errors, 0 limits (6 problems)`; invalid, undecided and
+    ungraded if any (invalid apart from failed: unreadable is not wrong)."""
     c = counts(outcomes)
     n = len(outcomes)
-    extra = "".join(f", {c[s]} {s}" for s in ("undecided", "ungraded") if c[s])
+    extra = "".join(f", {c[s]} {s}" for s in ("invalid", "undecided", "ungraded") if c[s])
     return (f"{c['passed']} passed, {c['failed']} failed{extra}, {c['error']} "
             f"{'error' if c['error'] == 1 else 'errors'}, {c['limit']} "
             f"{'limit' if c['limit'] == 1 else 'limits'} "
@@ -47,10 +48,16 @@ def _row_name(o: Outcome, many_files: bool) -> str:
     return f"{o.file}: {name}" if many_files else name
 
 
+def _reading(o: Outcome) -> list[str]:
+    """How the answer's loosely typed parts were read, as one line (none if read as typed)."""
+    return ["read " + ", ".join(o.readings)] if o.readings else []
+
+
 def _detail(o: Outcome) -> list[str]:
     lines = [o.message] if o.message else []
     if o.tags:
         lines[-1:] = [(lines[-1] + "  " if lines else "") + "[" + ", ".join(o.tags) + "]"]
+    lines += _reading(o)
     shown = o.mismatches if len(o.mismatches) <= MAX_SHOWN + 1 else o.mismatches[:MAX_SHOWN]
     for m in shown:
         where = m.get("index")
@@ -81,11 +88,13 @@ def text_report(outcomes: Sequence[Outcome]) -> str:
             out.append(f"answers: {line(answers)}")
         names = [line(_row_name(o, many_files), 200) for o in group]
         width = max(len(n) for n in names)
+        status_width = max(6, *(len(o.status) for o in group))
         for name, o in zip(names, group, strict=True):
             detail = [line(d) for d in _detail(o)]
             first = detail[0] if detail else ""
-            out.append(f"{name.ljust(width)}  {o.status.ljust(6)}  {o.seconds:5.2f}s  {first}")
-            pad = " " * (width + 18)
+            out.append(f"{name.ljust(width)}  {o.status.ljust(status_width)}  "
+                       f"{o.seconds:5.2f}s  {first}")
+            pad = " " * (width + status_width + 12)
             out += [pad + d for d in detail[1:]]
         if answers is not None:
             out.append(f"score: {_score(group)}")
@@ -186,7 +195,8 @@ def json_report(outcomes: Sequence[Outcome]) -> str:
         "variables": None,
         "steps": [],
         "check": {"passed": ok, "outcome": "equal" if ok else (
-            "different" if c["failed"] or c["error"] or c["limit"] else "undecided"),
+            "different" if c["failed"] or c["invalid"] or c["error"] or c["limit"]
+            else "undecided"),
             "method": _weakest(o.method for o in outcomes),
             "mismatches": [], "message": tally(outcomes)},
         "error": None,
@@ -222,7 +232,9 @@ def junit_xml(outcomes: Sequence[Outcome]) -> str:
         name = file if answers is None else f"{answers} ({file})"
         suite = ET.SubElement(
             root, "testsuite", name=_xml_text(name), tests=str(len(group)),
-            failures=str(c["failed"] + c["undecided"]), errors=str(c["error"] + c["limit"]),
+            # an invalid answer is the student's (a failure of the test), not the harness's
+            failures=str(c["failed"] + c["invalid"] + c["undecided"]),
+            errors=str(c["error"] + c["limit"]),
             skipped=str(c["ungraded"]), time=f"{sum(o.seconds for o in group):.3f}",
         )
         for o in group:
@@ -232,6 +244,8 @@ def junit_xml(outcomes: Sequence[Outcome]) -> str:
             )
             props = [("status", o.status), ("score", f"{o.score:g}"),
                      ("max_score", f"{o.max_score:g}")] + [("mistake", t) for t in o.tags]
+            props += [("reading", r) for r in o.readings]
+            props += [("unknown_name", n) for n in o.unknown]
             el_props = ET.SubElement(case, "properties")
             for k, v in props:
                 ET.SubElement(el_props, "property", name=k, value=_xml_text(v))
@@ -240,7 +254,7 @@ def junit_xml(outcomes: Sequence[Outcome]) -> str:
             if o.status == "ungraded":
                 ET.SubElement(case, "skipped", message=_xml_text(o.message))
                 continue
-            tag = "failure" if o.status in ("failed", "undecided") else "error"
+            tag = "failure" if o.status in ("failed", "invalid", "undecided") else "error"
             detail = _xml_text("\n".join(_detail(o)))
             el = ET.SubElement(case, tag, message=_xml_text(o.message, 500), type=o.status)
             el.text = detail
@@ -255,10 +269,11 @@ def _hidden_detail(o: Outcome) -> list[str]:
     feedback, "no answer given"); the right values stay out.
     """
     if o.status not in ("failed", "undecided"):
-        return _detail(o)  # passed, or why the answer could not be graded
+        return _detail(o)  # passed, invalid, or why the answer could not be graded
     lines = [o.message] if o.message else []
     if o.tags:
         lines.append("mistake: " + ", ".join(o.tags))
+    lines += _reading(o)
     for m in o.mismatches:
         where = m.get("index")
         if where:
@@ -313,6 +328,22 @@ def gradescope_json(outcomes: Sequence[Outcome], seconds: float, reveal: bool = 
     return dumps(obj) + "\n"
 
 
+def _invalid_note(group: Sequence[Outcome]) -> str:
+    """`3 invalid answers (names the problem does not have: y2 2; 1 that cannot be read)`."""
+    invalid = [o for o in group if o.status == "invalid"]
+    names = Counter(n for o in invalid for n in dict.fromkeys(o.unknown))
+    unreadable = sum(1 for o in invalid if not o.unknown)
+    out = f"{len(invalid)} invalid {'answer' if len(invalid) == 1 else 'answers'}"
+    parts = []
+    if names:
+        shown = ", ".join(f"{md_text(n)} {k}" for n, k in names.most_common(8))
+        more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+        parts.append(f"names the problem does not have: {shown}{more}")
+    if unreadable:
+        parts.append(f"{unreadable} that cannot be read")
+    return out + (" (" + "; ".join(parts) + ")" if parts else "")
+
+
 def cohort_report(outcomes: Sequence[Outcome]) -> str:
     """Markdown: per problem, how many students passed, and how many made each mistake."""
     from symjac.mistakes import TAGS
@@ -330,26 +361,33 @@ def cohort_report(outcomes: Sequence[Outcome]) -> str:
     if unread:
         lines += [f"{len(unread)} answer {'file' if len(unread) == 1 else 'files'} could not "
                   "be read (scored 0).", ""]
-    lines += ["| problem | passed | failed | other | mean score | mistakes |",
-              "|---|---|---|---|---|---|"]
+    lines += ["| problem | passed | failed | invalid | other | mean score | mistakes |",
+              "|---|---|---|---|---|---|---|"]
     notes: list[str] = []
+    invalid: list[str] = []
     for (_file, pid), group in problems.items():
         c = counts(group)
         n = max(len(group), len(students))  # an unreadable file counts, as a 0
-        other = n - c["passed"] - c["failed"]
+        other = n - c["passed"] - c["failed"] - c["invalid"]
         top = max((o.max_score for o in group), default=0) or 0
         mean = sum(o.score for o in group) / n if n else 0
         mist = mistake_counts(group)
         order = sorted(mist, key=lambda t: (-mist[t], TAGS.index(t) if t in TAGS else 99))
         cell = ", ".join(f"{t} {mist[t]}" for t in order) or "—"
         lines.append(f"| {md_text(pid)} | {c['passed']} / {n} | {c['failed']} | "
-                     f"{other} | {mean:.2f} / {top:g} | {cell} |")
+                     f"{c['invalid']} | {other} | {mean:.2f} / {top:g} | {cell} |")
         unnamed = sum(1 for o in group if o.status == "failed" and not o.tags)
         if unnamed:
             notes.append(f"- {md_text(pid)}: {unnamed} wrong "
                          f"{'answer' if unnamed == 1 else 'answers'} with no named mistake")
+        if c["invalid"]:
+            invalid.append(f"- {md_text(pid)}: {_invalid_note(group)}")
     if notes:
         lines += ["", "## Wrong answers no mistake explains", "", *notes]
+    if invalid:
+        lines += ["", "## Answers that could not be graded (invalid, scored 0)", "",
+                  "Not wrong: unread. Each uses a name the problem does not have, or cannot "
+                  "be read at all.", "", *invalid]
     scores = [sum(o.score for o in outcomes if o.answers == s) for s in students]
     if scores:
         total = sum(o.max_score for o in outcomes if o.answers == students[0])

@@ -30,7 +30,9 @@ from symjac.problems import BadAnswer, Problem
 
 KILL_GRACE = limits.KILL_GRACE  # seconds after the time limit before a worker is killed
 NO_ANSWERS = object()  # grade the problem's own `expect`
-STATUSES = ("passed", "failed", "undecided", "error", "limit", "ungraded")
+# invalid: a student's answer that cannot be read or uses a name the problem does not
+# have; counted apart from failed (unreadable is not wrong), scored 0
+STATUSES = ("passed", "failed", "invalid", "undecided", "error", "limit", "ungraded")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class Outcome:
     index: int
     command: str
     title: str
-    status: str  # check: passed | failed | undecided | error | limit; solve: solved | error | limit
+    status: str  # check: one of STATUSES; solve: solved | error | limit
     message: str = ""
     seconds: float = 0.0
     answers: str | None = None
@@ -63,6 +65,8 @@ class Outcome:
     credit: float | None = None  # the fraction earned, when partial credit applies
     feedback: bool = False  # the message is the problem author's feedback
     method: str | None = None  # how a comparison's verdict was reached (Check.method)
+    readings: tuple[str, ...] = ()  # how the answer's loose parts were read: "2xy as 2·x·y"
+    unknown: tuple[str, ...] = ()  # names of an invalid answer that the problem does not have
     derivation: Any = field(default=None, compare=False, repr=False)
     statement: str | None = field(default=None, compare=False, repr=False)
 
@@ -98,6 +102,8 @@ class Outcome:
             "mistake_messages": [dict(m) for m in self.mistakes],
             "feedback": self.feedback,
             "method": self.method,
+            "readings": list(self.readings),
+            "unknown_names": list(self.unknown),
             "score": self.score,
             "max_score": self.max_score,
             "seconds": round(self.seconds, 3),
@@ -226,7 +232,7 @@ def _graded(job: Job, done: Callable[..., Outcome]) -> Outcome:
         return done(*failure(e, p.name))
     return done(g.status, g.message, mismatches=g.mismatches,
                 mistakes=tuple(m.to_dict() for m in g.mistakes), credit=g.credit,
-                feedback=g.feedback)
+                feedback=g.feedback, readings=g.readings, unknown=g.unknown)
 
 
 def failure(e: BaseException, what: str = "the job") -> tuple[str, str]:
@@ -277,8 +283,8 @@ def _without_running(job: Job) -> Outcome | None:
     if job.mode == "check" and job.answer is not NO_ANSWERS:
         if job.answer is None:
             return _outcome(job, "failed", "no answer given")
-        if isinstance(job.answer, BadAnswer):
-            return _outcome(job, "error", job.answer.message)
+        if isinstance(job.answer, BadAnswer):  # the student's, not the problem's
+            return _outcome(job, "invalid", job.answer.message)
     return None
 
 
@@ -343,6 +349,7 @@ def _over_budget(jobs: Sequence[Job], results: list, budget: float) -> None:
         spent[job.answers] = total
         if total > budget:
             results[i] = replace(o, status="limit", credit=None, mistakes=(), mismatches=(),
+                                 readings=(), unknown=(),
                                  message=f"the time budget of {budget:g} s for this answer file "
                                  "ran out before this answer was graded (raise it with --budget)")
 
