@@ -554,7 +554,8 @@ class _Rewriter:
                 out.append(Tok(kind, text, col, t.space and n == 0))
                 col += len(text)
             self.loose = True
-            self.notes.append(f"{t.text} as {pieces.shown()}")
+            lead = prev.text if prev is not None and prev.kind == "num" and not t.space else ""
+            self.notes.append(f"{lead}{t.text} as {lead + '·' if lead else ''}{pieces.shown()}")
         return out
 
     def word(self, t: Tok, prev: Tok | None, nxt: Tok | None, declared: frozenset[str],

@@ -25,12 +25,13 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from symjac.api import is_undefined
 from symjac.errors import LimitError, SymjacError
+from symjac.forms import Watch
 from symjac.mistakes import Mistake, Variant, find, variants
 from symjac.problems import Problem
 
@@ -263,23 +264,16 @@ def tree_names(tree) -> set[str]:
             if isinstance(n, ast.Name) and id(n) not in called and n.id not in CONSTANTS}
 
 
-@contextlib.contextmanager
-def reading(declared: Iterable[str]) -> Iterator[Any]:
-    """Parse inside this block as the problem's names decide; the Watch says what was read
-    loosely (its ``readings``)."""
-    from symjac import parsing
+def reading(declared: Iterable[str]) -> contextlib.AbstractContextManager[Watch]:
+    """Parse inside this block as the problem's names decide; the Watch's ``notes`` say
+    what was read loosely ("xy as x·y")."""
+    from symjac.parsing import watch_names
 
-    watch_names: Any = parsing.watch_names  # declared= is new: typed loosely until it lands
-    try:
-        watch = watch_names(declared=tuple(declared))
-    except TypeError:  # a parser without declared variables: no loose readings
-        watch = watch_names()
-    with watch as w:
-        yield w
+    return watch_names(declared=tuple(declared))
 
 
-def _readings(w: Any) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(getattr(w, "readings", None) or ()))
+def _readings(w: Watch) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(w.notes))
 
 
 def not_a_name(unknown: Iterable[str], names: Names) -> str:
