@@ -71,13 +71,27 @@ def script(ch: str) -> str:
     return name.split(" ")[0].capitalize() if name else "Unknown"
 
 
+_SUPER_LETTERS = dict(zip("ᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻ", "abcdefghjklmoprstuvwxyz", strict=True))
+
+
 def prepare(text: str) -> str:
     """Before NFKC, which would make x² the name x2: superscripts become ^{…},
-    subscripts _…, and ᵀ the transpose mark."""
+    subscripts _… (x₁x₂ is x_1 x_2), and ᵀ the transpose mark."""
     out = []
     i = 0
     while i < len(text):
         ch = text[i]
+        if ch == "‖":  # a norm's bar
+            out.append("||")
+            i += 1
+            continue
+        if ch in _SUPER_LETTERS:  # eˣ
+            j = i
+            while j < len(text) and text[j] in _SUPER_LETTERS:
+                j += 1
+            out.append("^(" + "".join(_SUPER_LETTERS[c] for c in text[i:j]) + ")")
+            i = j
+            continue
         if ch in _SUPER:
             j = i
             while j < len(text) and text[j] in _SUPER:
@@ -90,6 +104,8 @@ def prepare(text: str) -> str:
             while j < len(text) and text[j] in _SUB:
                 j += 1
             out.append("_" + "".join(_SUB[c] for c in text[i:j]))
+            if j < len(text) and (text[j].isalpha() or text[j] in "(√"):
+                out.append(" ")  # x₁x₂: the subscript ends the name
             i = j
             continue
         if ch in _TRANSPOSE_MARKS:
@@ -310,6 +326,19 @@ def current_watch() -> Watch | None:
     return _WATCH.get()
 
 
+_AS_TYPED: ContextVar[bool] = ContextVar("symjac_names_as_typed", default=False)
+
+
+@contextlib.contextmanager
+def names_as_typed() -> Iterator[None]:
+    """Read every name as typed, never split (the declaration itself: --wrt cost)."""
+    token = _AS_TYPED.set(True)
+    try:
+        yield
+    finally:
+        _AS_TYPED.reset(token)
+
+
 def shown(text: str) -> str:
     """Text in the grammar as a person reads it: 2·x·y + y^2. It reads back the same."""
     text = text.replace(" ** ", "^").replace("**", "^")
@@ -454,6 +483,26 @@ def _glued_function(word: str, functions: Collection[str]) -> str | None:
     return None
 
 
+def _greek_apart(t: Tok) -> list[Tok]:
+    """πx, αx, μσ: a Greek letter is a name of its own (its digits stay with it, θ1)."""
+    if t.kind != "name" or t.text.isascii() or not any(script(c) == "Greek" for c in t.text):
+        return [t]
+    runs: list[str] = []
+    for p in re.findall(r"[^\W\d_][\d_]*", t.text):
+        if runs and script(p[0]) != "Greek" and script(runs[-1][0]) != "Greek" \
+                and not runs[-1][-1].isdigit():
+            runs[-1] += p  # Latin letters together, as typed
+        else:
+            runs.append(p)
+    if len(runs) == 1 or "".join(runs) != t.text:
+        return [t]
+    out, col = [], t.col
+    for k, r in enumerate(runs):
+        out.append(Tok("name", r, col, t.space and k == 0))
+        col += len(r)
+    return out
+
+
 def _greek_word(word: str) -> bool:
     return greek_name_of(word) is not None or greek_name_of(word.lower()) is not None
 
@@ -491,7 +540,7 @@ def _may_split(name: str, declared: frozenset[str], functions: Collection[str]) 
     """Could this name be a product, or a function glued to its argument (see _Rewriter.word)?
     Names with digits or '_' (x1, theta_0) are names, but for a function's name then
     digits (sin2x)."""
-    if (len(name) < 2 or len(name) > MAX_WORD or name in declared or name in functions
+    if (len(name) < 2 or len(name) > MAX_WORD or _AS_TYPED.get() or name in declared or name in functions
             or name in _CONSTANT_NAMES):
         return False
     if name.isalpha():
@@ -513,13 +562,14 @@ class _Rewriter:
         self.e_power_end = -1  # the token after e^2 (e^2x reads two ways)
         self.e_power_col = 0
         self.notes: list[str] = []
+        toks = [piece for t in toks for piece in _greek_apart(t)]
         for t in toks:
             if t.kind == "name":
                 t.text = _name(t, text)
                 if t.text in self.functions:
                     t.kind = "func"
                     t.text = _FUNCTION_ALIASES.get(t.text, t.text)
-        if not latex:
+        if not latex and not _AS_TYPED.get():
             toks = self.words(toks)
         self.toks = toks
         if self.watch is not None:
@@ -564,6 +614,7 @@ class _Rewriter:
         w = t.text
         if (len(w) < 2 or len(w) > MAX_WORD or w in declared or w in self.functions
                 or w in _CONSTANT_NAMES or w in NAMED_KEYWORDS or keyword.iskeyword(w)
+                or w in ("oo", "inf", "nan", "zoo")
                 or _greek_word(w) or not w.isascii()):
             return None
         col = t.col + 1
@@ -581,6 +632,9 @@ class _Rewriter:
         if not w.isalpha():
             return None  # x1, theta_0, q2dot: names with digits or '_' are names
         supported = {n for n in (declared or known) if n and n != w}
+        if self.matrix and prev is not None and prev.text in ("^", "**") and w[0] == "T" \
+                and "T" not in supported and w[1:] in supported:
+            return _Word([("name", "T"), ("name", w[1:])])  # w^Tx: a transpose, then x
         power_after = nxt is not None and nxt.kind == "op" and nxt.text in ("^", "**")
         glued_number = prev is not None and prev.kind == "num" and not t.space
         readings = self.readings(w, supported, nxt, power_after)
@@ -599,9 +653,12 @@ class _Rewriter:
         if len(full) > 1:
             raise ParseError(f"'{w}' can be read as {' or '.join(r.shown() for r in full)}; "
                              "write it with * between the factors", col)
-        partial = [r for r, _ in readings]
-        if not partial and not glued_number:
-            return None  # one name: mass, velocity, dt
+        partial = list({r.key(): r for r, _ in readings}.values())
+        if declared and len(partial) == 1 and not any(k == "func" for k, _ in partial[0].pieces):
+            return partial[0]  # kx, ax^2 with --wrt x: a letter beside a declared variable
+        if not partial and not glued_number and not (not declared and len(w) == 2
+                                                     and w.islower()):
+            return None  # one name: mass, velocity, Kp
         candidate = partial[0] if partial else _Word([("name", c) for c in w])
         lead = prev.text if glued_number and prev is not None else ""
         product = f"{lead}·{candidate.shown()}" if lead else candidate.shown()
@@ -612,56 +669,52 @@ class _Rewriter:
 
     def readings(self, w: str, supported: set[str], nxt: Tok | None,
                  power_after: bool) -> list[tuple[_Word, bool]]:
-        """Plausible ways to read w as a product: (pieces, is every name supported?).
-        A piece that is not supported is a single letter, and at most one is allowed:
+        """Plausible ways to read w as a product of names and of functions applied to one
+        name each (2xy, xsinx, sinxcosx): (pieces, is every name supported?). A name that
+        is not supported is a single letter, and one distinct letter at most is allowed:
         nobody means velocity as v·e·l·o·c·i·t·y."""
-        found: list[tuple[_Word, bool]] = []
         takes_argument = nxt is not None and self.starts_operand(nxt) and (
             nxt.kind != "open" or nxt.text == "(")
-        # A function glued to its argument, with a factor before it: xsinx, cosx, lnx.
-        for f in _glue_names(self.functions):
-            at = w.find(f)
-            while at != -1:
-                head, rest = w[:at], w[at + len(f):]
-                heads = self.factors(head, supported) if head else [([], 0)]
-                arg_ok = len(rest) == 1 or rest in supported or _greek_word(rest)
-                if rest and arg_ok:
-                    for names, unsupported in heads:
-                        loose = unsupported + (rest not in supported)
-                        found.append((_Word([*(("name", n) for n in names), ("func", f),
-                                             ("name", rest)]), loose == 0))
-                elif not rest and takes_argument:
-                    for names, unsupported in heads:
-                        found.append((_Word([*(("name", n) for n in names), ("func", f)]),
-                                      unsupported == 0))
-                at = w.find(f, at + 1)
-        # A product of names: 2xy, xy beside y; ye^x (e, Euler's number, before a power).
-        last_e = power_after and w.endswith("e")
-        for names, unsupported in self.factors(w[:-1] if last_e else w, supported):
-            pieces = [*names, "e"] if last_e else names
-            if len(pieces) > 1 and (unsupported < len(names) or last_e):
-                found.append((_Word([("name", n) for n in pieces]), unsupported == 0))
-        return found
+        glue = _glue_names(self.functions)
+        last_e = power_after and w.endswith("e")  # ye^x: Euler's number before a power
+        found: list[tuple[list[tuple[str, str]], frozenset[str]]] = []
 
-    def factors(self, w: str, supported: set[str]) -> list[tuple[list[str], int]]:
-        """Ways to write w as supported names and at most one other single letter:
-        (the names, how many are not supported)."""
-        out: list[tuple[list[str], int]] = []
-
-        def walk(i: int, acc: list[str], loose: int) -> None:
-            if len(out) > 8:
+        def walk(i: int, acc: list[tuple[str, str]], loose: frozenset[str]) -> None:
+            if len(found) > 16 or len(loose) > 1:
                 return
             if i == len(w):
-                out.append((list(acc), loose))
+                found.append((acc, loose))
                 return
             for n in supported:
                 if w.startswith(n, i):
-                    walk(i + len(n), [*acc, n], loose)
-            if loose == 0 and w[i].isalpha() and w[i] not in supported:
-                walk(i + 1, [*acc, w[i]], 1)
+                    walk(i + len(n), [*acc, ("name", n)], loose)
+            if last_e and i == len(w) - 1:
+                walk(i + 1, [*acc, ("name", "e")], loose)
+            elif w[i] not in supported:
+                walk(i + 1, [*acc, ("name", w[i])], loose | {w[i]})
+            for f in glue:
+                if not w.startswith(f, i):
+                    continue
+                j = i + len(f)
+                if j == len(w):
+                    if takes_argument:
+                        walk(j, [*acc, ("func", f)], loose)
+                    continue
+                for n in supported:  # its argument: one name
+                    if w.startswith(n, j):
+                        walk(j + len(n), [*acc, ("func", f), ("name", n)], loose)
+                if w[j] not in supported:
+                    walk(j + 1, [*acc, ("func", f), ("name", w[j])], loose | {w[j]})
 
-        walk(0, [], 0)
-        return sorted(out, key=lambda r: (r[1], len(r[0])))
+        walk(0, [], frozenset())
+        out: list[tuple[_Word, bool]] = []
+        for pieces, loose in found:
+            applies = any(kind == "func" for kind, _ in pieces)
+            backed = [n for kind, n in pieces if kind == "name" and (n in supported or (
+                last_e and n == "e"))]
+            if len(pieces) > 1 and (applies or backed):
+                out.append((_Word(pieces), not loose))
+        return out
 
     def run(self) -> Translation:
         i = self.level(0, None)

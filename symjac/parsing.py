@@ -714,6 +714,11 @@ def _lines_as_items(text: str) -> str:
         if pending and not s.isspace():
             before = "".join(out).rstrip()
             if before and not before.endswith(",") and s != ",":
+                if before[-1] in "+-*/^·×" or s in "+*/^·×":
+                    raise ParseError("a line ends or begins with an operator, so it is not clear "
+                                     "whether it continues a function: a newline separates "
+                                     "functions; write one function per line, or the whole "
+                                     "function in brackets", m.start() + 1)
                 out.append(",")
             pending = False
         out.append(s.replace("\t", " "))
@@ -772,6 +777,12 @@ def parse_variables(
     text = _one_line(normalize(text, what))
     if not text.strip():
         raise ParseError(f"the {what} is empty")
+    with forms.names_as_typed():  # the declaration: its names are never split
+        return _parse_variables(text, what, symbols, order, builder)
+
+
+def _parse_variables(text: str, what: str, symbols: dict | None, order: str, builder
+                     ) -> tuple[list, tuple[int, int] | None]:
     if ";" in text and not forms.is_latex(text):
         rows = _variable_rows(text, what, symbols, builder)
     else:

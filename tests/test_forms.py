@@ -201,11 +201,11 @@ def test_xy_beside_x_and_y_is_explained():
     assert w.notes == ["xy as x·y"] and w.reading() == "x·y + x, y"
     # A name read before its letters were seen is explained afterwards.
     with watch_names() as w:
-        parse_functions("xy + 1")
-        parse_functions("x, y")
-    assert w.warnings() == ["'xy' is read as one name; for the product of x, y write x*y"]
+        parse_functions("xyz + 1")
+        parse_functions("x, y, z")
+    assert w.warnings() == ["'xyz' is read as one name; for the product of x, y, z write x*y*z"]
     with watch_names() as w:
-        parse_functions("xy + 1")
+        parse_functions("xyz + 1")
     assert w.warnings() == []
 
 

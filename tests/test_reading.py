@@ -61,6 +61,9 @@ def same(got, want):
     ("sqrtx", [sympy.sqrt(x)]),
     ("2xy e^(x^2 y)", [2 * x * y * sympy.exp(x**2 * y)]),
     ("xyz", [x * y * z]),
+    ("sinxcosx", [sympy.sin(x) * sympy.cos(x)]),
+    ("cosxsiny", [sympy.cos(x) * sympy.sin(y)]),
+    ("ax^2 + bx + c", [a * x**2 + b * x + sympy.Symbol("c", real=True)]),
 ])
 def test_declared_variables_decide_how_a_run_splits(text, want):
     funcs, reading, notes = read(text, declared=("x", "y", "z"))
@@ -106,6 +109,11 @@ def test_names_that_stand_alone_elsewhere_decide():
     ("e^2x", ["e^(2*x)", "e^2*x"]),
     ("lnx", ["ln(x)", "lnx"]),
     ("log2x", ["log(2*x)", "log(2)*x"]),
+    ("xy", ["x·y", "xy"]),
+    ("sin(xy)", ["x·y", "xy"]),
+    ("sinxcosx", ["sin(x)·cos(x)", "sinxcosx"]),
+    ("x^2\n+ y^2", ["operator"]),
+    ("x^2 +\ny^2", ["operator"]),
 ])
 def test_what_reads_two_ways_is_refused_naming_the_readings(text, readings):
     with pytest.raises(ParseError) as e:
@@ -114,7 +122,7 @@ def test_what_reads_two_ways_is_refused_naming_the_readings(text, readings):
         assert r in e.value.message, e.value.message
 
 
-@pytest.mark.parametrize("text", ["mass*g + velocity*t", "x1*x2 + theta_0", "dt*x",
+@pytest.mark.parametrize("text", ["mass*g + velocity*t", "x1*x2 + theta_0", "Kp*x",
                                   "expected + costs", "alpha*beta", "lambda*x"])
 def test_ordinary_names_are_names(text):
     funcs, reading, _ = read(text)
@@ -184,3 +192,26 @@ def test_grad_reads_Ax_as_a_product_of_declared_matrices():
     d = json.loads(r.stdout)
     assert d["reading"] == "norm(A @ x - b)^2"
     assert d["result"]["closed_form"].replace(" ", "") in ("2*A.T@(A@x-b)",)
+
+
+@pytest.mark.parametrize("text, want", [
+    ("πx", [sympy.pi * x]),
+    ("αx + β", [sympy.Symbol("alpha", real=True) * x + sympy.Symbol("beta", real=True)]),
+    ("eˣ", [sympy.exp(x)]),
+    ("x₁x₂", [sympy.Symbol("x_1", real=True) * sympy.Symbol("x_2", real=True)]),
+])
+def test_unicode_letters_keep_their_meaning(text, want):
+    funcs, _, _ = read(text)
+    same(funcs, want)
+
+
+def test_declared_names_are_never_split():
+    r = run("jacobian", "rate*cost", "--wrt", "rate, cost", "--no-steps", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["variables"] == ["rate", "cost"]
+
+
+def test_grad_reads_a_glued_transpose():
+    r = run("grad", "x^TAx", "--wrt", "x", "--shape", "A=3x3, x=3x1", "--no-steps", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["reading"] == "x.T @ A @ x"

@@ -114,7 +114,7 @@ def test_plain_texts_are_verbatim(text):
 
 def test_the_names_warning_is_the_same_on_both_routes(monkeypatch):
     # xy and ab, read as names in the first input, beside their letters in the second.
-    first, second = "x_1*y1 + xy + sin(ab) + log10(y1)", "x*y + a*b"
+    first, second = "x_1*y1 + xyz + sin(abc) + log10(y1)", "x*y*z + a*b*c"
     assert forms._verbatim(second, FUNCTIONS)
     assert not forms._verbatim(first, FUNCTIONS)  # a run of letters: the rewriter reads it
 
@@ -127,5 +127,5 @@ def test_the_names_warning_is_the_same_on_both_routes(monkeypatch):
     fast = warnings()
     monkeypatch.setattr(forms, "_verbatim", lambda text, functions: False)
     assert fast == warnings()
-    assert len(fast[0]) == 2  # xy and ab, each beside its letters
-    assert {"x_1", "y1", "xy", "ab", "x", "y", "a", "b"} == fast[1]
+    assert len(fast[0]) == 2  # xyz and abc, each beside its letters
+    assert {"x_1", "y1", "xyz", "abc", "x", "y", "z", "a", "b", "c"} == fast[1]
