@@ -540,8 +540,8 @@ def _may_split(name: str, declared: frozenset[str], functions: Collection[str]) 
     """Could this name be a product, or a function glued to its argument (see _Rewriter.word)?
     Names with digits or '_' (x1, theta_0) are names, but for a function's name then
     digits (sin2x)."""
-    if (len(name) < 2 or len(name) > MAX_WORD or _AS_TYPED.get() or name in declared or name in functions
-            or name in _CONSTANT_NAMES):
+    if (len(name) < 2 or len(name) > MAX_WORD or _AS_TYPED.get() or name in declared
+            or name in functions or name in _CONSTANT_NAMES):
         return False
     if name.isalpha():
         return not (name in NAMED_KEYWORDS or keyword.iskeyword(name) or _greek_word(name))
