@@ -72,6 +72,7 @@ def stated(fn: Callable[..., Derivation], *args, **kwargs) -> Derivation:
     if reading:
         how = "; ".join(names.notes)
         said.insert(0, f"read as: {reading}" + (f" ({how})" if how else ""))
+        reading = said[0].removeprefix("read as: ")
     said = [w for w in said if w not in d.warnings]
     if not said and not reading:
         return d

@@ -36,7 +36,7 @@ _SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿⁱ", "0123456789+-
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙ", "0123456789ijkn", strict=True))
 _TRANSPOSE = "\u22a4"  # ⊤: what ᵀ, ^T (in matrix expressions) and \top become
 _TRANSPOSE_MARKS = "ᵀ"  # MODIFIER LETTER CAPITAL T; NFKC would make it a plain T
-_PRODUCT = {"·": "*", "⋅": "*", "×": "*", "∗": "*", "•": "*", "÷": "/"}
+_PRODUCT = {"·": "*", "⋅": "*", "×": "*", "∗": "*", "•": "*", "÷": "/", "⁄": "/", "∕": "/"}
 _MINUS = {"−": "-", "–": "-", "﹣": "-", "－": "-"}
 
 # Letters of other scripts that look like Latin ones, from Unicode's confusables
@@ -81,6 +81,11 @@ def prepare(text: str) -> str:
     i = 0
     while i < len(text):
         ch = text[i]
+        if unicodedata.category(ch) == "No" and "/" in unicodedata.normalize(
+                "NFKC", ch).replace("\u2044", "/"):  # ½: one number, (1/2)
+            out.append("(" + unicodedata.normalize("NFKC", ch).replace("\u2044", "/") + ")")
+            i += 1
+            continue
         if ch == "‖":  # a norm's bar
             out.append("||")
             i += 1
@@ -455,8 +460,9 @@ def _verbatim(text: str, functions: Collection[str]) -> bool:
         name = word.rstrip("(")
         if name in _NOT_NAMES or (name == word and name in functions):
             return False
-        if _may_split(name, declared, functions):
-            return False  # the rewriter decides how it reads
+        if name == "E" or _may_split(name, declared, functions) or (
+                name != word and name not in functions):  # x(x + 1): the rewriter decides
+            return False  # the rewriter decides how it reads, and states it
         names.append(name)
     if watch is not None:
         for name in names:
@@ -566,6 +572,10 @@ class _Rewriter:
         for t in toks:
             if t.kind == "name":
                 t.text = _name(t, text)
+                if t.text == "E":  # sympy's spelling of e: an engineer's E is Young's modulus
+                    self.loose = True
+                    if "E as e (Euler's number)" not in self.notes:
+                        self.notes.append("E as e (Euler's number)")
                 if t.text in self.functions:
                     t.kind = "func"
                     t.text = _FUNCTION_ALIASES.get(t.text, t.text)
@@ -582,6 +592,9 @@ class _Rewriter:
         """Each name that is really a product (2xy, ye^x) or a function glued to its
         argument (cosx, xsinx) becomes its pieces, when that is the only sensible
         reading; when it is not, the name is refused with its readings."""
+        if any(t.kind == "op" and t.text in ("'", '"') or t.kind == "name" and
+               t.text.startswith("_") for t in toks):
+            return toks  # strings and dunders: the grammar refuses them as they are
         declared = self.watch.declared if self.watch is not None else frozenset()
         # Names that stand on their own in this input (or another of the command's):
         # with no declared variables, they are what a run of letters may be made of.
@@ -848,6 +861,10 @@ class _Rewriter:
             i += 1
             nxt = self.peek(i)
             if nxt and nxt.kind == "open" and nxt.text == "(" and not nxt.space and not self.latex:
+                if self.is_variable(t.text):
+                    # x(x + 1), with x a variable (declared, or a letter standing alone
+                    # elsewhere): a product, stated.
+                    self.product(nxt)
                 # f(x) in plain text: a call of an unknown name, which the grammar refuses
                 # with advice; in LaTeX letters are variables, so x(x + 1) is a product.
                 i = self.group(i)
@@ -885,6 +902,14 @@ class _Rewriter:
             raise ParseError("'||' is not closed: write ||v|| for a norm", t.col + 1)
         self.emit(")", self.toks[j + 1].col)
         return j + 2
+
+    def is_variable(self, name: str) -> bool:
+        """Is this name a variable for sure: declared, or one letter that stands alone
+        elsewhere in the input?"""
+        if self.watch is not None and name in self.watch.declared:
+            return True
+        return len(name) == 1 and sum(t.kind == "name" and t.text == name
+                                      for t in self.toks) > 1
 
     def spelled(self, t: Tok) -> str:
         word = t.text

@@ -310,6 +310,11 @@ class Parser:
                 raise LimitError(f"the {what} is nested too deeply", col) from None
             if msg.startswith("invalid syntax"):
                 msg = f"invalid syntax in the {what}"
+                if re.search(r"(?<![=<>!])=(?!=)", source):
+                    msg += ": an equation is not an expression; give its right-hand side " \
+                           "(x^2, not y = x^2)"
+                elif "!" in source:
+                    msg += ": '!' (a factorial) is not supported"
             raise ParseError(msg, col) from None
         except (MemoryError, RecursionError):
             raise LimitError(

@@ -303,7 +303,7 @@ def test_cli_states_how_xy_was_read():
     # With --wrt x, y the declared variables decide: xy is x·y, stated before the result.
     result = run("jacobian", "xy + x", "--wrt", "x, y", "--no-steps", "-f", "text")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "read as: x·y + x"
+    assert result.stdout.splitlines()[0] == "read as: x·y + x (xy as x·y)"
     assert "∇f = [y + 1  x]" in result.stdout
 
 
