@@ -185,12 +185,11 @@ def lex(text: str, start: int = 0, end: int | None = None, latex: bool = False,
                 # In LaTeX each letter is a variable (ye^x is y·e^x); digits and '_'
                 # are their own tokens there. A run that holds a function's name
                 # (sinx, cos) is not a product of letters anyone means.
-                glued = _glued_function(tok, words)
-                if glued is not None:
-                    raise ParseError(
-                        f"'{tok}' holds the function {glued}: in LaTeX write \\{glued} "
-                        f"followed by its argument (\\{glued} x, \\{glued}(x)), or put "
-                        "spaces or * between the letters of a product", i + 1)
+                if _glued_function(tok, words) is not None:
+                    # xcosx: read as plain text reads it (the rewriter's words), or refused
+                    toks.append(Tok("name", tok, i, space, {"latex_run": True}))
+                    space = False
+                    continue
                 for p in re.finditer(_LATEX_PARTS, tok):
                     part = p.group()
                     toks.append(Tok("num" if part.isdigit() else "op" if part == "_"
@@ -579,7 +578,7 @@ class _Rewriter:
                 if t.text in self.functions:
                     t.kind = "func"
                     t.text = _FUNCTION_ALIASES.get(t.text, t.text)
-        if not latex and not _AS_TYPED.get():
+        if not _AS_TYPED.get() and (not latex or any(t.data.get("latex_run") for t in toks)):
             toks = self.words(toks)
         self.toks = toks
         if self.watch is not None:
@@ -606,9 +605,19 @@ class _Rewriter:
             if t.kind != "name":
                 out.append(t)
                 continue
+            if self.latex and not t.data.get("latex_run"):
+                out.append(t)
+                continue
             prev = toks[k - 1] if k else None
             nxt = toks[k + 1] if k + 1 < len(toks) else None
             pieces = self.word(t, prev, nxt, declared, known - {t.text})
+            if pieces is None and t.data.get("latex_run"):
+                glued = _glued_function(t.text, self.functions)
+                glued = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}.get(glued, glued)
+                raise ParseError(
+                    f"'{t.text}' holds the function {glued}: in LaTeX write \\{glued} "
+                    f"followed by its argument (\\{glued} x, \\{glued}(x)), or put "
+                    "spaces or * between the letters of a product", t.col + 1)
             if pieces is None:
                 out.append(t)
                 continue

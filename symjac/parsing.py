@@ -279,7 +279,10 @@ class Parser:
         watch = forms.current_watch()
         if tr.loose and watch is not None:
             items = tree.elts if isinstance(tree, ast.Tuple) else [tree]
-            watch.read(what, ", ".join(ast.unparse(e) for e in items), tr.notes)
+            read = ", ".join(ast.unparse(e) for e in items)
+            if self.matrix:  # a product side by side reads back as @ or a scalar's product
+                read = read.replace(" @ ", " ")
+            watch.read(what, read, tr.notes)
         return tree
 
     def _translate(self, what: str, verbatim: bool) -> forms.Translation:
@@ -562,12 +565,23 @@ def parse_matrix(text: str, name: str = "A", symbols: dict | None = None, builde
     stripped = text.strip()
     if not stripped:
         raise ParseError(f"{what} is empty")
-    if forms.is_latex(stripped) or (stripped.startswith("[") and ";" not in stripped):
+    if forms.is_latex(stripped) or (stripped.startswith("[") and ";" not in stripped) or \
+            _one_expression(stripped):
         one_line = text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
         parser = Parser(one_line, symbols=symbols, builder=builder)
         node = parser.parse(what)
         return parser.b.matrix(_matrix_from_node(parser, node, what))
     return _matrix_from_rows(text, what, symbols, builder)
+
+
+def _one_expression(text: str) -> bool:
+    """Is a matrix given without brackets or ';' one expression? "3 0 2" is a row of
+    numbers, but "2 abs(x)" and "x + 2 y" are products, as everywhere else (a row of
+    expressions is written [[2, abs(x)]], "2, abs(x)" or "2 abs(x);")."""
+    if ";" in text or "\n" in text or "," in text:
+        return False
+    pieces = _split_row(text)
+    return len(pieces) > 1 and any(c.isalpha() for _, p in pieces for c in p)
 
 
 def _entries(n: int) -> str:

@@ -129,7 +129,7 @@ def test_flat_list_is_a_column_vector():
         ("max(a, b) 2; 3 4", [[sympy.Max(a, b), 2], [3, 4]]),
         # Spaces next to an operator do not split, as in MATLAB; "1 -2" is two entries.
         ("x + 1", [[x + 1]]),
-        ("x**2 + 1  3", [[x**2 + 1, 3]]),
+        ("x**2 + 1  3;", [[x**2 + 1, 3]]),  # without ';' it is one expression
         ("1 -2", [[1, -2]]),
         ("1 - 2", [[-1]]),
         ("(1 + 2) 3", [[3, 3]]),

@@ -190,7 +190,7 @@ def test_grad_reads_Ax_as_a_product_of_declared_matrices():
             "--no-steps", "-f", "json")
     assert r.exit_code == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["reading"] == "norm(A @ x - b)^2 (Ax as A·x)"
+    assert d["reading"] == "norm(A x - b)^2 (Ax as A·x)"
     assert d["result"]["closed_form"].replace(" ", "") in ("2*A.T@(A@x-b)",)
 
 
@@ -214,4 +214,22 @@ def test_declared_names_are_never_split():
 def test_grad_reads_a_glued_transpose():
     r = run("grad", "x^TAx", "--wrt", "x", "--shape", "A=3x3, x=3x1", "--no-steps", "-f", "json")
     assert r.exit_code == 0, r.stderr
-    assert json.loads(r.stdout)["reading"].startswith("x.T @ A @ x (")
+    assert json.loads(r.stdout)["reading"].startswith("x.T A x (")
+
+
+def test_a_matrix_without_brackets_is_one_expression_unless_numbers():
+    # "2 abs(x)" is a product, as everywhere else; "3 0 2" a row of numbers.
+    r = run("jacobian", "x*abs(x)", "--wrt", "x", "--expect", "2 abs(x)", "--no-steps",
+            "-f", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["check"]["passed"]
+    r = run("matmul", "3 0 2", "[[1],[2],[3]]", "--no-steps", "-f", "json")
+    assert json.loads(r.stdout)["result"]["matrix"] == [["9"]]
+
+
+def test_latex_with_a_function_glued_to_its_argument():
+    funcs, reading, _ = read(r"xcosx + e^{xy}", declared=("x", "y"))
+    same(funcs, [x * sympy.cos(x) + sympy.exp(x * y)])
+    with pytest.raises(ParseError, match=r"acos\(b\)"):
+        read(r"\frac{1}{2} acosb")
+    with pytest.raises(ParseError, match=r"holds the function arccos: in LaTeX write \\arccos"):
+        read(r"\frac{1}{2} acoszw")
