@@ -612,8 +612,8 @@ class _Rewriter:
             nxt = toks[k + 1] if k + 1 < len(toks) else None
             pieces = self.word(t, prev, nxt, declared, known - {t.text})
             if pieces is None and t.data.get("latex_run"):
-                glued = _glued_function(t.text, self.functions)
-                glued = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}.get(glued, glued)
+                found = _glued_function(t.text, self.functions) or ""
+                glued = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}.get(found, found)
                 raise ParseError(
                     f"'{t.text}' holds the function {glued}: in LaTeX write \\{glued} "
                     f"followed by its argument (\\{glued} x, \\{glued}(x)), or put "
