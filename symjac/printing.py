@@ -34,12 +34,31 @@ def sstr(expr) -> str:
         return sympy.sstr(_abbreviated(expr, latex=False))
 
 
-def _huge(n: int) -> bool:
+def _printed_digits() -> int:
+    """The most digits an integer is printed with; a longer one is abbreviated."""
     digits = MAX_PRINTED_DIGITS
     limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
     if limit:  # PYTHONINTMAXSTRDIGITS may set it lower than the default 4300
         digits = min(digits, limit - 1)
-    return n.bit_length() > digits * 3.32
+    return digits
+
+
+def _huge(n: int) -> bool:
+    return n.bit_length() > _printed_digits() * 3.32
+
+
+def abbreviate_digits(text: str, latex: bool = False) -> str:
+    """Printed text with each integer longer than sstr prints one written as its size
+    (`<integer of about 5,001 digits>`): for the printers that write every digit."""
+    digits = _printed_digits()
+    if len(text) <= digits:
+        return text
+
+    def size(m) -> str:
+        about = f"integer of about {len(m.group()):,} digits"
+        return rf"\langle\text{{{about}}}\rangle" if latex else f"<{about}>"
+
+    return re.sub(rf"\d{{{digits + 1},}}", size, text)
 
 
 def _abbreviate_int(n: int, latex: bool = False) -> str:
