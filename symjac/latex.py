@@ -8,7 +8,11 @@ plain text meet the same rules: ``\\frac{a}{b}`` is ``((a)/(b))``,
 ``\\cos^2 y`` is ``cos^2 y``, ``e^{x}`` is ``e^(x)``, a ``bmatrix`` is
 ``[[...], [...]]``, ``h_j`` is the name ``h_j`` (or ``h[j]`` in a matrix
 expression), ``\\theta^T x`` is ``theta.T x``, and ``\\sum_{j=1}^{k} e^{h_j}``
-is ``sum(exp(h))`` in a matrix expression. Used only through ``forms``.
+is ``sum(exp(h))`` in a matrix expression. What symjac prints reads back:
+``\\left| ... \\right|`` is one absolute value whatever bars are inside,
+``\\lfloor x \\rfloor`` is ``floor(x)``, and ``\\mathbb{1}\\{a = b\\}`` is the
+indicator ``1{a = b}``, one operand (``3 \\mathbb{1}\\{y = 1\\}``). Used only
+through ``forms``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ _SPACES = {",", ";", ":", "!", " ", "quad", "qquad", "left", "right", "big", "Bi
 _BARS = {"lvert", "rvert", "vert", "mid", "lVert", "rVert"}
 _NAMED = {"operatorname", "mathrm", "text", "mathit", "mathbf", "boldsymbol", "bm", "mathsf",
           "textrm", "textit", "mathbb"}
+_ROUNDING = {"lfloor": "floor", "lceil": "ceiling"}
 _MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix", "bmatrix*", "pmatrix*"}
 _VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho",
              "varpi": "pi", "varsigma": "sigma", "varkappa": "kappa"}
@@ -92,6 +97,8 @@ class _Walk:
         self.functions = functions
         self.matrix = matrix
         self.toks: list[Tok] = []
+        self.rounding: list[str] = []  # the \lfloor and \lceil not yet closed
+        self.sized: str | None = None  # "left" or "right" just before: \left| is |(
 
     def add(self, kind: str, text: str, pos: int, **data) -> None:
         self.toks.append(Tok(kind, text, pos, True, data))
@@ -105,8 +112,13 @@ class _Walk:
 
         if n is None:
             return
+        sized, self.sized = self.sized, None
         if isinstance(n, lw.LatexCharsNode):
-            self.toks.extend(lex(self.text, n.pos, n.pos + n.len, latex=True, words=self.functions))
+            start = n.pos
+            if sized and n.chars.startswith("|"):
+                self.sized_bar(sized, start)
+                start += 1
+            self.toks.extend(lex(self.text, start, n.pos + n.len, latex=True, words=self.functions))
         elif isinstance(n, lw.LatexGroupNode):
             self.group(n.nodelist, n.pos, n.pos + n.len - 1)
         elif isinstance(n, lw.LatexMathNode):
@@ -120,9 +132,18 @@ class _Walk:
         elif isinstance(n, lw.LatexEnvironmentNode):
             self.environment(n)
         elif isinstance(n, lw.LatexMacroNode):
-            self.macro(n)
+            self.macro(n, sized)
         else:
             raise ParseError("this LaTeX is not supported", n.pos + 1)
+
+    def sized_bar(self, side: str, pos: int) -> None:
+        """\\left| opens an absolute value and \\right| closes it: |a - s|b| + c| has
+        bars whose sides only these say."""
+        if side == "left":
+            self.add("func", "abs", pos)
+            self.add("open", "(", pos)
+        else:
+            self.add("close", ")", pos)
 
     def group(self, nodelist, start: int, end: int) -> None:
         self.add("open", "(", start)
@@ -142,9 +163,13 @@ class _Walk:
         nodelist = a.nodelist if isinstance(a, lw.LatexGroupNode) else [a]
         self.group(nodelist, a.pos, a.pos + a.len - 1)
 
-    def macro(self, n) -> None:
+    def macro(self, n, sized: str | None = None) -> None:
         name, pos = n.macroname, n.pos
-        if name in ("frac", "dfrac", "tfrac"):
+        if name in ("left", "right"):
+            self.sized = name
+        elif name in _BARS and sized:
+            self.sized_bar(sized, pos)
+        elif name in ("frac", "dfrac", "tfrac"):
             self.add("open", "(", pos)
             self.arg_group(self.arg(n, 0), pos, "the numerator of \\frac")
             self.add("op", "/", pos)
@@ -170,7 +195,8 @@ class _Walk:
             word = "" if a is None else a.latex_verbatim().strip("{} ")
             word = re.sub(r"\s+", "", word)
             if re.fullmatch(r"\d+", word):
-                self.add("num", word, pos)
+                # \mathbb{1}\{a = b\} is the indicator: one operand (finish brackets it).
+                self.add("num", word, pos, indicator=name == "mathbb" and word == "1")
             elif re.fullmatch(r"[^\W\d]\w*", word):
                 self.add("name", word, pos)
             else:
@@ -188,6 +214,16 @@ class _Walk:
             self.add("bar", "|", pos)
         elif name in ("{", "}"):
             self.add("open" if name == "{" else "close", name, pos)
+        elif name in _ROUNDING:  # \lfloor x \rfloor is floor(x), \lceil x \rceil ceiling(x)
+            self.add("func", _ROUNDING[name], pos)
+            self.add("open", "(", pos)
+            self.rounding.append(name)
+        elif name in ("rfloor", "rceil"):
+            opened = self.rounding.pop() if self.rounding else None
+            if opened != "l" + name[1:]:
+                what = f"the \\{opened}" if opened else f"a \\l{name[1:]}"
+                raise ParseError(f"\\{name} does not close {what}", pos + 1)
+            self.add("close", ")", pos)
         elif name in ("top", "intercal"):
             self.add("T", ".T", pos)
         elif name == "sum":
@@ -245,6 +281,14 @@ class _Walk:
         i = 0
         while i < len(toks):
             t = toks[i]
+            if t.data.get("indicator") and i + 1 < len(toks) and toks[i + 1].text == "{":
+                # 3 \mathbb{1}\{y = 1\} and \mathbb{1}\{y = 1\}^2: bracketed, so that the
+                # indicator is one operand, as a name is.
+                j = self._group_end(toks, i + 1)
+                toks.insert(j, Tok("close", ")", toks[j - 1].col))
+                out.append(Tok("open", "(", t.col, t.space))
+                t.data["indicator"] = False
+                continue
             if t.kind == "op" and t.text in ("^", "_") and i + 1 < len(toks):
                 nxt = toks[i + 1]
                 if nxt.kind == "num" and len(nxt.text) > 1 and nxt.text.isdigit():
@@ -292,6 +336,8 @@ class _Walk:
                 continue
             out.append(t)
             i += 1
+        if self.rounding:
+            raise ParseError(f"\\{self.rounding[-1]} is not closed", len(self.text))
         for t in out:
             if t.kind == "sum" and "index" not in t.data:
                 raise ParseError("write the sum with its index, as \\sum_{j=1}^{k}", t.col + 1)

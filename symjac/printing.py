@@ -15,7 +15,6 @@ _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 # Regular expressions as text: re compiles (and keeps) each on first use, so the
 # paths that need none do not pay for them at start-up.
 _INT_POWER = r"\*\*(\d+|\(-\d+\))"
-_DELTA = r"KroneckerDelta\((\w+), (\w+)\)"
 MAX_PRINTED_DIGITS = 4000  # Python refuses str() of longer ints; abbreviate instead
 
 
@@ -35,12 +34,31 @@ def sstr(expr) -> str:
         return sympy.sstr(_abbreviated(expr, latex=False))
 
 
-def _huge(n: int) -> bool:
+def _printed_digits() -> int:
+    """The most digits an integer is printed with; a longer one is abbreviated."""
     digits = MAX_PRINTED_DIGITS
     limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
     if limit:  # PYTHONINTMAXSTRDIGITS may set it lower than the default 4300
         digits = min(digits, limit - 1)
-    return n.bit_length() > digits * 3.32
+    return digits
+
+
+def _huge(n: int) -> bool:
+    return n.bit_length() > _printed_digits() * 3.32
+
+
+def abbreviate_digits(text: str, latex: bool = False) -> str:
+    """Printed text with each integer longer than sstr prints one written as its size
+    (`<integer of about 5,001 digits>`): for the printers that write every digit."""
+    digits = _printed_digits()
+    if len(text) <= digits:
+        return text
+
+    def size(m) -> str:
+        about = f"integer of about {len(m.group()):,} digits"
+        return rf"\langle\text{{{about}}}\rangle" if latex else f"<{about}>"
+
+    return re.sub(rf"\d{{{digits + 1},}}", size, text)
 
 
 def _abbreviate_int(n: int, latex: bool = False) -> str:
@@ -72,26 +90,91 @@ def _abbreviated(expr, latex: bool):
     return expr.xreplace(swap)
 
 
-def latex(expr) -> str:
-    import sympy
-
+def latex(expr, **settings) -> str:
+    """sympy's LaTeX, as ``latex_printer()`` writes it (with sympy's settings)."""
+    printer = latex_printer()(settings)
     try:
-        return sympy.latex(expr)
+        return printer.doprint(expr)
     except ValueError:
-        return sympy.latex(_abbreviated(expr, latex=True))
+        return printer.doprint(_abbreviated(expr, latex=True))
+
+
+_LATEX_PRINTER: type | None = None
+
+
+def latex_printer() -> type:
+    """sympy's LatexPrinter, but for what it writes in a form symjac's LaTeX reader
+    reads as something else: the step and the delta by name (sympy's \\theta(u) and
+    \\delta(u) read as products of a variable), the indicator \\mathbb{1}\\{b = a\\}
+    for KroneckerDelta(a, b), atan2 as one name, and ∂ for a derivative left
+    unevaluated (d/dx reads as a quotient of variables). The class is made on first
+    use, so that sympy is imported only where it is needed."""
+    global _LATEX_PRINTER
+    if _LATEX_PRINTER is None:
+        from sympy.printing.latex import LatexPrinter
+
+        class SymjacLatexPrinter(LatexPrinter):
+            _default_settings = {**LatexPrinter._default_settings, "diff_operator": r"\partial"}
+
+            def _named(self, name: str, expr, exp) -> str:
+                # pargs: Heaviside(u) without the value at 0 that sympy keeps in args
+                args = ", ".join(self._print(a) for a in getattr(expr, "pargs", expr.args))
+                tex = rf"\operatorname{{{name}}}\left({args}\right)"
+                return tex if exp is None else f"{tex}^{{{exp}}}"
+
+            def _print_Heaviside(self, expr, exp=None):  # noqa: N802 (sympy's naming)
+                return self._named("Heaviside", expr, exp)
+
+            def _print_DiracDelta(self, expr, exp=None):  # noqa: N802
+                return self._named("DiracDelta", expr, exp)
+
+            def _print_atan2(self, expr, exp=None):
+                return self._named("atan2", expr, exp)
+
+            def _print_KroneckerDelta(self, expr, exp=None):  # noqa: N802
+                a, b = (self._print(x) for x in expr.args)
+                tex = rf"\mathbb{{1}}\{{{b} = {a}\}}"  # as the text writes it (indicators)
+                return tex if exp is None else f"{tex}^{{{exp}}}"
+
+        _LATEX_PRINTER = SymjacLatexPrinter
+    return _LATEX_PRINTER
 
 
 def uni(text) -> str:
     """One-line Unicode for a terminal: `3*x**2*y` -> `3·x²·y`."""
-    s = text if isinstance(text, str) else sstr(text)
+    s = indicators(text if isinstance(text, str) else sstr(text))
     s = re.sub(_INT_POWER, lambda m: m.group(1).strip("()").translate(_SUPERSCRIPT), s)
-    return indicators(s).replace("**", "^").replace("*", "·")
+    return s.replace("**", "^").replace("*", "·")
 
 
 def indicators(text: str) -> str:
     """`KroneckerDelta(1, y)` written as the worksheet's indicator `1{y = 1}`, which the
-    parser reads back; JSON keeps sympy's name."""
-    return re.sub(_DELTA, r"1{\2 = \1}", text)
+    parser reads back (bracketed next to a power: `(1{y = 1})**2`, `2**(1{y = 1})`); JSON
+    keeps sympy's name."""
+    start = text.find("KroneckerDelta(")
+    if start < 0:
+        return text
+    i = start + len("KroneckerDelta(")
+    depth, comma = 1, -1
+    for end in range(i, len(text)):
+        c = text[end]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                break
+        elif c == "," and depth == 1:
+            comma = end
+    else:
+        return text  # not sympy's own text
+    if comma < 0:
+        return text
+    a, b = text[i:comma].strip(), text[comma + 1:end].strip()
+    shown = f"1{{{indicators(b)} = {indicators(a)}}}"
+    if text.startswith("**", end + 1) or text.endswith("**", 0, start):
+        shown = f"({shown})"  # a power of it, or a power it is: not 2**1{...}, read 2¹{...}
+    return text[:start] + shown + indicators(text[end + 1:])
 
 
 def sub(n: int) -> str:

@@ -371,10 +371,7 @@ def test_printed_expressions_type_back_in(e):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_expressions())
 def test_printed_latex_types_back_in(e):
-    # sympy writes Heaviside as \theta(x) and KroneckerDelta as \delta_{1 y}: both would
-    # read back as names, so they are left to the text and JSON forms above.
-    if e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I, sympy.Heaviside,
-             sympy.KroneckerDelta):
+    if e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
         return
     back = parse_expression(printing.latex(e), symbols={str(v): v for v in NAMES})
     assert _same(back, e), (printing.latex(e), back)

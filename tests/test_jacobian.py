@@ -74,7 +74,7 @@ def test_worksheet_2a_cos_squared_entry_shows_chain_rule_working():
     assert "chain rule" in step.rules
     assert "trigonometric" in step.rules
     # The LaTeX of the worked form keeps the brackets: not "2 cos(y) - sin(y)".
-    assert r"\left(- \sin{\left(y \right)}\right)" in step.latex_chain[0]
+    assert r"\left(-\sin{\left(y\right)}\right)" in step.latex_chain[0]
 
 
 def test_worksheet_2b_matrix_input_flattened_row_major():
@@ -414,7 +414,7 @@ def test_markdown_reads_like_the_worksheet():
     assert out.startswith("**Solution:** f : ℝ² → ℝ³ in (x, y), so ∇f is 3×2")
     # The matrix of partial-derivative symbols comes before the matrix of results.
     assert out.index(r"\frac{\partial f_{3}}{\partial y}") < out.index(r"y e^{x} & e^{x}")
-    assert out.count("- 2 \\sin{\\left(y \\right)} \\cos{\\left(y \\right)}") == 1
+    assert out.count("-2 \\sin{\\left(y\\right)} \\cos{\\left(y\\right)}") == 1
 
 
 def test_leading_minus_after_double_dash():

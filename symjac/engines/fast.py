@@ -10,10 +10,13 @@ symengine does not do itself:
   ``d Heaviside(u) = DiracDelta(u)·u'``, and for ``Max``/``Min`` (so ``relu``)
   a Heaviside step per argument. ``floor``/``ceiling`` stay
   ``Derivative(floor(x), x)``, as in sympy.
-- ``text(e)`` and ``latex(e)``: the entry strings. The text is sympy's syntax
-  (``Abs``, ``Max``, ``exp``, ``E``, ``pi``), so sympy and symjac's parser read
-  it back as an equal expression; it is not byte-identical to ``sympy.sstr``
-  and need not be (DESIGN.md). The LaTeX is written the way sympy's reads.
+- ``TextPrinter`` and ``LatexPrinter``: the entry strings. The text is
+  sympy's syntax (``Abs``, ``Max``, ``exp``, ``E``, ``pi``), written here with
+  the terms in the order a person writes them, so sympy and symjac's parser
+  read it back as an equal expression; it is not byte-identical to
+  ``sympy.sstr`` and need not be (DESIGN.md). The LaTeX is symengine's own.
+  Both read back, through symjac's parser, to the expression printed
+  (tests/test_readback.py reads back thousands of generated ones).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import sys
 import symengine as se
 
 from symjac.builders import fraction
-from symjac.printing import latex_name
+from symjac.printing import abbreviate_digits, latex_name
 
 # symengine's class names that differ from sympy's (and from symjac's grammar).
 _NAMES = {"Abs": "Abs", "Max": "Max", "Min": "Min"}
@@ -211,18 +214,9 @@ def join_terms(terms) -> str:
 class TextPrinter:
     """sympy's syntax: what JSON, --expect and problem files read."""
 
-    def __init__(self, splits: dict | None = None):
+    def __init__(self):
         self.cache: dict = {}
         self.names: dict[str, tuple[str, int]] = {}
-        # Products split into coefficient, numerator and denominator: shared by the
-        # text and LaTeX printers of one computation (the split is the costly part).
-        self.splits: dict = {} if splits is None else splits
-
-    def split(self, e):
-        got = self.splits.get(e)
-        if got is None:
-            got = self.splits[e] = _split_mul(e)
-        return got
 
     def __call__(self, e) -> str:
         return self.p(e)[0]
@@ -270,7 +264,7 @@ class TextPrinter:
         return f"{_name(e)}({', '.join(self(a) for a in e.args)})", _ATOM
 
     def _mul(self, e) -> tuple[str, int]:
-        (p, q), num, den = self.split(e)
+        (p, q), num, den = _split_mul(e)
         sign = "-" if p < 0 else ""
         p = abs(p)
         # a*(b + c) needs its brackets; a*b**2 and a*sin(b) do not.
@@ -296,120 +290,99 @@ class TextPrinter:
         return f"{self.wrap(base, _POW)}**{self.wrap(ex, _POW)}", _POW
 
 
-_LATEX_FUNCS = {
-    "sin", "cos", "tan", "cot", "sec", "csc", "sinh", "cosh", "tanh", "coth", "log",
-}
-_ARC = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "acot": "arccot",
-        "asec": "arcsec", "acsc": "arccsc"}
+# What symengine's latex() writes in a form symjac's LaTeX reader reads as something
+# else is written as sympy writes it: the names of the variables (x12 as x_{12}), the
+# step and the delta (Heaviside\left(u\right) would be read letter by letter), Max and
+# Min (whose arguments symengine brackets as one, \operatorname{max}{\left(a, b\right)}),
+# atan2, the indicator 1{b = a} for KroneckerDelta(a, b), and ∂/∂x for a derivative
+# left unevaluated (d/dx would be read as a quotient of two variables).
+_LATEX_RENAMED = re.compile(
+    r"Heaviside|DiracDelta|\\delta_|\\operatorname\{(?:max|min|atan_2)\}|\\frac\{d\}")
+_LATEX_HEADS = {"Max": r"\max", "Min": r"\min", "atan2": r"\operatorname{atan2}",
+                "Heaviside": r"\operatorname{Heaviside}",
+                "DiracDelta": r"\operatorname{DiracDelta}"}
+# symengine writes 2*3**x as "2 3^{x}", which reads as 23^x: a \cdot between the two
+# numbers (but not in a name's subscript, x_{1 2}).
+_SIDE_BY_SIDE = re.compile(r"(_\{[^{}]*\})|(?<=\d) (?=\d)")
 
 
-class LatexPrinter(TextPrinter):
-    """The same trees in LaTeX."""
+class LatexPrinter:
+    """symengine's LaTeX, with the few forms above written the way symjac reads them."""
 
-    def wrap(self, e, level: int) -> str:
-        s, prec = self.p(e)
-        return f"\\left({s}\\right)" if prec <= level else s
+    def __init__(self):
+        self.cache: dict = {}
+        self.names: dict = {}  # a variable's name -> the symbol printed for it, or None
+        self.written: dict[str, str] = {}  # the LaTeX of a name -> the name
 
-    def _symbol(self, name: str) -> str:
-        return latex_name(name)
+    def __call__(self, e) -> str:
+        got = self.cache.get(e)
+        if got is None:
+            got = self.cache[e] = self._write(e)
+        return got
 
-    def _p(self, e) -> tuple[str, int]:
-        if e.is_Number:
-            n, d = fraction(e)
-            if d == 1:
-                return _digits(n, latex=True), (_ATOM if n >= 0 else _ADD)
-            sign = "- " if n < 0 else ""
-            return (f"{sign}\\frac{{{_digits(abs(n), latex=True)}}}{{{_digits(d, latex=True)}}}",
-                    _MUL if n > 0 else _ADD)
-        if isinstance(e, _E):
-            return "e", _ATOM
-        if isinstance(e, _PI):
-            return "\\pi", _ATOM
-        if isinstance(e, se.Add):
-            return _sum([self.p(t)[0] for t in e.args]), _ADD
-        if isinstance(e, se.Mul):
-            return self._mul(e)
-        if isinstance(e, se.Pow):
-            return self._pow(e)
-        if isinstance(e, se.Derivative):
-            inner, *wrt = e.args
-            var = " ".join(f"d {self(v)}" for v in wrt)
-            return f"\\frac{{d}}{{{var}}} {self.wrap(inner, _POW)}", _MUL
-        return self._function(e), _ATOM
+    def p(self, e) -> tuple[str, int]:
+        """The LaTeX and how tightly it holds together, as TextPrinter.p gives them."""
+        s = self(e)
+        if s.startswith("-") or isinstance(e, se.Add):
+            return s, _ADD
+        if isinstance(e, se.Mul) or (e.is_Number and not e.is_Integer):
+            return s, _MUL
+        return s, (_POW if isinstance(e, se.Pow) else _ATOM)
 
-    def _function(self, e, power: str | None = None) -> str:
-        name = _name(e)
-        args = ", ".join(self(a) for a in e.args)
-        up = "" if power is None else f"^{{{power}}}"
-        if name == "Abs":
-            return f"\\left|{args}\\right|{up}"
-        if name == "floor":
-            return f"\\left\\lfloor{{{args}}}\\right\\rfloor{up}"
-        if name == "ceiling":
-            return f"\\left\\lceil{{{args}}}\\right\\rceil{up}"
-        if name in ("Max", "Min"):
-            head = f"\\{name.lower()}"
-        elif name == "Heaviside":
-            head = "\\theta"
-        elif name == "DiracDelta":
-            head = "\\delta"
-        elif name in _LATEX_FUNCS:
-            head = f"\\{name}"
-        elif name in _ARC:
-            head = f"\\operatorname{{{_ARC[name]}}}"
+    def _write(self, e) -> str:
+        swap = {}
+        for v in e.free_symbols:
+            named = self._name(v)
+            if named is not None:
+                swap[v] = named
+        out = se.latex(e.subs(swap) if swap else e)
+        if _LATEX_RENAMED.search(out):
+            # Each such function, written here, stands in as a symbol whose name is its
+            # LaTeX (symengine writes a name holding a backslash as it is).
+            swap.update({f: se.Symbol(self._function(f)) for f in _outermost(e)})
+            out = se.latex(e.subs(swap))
+        out = _SIDE_BY_SIDE.sub(lambda m: m.group(1) or r" \cdot ", out)
+        return abbreviate_digits(out, latex=True)
+
+    def _name(self, v):
+        """The symbol to print in v's place (None: v itself), so x12 reads x_{12}.
+
+        Never one that another variable prints as: x1 and x_1 both write x_{1},
+        and one symbol in both places would be one variable to symengine (x1*x_1
+        would print x_{1}^2); the second is braced, {x_{1}}.
+        """
+        name = v.name
+        if name not in self.names:
+            want = latex_name(name)
+            while self.written.setdefault(want, name) != name:
+                want = "{" + want + "}"
+            self.names[name] = None if se.latex(v) == want else se.Symbol(want)
+        return self.names[name]
+
+    def _function(self, f) -> str:
+        name = _name(f)
+        args = [self(a) for a in f.args]
+        if name == "KroneckerDelta":
+            # The worksheet's indicator, as the text shows it (printing.indicators).
+            return rf"\mathbb{{1}}\{{{args[1]} = {args[0]}\}}"
+        if name == "Derivative":
+            inner, *wrt = args
+            return rf"\frac{{\partial}}{{\partial {' '.join(wrt)}}} {inner}"
+        return rf"{_LATEX_HEADS[name]}\left({', '.join(args)}\right)"
+
+
+def _outermost(e) -> list:
+    """The functions of e that symengine writes in LaTeX symjac reads otherwise, but
+    not those inside another one (whose own LaTeX writes them)."""
+    found, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        name = _name(node)
+        if name in _LATEX_HEADS or name in ("KroneckerDelta", "Derivative"):
+            found.append(node)
         else:
-            head = f"\\operatorname{{{name}}}"
-        return f"{head}{up}{{\\left({args} \\right)}}"
-
-    def _mul(self, e) -> tuple[str, int]:
-        (p, q), num, den = self.split(e)
-        sign = "- " if p < 0 else ""
-        p = abs(p)
-        if p == 1 and len(num) == 1:
-            top = [self(num[0])]  # alone over a fraction bar, a sum needs no brackets
-        else:
-            top = [self.wrap(f, _ADD) for f in num]
-        if p != 1 or not top:
-            top.insert(0, _digits(int(p), latex=True))
-        numer = _join_factors(top)
-        if q == 1 and len(den) == 1:
-            bottom = [self(den[0])]
-        else:
-            bottom = ([_digits(int(q), latex=True)] if q != 1 else [])
-            bottom += [self.wrap(f, _ADD) for f in den]
-        if bottom:
-            return f"{sign}\\frac{{{numer}}}{{{_join_factors(bottom)}}}", (
-                _ADD if sign else _MUL)
-        return sign + numer, (_ADD if sign else _MUL)
-
-    def _pow(self, e) -> tuple[str, int]:
-        base, ex = e.args
-        if isinstance(base, _E):
-            return f"e^{{{self(ex)}}}", _POW
-        if ex.is_Number:
-            n, d = fraction(ex)
-            if n < 0:
-                return f"\\frac{{1}}{{{self(se.Pow(base, -ex))}}}", _MUL
-            if n == 1 and d == 2:
-                return f"\\sqrt{{{self(base)}}}", _ATOM
-            if n == 1:
-                return f"\\sqrt[{d}]{{{self(base)}}}", _ATOM
-            if d == 1 and (_name(base) in _LATEX_FUNCS or _name(base) in _ARC):
-                return self._function(base, str(n)), _POW  # \sin^{2}{\left(x \right)}
-        b = self.wrap(base, _POW)
-        return f"{b}^{{{self(ex)}}}", _POW
-
-
-def _join_factors(parts: list[str]) -> str:
-    out = ""
-    for s in parts:
-        if out and (out[-1].isdigit() or out.endswith("}")) and s[:1].isdigit():
-            out += " \\cdot " + s
-        elif out:
-            out += " " + s
-        else:
-            out = s
-    return out
+            stack.extend(node.args)
+    return found
 
 
 def latex_matrix(cells: list[list[str]]) -> str:
@@ -421,13 +394,11 @@ def latex_matrix(cells: list[list[str]]) -> str:
     return f"\\left[\\begin{{array}}{{{'c' * cols}}}{body}\\end{{array}}\\right]"
 
 
-def _digits(n: int, latex: bool = False) -> str:
+def _digits(n: int) -> str:
     """An integer's digits; one too long for Python to print (4300 digits) by its size."""
     limit = getattr(sys, "get_int_max_str_digits", lambda: 0)() or 4300
     if n.bit_length() <= (min(limit, 4300) - 1) * 3.32:
         return str(n)
     digits = int(abs(n).bit_length() * 0.30103) + 1
     sign = "-" if n < 0 else ""
-    if latex:
-        return rf"{sign}\langle\text{{integer of about {digits:,} digits}}\rangle"
     return f"{sign}<integer of about {digits:,} digits>"

@@ -38,10 +38,10 @@ from sympy import (
     sin,
     tan,
 )
-from sympy.printing.latex import LatexPrinter
 
 from symjac.errors import SymjacError
 from symjac.ops import compare
+from symjac.printing import _abbreviated, latex_printer
 
 __all__ = ["DiffResult", "DiffStage", "RULE_NAMES", "differentiate"]
 
@@ -386,8 +386,9 @@ def differentiate(expr: Expr | int | float, var: Symbol) -> DiffResult:
     return DiffResult(of=of, wrt=var, result=final, stages=stages, rules=rules)
 
 
-class _StagePrinter(LatexPrinter):
-    """LaTeX that keeps the stepper's grouped inner derivative in brackets.
+class _StagePrinter(latex_printer()):  # type: ignore[misc]
+    """symjac's LaTeX (printing.latex), keeping the stepper's grouped inner derivative in
+    brackets.
 
     The stepper wraps g' in UnevaluatedExpr to keep f'(g)·(g') readable;
     sympy's LaTeX printer drops the brackets, so 2*cos(y)*(-sin(y)) would read
@@ -407,6 +408,4 @@ def stage_latex(expr) -> str:
     try:
         return _StagePrinter().doprint(expr)
     except ValueError:  # a number too long for Python to print: abbreviated, as everywhere
-        from symjac.printing import _abbreviated
-
         return _StagePrinter().doprint(_abbreviated(expr, latex=True))

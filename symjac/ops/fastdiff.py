@@ -141,7 +141,7 @@ def jacobian(
     k, n = len(functions), len(variables)
     names = [v.name for v in variables]
     diff, text = Differentiator(), TextPrinter()
-    tex = LatexPrinter(splits=text.splits)
+    tex = LatexPrinter()
     limit = 0 if not steps else k * n if max_entries is None else min(k * n, max_entries)
     skip_zeros = limit < k * n
     stepper = None

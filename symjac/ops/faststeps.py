@@ -108,7 +108,7 @@ def evaluate(n):
 class _Forms:
     """Prints worked forms in text and LaTeX, with the engine's printers for the leaves."""
 
-    def __init__(self, printer: TextPrinter, latex: bool):
+    def __init__(self, printer: TextPrinter | LatexPrinter, latex: bool):
         self.printer = printer
         self.latex = latex
 
@@ -151,9 +151,10 @@ class _Forms:
         if q != 1:
             den.insert(0, se.Integer(q))
         if self.latex:
-            top = " ".join(parts) or "1"
+            top = _join_factors(parts) or "1"
             if den:
-                bottom = " ".join(self.wrap(f, _ADD) if len(den) > 1 else self(f) for f in den)
+                bottom = _join_factors([self.wrap(f, _ADD) if len(den) > 1 else self(f)
+                                        for f in den])
                 return f"{sign}\\frac{{{top}}}{{{bottom}}}", (_ADD if sign else _MUL)
             return sign + top, (_ADD if sign else _MUL)
         top = "*".join(parts) or "1"
@@ -161,6 +162,20 @@ class _Forms:
             bottom = [self.wrap(f, _MUL) for f in den]
             top += "/" + (bottom[0] if len(bottom) == 1 else "(" + "*".join(bottom) + ")")
         return sign + top, (_ADD if sign else _MUL)
+
+
+def _join_factors(parts: list[str]) -> str:
+    """LaTeX factors side by side, with a \\cdot between two numbers: 2 \\cdot 3^{x}, which
+    2 3^{x} would not read as."""
+    out = ""
+    for s in parts:
+        if out and (out[-1].isdigit() or out.endswith("}")) and s[:1].isdigit():
+            out += " \\cdot " + s
+        elif out:
+            out += " " + s
+        else:
+            out = s
+    return out
 
 
 def _is_group(n) -> bool:

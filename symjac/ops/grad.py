@@ -38,7 +38,7 @@ from symjac.matexpr import (
 from symjac.model import Check, Derivation, Result, Step
 from symjac.ops import compare
 from symjac.ops.compare import numbers_equal
-from symjac.printing import indicators, shape, sstr
+from symjac.printing import indicators, latex, shape, sstr
 
 MAX_SHOWN_ROWS = 12  # rows of ∂u/∂θ shown one by one, reshaped
 MAX_SHOWN_ENTRIES = 24  # partial derivatives listed one by one when there is no chain
@@ -114,7 +114,7 @@ class Problem:
                 self.symbol_latex[_sym(names[i][j])] = tex[i][j]
 
     def latex(self, expr) -> str:
-        return sympy.latex(expr, symbol_names=self.symbol_latex)
+        return latex(expr, symbol_names=self.symbol_latex)
 
     def combos(self) -> list[dict[str, int]]:
         names = list(self.index)
@@ -467,10 +467,9 @@ def _notes(p: Problem, bp: Backprop) -> tuple[list[str], list[str]]:
             v = next(iter(p.index))
             # The bound letter must differ from the index's own name: not 1{i = i}.
             b = next(c for c in ("i", "j", "k", "m", "r", "c") if c not in p.index)
-            delta = (f"; 1{{{v} = {b}}} (KroneckerDelta({b}, {v}) in JSON) is 1 when {v} = {b} "
-                     "and 0 otherwise")
-            delta_tex = (f"; $\\delta_{{{b} {name_latex(v)}}}$ is 1 when ${name_latex(v)} = {b}$ "
-                         "and 0 otherwise")
+            delta = f"; 1{{{v} = {b}}} is 1 when {v} = {b} and 0 otherwise"
+            delta_tex = (f"; $\\mathbb{{1}}\\{{{name_latex(v)} = {b}\\}}$ is 1 when "
+                         f"${name_latex(v)} = {b}$ and 0 otherwise")
         plain.append(f"Computed for every index value ({ranges}){delta}.")
         tex.append(f"Computed for every index value ({ranges_tex}){delta_tex}.")
     return plain, tex

@@ -29,7 +29,7 @@ from symjac.ops.grad import (
     sizes_text,
     verify_points,
 )
-from symjac.printing import shape, sstr
+from symjac.printing import latex, shape, sstr
 
 DIRECTION = "V_"  # the direction of the Hessian-vector product: never a user's name
 
@@ -72,7 +72,7 @@ def plain_hessian(functions: str, wrt: str | None, expect: str | None, steps: bo
     gstep = Step(
         kind="equation",
         text="∇f = (" + ", ".join(sstr(g) for g in grad) + ")   (first derivatives)",
-        latex="\\nabla f = " + "\\begin{bmatrix} " + " & ".join(sympy.latex(g) for g in grad)
+        latex="\\nabla f = " + "\\begin{bmatrix} " + " & ".join(latex(g) for g in grad)
         + " \\end{bmatrix}",
         data={"tex": "The gradient (first derivatives), one entry per variable:"},
     )
