@@ -192,7 +192,7 @@ class _Walk:
                 self.add("close", ")", pos + n.len - 1)
         elif name in _NAMED:
             a = self.arg(n, 0)
-            word = "" if a is None else a.latex_verbatim().strip("{} ")
+            word = "" if a is None else a.latex_verbatim().strip("{} ").replace("\\_", "_")
             word = re.sub(r"\s+", "", word)
             if re.fullmatch(r"\d+", word):
                 # \mathbb{1}\{a = b\} is the indicator: one operand (finish brackets it).

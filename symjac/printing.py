@@ -131,6 +131,9 @@ def latex_printer() -> type:
             def _print_atan2(self, expr, exp=None):
                 return self._named("atan2", expr, exp)
 
+            def _print_Symbol(self, expr, style="plain"):  # noqa: N802
+                return latex_name(expr.name)
+
             def _print_KroneckerDelta(self, expr, exp=None):  # noqa: N802
                 a, b = (self._print(x) for x in expr.args)
                 tex = rf"\mathbb{{1}}\{{{b} = {a}\}}"  # as the text writes it (indicators)
@@ -226,16 +229,17 @@ _GREEK = set(
     "sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi "
     "Omega".split()
 )
-_NAME_PARTS = re.compile(r"([^\W\d_]+)(\d*)\Z")
 
 
 def latex_name(name: str) -> str:
-    """x12 -> x_{12}, theta_1 -> \\theta_{1}, w1_2 -> w_{1 2}: a name as sympy writes it."""
-    head, *subs = name.split("_")
-    m = _NAME_PARTS.match(head)
-    if m and m.group(2):
-        head, subs = m.group(1), [m.group(2), *subs]
-    if head in _GREEK:
-        head = "\\" + head
-    subs = [s for s in subs if s]
-    return head + (f"_{{{' '.join(subs)}}}" if subs else "")
+    """A name in LaTeX that symjac's LaTeX reader reads back as the same name: x, \\theta,
+    x_{1} for x_1, \\theta_{0} for theta_0; any other name (x1, mass, w1_2) whole in
+    \\mathit{...}, since in LaTeX each letter is a variable and x_{1} is x_1, not x1."""
+    head, sep, sub = name.partition("_")
+    if len(head) == 1 or head in _GREEK:
+        if not sep:
+            return "\\" + head if head in _GREEK else head
+        if sub and "_" not in sub and (sub.isdigit() or len(sub) == 1 or sub in _GREEK):
+            tex = "\\" + head if head in _GREEK else head
+            return f"{tex}_{{{latex_name(sub) if sub in _GREEK else sub}}}"
+    return "\\mathit{" + name.replace("_", "\\_") + "}"

@@ -312,7 +312,6 @@ class LatexPrinter:
     def __init__(self):
         self.cache: dict = {}
         self.names: dict = {}  # a variable's name -> the symbol printed for it, or None
-        self.written: dict[str, str] = {}  # the LaTeX of a name -> the name
 
     def __call__(self, e) -> str:
         got = self.cache.get(e)
@@ -345,17 +344,11 @@ class LatexPrinter:
         return abbreviate_digits(out, latex=True)
 
     def _name(self, v):
-        """The symbol to print in v's place (None: v itself), so x12 reads x_{12}.
-
-        Never one that another variable prints as: x1 and x_1 both write x_{1},
-        and one symbol in both places would be one variable to symengine (x1*x_1
-        would print x_{1}^2); the second is braced, {x_{1}}.
-        """
+        """The symbol to print in v's place (None: v itself): its name as the LaTeX
+        reader reads it back (printing.latex_name: x_{1} for x_1, \\mathit{x1} for x1)."""
         name = v.name
         if name not in self.names:
             want = latex_name(name)
-            while self.written.setdefault(want, name) != name:
-                want = "{" + want + "}"
             self.names[name] = None if se.latex(v) == want else se.Symbol(want)
         return self.names[name]
 
