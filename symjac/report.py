@@ -210,13 +210,21 @@ def json_report(outcomes: Sequence[Outcome]) -> str:
     return dumps(obj)
 
 
-# XML 1.0 cannot hold most control characters, even escaped, nor lone surrogates.
+# Every character outside XML 1.0's Char production: most C0 controls, lone surrogates,
+# U+FFFE and U+FFFF. Not even a character reference (&#xFFFE;) may name them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 MAX_XML_TEXT = 20_000  # characters of one message or detail: a 900 KB answer is cut
 
 
+def _xml_char(m: re.Match) -> str:
+    """A character XML forbids, shown as an escape (\\x1b, <U+FFFE>) made of ones it allows."""
+    shown = line(m.group())
+    return f"<U+{ord(m.group()):04X}>" if _NOT_XML.search(shown) else shown
+
+
 def _xml_text(s: str, limit: int = MAX_XML_TEXT) -> str:
-    return _NOT_XML.sub(lambda m: line(m.group()), cut(s, limit))
+    """Any text for a JUnit attribute or element: ElementTree escapes &, < and quotes."""
+    return _NOT_XML.sub(_xml_char, cut(s, limit))
 
 
 def junit_xml(outcomes: Sequence[Outcome]) -> str:

@@ -645,3 +645,76 @@ def test_workers_die_with_the_parent(tmp_path, sig):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# -- JUnit: every file a real XML parser reads --------------------------------------------
+
+# The characters XML 1.0's Char production leaves out: no parser reads them, escaped or not.
+_FORBIDDEN_IN_XML = ([chr(c) for c in range(0x20) if c not in (0x9, 0xA, 0xD)]
+                     + ["\ufffe", "\uffff", "\ud800", "\udbff", "\udc00", "\udfff"])
+
+
+def _xml_allows(s: str) -> bool:
+    return not any(ch in _FORBIDDEN_IN_XML for ch in s)
+
+
+def _outcome(**fields):
+    from symjac.runner import Outcome
+
+    base = dict(file="p.toml", id="1", index=1, command="matmul", title="", status="failed")
+    return Outcome(**{**base, **fields})
+
+
+def test_junit_ids_with_characters_xml_forbids_are_read_by_a_parser(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    ids = ["a\ufffeb", "c\uffffd", "e\x00f", "g\x1bh", "k]]>&<'\"l", "m\x0bn\x0c", "o\ud800p"]
+    problems = {"title": "T\ufffe", "problem": [
+        {"id": i, "command": "matmul", "matrices": ["[[1, 2]]", "[[3], [4]]"],
+         "expect": "[[12]]" if n % 2 else "[[11]]",
+         "feedback": [{"answer": "[[12]]", "message": "wrong\ufffe\x1b <&> ]]>"}]}
+        for n, i in enumerate(ids)]}
+    (tmp_path / "p\ufffe.json").write_text(json.dumps(problems), encoding="utf-8")
+    proc = run("check", "p\ufffe.json", "--junit", "j.xml", cwd=tmp_path)
+    clean(proc, 1, lines=None)
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    cases = root.findall("testsuite/testcase")
+    assert len(cases) == len(ids)
+    names = [c.get("name") for c in cases]
+    assert names[0] == "a<U+FFFE>b" and names[1] == "c<U+FFFF>d"
+    assert names[4] == "k]]>&<'\"l"  # escaped on the way in, the same text on the way out
+    assert all(_xml_allows(n) for n in names)
+
+
+# any text, with the characters XML refuses (and those it must escape) drawn often
+_XML_HOSTILE = st.lists(st.one_of(
+    st.sampled_from([*_FORBIDDEN_IN_XML, "&", "<", ">", "]]>", "'", '"', "\r", "\x85"]),
+    st.characters())).map("".join)  # not st.text: its alphabet drops U+FFFE and surrogates
+
+
+@settings(max_examples=200, deadline=None)
+@given(_XML_HOSTILE, _XML_HOSTILE, _XML_HOSTILE, st.lists(_XML_HOSTILE, max_size=2))
+def test_junit_of_any_text_is_read_by_a_parser(ident, message, file, tags):
+    import xml.etree.ElementTree as ET
+
+    from symjac.report import junit_xml
+
+    outcomes = [
+        _outcome(id=ident, message=message, file=file,
+                 mistakes=tuple({"tag": t, "message": t} for t in tags),
+                 mismatches=({"index": [1, 1], "expected": message, "got": ident,
+                              "point": {ident: message}, "got_value": "1",
+                              "expected_value": message},)),
+        _outcome(id=message, message=ident, file=file, status="error", index=2),
+        _outcome(id=ident, message=message, file=file, status="ungraded", index=3,
+                 answers=message),
+    ]
+    text = junit_xml(outcomes)
+    root = ET.fromstring(text.encode("utf-8"))
+    first = root.find("testsuite/testcase")
+    # text XML allows comes back exactly, as ElementTree escaped it
+    if _xml_allows(ident) and ident and "\r" not in ident:
+        assert first.get("name") == ident
+    for el in root.iter():
+        for value in [el.text or "", *el.attrib.values()]:
+            assert _xml_allows(value)

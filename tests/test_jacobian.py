@@ -254,6 +254,31 @@ def test_bad_point_exit_2(at, message):
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.output
 
 
+def test_a_point_naming_some_variables_says_which_stay_symbolic():
+    d = api.jacobian("x*y*z", at="y=2")
+    assert d.to_sympy(real=True) == sympy.Matrix([[2 * sym("z"), sym("x") * sym("z"),
+                                                  2 * sym("x")]])
+    assert d.extra["at"]["symbolic"] == ["x", "z"]
+    assert any("x, z" in w and "stay symbolic" in w for w in d.warnings)
+    full = api.jacobian("x*y*z", at="x=1, y=2, z=3")
+    assert full.extra["at"]["symbolic"] == [] and not any("symbolic" in w
+                                                          for w in full.warnings)
+
+
+@pytest.mark.parametrize("steps", ["--steps", "--no-steps"])
+def test_a_partial_point_is_said_before_the_result(steps):
+    r = invoke("x*y", "--at", "x=1", steps, "-f", "text")
+    assert r.exit_code == 0
+    lines = r.stdout.splitlines()
+    said = next(i for i, t in enumerate(lines) if "gives no value for y" in t)
+    result = next(i for i, t in enumerate(lines) if t.startswith("∇f(x=1) ="))
+    assert said < result and "y stays symbolic" in lines[said]
+    assert "y stays symbolic" in r.stderr  # the warning, as every warning is said
+    out = json.loads(invoke("x*y", "--at", "x=1", steps, "-f", "json").stdout)
+    assert any("y stays symbolic" in w for w in out["warnings"])
+    assert out["result"]["matrix"] == [["y", "1"]] and out["at"]["symbolic"] == ["y"]
+
+
 def test_point_values_may_be_constant_expressions():
     [(name, value, _)] = parse_point("t = atan2(1, 2)")
     assert name == "t" and value == sympy.atan2(1, 2)

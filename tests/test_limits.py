@@ -535,3 +535,76 @@ def test_time_limit_and_signals_outside_the_main_thread_are_no_ops():
     with pytest.raises(LimitError, match="time limit of 0.05 s"), time_limit(0.05):
         time.sleep(1)
     assert signal.getsignal(signal.SIGALRM) == before
+
+
+# -- values too large to represent: a limit, never "undefined", never a bug ---------------
+
+
+def _top_exponent() -> int:
+    """d/dx exp(exp(exp(exp(exp(x))))) at 10 is a product of e^10, e^(e^10), ...: its
+    log10 is dominated by the last exponent, so four log10s leave e^10/ln(10), less
+    log10(ln(10)) and terms far below a unit: the 9566 of 10^(10^(10^(10^9566)))."""
+    import mpmath
+
+    with mpmath.workdps(30):
+        return int(mpmath.nint(mpmath.exp(10) / mpmath.log(10) - mpmath.log10(mpmath.log(10))))
+
+
+@pytest.mark.parametrize("steps", ["--no-steps", "--steps"])
+def test_script_a_value_too_large_to_represent_is_a_limit_every_time(steps):
+    # sympy's assumptions ask in an order that depends on the hash seed: it was an internal
+    # error (exit 4) in about half of all runs, "undefined" (exit 1) in the rest
+    expected = f"about 10^(10^(10^(10^{_top_exponent()})))"
+    for seed in range(5):
+        proc = _run("jacobian", "exp(exp(exp(exp(exp(x)))))", "--at", "x=10", steps,
+                    env={**os.environ, "PYTHONHASHSEED": str(seed)})
+        assert proc.returncode == 3, (seed, proc.stderr)
+        (line,) = proc.stderr.splitlines()
+        assert "too large to represent" in line and expected in line, line
+        assert "undefined" not in line and "Traceback" not in line
+
+
+def test_a_part_too_large_to_represent_is_named():
+    import mpmath
+
+    with pytest.raises(LimitError, match="too large to represent") as e:
+        api.jacobian("exp(exp(exp(x)))*y", at="x=10", steps=False)
+    with mpmath.workdps(30):  # exp(exp(exp(10))) = 10^(e^(e^10)/ln 10)
+        top = int(mpmath.nint(mpmath.exp(10) / mpmath.log(10) - mpmath.log10(mpmath.log(10))))
+    assert f"exp(exp(exp(10))), about 10^(10^{top})" in str(e.value)
+
+
+def test_a_large_value_that_can_be_represented_is_still_given():
+    # e^10 · e^(e^10) is about 10^9570: large, but a decimal holds it
+    d = api.jacobian("exp(exp(x))", at="x=10", steps=False)
+    decimal = d.extra["at"]["decimal"][0][0]
+    mantissa, exponent = decimal.split("e+")
+    import mpmath
+
+    with mpmath.workdps(40):
+        log10 = (10 + mpmath.exp(10)) / mpmath.log(10)
+    assert int(exponent) == int(mpmath.floor(log10))
+    assert float(mantissa) == pytest.approx(float(mpmath.power(10, log10 - int(exponent))),
+                                            rel=1e-9)
+
+
+@pytest.mark.parametrize("text", ["exp(exp(7))", "exp(3*exp(6))*exp(5)", "2**exp(6)",
+                                  "exp(exp(7)) - exp(exp(6))", "exp(exp(7))**3/7",
+                                  "log(exp(exp(7)))", "-exp(exp(7))*pi"])
+def test_magnitude_estimates_agree_with_mpmath(text):
+    """Where mpmath can still compute the number (10^477 and so on), the estimate's
+    exponent is its log10, to 6 digits."""
+    import mpmath
+
+    from symjac.ops import magnitude
+
+    e = parse_expression(text)
+    b = magnitude.estimate(e)
+    with mpmath.workdps(40):
+        value = mpmath.mpf(sympy.N(e, 40))
+        assert b is not None and b.sign == int(mpmath.sign(value))
+        log10 = mpmath.log10(abs(value))
+        if b.level == 0:
+            assert b.y == pytest.approx(float(abs(value)), rel=1e-9)
+        else:
+            assert b.level == 1 and float(b.y) == pytest.approx(float(log10), rel=1e-6)

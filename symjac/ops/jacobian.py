@@ -132,11 +132,17 @@ def jacobian(
 
         jac, decimals, where = at_point(jac, at, layout, names, functions, variables)
         label = f"∇f({where})"
+        symbolic = [str(x) for x in variables if x not in at]
+        if symbolic:  # said before the result, never left to be noticed
+            said = symbolic_warning(where, symbolic)
+            notes.append(said[0].upper() + said[1:] + ".")
+            warnings.append(said)
         if not all(v.is_Rational for v in jac):  # exact values need no decimals
             notes.append(f"At {where}, in decimals: ∇f ≈ {_decimal_list(decimals, 6)}.")
         extra["at"] = {
             "point": {str(s): sstr(v) for s, v in at.items()},
             "decimal": [[_decimal(v, 15) for v in row] for row in decimals],
+            "symbolic": symbolic,
         }
 
     return Derivation(
@@ -224,6 +230,15 @@ def partial_step(worked, i: int, j: int, index: tuple[int, int], final=None) -> 
 
 
 # -- at a point -----------------------------------------------------------------
+
+
+def symbolic_warning(where: str, symbolic: list[str]) -> str:
+    """What a point that names only some variables leaves: those it does not name."""
+    shown = ", ".join(symbolic[:5]) + (", …" if len(symbolic) > 5 else "")
+    if len(symbolic) == 1:
+        return f"the point {where} gives no value for {shown}, so {shown} stays symbolic"
+    return (f"the point {where} gives no value for {len(symbolic)} variables ({shown}), "
+            "so they stay symbolic")
 
 
 def _decimal(v, digits: int) -> str:

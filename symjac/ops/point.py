@@ -23,6 +23,7 @@ from typing import Any
 import sympy
 
 from symjac.errors import LimitError, UndefinedError
+from symjac.ops import magnitude
 from symjac.printing import sstr, sub
 from symjac.sizes import AT_POINT, check_call, too_big
 
@@ -30,6 +31,7 @@ _NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 _PIECEWISE = (sympy.Max, sympy.Min, sympy.Abs, sympy.sign, sympy.Heaviside,
               sympy.floor, sympy.ceiling)
 PRECISION = 40  # significant digits of the values that decide signs and reality
+HUGE_DIGITS = 10**15  # a value of more decimal digits than this is too large to represent
 MAX_FORMS = 16  # sides of a kink followed before a partial is called undecidable
 # sympy raises these for values outside a function's real domain (Heaviside(I*pi),
 # Max(1, I)), and arithmetic on them.
@@ -105,7 +107,11 @@ def _not_real_part(f, point):
     except _SYMPY_FAILURES:
         return None  # the entries themselves say why
     for part, v in memo.items():
-        if not v.free_symbols and v.is_real is False and not v.has(*_NON_FINITE):
+        try:  # is_real may evaluate: exp(exp(exp(10))) overflows there
+            not_real = not v.free_symbols and v.is_real is False and not v.has(*_NON_FINITE)
+        except _SYMPY_FAILURES:
+            continue
+        if not_real:
             return sstr(part), v
     return None
 
@@ -117,7 +123,27 @@ def _substituted(expr, point, what: str, where: str):
         raise UndefinedError(f"{what} is not a real number at {where}") from None
     if v.has(*_NON_FINITE):
         raise UndefinedError(f"{what} is undefined at {where} (division by zero)")
+    _refuse_huge(v, what, where)
     return v
+
+
+def _refuse_huge(v, what: str, where: str) -> None:
+    """LimitError if v, or a number in it, is too large to represent (exit 3, not
+    "undefined"): estimated through logarithms, since evaluating exp(exp(exp(10))) takes
+    sympy minutes and then fails."""
+    memo: dict = {}
+    whole = None if v.free_symbols else magnitude.estimate(v, memo)
+    if magnitude.exceeds(whole, HUGE_DIGITS):
+        raise LimitError(f"{what} is too large to represent at {where}: it is about "
+                         f"{magnitude.text(whole)}, more than 10^15 digits (the size limit)")
+    for node in sympy.postorder_traversal(v):  # the innermost such number is named
+        if node.free_symbols or not node.args:
+            continue
+        part = magnitude.estimate(node, memo)
+        if magnitude.exceeds(part, HUGE_DIGITS):
+            raise LimitError(f"{what} cannot be evaluated at {where}: it holds {_short(node)}, "
+                             f"about {magnitude.text(part)}, a number too large to represent "
+                             "(more than 10^15 digits, the size limit)")
 
 
 def _real(v, what: str, where: str):
@@ -127,6 +153,8 @@ def _real(v, what: str, where: str):
     try:
         n = v.evalf(PRECISION)
         re, im = n.as_real_imag()
+    except OverflowError:
+        raise LimitError(f"{what} is too large to represent at {where}") from None
     except _SYMPY_FAILURES:
         re = im = sympy.nan
     if not (re.is_Number and im.is_Number) or re.has(*_NON_FINITE) or im.has(*_NON_FINITE):
@@ -161,6 +189,9 @@ def _piecewise_partial(f, x, point, what: str, where: str):
             partials.append(_number(safe_subs(sympy.diff(form, x), point)))
         except _SYMPY_FAILURES:
             raise UndefinedError(f"{what} is not a real number at {where}") from None
+        for v in (values[-1], partials[-1]):
+            if v is not None:
+                _refuse_huge(v, what, where)
     if any(v is None for v in values + partials):
         if any(v is not None and v.has(*_NON_FINITE) for v in partials):
             raise UndefinedError(f"{what} is undefined at {where} (division by zero)")
