@@ -437,6 +437,52 @@ def test_gradescope_build_refuses_an_unusable_problem_file(tmp_path):
     assert r.exit_code == 2 and not (tmp_path / "a.zip").exists()
 
 
+def _symjac(*args: str):
+    return CliRunner().invoke(cli, list(args), prog_name="symjac")
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "soon"])
+def test_gradescope_build_refuses_a_timeout_exactly_as_check_does(tmp_path, value):
+    # An autograder built with --timeout inf would exit 2 on every submission.
+    zip_path = tmp_path / "a.zip"
+    built = _symjac("gradescope", "build", str(EXAMPLE), "-o", str(zip_path), "--timeout", value)
+    checked = _symjac("check", str(EXAMPLE), "--timeout", value)
+    why = ("is not a number of seconds" if value == "soon" else
+           "is not a finite number of seconds >= 0 (0 means no limit)")
+    message = f"symjac: error: Invalid value for '--timeout': '{value}' {why}"
+    assert (built.exit_code, built.stdout) == (2, "")
+    assert built.stderr.splitlines() == [f"{message} (see 'symjac gradescope build --help')"]
+    assert (checked.exit_code, checked.stdout) == (2, "")
+    assert checked.stderr.splitlines() == [f"{message} (see 'symjac check --help')"]
+    assert not zip_path.exists()
+
+
+def test_gradescope_build_writes_a_timeout_that_check_accepts(tmp_path):
+    zip_path = tmp_path / "a.zip"
+    r = CliRunner().invoke(cli, ["gradescope", "build", str(EXAMPLE), "-o", str(zip_path),
+                                 "--timeout", "2.5"])
+    assert r.exit_code == 0, r.stderr
+    with zipfile.ZipFile(zip_path) as z:
+        assert "--timeout 2.5" in z.read("run_autograder").decode()
+
+
+def test_a_budget_is_read_as_a_timeout_is():
+    r = _symjac("check", str(EXAMPLE), "--budget", "inf")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == [
+        "symjac: error: Invalid value for '--budget': 'inf' is not a finite number of seconds "
+        ">= 0 (0 means no limit) (see 'symjac check --help')"]
+
+
+def test_solve_and_check_take_the_same_jobs():
+    for command in ("check", "solve"):
+        r = _symjac(command, str(EXAMPLE), "--jobs", "257")
+        assert r.exit_code == 2
+        assert r.stderr.splitlines() == [
+            "symjac: error: Invalid value for '-j' / '--jobs': 257 is not in the range "
+            f"1<=x<=256. (see 'symjac {command} --help')"], command
+
+
 # -- batches: one worker per batch, a limit per job ------------------------------------
 
 
