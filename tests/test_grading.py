@@ -489,19 +489,17 @@ def test_solve_and_check_take_the_same_jobs():
 def _work(job):
     if job == "stuck":  # blocks the alarm, so only the parent's kill can stop it
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
-        time.sleep(30)
-    if job == "slow":
+    while job in ("stuck", "slow"):  # never ends by itself
         time.sleep(30)
     return (job, os.getpid())
 
 
 def test_run_batches_stops_a_stuck_job_and_goes_on():
     got: dict = {}
-    start = time.monotonic()
+    # A limit the quick jobs stay well inside even on a loaded machine.
     limits.run_batches(_work, [["a", "stuck", "b"], ["c", "slow", "d"]],
                        lambda b, j, ok, v: got.__setitem__((b, j), (ok, v)),
-                       timeout=1, workers=2)
-    assert time.monotonic() - start < 1 + limits.KILL_GRACE + 4
+                       timeout=5, workers=2)
     assert got[(0, 0)][0] and got[(0, 2)][0] and got[(1, 0)][0] and got[(1, 2)][0]
     ok, e = got[(0, 1)]
     assert not ok and isinstance(e, LimitError) and "was stopped" in str(e)
@@ -515,7 +513,7 @@ def test_run_batches_keeps_a_budget_per_batch():
     got: dict = {}
     limits.run_batches(_work, [["slow", "a", "b"]],
                        lambda b, j, ok, v: got.__setitem__(j, (ok, v)),
-                       timeout=10, budget=1, workers=1)
+                       timeout=600, budget=1, workers=1)
     assert all(not ok and isinstance(v, LimitError) for ok, v in got.values())
     assert "budget" in str(got[2][1])
 
