@@ -7,16 +7,17 @@ The command-line tool is ``symjac``; the library functions below return
 >>> symjac.matmul([[1, 2]], [[3], [4]]).result.matrix
 (('11',),)
 
-``symjac.matmul``, ``jacobian``, ``grad``, ``derive`` (and ``hessian``, where
-it exists) take text, nested lists or sympy objects, and return an undefined
-answer as a result (``.undefined``, ``.reason``); ``symjac.load(path)`` reads
-a problem file. ``symjac.api`` holds the commands' text-only back end.
+``symjac.matmul``, ``jacobian``, ``grad``, ``hessian`` and ``derive`` take
+text, nested lists or sympy objects, and return an undefined answer as a
+result (``.undefined``, ``.reason``); ``symjac.load(path)`` reads a problem
+file. ``symjac.api`` holds the commands' text-only back end.
 """
 
 __version__ = "0.1.0"
 
 # Loaded on first use, so `import symjac` stays cheap (no sympy).
 _API = ("matmul", "jacobian", "grad", "hessian", "derive")
+__all__ = ["__version__", "load", *_API]
 
 
 def __getattr__(name: str):
@@ -24,10 +25,6 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f"symjac.{name}")
-    if name == "__all__":  # computed, so `import *` offers only the commands that exist
-        from symjac import library
-
-        return ["__version__", "load", *library.commands()]
     if name == "load":
         from symjac.library import load
 
@@ -35,13 +32,9 @@ def __getattr__(name: str):
     if name in _API:
         from symjac import library
 
-        fn = library.function(name)
-        if fn is not None:
-            return fn
+        return library.function(name)
     raise AttributeError(f"module 'symjac' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    from symjac import library
-
-    return sorted({*globals(), *library.commands(), "load"})
+    return sorted({*globals(), *_API, "load"})

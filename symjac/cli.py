@@ -175,6 +175,16 @@ class FormatChoice(click.Choice):
         return super().convert(value, param, ctx)
 
 
+# One type per kind of value, shared by every option that takes it, so that the
+# same text is accepted or refused, with the same message, by every command.
+SECONDS = Seconds()  # a time limit or budget
+SIZE = Size()  # a memory cap
+FORMAT = FormatChoice()  # -f/--format
+FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes file names
+JOBS = click.IntRange(min=1, max=256)  # worker processes
+VISIBILITY = click.Choice(VISIBILITIES)  # Gradescope's
+
+
 def _wants_json(args: list[str]) -> bool:
     """Did the command line ask for --format json? (for errors found before parsing ends)"""
     for i, a in enumerate(args):
@@ -193,8 +203,7 @@ def _click_option(o: options.Option) -> Callable:
     if o.kind == "flag":
         kw["is_flag"] = True
     elif o.kind == "value":
-        kw["type"] = {"format": FormatChoice(), "seconds": Seconds(), "size": Size(),
-                      "path": click.Path(dir_okay=False, allow_dash=True),
+        kw["type"] = {"format": FORMAT, "seconds": SECONDS, "size": SIZE, "path": FILE,
                       "choice": click.Choice(o.choices), "text": None}[o.type]
     if o.metavar:
         kw["metavar"] = o.metavar
@@ -574,9 +583,6 @@ def _answer_files(answer_files: tuple[str, ...], answers_dir: str | None) -> lis
     return paths
 
 
-FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes file names
-
-
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...", type=FILE)
 @click.option("--answers", "answer_files", multiple=True, metavar="FILE", type=FILE,
@@ -587,14 +593,13 @@ FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes fi
 @click.option("--shard", type=Shard(), metavar="i/N",
               help="Grade only the i-th of N shares of the answer files (of the problems "
               "without answers): one job of a CI matrix, a Slurm array or indexed jobs.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1, max=256), default=None, metavar="N",
-              help=JOBS_HELP)
-@click.option("--timeout", type=Seconds(), default=DEFAULT_TIMEOUT,
+@click.option("-j", "--jobs", type=JOBS, default=None, metavar="N", help=JOBS_HELP)
+@click.option("--timeout", type=SECONDS, default=DEFAULT_TIMEOUT,
               show_default=True, metavar="SECONDS",
               help="Time limit per problem (per answer); one over it is 'limit' (0: no limit).")
-@click.option("--budget", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+@click.option("--budget", type=SECONDS, default=None, metavar="SECONDS",
               help="Time for all of one student's answers; those not reached are 'limit'.")
-@click.option("--max-memory", type=Size(), default=None, metavar="SIZE",
+@click.option("--max-memory", type=SIZE, default=None, metavar="SIZE",
               help="Memory each worker may use, e.g. 2G (default: $SYMJAC_MAX_MEMORY or 4G).")
 @click.option("--memory", type=click.IntRange(min=16), default=None, metavar="MB",
               help="Deprecated: MB beyond symjac's own; use --max-memory.")
@@ -605,7 +610,7 @@ FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes fi
               help="Also write a Gradescope results.json ('-': stdout, and the report goes "
               "to stderr); with several answer files, PATH is a directory and each gets "
               "PATH/NAME/results.json.")
-@click.option("--visibility", type=click.Choice(VISIBILITIES), default="visible",
+@click.option("--visibility", type=VISIBILITY, default="visible",
               show_default=True, help="Gradescope: when students see the tests.")
 @click.option("--report", "report_path", type=FILE, metavar="PATH",
               help="Also write a cohort report (Markdown): per problem, how many passed and "
@@ -618,7 +623,7 @@ FILE = click.Path(dir_okay=False, allow_dash=True)  # '-' is stdin; completes fi
 @click.option("--reveal", is_flag=True,
               help="Show the right answers in the Gradescope output (hidden by default: "
               "students see which entries are wrong, not what they should be).")
-@click.option("-f", "--format", "fmt", type=FormatChoice(), default="auto",
+@click.option("-f", "--format", "fmt", type=FORMAT, default="auto",
               show_default=True, help="Report format; auto is rich on a terminal, text in a pipe.")
 @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
 def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_memory, memory,
@@ -815,8 +820,7 @@ def _write_gradescope(path: str, outcomes: list, elapsed: float, reveal: bool,
 
 @cli.command()
 @click.argument("file", metavar="FILE", type=FILE)
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
-              help=JOBS_HELP)
+@click.option("-j", "--jobs", type=JOBS, default=None, metavar="N", help=JOBS_HELP)
 @common_options
 def solve(file: str, jobs: int | None, **opts) -> int:
     """Write worked solutions for a problem file, like a course worksheet.
@@ -886,9 +890,9 @@ def gradescope() -> None:
               help="What setup.sh installs with pip (default: this version of symjac).")
 @click.option("--wheel", type=click.Path(dir_okay=False, exists=True), metavar="PATH",
               help="A symjac wheel or sdist to ship in the zip and install from there.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+@click.option("--timeout", type=SECONDS, default=None, metavar="SECONDS",
               help="Time limit per problem when grading (default: check's).")
-@click.option("--visibility", type=click.Choice(VISIBILITIES), default="visible",
+@click.option("--visibility", type=VISIBILITY, default="visible",
               show_default=True, help="When students see the tests.")
 @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
 def gradescope_build(file, output, reveal, package, wheel, timeout, visibility, debug) -> int:

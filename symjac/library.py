@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from symjac.model import Derivation
-
-# The api functions that become library functions, when they exist.
-COMMANDS = ("matmul", "jacobian", "grad", "hessian", "derive")
 
 
 def to_text(value: Any, what: str = "input") -> str:
@@ -111,12 +108,11 @@ def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivat
 
 
 @functools.cache
-def function(name: str) -> Callable[..., Derivation] | None:
-    """symjac.NAME: the library form of api.NAME, or None if there is no such command."""
+def function(name: str) -> Callable[..., Derivation]:
+    """symjac.NAME: the library form of api.NAME."""
     from symjac import api
 
-    fn = getattr(api, name, None)
-    return None if fn is None else public(name, fn)
+    return public(name, getattr(api, name))
 
 
 # -- problem files ------------------------------------------------------------------------
@@ -182,8 +178,3 @@ def load(path: str) -> ProblemFile:
 
     ps = problems.load(path)
     return ProblemFile(ps.path, ps.title, tuple(p.id for p in ps.problems), ps)
-
-
-def commands() -> Sequence[str]:
-    """The library functions that exist (a command lands with its api function)."""
-    return [c for c in COMMANDS if function(c) is not None]

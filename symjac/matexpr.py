@@ -624,15 +624,6 @@ def _dim(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
-def parse_shapes(text: str) -> dict[str, tuple[int, int]]:
-    """``"theta=3x2, x=3x1"`` -> {"theta": (3, 2), "x": (3, 1)}; ``x=3`` is a 3×1 column."""
-    spec = parse_shape_spec(text)
-    if spec.letters:
-        raise InputError(f"--shape: sizes {', '.join(spec.letters)} are letters here; "
-                         "give whole numbers")
-    return spec.at({})
-
-
 MAX_INDEX_VALUES = 100  # values of one index variable
 MAX_INDEX_COMBINATIONS = 256
 

@@ -189,11 +189,6 @@ def shape(rows: int, cols: int) -> str:
     return f"{rows}×{cols}"
 
 
-def pretty_matrix(m) -> str:
-    """The bracketed multi-line form (⎡29⎤ ...) of a sympy Matrix, one line per row."""
-    return grid([[sstr(m[i, j]) for j in range(m.cols)] for i in range(m.rows)])
-
-
 _NUMBER = r"-?\d+(/\d+)?\Z"
 
 

@@ -80,8 +80,7 @@ def _jacobian_statement(keys: Mapping[str, Any]) -> str:
     return f"\\mathbf{{f}}{args} = " + bmatrix([[latex(f)] for f in outputs])
 
 
-# command -> api function. A row whose function is not in symjac.api (yet) makes
-# its problems "unknown command" errors; adding a command is adding a row.
+# command -> api function: adding a command is adding a row.
 COMMANDS: dict[str, Command] = {
     "matmul": Command("matmul", "matrices", _matmul_statement),
     "jacobian": Command("jacobian", "functions", _jacobian_statement),
@@ -101,11 +100,7 @@ def api_function(command: str) -> Callable | None:
         return None
     from symjac import api
 
-    return getattr(api, row.api_name, None)
-
-
-def available_commands() -> list[str]:
-    return [c for c in COMMANDS if api_function(c) is not None]
+    return getattr(api, row.api_name)
 
 
 # -- the shape of a parameter's value ---------------------------------------------
@@ -425,13 +420,9 @@ def _problem(index: int, raw: Mapping[str, Any]) -> Problem:
 
 
 def _unknown_command(command: str) -> str:
-    have = available_commands()
-    if command in COMMANDS:
-        return (f"unknown command {command!r}: this symjac has no {command} yet "
-                f"(available: {', '.join(have)})")
     close = difflib.get_close_matches(command, list(COMMANDS), n=1)
     did = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown command {command!r}{did} (available: {', '.join(have)})"
+    return f"unknown command {command!r}{did} (available: {', '.join(COMMANDS)})"
 
 
 @dataclass(frozen=True)

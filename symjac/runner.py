@@ -110,13 +110,6 @@ class Outcome:
         }
 
 
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
 def warm_up() -> None:
     """Import the math once in the parent, so forked children need not."""
     import sympy  # noqa: F401
@@ -373,7 +366,7 @@ def run(
     ``memory`` caps each worker's address space in bytes (``memory_mb``: that
     many MB beyond this process's own); each job has ``timeout`` seconds.
     """
-    n_jobs = max(1, n_jobs or default_jobs())
+    n_jobs = max(1, n_jobs or limits.cpu_count())
     timeout = timeout or None
     if memory is None:
         memory = limits.headroom(memory_mb) if memory_mb else limits.default_memory()

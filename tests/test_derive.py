@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from symjac import api
 from symjac.cli import cli
@@ -134,11 +136,35 @@ def test_api_unknown_name_lists_known():
         api.derive("nope")
 
 
+# each derivation's title and the sizes it is verified at, as every format states them
+SHOWN = {
+    "linear-regression": ("Linear regression (least squares)", "m = 3, n = 2"),
+    "logistic-regression": ("Logistic regression (binary cross-entropy)", "n = 3"),
+    "softmax-regression": ("Linear softmax regression", "n = 3, k = 2"),
+    "two-layer-mlp": ("A two-layer ReLU network", "n = 3, d = 2, k = 2"),
+}
+
+
+def _rich_text(renderable) -> str:
+    out = io.StringIO()
+    Console(file=out, width=200, color_system=None).print(renderable)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_every_derivation_renders_in_every_format(name):
+    title, sizes = SHOWN[name]
     d = api.derive(name)
-    for fmt in ("text", "markdown", "latex", "json", "rich"):
-        assert render(d, fmt)
+    for text in (render(d, "text"), _rich_text(render(d, "rich"))):
+        assert text.startswith(title)
+        assert f"✓ Verified at {sizes} against entrywise differentiation (passed)" in text
+    for fmt, bold in (("markdown", "**Solution:**"), ("latex", "\\textbf{Solution:}")):
+        text = render(d, fmt)
+        assert text.startswith(f"{bold} {title}"), fmt
+        assert f"Verified at ${sizes}$ by differentiating the loss entry by entry (passed" in text
+    obj = json.loads(render(d, "json"))
+    assert obj["summary"].startswith(title) and obj["verified"]["passed"] is True
+    assert ", ".join(f"{k} = {v}" for k, v in obj["verified"]["sizes"].items()) == sizes
 
 
 @pytest.mark.parametrize(

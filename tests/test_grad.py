@@ -7,6 +7,7 @@ floating point, or from hand computation.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -18,6 +19,7 @@ import sympy
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from symjac import api
 from symjac.cli import cli
@@ -174,8 +176,18 @@ def test_step_lines_write_the_worksheets_indicator_and_read_back_equal():
 
 def test_every_format_renders():
     d = api.grad(**SOFTMAX, expect=WRONG)
-    for fmt in ("text", "markdown", "latex", "json", "rich"):
-        assert render(d, fmt) is not None
+    rich = io.StringIO()
+    Console(file=rich, width=200, color_system=None).print(render(d, "rich"))
+    for text in (render(d, "text"), rich.getvalue()):
+        assert "∇θ ℓ = x (softmax(h) - e_y)ᵀ   (3×2, like θ)" in text
+        assert "6 of 12 entries differ (6 entries × 2 index values)" in text
+    closed = "\\nabla_{\\theta} \\ell = x {\\left(\\operatorname{softmax}\\left(h\\right) - e_{y}"
+    for fmt in ("markdown", "latex"):
+        text = render(d, fmt)
+        assert closed in text and "6 of 12 entries differ" in text, fmt
+    obj = json.loads(render(d, "json"))
+    assert obj["result"]["closed_form"] == "x @ (softmax(h) - onehot(y, 2)).T"
+    assert (obj["check"]["passed"], obj["check"]["outcome"]) == (False, "different")
     md = render(d, "markdown")
     assert "\\frac{\\partial \\ell}{\\partial h}" in md and "at y = 1" in md
     text = render(d, "text")

@@ -423,10 +423,8 @@ def test_kinks_and_jumps_are_undefined(function, at, why):
 def test_toml_dotted_keys_are_refused_before_parsing(tmp_path):
     path = tmp_path / "deep.toml"
     path.write_text("a" + ".a" * 20_000 + " = 1\n")
-    start = time.monotonic()
     with pytest.raises(FileError, match="dotted key"):
         files.load_data(str(path))
-    assert time.monotonic() - start < 2
     proc = run("check", str(path))
     clean(proc, 2)
 
@@ -438,28 +436,27 @@ def test_dots_in_strings_and_numbers_are_not_key_parts(tmp_path):
     assert files.load_data(str(path))["a"]["b"]["c"] == "1.2.3.4.5.6.7.8.9"
 
 
-def _slow_engine_choice(monkeypatch):
-    """Make the work inside the library call take a minute (the forked worker inherits it)."""
+def _endless_engine_choice(monkeypatch):
+    """Make the work inside the library call never end (the forked worker inherits it)."""
     from symjac.ops import engine
 
-    def slow(*args, **kwargs):
-        time.sleep(60)
+    def endless(*args, **kwargs):
+        while True:
+            time.sleep(60)
 
-    monkeypatch.setattr(engine, "choose", slow)
+    monkeypatch.setattr(engine, "choose", endless)
 
 
 def test_the_library_applies_the_default_time_limit(monkeypatch):
     monkeypatch.setattr(limits, "DEFAULT_TIMEOUT", 1.0)
-    _slow_engine_choice(monkeypatch)
-    start = time.monotonic()
-    with pytest.raises(LimitError, match="time limit"):
+    _endless_engine_choice(monkeypatch)
+    with pytest.raises(LimitError, match="took longer than the time limit of 1 s"):
         api.jacobian("x", steps=False)
-    assert time.monotonic() - start < 8
 
 
 def test_the_library_limits_can_be_set_and_turned_off(monkeypatch):
-    _slow_engine_choice(monkeypatch)
-    with pytest.raises(LimitError):
+    _endless_engine_choice(monkeypatch)
+    with pytest.raises(LimitError, match="took longer than the time limit of 0.5 s"):
         api.jacobian("x", steps=False, timeout=0.5)
     calls = []
     monkeypatch.setattr(limits, "call_limited", lambda *a, **k: calls.append(a))
@@ -633,8 +630,10 @@ def test_workers_die_with_the_parent(tmp_path, sig):
             workers = _children(proc.pid)
         assert workers, "no worker started"
         proc.send_signal(sig)
-        proc.wait(timeout=30)
-        time.sleep(1.0)
+        proc.wait(timeout=120)
+        deadline = time.monotonic() + 120  # a bound on waiting, not on how fast they go
+        while [w for w in workers if _running(w)] and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert not [w for w in workers if _running(w)]
         if sig != signal.SIGKILL:
             assert proc.returncode == 128 + sig

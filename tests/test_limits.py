@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import itertools
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -34,30 +37,27 @@ def _runner() -> CliRunner:
         return CliRunner()
 
 
-def _square(n: int) -> str:
-    rows = ("[" + ",".join(f"a{i}_{j}" for j in range(n)) + "]" for i in range(n))
-    return "[" + ",".join(rows) + "]"
-
-
 # -- call_limited: the hard limit -------------------------------------------------------
 
 
-def _huge_power():
-    return sympy.Integer(3) ** (10**10)  # minutes of GMP/long arithmetic, never a bytecode
+def _forever(*args, **kwargs):
+    """Work that never ends, all inside one C call: no bytecode runs between its steps, so
+    no alarm can stop it (as in a long GMP or symengine call); only a kill can."""
+    collections.deque(itertools.count(), maxlen=0)
+
+
+# The same, as source for a program of its own.
+FOREVER = "import collections, itertools\ncollections.deque(itertools.count(), maxlen=0)\n"
 
 
 def test_time_limit_stops_work_inside_c_code():
-    start = time.monotonic()
     with pytest.raises(LimitError, match="time limit of 1 s"):
-        call_limited(_huge_power, timeout=1)
-    assert time.monotonic() - start < 2.5
+        call_limited(_forever, timeout=1)
 
 
 def test_memory_cap_stops_a_large_allocation():
-    start = time.monotonic()
     with pytest.raises(LimitError, match="memory limit of 256 MiB"):
-        call_limited(lambda: bytearray(2 * 1024**3), timeout=20, memory=256 * 1024**2)
-    assert time.monotonic() - start < 5
+        call_limited(lambda: bytearray(2 * 1024**3), timeout=600, memory=256 * 1024**2)
 
 
 def test_values_and_errors_cross_over_intact():
@@ -76,11 +76,8 @@ def test_a_bug_in_the_child_comes_back_as_text():
     assert "Traceback" in info.value.trace and "boom" in info.value.trace
 
 
-def test_forking_is_cheap():
-    start = time.monotonic()
-    for _ in range(5):
-        assert call_limited(lambda: 41 + 1) == 42
-    assert (time.monotonic() - start) / 5 < 0.3
+def test_forking_again_and_again_gives_each_answer():
+    assert [call_limited(lambda i=i: i * i) for i in range(5)] == [0, 1, 4, 9, 16]
 
 
 @pytest.mark.parametrize(
@@ -107,10 +104,9 @@ def test_format_size():
 
 
 def test_safe_subs_refuses_a_huge_power_at_once():
-    start = time.monotonic()
-    with pytest.raises(LimitError, match="evaluating at the point"):
+    # No time limit holds here: only the guard's own refusal can raise this.
+    with pytest.raises(LimitError, match="evaluating at the point gives a number of more than"):
         safe_subs(sympy.diff(x ** (10**10), x), {"x": 2})
-    assert time.monotonic() - start < 0.5
 
 
 @pytest.mark.parametrize(
@@ -159,10 +155,8 @@ def test_safe_subs_on_a_matrix():
      "ceiling(exp(exp(exp(100))))", "(x/2)**(10**10)", "2**(2**40000)"],
 )
 def test_parser_refuses_powers_that_sympy_would_expand(text):
-    start = time.monotonic()
-    with pytest.raises(LimitError):
+    with pytest.raises(LimitError):  # no time limit holds here: the parser refused it
         parse_expression(text)
-    assert time.monotonic() - start < 1
 
 
 @pytest.mark.parametrize(
@@ -217,10 +211,8 @@ def test_huge_products_print_in_every_format():
 
 
 def test_cli_timeout_holds_inside_c_code(monkeypatch):
-    monkeypatch.setattr(api, "matmul", lambda *a, **k: _huge_power())
-    start = time.monotonic()
+    monkeypatch.setattr(api, "matmul", _forever)
     result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]", "--timeout", "1"])
-    assert time.monotonic() - start < 2.5
     assert result.exit_code == 3
     assert result.stderr == (
         "symjac: error: symjac matmul took longer than the time limit of 1 s "
@@ -229,7 +221,7 @@ def test_cli_timeout_holds_inside_c_code(monkeypatch):
 
 
 def test_cli_timeout_json(monkeypatch):
-    monkeypatch.setattr(api, "matmul", lambda *a, **k: _huge_power())
+    monkeypatch.setattr(api, "matmul", _forever)
     result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]", "--timeout", "0.5", "-f", "json"])
     assert result.exit_code == 3
     assert json.loads(result.stdout)["error"]["type"] == "LimitError"
@@ -281,24 +273,49 @@ def _run(*args, timeout=30, **kwargs):
     )
 
 
-def test_script_timeout_on_a_long_product():
-    big = _square(60)
-    start = time.monotonic()
-    proc = _run("matmul", big, big, "--timeout", "1", "-f", "text")
-    elapsed = time.monotonic() - start
+def _forever_script(ready: Path, *args: str) -> list[str]:
+    """A command line that runs symjac's console script (symjac.entry.main) in a process of
+    its own, its products' work replaced by _forever's loop, which first creates `ready`."""
+    code = (
+        "import pathlib\n"
+        "from symjac import api\n"
+        "def forever(*args, **kwargs):\n"
+        f"    pathlib.Path({str(ready)!r}).touch()\n"
+        + "".join(f"    {line}\n" for line in FOREVER.splitlines())
+        + "api.matmul = forever\n"
+        "from symjac.entry import main\n"
+        "main()\n"
+    )
+    return [sys.executable, "-c", code, *args]
+
+
+def _wait_for(done, what: str, seconds: float = 120) -> None:
+    """Wait until done() is true; fail, saying what never happened, after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(what)
+        time.sleep(0.05)
+
+
+def test_script_timeout_stops_work_that_never_ends(tmp_path):
+    proc = subprocess.run(
+        _forever_script(tmp_path / "ready", "matmul", "[[1]]", "[[2]]", "--timeout", "1",
+                        "-f", "text"),
+        capture_output=True, text=True, timeout=300,
+    )
+    assert (tmp_path / "ready").exists()  # the work had started
     assert proc.returncode == 3, proc.stderr
-    assert proc.stderr.strip().endswith("time limit of 1 s (raise it with --timeout)")
-    assert elapsed < 4
+    assert proc.stderr == ("symjac: error: symjac matmul took longer than the time limit of "
+                           "1 s (raise it with --timeout)\n")
 
 
 def test_script_acceptance_jacobian_huge_power_at_a_point():
-    if _run("jacobian", "--help").returncode != 0:
-        pytest.skip("no jacobian command on this branch")
-    start = time.monotonic()
-    proc = _run("jacobian", "x**(10**10)", "--at", "x=2", "--timeout", "2")
+    # A time limit far away, so that what stops it is the guard on the number's size.
+    proc = _run("jacobian", "x**(10**10)", "--at", "x=2", "--timeout", "600", timeout=600)
     assert proc.returncode == 3, proc.stderr
-    assert time.monotonic() - start < 4
-    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr == ("symjac: error: evaluating at the point gives a number of more than "
+                           "15,051 digits (the size limit)\n")
 
 
 def test_script_broken_pipe_is_quiet():
@@ -327,18 +344,21 @@ def test_script_output_to_a_pipe_closed_before_it_is_quiet(extra):
     assert (proc.returncode, proc.stderr) == (0, "")
 
 
-def test_script_interrupt_is_one_line():
-    big = _square(60)
-    proc = subprocess.Popen(
-        [str(SCRIPT), "matmul", big, big, "--timeout", "0", "-f", "text"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=10)
-    assert proc.returncode == 130
+def test_script_interrupt_is_one_line(tmp_path):
+    # ^C once the work runs (in a worker, in C code that never ends, with no time limit).
+    ready = tmp_path / "ready"
+    command = _forever_script(ready, "matmul", "[[1]]", "[[2]]", "--timeout", "0", "-f", "text")
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        try:
+            _wait_for(ready.exists, "the work never started")
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert (proc.returncode, out) == (130, "")
     assert [line for line in err.splitlines() if line] == ["symjac: interrupted"]
-    assert "Traceback" not in err
 
 
 def test_script_usage_error_is_one_line():
@@ -361,12 +381,12 @@ def test_the_worker_dies_with_its_parent(blocked):
     # A grader's own timeout kills symjac: the worker must not compute on, orphaned,
     # even when whoever started symjac blocked the signal that tells it so.
     code = (
-        "import sympy, os, sys\n"
+        "import os\n"
         "from symjac.limits import call_limited\n"
         "def work():\n"
-        "    print(os.getpid(), flush=True)\n"
-        "    return sympy.Integer(3) ** (10**10)\n"
-        "call_limited(work, timeout=60)\n"
+        "    os.write(1, f'{os.getpid()}\\n'.encode())  # one write: one whole line\n"
+        + "".join(f"    {line}\n" for line in FOREVER.splitlines())
+        + "call_limited(work, timeout=3600)\n"  # its CPU backstop far away
     )
     def block():
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGIO})
@@ -378,34 +398,48 @@ def test_every_batch_worker_dies_with_their_parent():
     # Several workers at once: each must stop when the parent is SIGKILLed,
     # though the later ones were forked while the earlier ones ran.
     code = (
-        "import os, sys\n"
+        "import os\n"
         "from symjac.limits import run_batches\n"
         "def work(job):\n"
-        "    print(os.getpid(), flush=True)\n"
-        "    while True:\n"
-        "        pass\n"
-        "run_batches(work, [[1], [2], [3]], lambda *a: None, timeout=60, workers=3)\n"
+        # One write each: print writes a number and its newline apart, so the lines of
+        # three workers could interleave ("12341235\\n", "\\n").
+        "    os.write(1, f'{os.getpid()}\\n'.encode())\n"
+        + "".join(f"    {line}\n" for line in FOREVER.splitlines())
+        + "run_batches(work, [[1], [2], [3]], lambda *a: None, timeout=3600, workers=3)\n"
     )
     _kill_the_parent_of(code, 3)
 
 
 def _kill_the_parent_of(code: str, workers: int, preexec_fn=None) -> None:
-    """Run code, which prints the pid of each of its `workers`, SIGKILL it once they all
-    run, and fail unless every worker stops within 5 s."""
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            preexec_fn=preexec_fn)
-    with proc.stdout:
-        pids = [int(proc.stdout.readline()) for _ in range(workers)]
-    proc.kill()
-    proc.wait()
-    for _ in range(50):
-        if not any(_running(pid) for pid in pids):
-            return
-        time.sleep(0.1)
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    raise AssertionError("a worker outlived its parent")
+    """Run code, which prints the pid of each of its `workers` (which never end by
+    themselves), SIGKILL it once they all run, and fail unless every worker stops."""
+    pids: list[int] = []
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                          preexec_fn=preexec_fn) as proc:
+        try:
+            pids = _lines_of_pids(proc, workers)
+        finally:
+            proc.kill()
+    try:
+        _wait_for(lambda: not any(_running(pid) for pid in pids), "a worker outlived its parent")
+    finally:
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _lines_of_pids(proc: subprocess.Popen, count: int, seconds: float = 120) -> list[int]:
+    """The first `count` lines of proc's stdout, each a pid."""
+    assert proc.stdout is not None
+    fd, data = proc.stdout.fileno(), b""
+    deadline = time.monotonic() + seconds
+    while data.count(b"\n") < count:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(fd, 4096) if ready else b""
+        if not chunk:
+            raise AssertionError(f"expected {count} lines of pids, got {data!r}")
+        data += chunk
+    return [int(line) for line in data.splitlines()[:count]]
 
 
 def _running(pid: int) -> bool:
@@ -533,7 +567,8 @@ def test_time_limit_and_signals_outside_the_main_thread_are_no_ops():
     t.join()
     assert seen == [before]
     with pytest.raises(LimitError, match="time limit of 0.05 s"), time_limit(0.05):
-        time.sleep(1)
+        while True:  # only the alarm ends this
+            time.sleep(1)
     assert signal.getsignal(signal.SIGALRM) == before
 
 

@@ -42,10 +42,6 @@ _SPECIAL_NAMES = ("Heaviside", "DiracDelta")
 _SPECIAL_TEXT = re.compile(r"\b(?:abs|max|min|sign|acosh|Heaviside|DiracDelta)\(")
 
 
-def free_names(e) -> set[str]:
-    return {s.name for s in e.free_symbols}
-
-
 # -- calculus ---------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 import sympy
 
 from symjac.errors import InputError
-from symjac.matexpr import Env, MatrixParser, name_latex
+from symjac.matexpr import Env, name_latex
 from symjac.model import Derivation, Result, Step
 from symjac.ops import matcalc
 from symjac.ops.grad import (
@@ -403,7 +403,3 @@ def _expect(p: Problem, runs, compare_matrices):
                                                    for m in found.mismatches))
     return Check(True, (), f"all {runs[0][2].rows * runs[0][2].cols} entries match"
                  + (" at every index value" if p.index else ""))
-
-
-def parse_hessian_expect(text: str) -> MatrixParser:
-    return MatrixParser(text, what="expected Hessian")

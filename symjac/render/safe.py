@@ -15,9 +15,9 @@ markup, `$\\input{...}$` is not TeX and `<script>` is not HTML.
 - ``line(s)``: ``visible`` and ``cut`` for one line of a message or table.
 - ``rich_text(s)``: a rich ``Text`` (never markup) of visible text.
 - ``html(s)``, ``md_text(s)``, ``md_code(s)``: for Markdown and HTML.
-- ``latex_text(s)``: words in a LaTeX paragraph; ``latex_math(s)``: a
-  math span an author wrote, kept only when every command in it is a
-  known, harmless math command, else escaped as text.
+- ``latex_text(s)``: words in a LaTeX paragraph; ``safe_math(s)``: whether
+  a math span an author wrote may be kept, every command in it being a
+  known, harmless math command (else it is escaped as text).
 - ``json_safe(obj)`` / ``dumps(obj)``: strictly valid JSON (no NaN or
   infinity, no lone surrogates).
 """
@@ -263,11 +263,6 @@ def safe_math(tex: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
-
-
-def latex_math(tex: str) -> str | None:
-    """A math span from a problem's text, if it is safe to keep as TeX; else None."""
-    return tex if safe_math(tex) else None
 
 
 # -- JSON --------------------------------------------------------------------------------
