@@ -222,8 +222,9 @@ def test_jacobian_statement_as_the_worksheet_writes_it():
                                      "\\end{bmatrix}\\right) = \\begin{bmatrix} p + 4 q \\\\ "
                                      "\\sin{\\left(r^{2} s \\right)} \\end{bmatrix}")
     # default variables: every free symbol, in natural order (x2 before x10)
+    # (x2 is written whole, \mathit{x2}: x_{2} would read back as the other name x_2)
     assert _jacobian_statement({"functions": "x10 + x2*a"}).startswith(
-        "\\mathbf{f}(a, x_{2}, x_{10}) =")
+        "\\mathbf{f}(a, \\mathit{x2}, \\mathit{x10}) =")
 
 
 def test_positional_only_parameters_are_passed_by_position(tmp_path, monkeypatch):
