@@ -71,11 +71,26 @@ def _check_nesting(text: str) -> None:
                              m.start() + 1)
 
 
+def _bracketed_matrices(text: str) -> str:
+    """sympy's \\left[\\begin{matrix} ... \\end{matrix}\\right] is a bmatrix (and with
+    parentheses a pmatrix); rewritten in place, padded with spaces so columns stay."""
+    def pad(new: str, old: str) -> str:
+        return new + " " * (len(old) - len(new))
+
+    for left, right, env in (("[", "]", "bmatrix"), ("(", ")", "pmatrix")):
+        opening = r"\\left" + re.escape(left) + r"\s*\\begin\{matrix\}"
+        closing = r"\\end\{matrix\}\s*\\right" + re.escape(right)
+        text = re.sub(opening, lambda m, env=env: pad("\\begin{" + env + "}", m.group()), text)
+        text = re.sub(closing, lambda m, env=env: pad("\\end{" + env + "}", m.group()), text)
+    return text
+
+
 def tokens(text: str, matrix: bool = False, functions=()) -> list[Tok]:
     """The tokens of a LaTeX text, for forms' rewriter."""
     from pylatexenc import latexwalker
 
     _check_nesting(text)
+    text = _bracketed_matrices(text)
     walker = latexwalker.LatexWalker(text, tolerant_parsing=False, latex_context=_context())
     try:
         nodes, _, _ = walker.get_latex_nodes()

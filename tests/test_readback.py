@@ -438,3 +438,18 @@ def test_the_latex_reader_takes_what_symjac_prints(tex, text):
 def test_the_latex_reader_refuses_unpaired_floor_and_ceiling(tex, message):
     with pytest.raises(SymjacError, match=message):
         parsing.parse_expression(tex)
+
+
+@pytest.mark.parametrize("steps", [False, True])
+def test_the_json_latex_of_a_whole_result_reads_back(steps):
+    # sympy writes a matrix as \left[\begin{matrix} ... \end{matrix}\right]
+    r = CliRunner().invoke(cli, ["jacobian", "x1*mass - tan(s), exp(-(z - b))", "-f", "json",
+                                 "--steps" if steps else "--no-steps"])
+    d = json.loads(r.stdout)
+    back = parsing.parse_matrix(d["result"]["latex"])
+    x1, mass, s, z, b = sympy.symbols("x1 mass s z b")
+    order = [sympy.Symbol(v) for v in d["variables"]]
+    want = sympy.Matrix([[sympy.diff(f, v) for v in order]
+                         for f in (x1 * mass - sympy.tan(s), sympy.exp(-(z - b)))])
+    back = back.subs({q: sympy.Symbol(q.name) for q in back.free_symbols})
+    assert sympy.simplify(back - want) == sympy.zeros(*want.shape)
