@@ -80,8 +80,9 @@ def _bracketed_matrices(text: str) -> str:
     for left, right, env in (("[", "]", "bmatrix"), ("(", ")", "pmatrix")):
         opening = r"\\left" + re.escape(left) + r"\s*\\begin\{matrix\}"
         closing = r"\\end\{matrix\}\s*\\right" + re.escape(right)
-        text = re.sub(opening, lambda m, env=env: pad("\\begin{" + env + "}", m.group()), text)
-        text = re.sub(closing, lambda m, env=env: pad("\\end{" + env + "}", m.group()), text)
+        begin, end = "\\begin{" + env + "}", "\\end{" + env + "}"
+        text = re.sub(opening, lambda m: pad(begin, m.group()), text)  # noqa: B023 (used now)
+        text = re.sub(closing, lambda m: pad(end, m.group()), text)  # noqa: B023
     return text
 
 
