@@ -14,20 +14,25 @@
 ``a`` is the reference (what symjac computed) and ``b`` the answer being
 checked. Points where ``a`` is undefined or not real are outside the domain
 and are skipped; a point where ``a`` is real and defined but ``b`` is not (or
-has another value) is a difference.
+has another value) is a difference, except that at a simple point an undefined
+``b`` is no verdict (x + 1 against (x**2 - 1)/(x - 1) at x = 1).
 
 Numbers are exact throughout (decimals are rationals). Numeric values are
 FLINT balls (arb/acb): every value carries a rigorous error bound, precision
 is raised until the bound is small enough to decide, and values are compared
-with a relative tolerance, so the size of a value never decides. The points
-are exact decimals spread over signs and scales (1e-4 to 1e5), drawn from a
-seed derived from both expressions: reproducible, not predictable from the
-source. Nothing here evaluates text: the expressions are already parsed.
+with a relative tolerance, so the size of a value never decides. Simple points
+come first: small whole numbers and fractions of both signs, and points where a
+power with a variable exponent has a negative base and a whole exponent, where
+identities of powers break. Then exact decimals spread over signs and scales
+(1e-4 to 1e5), drawn from a seed derived from both expressions: reproducible,
+not predictable from the source. A counterexample is the simplest point found.
+Nothing here evaluates text: the expressions are already parsed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import random
 import time
@@ -866,9 +871,16 @@ class _Points:
 
 
 def decimal_text(r: sympy.Rational) -> str:
-    """An exact decimal point value as text that reads back as the same number."""
+    """A point's value as text that reads back as the same number: a decimal when it is
+    one exactly, else a fraction (-1/3, a simple point)."""
     if r.q == 1:
         return str(r.p)
+    q = int(r.q)
+    for prime in (2, 5):
+        while q % prime == 0:
+            q //= prime
+    if q != 1:
+        return f"{r.p}/{r.q}"
     from decimal import Decimal, localcontext
 
     with localcontext() as c:
@@ -949,11 +961,14 @@ def _accurate(v) -> bool:
     return bool(v.rad() <= _ACCURACY * max(abs(v.mid()).abs_upper(), flint.arb(1)))
 
 
-def _at_point(a, b, point, residue=None) -> tuple[str, Any, Any]:
+def _at_point(a, b, point, residue=None, strict=False) -> tuple[str, Any, Any]:
     """("equal" | "different" | "skip", a's value, b's value) at one point.
 
     With a residue (a − b as a rational function), "equal" within the tolerance
     is checked once more on it: a difference below the tolerance still shows.
+    ``strict`` (the simple points): b undefined where a has a value is no verdict,
+    since at 1 or -1/2 that is more often a removable singularity (x + 1 against
+    (x**2 - 1)/(x - 1)) than a wrong answer; a finite b that differs still is one.
     """
     tol = flint.arb(2) ** -TOLERANCE_BITS
     va = vb = None
@@ -983,13 +998,17 @@ def _at_point(a, b, point, residue=None) -> tuple[str, Any, Any]:
             continue
         if vb is None:
             if last:
-                return "different", va, None
+                return ("skip" if strict else "different"), va, None
             continue
         old = flint.ctx.prec
         flint.ctx.prec = prec
         try:
             diff = va - vb
             if diff.abs_lower() > tol * max(va.abs_upper(), vb.abs_upper()):
+                if not last and va.imag.abs_upper() > tol * va.abs_lower():
+                    # a may be real or not (log(z**(3**z)) at z = -150 is 1e-71·(5 + πi)):
+                    # outside its domain is no verdict, so finer first
+                    continue
                 return "different", va, vb
             if diff.abs_upper() <= tol * max(va.abs_lower(), vb.abs_lower()):
                 delta = None if residue is None else _residue_differs(residue, point, prec)
@@ -1015,21 +1034,22 @@ def _numeric(a, b, residue=None) -> Verdict:
     by_phase = [0] * len(_PHASES)
     tried_phase = [0] * len(_PHASES)
     try:
+        # the simple points first: they find what the random ones cannot (a negative base
+        # with a whole exponent), and a counterexample there is the easiest to follow
+        for point in simple_points(a, b, symbols):
+            status, va, vb = _at_point(a, b, point, strict=True)
+            if status == "different":
+                return _counterexample(point, va, vb, agreed)
         for phase, point in points:
             tried += 1
             tried_phase[phase] += 1
             status, va, vb = _at_point(a, b, point,
                                        residue if agreed < RESIDUE_POINTS else None)
             if status == "different":
-                vb, delta = vb if isinstance(vb, tuple) else (vb, None)
-                agree = None if vb is None else _relative_digits(va, vb, delta)
-                digits = 20 if agree is None else max(15, min(80, agree + 6))
-                note = "the values differ"
-                if agree is not None and agree >= 30:  # beyond what the values show
-                    note += f" (from about significant digit {agree + 1})"
-                names = {str(s): decimal_text(v) for s, v in point.items()}
-                return Verdict("different", "numeric", names, _show(va, digits),
-                               _show(vb, digits), note=note, points=agreed)
+                simpler = _simpler(a, b, point)
+                if simpler is not None:
+                    point, va, vb = simpler
+                return _counterexample(point, va, vb, agreed)
             if status == "equal":
                 agreed += 1
                 by_phase[phase] += 1
@@ -1048,6 +1068,193 @@ def _numeric(a, b, residue=None) -> Verdict:
     return Verdict("undecided", "numeric", points=agreed,
                    note=f"only {agreed} of {tried} points tried are in the domain; "
                    f"{wanted} are needed")
+
+
+def _counterexample(point, va, vb, agreed: int) -> Verdict:
+    vb, delta = vb if isinstance(vb, tuple) else (vb, None)
+    agree = None if vb is None else _relative_digits(va, vb, delta)
+    digits = 20 if agree is None else max(15, min(80, agree + 6))
+    note = "the values differ"
+    if agree is not None and agree >= 30:  # beyond what the values show
+        note += f" (from about significant digit {agree + 1})"
+    names = {str(s): decimal_text(v) for s, v in point.items()}
+    return Verdict("different", "numeric", names, _show(va, digits), _show(vb, digits),
+                   note=note, points=agreed)
+
+
+def _simpler(a, b, point):
+    """(point, a's value, b's value) at a rounding of ``point`` that still shows the
+    difference (every value to 1, 2, 3 or 4 significant digits), or None."""
+    for digits in range(1, 5):
+        rounded = {s: _round(v, digits) for s, v in point.items()}
+        if rounded == point:
+            return None
+        status, va, vb = _at_point(a, b, rounded, strict=True)
+        if status == "different":
+            return rounded, va, vb
+    return None
+
+
+def _round(v: sympy.Rational, digits: int) -> sympy.Rational:
+    """v to ``digits`` significant decimal digits, exactly (the sign kept, never 0)."""
+    if v == 0:
+        return v
+    x = Fraction(int(v.p), int(v.q))
+    exponent = len(str(abs(x.numerator) // abs(x.denominator))) - 1 if abs(x) >= 1 else \
+        -len(str(abs(x.denominator) // abs(x.numerator)))
+    step = Fraction(10) ** (exponent - digits + 1)
+    r = round(x / step) * step
+    if r == 0:
+        r = step if x > 0 else -step
+    return sympy.Rational(r.numerator, r.denominator)
+
+
+# -- the simple points ------------------------------------------------------------------------
+#
+# Small whole numbers of both signs, then simple fractions: where identities of powers
+# break. (a**b)**c and a**(b*c) agree wherever a > 0, and at random points a negative a
+# makes both not real; at a = -1, b = 2, c = 1/2 both are real, 1 and -1. So besides a few
+# plain simple points, points are sought at which the base of a power with a variable
+# exponent is negative and its exponent whole, preferably whole only in sum (b*c = 1 with
+# c = 1/2, (n + 2)/(n + 1) = -1 at n = -3/2). 0 is left out: it is where most removable
+# singularities and 0**0 sit.
+
+# In order of simplicity, halves early: with many variables only the first few are tried.
+_SIMPLE = tuple(sympy.Rational(p, q) for p, q in (
+    (1, 1), (-1, 1), (2, 1), (-2, 1), (1, 2), (-1, 2), (3, 1), (-3, 1), (3, 2), (-3, 2),
+    (1, 3), (-1, 3), (4, 1), (-4, 1), (2, 3), (-2, 3), (5, 1), (-5, 1), (5, 2), (-5, 2),
+    (1, 4), (-1, 4), (3, 4), (-3, 4)))
+_WHOLE = tuple(v for v in _SIMPLE if v.q == 1)
+PLAIN_POINTS = 6  # simple points tried for every comparison
+SOUGHT_POINTS = (6, 4)  # simple points with a whole exponent of a negative base: (whole
+# only in sum, whole with whole variables)
+CANDIDATES = 1500  # simple points looked at, exactly and cheaply, to find those
+
+
+def _simplicity(point) -> tuple:
+    """Smaller is simpler: whole numbers before fractions, small before large, + before -."""
+    values = list(point.values())
+    return (max((int(v.q) for v in values), default=1),
+            sum(abs(int(v.p)) + int(v.q) for v in values),
+            sum(1 for v in values if v < 0))
+
+
+def _allowed(s) -> tuple:
+    """The simple values a symbol may take (whole for an integer, positive for a positive)."""
+    values = _WHOLE if s.is_integer else _SIMPLE
+    if s.is_nonnegative or s.is_positive:
+        values = tuple(v for v in values if v > 0)
+    return values
+
+
+def simple_points(a, b, symbols) -> list[dict]:
+    """The simple points tried before the random ones, simplest first."""
+    if not symbols:
+        return []
+    choices = {s: _allowed(s) for s in symbols}
+    points = [{s: choices[s][(i + j) % len(choices[s])] for i, s in enumerate(symbols)}
+              for j in range(PLAIN_POINTS)]
+    powers = _variable_powers(a) + _variable_powers(b)
+    if powers:
+        points += _sought(powers, symbols, choices)
+    unique: dict = {}
+    for point in points:
+        unique.setdefault(tuple(point.values()), point)
+    return sorted(unique.values(), key=_simplicity)
+
+
+def _variable_powers(e) -> list[tuple]:
+    """(base, exponent) of each power whose exponent has variables, exp(u·log(B)) as B**u."""
+    found = []
+    for node in sympy.preorder_traversal(e):
+        if node.is_Pow and node.exp.free_symbols:
+            found.append((node.base, node.exp))
+        elif isinstance(node, sympy.exp):
+            for term in sympy.Add.make_args(node.args[0]):
+                for factor in sympy.Mul.make_args(term):
+                    if isinstance(factor, sympy.log) and len(factor.args) == 1:
+                        exponent = term / factor
+                        if exponent.free_symbols:
+                            found.append((factor.args[0], exponent))
+    return found
+
+
+def _sought(powers, symbols, choices) -> list[dict]:
+    """Simple points at which some power's base is negative and its exponent whole."""
+    involved = set()
+    for base, exponent in powers:
+        involved |= base.free_symbols | exponent.free_symbols
+    varying = [s for s in symbols if s in involved]
+    if not varying:
+        return []
+    k = len(varying)
+    width = max(2, int(CANDIDATES ** (1 / k)))
+    lists = [choices[s][:width] for s in varying]
+    if math.prod(len(values) for values in lists) <= CANDIDATES:
+        combos: Any = itertools.product(*lists)
+    else:  # too many variables to try every combination: a reproducible sample
+        rng = random.Random(len(varying))
+        combos = ([rng.choice(values) for values in lists] for _ in range(CANDIDATES))
+    rest = {s: choices[s][0] for s in symbols if s not in involved}
+    in_sum: list[dict] = []
+    whole: list[dict] = []
+    for combo in combos:
+        values = dict(zip(varying, combo, strict=True))
+        kind = _whole_power(powers, values)
+        if kind is None:
+            continue
+        point = {s: values.get(s, rest.get(s)) for s in symbols}
+        (in_sum if kind else whole).append(point)
+    in_sum.sort(key=_simplicity)
+    whole.sort(key=_simplicity)
+    return in_sum[:SOUGHT_POINTS[0]] + whole[:SOUGHT_POINTS[1]]
+
+
+def _whole_power(powers, values) -> bool | None:
+    """None if no power has a negative base and a whole exponent here; else whether one
+    has it with an exponent that is whole only in sum (a variable in it is not whole)."""
+    found = None
+    for base, exponent in powers:
+        x = _exact_value(exponent, values)
+        if x is None or x.q != 1:
+            continue
+        y = _exact_value(base, values)
+        if y is None:
+            try:
+                ball = _evaluate(base, values, 64)
+            except (_Ambiguous, _Unsupported):
+                continue
+            if ball is None or 0 not in ball.imag or not ball.real < 0:
+                continue
+        elif not y < 0:
+            continue
+        if any(values[s].q != 1 for s in exponent.free_symbols):
+            return True
+        found = False
+    return found
+
+
+def _exact_value(e, values) -> flint.fmpq | None:
+    """A rational function's exact value at a rational point (None: not one, or a pole)."""
+    if e.is_Symbol:
+        v = values.get(e)
+        return None if v is None else flint.fmpq(int(v.p), int(v.q))
+    if e.is_Rational:
+        return flint.fmpq(int(e.p), int(e.q))
+    if e.is_Add or e.is_Mul:
+        acc = None
+        for arg in e.args:
+            x = _exact_value(arg, values)
+            if x is None:
+                return None
+            acc = x if acc is None else (acc + x if e.is_Add else acc * x)
+        return acc
+    if e.is_Pow and e.exp.is_Integer and abs(e.exp) <= 64:
+        x = _exact_value(e.base, values)
+        if x is None or (x == 0 and e.exp < 0):
+            return None
+        return x ** int(e.exp)
+    return None
 
 
 # -- matrices -------------------------------------------------------------------------------
