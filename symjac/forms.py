@@ -1021,10 +1021,21 @@ class _Rewriter:
                     continue
                 self.emit("**", t.col)
                 base = self.toks[i - 1] if i else None
+                start = i + 1
                 i = self.power_operand(i + 1, t)
                 if base is not None and base.kind == "name" and base.text in ("e", "E") \
                         and not (nxt is not None and nxt.kind == "open"):
                     self.e_power_end, self.e_power_col = i, nxt.col if nxt else 0
+                after, power = self.toks[i:i + 2], self.toks[start:i]
+                # (only ^1/n and ^-1/n: nobody writes x^1 for x, while x^2/2 is x²/2)
+                if ("".join(u.text for u in power) in ("1", "-1", "+1") and len(after) == 2
+                        and after[0].text == "/" and after[1].kind == "num"
+                        and not after[0].space and not after[1].space):
+                    # x^1/2: x^(1/2) to most readers, (x^1)/2 by the rules of precedence
+                    a, b = "".join(u.text for u in power), after[1].text
+                    raise ParseError(f"'^{a}/{b}' can be read as ^({a}/{b}) or as (...^{a})/{b}:"
+                                     f" write the power in brackets, ^({a}/{b}), or a space "
+                                     "before the /", after[0].col + 1)
                 continue
             if t.kind == "T":
                 self.transpose(t)

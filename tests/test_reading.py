@@ -110,6 +110,8 @@ def test_names_that_stand_alone_elsewhere_decide():
     ("lnx", ["ln(x)", "lnx"]),
     ("log2x", ["log(2*x)", "log(2)*x"]),
     ("xy", ["x·y", "xy"]),
+    ("x^1/2", ["^(1/2)", "(...^1)/2"]),
+    ("x^-1/3 + 1", ["^(-1/3)"]),
     ("sin(xy)", ["x·y", "xy"]),
     ("sinxcosx", ["sin(x)·cos(x)", "sinxcosx"]),
     ("x^2\n+ y^2", ["operator"]),
