@@ -90,6 +90,7 @@ def hostile(tmp_path: Path) -> Path:
     ("\r", "\\r"), ("\n", "\\n"), ("\x1b", "\\x1b"), ("\x00", "\\x00"), ("\x7f", "\\x7f"),
     ("\x9b", "\\x9b"), ("\u202e", "<U+202E>"), ("\u2066", "<U+2066>"), ("\u200b", "<U+200B>"),
     ("\ufeff", "<U+FEFF>"), ("\u2028", "<U+2028>"), ("\udcff", "\\xff"), ("\ud800", "<U+D800>"),
+    ("\ufffe", "<U+FFFE>"), ("\uffff", "<U+FFFF>"), ("\ufdd0", "<U+FDD0>"),
 ])
 def test_control_characters_are_shown_visibly(char, shown):
     assert safe.visible(f"a{char}b") == f"a{shown}b"

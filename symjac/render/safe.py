@@ -44,9 +44,10 @@ _FORMAT = (
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f"
 )
-_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + _FORMAT
+_NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff"  # never text: U+FFFE is a byte-order mark reversed
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + _FORMAT + _NONCHARACTERS
 _SURROGATE = "\ud800-\udfff"
-_JSON_INVISIBLE = "\x7f-\x9f\u2028\u2029" + _FORMAT  # json itself escapes C0 controls
+_JSON_INVISIBLE = "\x7f-\x9f\u2028\u2029" + _FORMAT + _NONCHARACTERS  # json escapes C0 itself
 
 
 def _chars(spec: str) -> frozenset[str]:
