@@ -22,6 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from symjac.limits import DEFAULT_TIMEOUT
 from symjac.model import Derivation
 
 
@@ -131,7 +132,7 @@ class ProblemFile:
     ids: tuple[str, ...]
     _problems: Any  # the ProblemSet
 
-    def solve(self, timeout: float | None = 10.0) -> list:
+    def solve(self, timeout: float | None = DEFAULT_TIMEOUT) -> list:
         """Each problem's outcome: ``.status`` ("solved", "error" or "limit"), ``.message``
         and ``.derivation`` (a Derivation; ``.undefined`` for an undefined answer)."""
         from dataclasses import replace
@@ -151,7 +152,7 @@ class ProblemFile:
         return out
 
     def check(self, answers: str | Mapping[str, Any] | None = None,
-              timeout: float | None = 10.0) -> list:
+              timeout: float | None = DEFAULT_TIMEOUT) -> list:
         """Each problem's grade: ``.status`` ("passed", "failed", "error" or "limit"),
         ``.message``, ``.score`` and ``.points``. ``answers`` is an answer file's path or
         a mapping of problem ids to answers (text, lists or sympy objects); without

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import math
 
+from symjac.limits import DEFAULT_TIMEOUT  # noqa: F401 (the one default, re-exported)
+
 TYPE_CHECKING = False  # typing costs more to import than this module: only for mypy
 if TYPE_CHECKING:
     from typing import Any
 
 FORMATS = ("auto", "rich", "text", "markdown", "latex", "json")
 FORMAT_ALIASES = {"md": "markdown", "tex": "latex"}
-DEFAULT_TIMEOUT = 10.0
 LAYOUTS = ("numerator", "denominator")
 ORDERS = ("row", "col")
 

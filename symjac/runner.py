@@ -350,7 +350,7 @@ def _over_budget(jobs: Sequence[Job], results: list, budget: float) -> None:
 def run(
     jobs: Sequence[Job],
     n_jobs: int | None = None,
-    timeout: float | None = 10.0,
+    timeout: float | None = limits.DEFAULT_TIMEOUT,
     memory_mb: int | None = None,
     on_done: Callable[[Outcome], None] | None = None,
     tick: Callable[[], None] | None = None,
