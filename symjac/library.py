@@ -22,7 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from symjac.limits import DEFAULT_TIMEOUT
+from symjac.caps import DEFAULT_TIMEOUT
 from symjac.model import Derivation
 
 

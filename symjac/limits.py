@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 # What only some paths need (pickle, struct, select, re, traceback, fcntl) is imported
 # where it is used: a small command pays for its one fork and nothing more.
+from symjac.caps import DEFAULT_TIMEOUT
 from symjac.errors import (  # noqa: F401 (format_size, time_message: re-exported)
     ChildBug,
     LimitError,
@@ -34,7 +35,6 @@ TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotat
 if TYPE_CHECKING:
     from typing import Any
 
-DEFAULT_TIMEOUT = 10.0  # seconds for one command (or one problem of a file)
 DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space for the work
 MEMORY_ENV = "SYMJAC_MAX_MEMORY"  # e.g. "2G"; "0" means no cap
 NO_FORK_ENV = "SYMJAC_NO_FORK"  # "1": run in-process (alarm only; cannot stop C code)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from symjac.limits import DEFAULT_TIMEOUT  # noqa: F401 (the one default, re-exported)
+from symjac.caps import DEFAULT_TIMEOUT  # noqa: F401 (the one default, re-exported)
 
 TYPE_CHECKING = False  # typing costs more to import than this module: only for mypy
 if TYPE_CHECKING:
