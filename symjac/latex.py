@@ -152,11 +152,12 @@ class _Walk:
         else:
             raise ParseError("this LaTeX is not supported", n.pos + 1)
 
-    def sized_bar(self, side: str, pos: int) -> None:
+    def sized_bar(self, side: str, pos: int, double: bool = False) -> None:
         """\\left| opens an absolute value and \\right| closes it: |a - s|b| + c| has
-        bars whose sides only these say."""
+        bars whose sides only these say; \\left\\lVert ... \\right\\rVert is a norm (of a
+        scalar, its absolute value)."""
         if side == "left":
-            self.add("func", "abs", pos)
+            self.add("func", "norm" if double and self.matrix else "abs", pos)
             self.add("open", "(", pos)
         else:
             self.add("close", ")", pos)
@@ -183,8 +184,8 @@ class _Walk:
         name, pos = n.macroname, n.pos
         if name in ("left", "right"):
             self.sized = name
-        elif name in _BARS and sized:
-            self.sized_bar(sized, pos)
+        elif name in (*_BARS, "|", "Vert") and sized:
+            self.sized_bar(sized, pos, double=name in ("|", "Vert", "lVert", "rVert"))
         elif name in ("frac", "dfrac", "tfrac"):
             self.add("open", "(", pos)
             self.arg_group(self.arg(n, 0), pos, "the numerator of \\frac")
@@ -308,10 +309,12 @@ class _Walk:
             if t.kind == "op" and t.text in ("^", "_") and i + 1 < len(toks):
                 nxt = toks[i + 1]
                 if nxt.kind == "num" and len(nxt.text) > 1 and nxt.text.isdigit():
-                    # x^23 in LaTeX is x²·3: a script takes one character.
-                    toks[i + 1 : i + 2] = [Tok("num", nxt.text[0], nxt.col, nxt.space),
-                                           Tok("op", "*", nxt.col + 1, False),
-                                           Tok("num", nxt.text[1:], nxt.col + 1, False)]
+                    # x^23 in LaTeX is x²·3, a script taking one character: nobody means it.
+                    raise ParseError(
+                        f"'{t.text}{nxt.text}' in LaTeX is {t.text}{nxt.text[0]} times "
+                        f"{nxt.text[1:]} (a script takes one character): write "
+                        f"{t.text}{{{nxt.text}}}, or {t.text}{nxt.text[0]} \\cdot {nxt.text[1:]}",
+                        nxt.col + 1)
             if t.kind == "op" and t.text == "^" and self._transpose_group(toks, i + 1):
                 j = self._group_end(toks, i + 1)
                 out.append(Tok("T", ".T", t.col, t.space))

@@ -235,3 +235,23 @@ def test_latex_with_a_function_glued_to_its_argument():
         read(r"\frac{1}{2} acosb")
     with pytest.raises(ParseError, match=r"holds the function arccos: in LaTeX write \\arccos"):
         read(r"\frac{1}{2} acoszw")
+
+
+@pytest.mark.parametrize("text, message", [
+    (r"$x^12$", "^{12}"),  # LaTeX's own reading, x^1·2, is what nobody means
+    (r"$x_12 + x_1$", "_{12}"),
+    ("x^2_1", "'2_1' is not a number"),  # Python's 21
+    ("0x1 + x", "'0x1' is not a number"),
+    ("05x", "does not start with 0"),
+])
+def test_numbers_that_read_two_ways_are_refused(text, message):
+    with pytest.raises(ParseError) as e:
+        read(text)
+    assert message in e.value.message
+
+
+def test_a_sized_double_bar_is_a_norm_in_grad():
+    r = run("grad", r"\left\lVert A x - b \right\rVert^2", "--wrt", "x", "--shape",
+            "A=2x2, x=2x1, b=2x1", "--no-steps", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["result"]["closed_form"].replace(" ", "") == "2*A.T@(A@x-b)"
