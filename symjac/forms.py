@@ -463,6 +463,9 @@ def _verbatim(text: str, functions: Collection[str]) -> bool:
                 name != word and name not in functions):  # x(x + 1): the rewriter decides
             return False  # the rewriter decides how it reads, and states it
         names.append(name)
+    pieces = {*names, *declared, *_glue_names(functions)}
+    if any(not n.isalpha() and _made_of(n, pieces - {n}) for n in names):
+        return False  # x1x2 beside x1 and x2: the rewriter decides
     if watch is not None:
         for name in names:
             if name not in functions:
@@ -506,6 +509,13 @@ def _greek_apart(t: Tok) -> list[Tok]:
         out.append(Tok("name", r, col, t.space and k == 0))
         col += len(r)
     return out
+
+
+@functools.cache
+def _greek_names() -> tuple[str, ...]:
+    """alpha, beta, ..., Omega: the names Greek letters are spelled as."""
+    found = {greek_name(chr(c)) for c in range(0x391, 0x3CA)}
+    return tuple(sorted((n for n in found if n), key=len, reverse=True))
 
 
 def _greek_word(word: str) -> bool:
@@ -552,6 +562,20 @@ def _may_split(name: str, declared: frozenset[str], functions: Collection[str]) 
         return not (name in NAMED_KEYWORDS or keyword.iskeyword(name) or _greek_word(name))
     glue = _glue_names({*functions, *_FUNCTION_ALIASES})
     return any(name.startswith(f) and name[len(f):][:1].isdigit() for f in glue)
+
+
+def _made_of(name: str, pieces: set[str]) -> bool:
+    """Is name a run of two or more of these pieces (x1x2 of x1 and x2)? x_1x_2 counts
+    always: a subscript then letters."""
+    if re.search(r"_\d+[^\W\d_]", name):
+        return True
+    ends = {0: 0}  # position -> pieces so far
+    for i in range(len(name)):
+        if i in ends:
+            for p in pieces:
+                if p and name.startswith(p, i):
+                    ends.setdefault(i + len(p), ends[i] + 1)
+    return ends.get(len(name), 0) > 1
 
 
 class _Rewriter:
@@ -626,6 +650,9 @@ class _Rewriter:
                 out.append(Tok(kind, text, col, t.space and n == 0))
                 col += len(text)
             self.loose = True
+            if any(text == "E" for _, text in pieces.pieces) and \
+                    "E as e (Euler's number)" not in self.notes:
+                self.notes.append("E as e (Euler's number)")
             lead = prev.text if prev is not None and prev.kind == "num" and not t.space else ""
             self.notes.append(f"{lead}{t.text} as {lead + '·' if lead else ''}{pieces.shown()}")
         return out
@@ -651,9 +678,18 @@ class _Rewriter:
                                      f"or {f}({digits})*{more}", col)
                 raise ParseError(f"'{w}' reads as {f} applied to {digits}: write "
                                  f"{f}({digits}), or {f}_{digits} for a name", col)
-        if not w.isalpha():
-            return None  # x1, theta_0, q2dot: names with digits or '_' are names
         supported = {n for n in (declared or known) if n and n != w}
+        if not w.isalpha():
+            # x1, theta_0, q2dot are names; x1x2 beside x1 and x2 (or declared) is a product
+            whole = list({r.key(): r for r, ok in self.readings(w, supported, nxt, False, False)
+                          if ok}.values())
+            if len(whole) == 1:
+                return whole[0]
+            if len(whole) > 1 or re.search(r"_\d+[^\W\d_]", w):
+                raise ParseError(f"'{w}' can be read as one name or as a product (x_1x_2 is "
+                                 "x_1·x_2?): write the product with *, or declare the "
+                                 "variables with --wrt", col)
+            return None
         if self.matrix and prev is not None and prev.text in ("^", "**") and w[0] == "T" \
                 and "T" not in supported and w[1:] in supported:
             return _Word([("name", "T"), ("name", w[1:])])  # w^Tx: a transpose, then x
@@ -690,7 +726,7 @@ class _Rewriter:
                          f"{hint}", col)
 
     def readings(self, w: str, supported: set[str], nxt: Tok | None,
-                 power_after: bool) -> list[tuple[_Word, bool]]:
+                 power_after: bool, letters: bool = True) -> list[tuple[_Word, bool]]:
         """Plausible ways to read w as a product of names and of functions applied to one
         name each (2xy, xsinx, sinxcosx): (pieces, is every name supported?). A name that
         is not supported is a single letter, and one distinct letter at most is allowed:
@@ -710,10 +746,15 @@ class _Rewriter:
             for n in supported:
                 if w.startswith(n, i):
                     walk(i + len(n), [*acc, ("name", n)], loose)
-            if last_e and i == len(w) - 1:
+            if not letters:
+                pass  # only the supported names (a name with digits: x1x2)
+            elif last_e and i == len(w) - 1:
                 walk(i + 1, [*acc, ("name", "e")], loose)
             elif w[i] not in supported:
                 walk(i + 1, [*acc, ("name", w[i])], loose | {w[i]})
+                for g in _greek_names():  # etax, omegat: a Greek letter's name, then more
+                    if g not in supported and w.startswith(g, i) and len(g) < len(w):
+                        walk(i + len(g), [*acc, ("name", g)], loose | {g})
             for f in glue:
                 if not w.startswith(f, i):
                     continue
@@ -725,7 +766,7 @@ class _Rewriter:
                 for n in supported:  # its argument: one name
                     if w.startswith(n, j):
                         walk(j + len(n), [*acc, ("func", f), ("name", n)], loose)
-                if w[j] not in supported:
+                if letters and w[j] not in supported:
                     walk(j + 1, [*acc, ("func", f), ("name", w[j])], loose | {w[j]})
 
         walk(0, [], frozenset())
@@ -803,6 +844,15 @@ class _Rewriter:
                 continue
             if t.kind == "op" and t.text in ("^", "**") or t.kind == "T":
                 raise ParseError(f"'{t.text}' needs something before it", t.col + 1)
+            if self.matrix and t.kind == "op" and t.text == "*" and ends and \
+                    self.src[t.col:t.col + 1] in "·⋅×∗•":
+                # W·W in a matrix expression: the product the dot means, as W W is
+                self.implicit.add(len(self.out))
+                self.emit("@", t.col)
+                self.loose = True
+                slash, ends, after_function = None, False, None
+                i += 1
+                continue
             slash = (operand_col, t.col) if t.kind == "op" and t.text == "/" and ends else None
             self.emit(t.text, t.col)
             ends, after_function = False, None

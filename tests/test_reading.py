@@ -255,3 +255,33 @@ def test_a_sized_double_bar_is_a_norm_in_grad():
             "A=2x2, x=2x1, b=2x1", "--no-steps", "-f", "json")
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["result"]["closed_form"].replace(" ", "") == "2*A.T@(A@x-b)"
+
+
+_S = sympy.Symbol
+
+
+@pytest.mark.parametrize("text, declared, want", [
+    ("x1x2 + x1 + x2", (), _S("x1") * _S("x2") + _S("x1") + _S("x2")),
+    ("x1y1", ("x1", "y1"), _S("x1") * _S("y1")),
+    ("sinx_1", ("x_1",), sympy.sin(_S("x_1"))),
+    ("etax", ("x",), _S("eta") * _S("x")),
+    ("sin(omegat)", ("t",), sympy.sin(_S("omega") * _S("t"))),
+    ("alphax + betay", ("x", "y"), _S("alpha") * _S("x") + _S("beta") * _S("y")),
+])
+def test_names_with_digits_and_greek_names_split_as_declared(text, declared, want):
+    funcs, reading, _ = read(text, declared=declared)
+    got = funcs[0].subs({s: sympy.Symbol(s.name) for s in funcs[0].free_symbols})
+    assert sympy.simplify(got - want) == 0 and reading
+
+
+def test_a_subscript_run_is_refused_and_E_is_stated():
+    with pytest.raises(ParseError, match="x_1·x_2"):
+        read("x_1x_2")
+    _, reading, notes = read("Eq", declared=("q",))
+    assert "E as e (Euler's number)" in notes
+
+
+def test_a_dot_between_matrices_is_their_product():
+    r = run("grad", "tr(W·W)", "--wrt", "W", "--shape", "W=2x2", "--no-steps", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["result"]["closed_form"].replace(" ", "") == "2*W.T"
