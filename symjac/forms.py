@@ -931,9 +931,14 @@ class _Rewriter:
             return self.function(i)
         elif t.kind == "sqrt":
             self.emit(t.text, t.col)
-            self.emit("(", t.col)
-            i = self.operand(i + 1, t)
-            self.emit(")", t.col)
+            nxt = self.peek(i + 1)
+            if nxt is not None and nxt.kind == "open" and nxt.text == "(":
+                i = self.group(i + 1)  # √(x + 1)^2 is sqrt(x + 1)^2, as a function's call
+            else:
+                self.emit("(", t.col)
+                i = self.operand(i + 1, t)
+                self.emit(")", t.col)
+                self.loose = True  # √x²: its argument is one token, stated
         elif t.kind == "sum":
             i = self.sum(i)
         elif t.kind == "bar":

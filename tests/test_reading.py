@@ -285,3 +285,10 @@ def test_a_dot_between_matrices_is_their_product():
     r = run("grad", "tr(W·W)", "--wrt", "W", "--shape", "W=2x2", "--no-steps", "-f", "json")
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["result"]["closed_form"].replace(" ", "") == "2*W.T"
+
+
+def test_a_root_with_brackets_is_applied_like_a_function():
+    funcs, _, _ = read("√(x+1)^2 + ∛(y)^3")
+    same(funcs, [x + 1 + y])
+    _, reading, _ = read("√x²")
+    assert reading == "sqrt(x^2)"
