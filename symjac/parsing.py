@@ -179,6 +179,13 @@ def normalize(text: str, what: str = "input") -> str:
 def _check_number_tokens(text: str, offset: int = 0) -> None:
     for m in _NUMBER_TOKEN.finditer(text):
         token = m.group()
+        # Hex digits count too: 0xfff... builds as large a number as 999...
+        digits = sum(c.isalnum() for c in token)
+        if digits > MAX_DIGITS:
+            raise LimitError(
+                f"a number with {digits:,} digits is longer than the limit of {MAX_DIGITS:,}",
+                offset + m.start() + 1,
+            )
         thousands = re.fullmatch(r"\d{1,3}(?:_\d{3})+(?:\.\d+)?", token)  # 1_000.5
         if ("_" in token and not thousands) or token[:2].lower() in ("0x", "0b", "0o"):
             # 2_1 is 21 to Python, x^2_1 a subscript to a reader: neither is guessed
@@ -188,13 +195,6 @@ def _check_number_tokens(text: str, offset: int = 0) -> None:
         if len(lead) > 1 and lead[0] == "0" and token[len(lead):][:1] not in (".", "e", "E"):
             raise ParseError(f"'{lead}': a whole number does not start with 0; write "
                              f"{lead.lstrip('0') or '0'}", offset + m.start() + 1)
-        # Hex digits count too: 0xfff... builds as large a number as 999...
-        digits = sum(c.isalnum() for c in token)
-        if digits > MAX_DIGITS:
-            raise LimitError(
-                f"a number with {digits:,} digits is longer than the limit of {MAX_DIGITS:,}",
-                offset + m.start() + 1,
-            )
 
 
 def _in_main_thread() -> bool:
