@@ -590,7 +590,14 @@ def _one_expression(text: str) -> bool:
     if ";" in text or "\n" in text or "," in text:
         return False
     pieces = _split_row(text)
-    return len(pieces) > 1 and any(c.isalpha() for _, p in pieces for c in p)
+    if len(pieces) < 2 or not any(c.isalpha() for _, p in pieces for c in p):
+        return False
+    signed = [p for _, p in pieces[1:] if p[:1] in "+-"]
+    if signed:  # x -y: the row [x, -y], as 1 -2 is, or x - y?
+        row = ", ".join(p for _, p in pieces)
+        raise ParseError(f"'{text}' can be read as the row [{row}] or as one expression: "
+                         f"write [[{row}]] for a row, or put a space after the sign")
+    return True
 
 
 def _entries(n: int) -> str:

@@ -292,3 +292,11 @@ def test_a_root_with_brackets_is_applied_like_a_function():
     same(funcs, [x + 1 + y])
     _, reading, _ = read("√x²")
     assert reading == "sqrt(x^2)"
+
+
+def test_a_signed_entry_without_brackets_is_refused():
+    # "1 -2" is the row [1, -2]; "x -y" could be that row or x - y
+    r = run("matmul", "x -y", "[[1]]", "--no-steps")
+    assert r.exit_code == 2 and "[x, -y]" in r.stderr
+    r = run("matmul", "x - y", "[[1]]", "--no-steps", "-f", "json")
+    assert json.loads(r.stdout)["result"]["matrix"] == [["x - y"]]
