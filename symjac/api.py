@@ -67,12 +67,12 @@ def stated(fn: Callable[..., Derivation], *args, **kwargs) -> Derivation:
 
     with watch_names() as names:
         d = fn(*args, **kwargs)
-    said = [w for w in names.warnings() if not w.startswith("read ")]
+    said = names.warnings()
     reading = names.reading()
     if reading:
-        how = "; ".join(names.notes)
-        said.insert(0, f"read as: {reading}" + (f" ({how})" if how else ""))
-        reading = said[0].removeprefix("read as: ")
+        if names.notes:
+            reading += f" ({'; '.join(names.notes)})"
+        said.insert(0, f"read as: {reading}")
     said = [w for w in said if w not in d.warnings]
     if not said and not reading:
         return d

@@ -81,27 +81,21 @@ def prepare(text: str) -> str:
     i = 0
     while i < len(text):
         ch = text[i]
-        if unicodedata.category(ch) == "No" and "/" in unicodedata.normalize(
-                "NFKC", ch).replace("\u2044", "/"):  # ½: one number, (1/2)
-            out.append("(" + unicodedata.normalize("NFKC", ch).replace("\u2044", "/") + ")")
+        fraction = unicodedata.normalize("NFKC", ch).replace("\u2044", "/")
+        if unicodedata.category(ch) == "No" and "/" in fraction:  # ½: one number, (1/2)
+            out.append(f"({fraction})")
             i += 1
             continue
         if ch == "‖":  # a norm's bar
             out.append("||")
             i += 1
             continue
-        if ch in _SUPER_LETTERS:  # eˣ
+        table = _SUPER_LETTERS if ch in _SUPER_LETTERS else _SUPER if ch in _SUPER else None
+        if table is not None:  # x², eˣ: a run of one kind of superscript is one power
             j = i
-            while j < len(text) and text[j] in _SUPER_LETTERS:
+            while j < len(text) and text[j] in table:
                 j += 1
-            out.append("^(" + "".join(_SUPER_LETTERS[c] for c in text[i:j]) + ")")
-            i = j
-            continue
-        if ch in _SUPER:
-            j = i
-            while j < len(text) and text[j] in _SUPER:
-                j += 1
-            out.append("^(" + "".join(_SUPER[c] for c in text[i:j]) + ")")
+            out.append("^(" + "".join(table[c] for c in text[i:j]) + ")")
             i = j
             continue
         if ch in _SUB:
@@ -302,7 +296,7 @@ class Watch:
         return "; ".join(f"{what}: {text}" for what, text in self.readings)
 
     def warnings(self) -> list[str]:
-        out = [f"read {n}" for n in self.notes]
+        out = []
         for word in self.words:
             parts = _split(word, (self.names | {"e", "pi"}) - {word})
             if parts:
@@ -384,6 +378,7 @@ class Translation:
 
 _ENDS_OPERAND = {"num", "name", "close"}
 _CONSTANT_NAMES = {"e", "E", "pi"}  # parsing.CONSTANTS
+_E_NOTE = "E as e (Euler's number)"
 MAX_WORD = 64  # a longer name is refused as a name (parsing.MAX_NAME), never split
 # Python keywords that are ordinary math names (lambda: a regularisation weight).
 NAMED_KEYWORDS = {"lambda"}
@@ -567,15 +562,7 @@ def _may_split(name: str, declared: frozenset[str], functions: Collection[str]) 
 def _made_of(name: str, pieces: set[str]) -> bool:
     """Is name a run of two or more of these pieces (x1x2 of x1 and x2)? x_1x_2 counts
     always: a subscript then letters."""
-    if re.search(r"_\d+[^\W\d_]", name):
-        return True
-    ends = {0: 0}  # position -> pieces so far
-    for i in range(len(name)):
-        if i in ends:
-            for p in pieces:
-                if p and name.startswith(p, i):
-                    ends.setdefault(i + len(p), ends[i] + 1)
-    return ends.get(len(name), 0) > 1
+    return bool(re.search(r"_\d+[^\W\d_]", name)) or _split(name, pieces) is not None
 
 
 class _Rewriter:
@@ -596,9 +583,7 @@ class _Rewriter:
             if t.kind == "name":
                 t.text = _name(t, text)
                 if t.text == "E":  # sympy's spelling of e: an engineer's E is Young's modulus
-                    self.loose = True
-                    if "E as e (Euler's number)" not in self.notes:
-                        self.notes.append("E as e (Euler's number)")
+                    self.stated(_E_NOTE)
                 if t.text in self.functions:
                     t.kind = "func"
                     t.text = _FUNCTION_ALIASES.get(t.text, t.text)
@@ -609,6 +594,12 @@ class _Rewriter:
             for t in toks:
                 if t.kind == "name":
                     self.watch.note(t.text, latex)
+
+    def stated(self, note: str) -> None:
+        """A loose reading, said once: "2xy as 2·x·y"."""
+        self.loose = True
+        if note not in self.notes:
+            self.notes.append(note)
 
     # -- runs of letters ----------------------------------------------------------------
     def words(self, toks: list[Tok]) -> list[Tok]:
@@ -649,12 +640,10 @@ class _Rewriter:
             for n, (kind, text) in enumerate(pieces.pieces):
                 out.append(Tok(kind, text, col, t.space and n == 0))
                 col += len(text)
-            self.loose = True
-            if any(text == "E" for _, text in pieces.pieces) and \
-                    "E as e (Euler's number)" not in self.notes:
-                self.notes.append("E as e (Euler's number)")
+            if any(text == "E" for _, text in pieces.pieces):
+                self.stated(_E_NOTE)
             lead = prev.text if prev is not None and prev.kind == "num" and not t.space else ""
-            self.notes.append(f"{lead}{t.text} as {lead + '·' if lead else ''}{pieces.shown()}")
+            self.stated(f"{lead}{t.text} as {lead + '·' if lead else ''}{pieces.shown()}")
         return out
 
     def word(self, t: Tok, prev: Tok | None, nxt: Tok | None, declared: frozenset[str],
@@ -911,8 +900,7 @@ class _Rewriter:
                 (nxt := self.peek(i + 1)) is not None and nxt.kind == "open"
                 and nxt.text == "(" and not nxt.space):
             # σ(z), \sigma(z): the sigmoid, as in the textbook (σ z is a product).
-            self.loose = True
-            self.notes.append("σ(...) as sigmoid(...)")
+            self.stated("σ(...) as sigmoid(...)")
             t.kind, t.text = "func", "sigmoid"
             return self.function(i)
         elif t.kind == "name":

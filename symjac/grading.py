@@ -31,8 +31,8 @@ from typing import Any
 
 from symjac.api import is_undefined
 from symjac.errors import LimitError, SymjacError
-from symjac.forms import Watch
 from symjac.mistakes import Mistake, Variant, find, variants
+from symjac.parsing import watch_names
 from symjac.problems import Problem
 
 MATRIX_COMMANDS = ("matmul", "jacobian")
@@ -264,18 +264,6 @@ def tree_names(tree) -> set[str]:
             if isinstance(n, ast.Name) and id(n) not in called and n.id not in CONSTANTS}
 
 
-def reading(declared: Iterable[str]) -> contextlib.AbstractContextManager[Watch]:
-    """Parse inside this block as the problem's names decide; the Watch's ``notes`` say
-    what was read loosely ("xy as x·y")."""
-    from symjac.parsing import watch_names
-
-    return watch_names(declared=tuple(declared))
-
-
-def _readings(w: Watch) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(w.notes))
-
-
 def not_a_name(unknown: Iterable[str], names: Names) -> str:
     """y2 is not a variable of this problem (x, y); did you mean 2·y or y^2?"""
     unknown = list(unknown)
@@ -369,7 +357,7 @@ def _against_key(p: Problem, answer: str, key: Key) -> Grade:
                      f"({shape(*key.matrix.shape)})")
     symbols: dict = {}
     try:
-        with reading(key.names.declared) as w:
+        with watch_names(declared=key.names.declared) as w:
             got = parse_matrix(answer, "answer", symbols)
     except LimitError as e:
         return Grade("limit", f"your answer hit a limit: {e}")
@@ -377,7 +365,7 @@ def _against_key(p: Problem, answer: str, key: Key) -> Grade:
         if _undefined(e):  # read, but not a defined value
             return Grade("failed", f"your answer is undefined: {e}")
         return Grade("invalid", f"your answer cannot be read: {e}")
-    readings = _readings(w)
+    readings = tuple(w.notes)
     unknown = _unknown(symbols, key.names)
     if unknown:
         return Grade("invalid", not_a_name(unknown, key.names), readings=readings,
@@ -446,7 +434,7 @@ def _through_api(p: Problem, answer: str) -> Grade:
     used: set[str] = set()
     if p.command != "derive" and not is_undefined(answer):  # derive: "W2 = ...; W1 = ..."
         try:
-            with reading(names.declared) as w:
+            with watch_names(declared=names.declared) as w:
                 used = _names_in(p, answer)
         except LimitError as e:
             return Grade("limit", f"your answer hit a limit: {e}")
@@ -455,7 +443,7 @@ def _through_api(p: Problem, answer: str) -> Grade:
                 return Grade("invalid", f"your answer cannot be read: {e}")
             # a value that is not defined (1/0): the command says so below
         else:
-            readings = _readings(w)
+            readings = tuple(w.notes)
     unknown = _unknown(used, names)
     # A matrix expression's unknown name is refused by the command itself (below); a
     # matrix of entries would take it as one more symbol.
@@ -481,7 +469,7 @@ def _api_verdict(p: Problem, answer: str, names: Names, unknown: tuple[str, ...]
     """The answer as the command's `expect`: its check is the verdict."""
     quiet = {"steps": False}
     try:
-        with reading(names.declared):
+        with watch_names(declared=names.declared):
             d = p.call(answer, **quiet)
     except LimitError as e:
         return Grade("limit", str(e))
@@ -605,7 +593,7 @@ def _same_answer(answer: str, anticipated: str | None, key: Any) -> bool:
         from symjac.parsing import parse_matrix
 
         try:
-            with reading(key.names.declared):  # read as the answer was graded
+            with watch_names(declared=key.names.declared):  # read as the answer was graded
                 a = parse_matrix(answer, "answer", {})
                 b = parse_matrix(anticipated, "feedback answer", {})
         except Exception:

@@ -89,7 +89,7 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
             out = document(out)
         warnings = derivation.warnings
         if fmt != "json":  # the output states the reading first
-            warnings = tuple(w for w in warnings if not w.startswith("read as: "))
+            warnings = tuple(w for w in warnings if w != f"read as: {derivation.reading}")
         return out, is_text, derivation.ok, tuple(warnings)
 
     # sympy is not imported here: the fast paths (matmul and jacobian with

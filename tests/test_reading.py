@@ -21,15 +21,8 @@ from symjac.parsing import declare, parse_functions, watch_names
 x, y, z, t, a, b = sympy.symbols("x y z t a b", real=True)
 
 
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)
-    except TypeError:  # click 8.2 keeps stderr apart by itself
-        return CliRunner()
-
-
 def run(*args):
-    return _runner().invoke(cli, list(args))
+    return CliRunner().invoke(cli, list(args))  # click >= 8.2 keeps stderr apart
 
 
 def read(text, declared=()):
