@@ -2,7 +2,7 @@
 
 Run: python benchmarks/isolation.py [--calls N] [--runs N]
 
-Every command's work runs in a forked child (symjac.limits.call_limited),
+Every command's work runs in a forked child (symjac.isolation.call_limited),
 under a deadline and a memory cap, and its answer comes back through a
 pipe. The least any such isolation can cost is a fork, the child's exit and
 the parent's wait; this reports how many times that call_limited costs for
@@ -18,7 +18,7 @@ import os
 import statistics
 import time
 
-from symjac.limits import call_limited
+from symjac.isolation import call_limited
 
 
 def _bare_fork() -> None:

@@ -14,10 +14,10 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from symjac.errors import SymjacError
-    from symjac.limits import time_limit
-    from symjac.parsing import parse_expression, parse_matrix
-    from symjac.printing import latex, sstr
+    from symjac.core.errors import SymjacError
+    from symjac.isolation import time_limit
+    from symjac.language.parser import parse_expression, parse_matrix
+    from symjac.language.printing import latex, sstr
 
 
 def one_input(data: bytes) -> None:

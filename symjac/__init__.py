@@ -13,7 +13,7 @@ result (``.undefined``, ``.reason``); ``symjac.load(path)`` reads a problem
 file. ``symjac.api`` holds the commands' text-only back end.
 """
 
-__version__ = "0.1.0"
+from symjac.core import __version__
 
 # Loaded on first use, so `import symjac` stays cheap (no sympy).
 _API = ("matmul", "jacobian", "grad", "hessian", "derive")

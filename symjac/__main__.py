@@ -1,3 +1,3 @@
-from symjac.entry import main
+from symjac.cli.main import main
 
 main()

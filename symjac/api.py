@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from symjac.model import Derivation
+from symjac.core.model import Derivation
 
 TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
 if TYPE_CHECKING:
@@ -34,24 +34,24 @@ def limited(fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
 
     @functools.wraps(fn)
     def wrapper(*args, timeout: Any = _DEFAULT, max_memory: Any = _DEFAULT, **kwargs):
-        from symjac import limits
+        from symjac import isolation
 
-        seconds = limits.DEFAULT_TIMEOUT if timeout is _DEFAULT else (timeout or 0)
+        seconds = isolation.DEFAULT_TIMEOUT if timeout is _DEFAULT else (timeout or 0)
         if max_memory is _DEFAULT:
-            memory = limits.default_memory()
+            memory = isolation.default_memory()
         elif isinstance(max_memory, str):
-            from symjac.errors import InputError
+            from symjac.core.errors import InputError
 
             try:
-                memory = limits.parse_size(max_memory)
+                memory = isolation.parse_size(max_memory)
             except ValueError as e:
                 raise InputError(f"max_memory: {e}") from None
         else:
             memory = int(max_memory or 0)
         try:
-            return limits.limited(lambda: stated(fn, *args, **kwargs), seconds, memory,
+            return isolation.limited(lambda: stated(fn, *args, **kwargs), seconds, memory,
                                   f"symjac.{fn.__name__}")
-        except limits.ChildBug as e:  # a bug in the worker: as the exception it was
+        except isolation.ChildBug as e:  # a bug in the worker: as the exception it was
             raise RuntimeError(f"symjac internal error: {e.summary}") from None
 
     wrapper.__doc__ = (fn.__doc__ or "").rstrip() + (
@@ -63,7 +63,7 @@ def limited(fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
 def stated(fn: Callable[..., Derivation], *args, **kwargs) -> Derivation:
     """fn's Derivation, with how its inputs were read when that was loose (DESIGN.md,
     Reading): the reading, stated before the result, and one line in its warnings."""
-    from symjac.parsing import watch_names
+    from symjac.language.parser import watch_names
 
     with watch_names() as names:
         d = fn(*args, **kwargs)
@@ -90,8 +90,8 @@ def _expect_undefined(command: str, call) -> Derivation:
     """--expect undefined: passes when the answer is undefined, fails when it exists."""
     from dataclasses import replace
 
-    from symjac.errors import SymjacError
-    from symjac.model import Check
+    from symjac.core.errors import SymjacError
+    from symjac.core.model import Check
 
     try:
         d = call()
@@ -126,7 +126,7 @@ def matmul(
         fast = fast_matmul(matrices)
         if fast is not None:
             return _check_product(fast, expect, {}) if expect is not None else fast
-    from symjac.errors import InputError
+    from symjac.core.errors import InputError
     from symjac.ops.matmul import DEFAULT_MAX_ENTRIES, NAMES
     from symjac.ops.matmul import matmul as op
 
@@ -144,8 +144,8 @@ def matmul(
 
 def _parse_matrix(text: str, name: str, symbols: dict):
     """parse_matrix, with exact-number literals built without sympy's arithmetic."""
+    from symjac.language.parser import parse_matrix
     from symjac.ops.fastmat import parse_numeric_matrix, sympy_matrix
-    from symjac.parsing import parse_matrix
 
     rows = parse_numeric_matrix(text, name)
     return parse_matrix(text, name, symbols) if rows is None else sympy_matrix(rows)
@@ -154,8 +154,8 @@ def _parse_matrix(text: str, name: str, symbols: dict):
 def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
     from dataclasses import replace
 
+    from symjac.language.parser import parse_matrix
     from symjac.ops.compare import compare_matrices
-    from symjac.parsing import parse_matrix
 
     expected = parse_matrix(expect, "expected", symbols)
     assert d.result is not None  # a product always has one
@@ -212,7 +212,7 @@ def hessian(
 
     if shape is None:
         if where or index:
-            from symjac.errors import InputError
+            from symjac.core.errors import InputError
 
             raise InputError("--where and --index need --shape (a loss of matrices)")
         return op.plain_hessian(loss, wrt, expect, steps)
@@ -271,9 +271,9 @@ def jacobian(
     ``engine`` is "auto" (ops/engine.py chooses: symengine unless sympy is
     needed), "symengine" or "sympy"; every engine gives equal entries.
     """
-    from symjac.builders import Unsupported
-    from symjac.errors import InputError
-    from symjac.ops.engine import choose
+    from symjac.core.errors import InputError
+    from symjac.engines.choose import choose
+    from symjac.language.builders import Unsupported
     from symjac.ops.fastdiff import LAYOUTS, ORDERS
 
     if layout not in LAYOUTS:
@@ -328,11 +328,11 @@ def jacobian(
 
 def _fast_jacobian(functions, wrt, layout, order, steps, max_entries) -> Derivation:
     """The fast engine: the one parser building symengine objects, then ops.fastdiff."""
-    from symjac.builders import SymengineBuilder
-    from symjac.errors import InputError
+    from symjac.core.errors import InputError
+    from symjac.language.builders import SymengineBuilder
+    from symjac.language.parser import declare, parse_functions, parse_variables
     from symjac.ops.fastdiff import jacobian as op
     from symjac.ops.fastdiff import natural_key
-    from symjac.parsing import declare, parse_functions, parse_variables
 
     builder = SymengineBuilder()
     symbols: dict = {}
@@ -355,10 +355,10 @@ NO_VARIABLES = "the functions have no variables (they are constants); name them 
 def _reference_jacobian(functions, wrt, at, layout, order, simplify, steps, max_entries,
                         symbols: dict):
     """The reference engine: the one parser building sympy objects, then ops.jacobian."""
-    from symjac.errors import InputError
+    from symjac.core.errors import InputError
+    from symjac.language.parser import declare, parse_functions, parse_point, parse_variables
     from symjac.ops.jacobian import default_variables
     from symjac.ops.jacobian import jacobian as op
-    from symjac.parsing import declare, parse_functions, parse_point, parse_variables
 
     # One symbols dict, so the functions, variables, point and expected answer
     # all refer to the same Symbol objects. Declared variables decide how a run of
@@ -392,9 +392,9 @@ def _check_jacobian(d: Derivation, expect: str, symbols: dict):
     """--expect: the expected matrix against the result, through the one comparison."""
     from dataclasses import replace
 
-    from symjac.model import Check
+    from symjac.core.model import Check
+    from symjac.language.parser import parse_matrix
     from symjac.ops.compare import compare_matrices
-    from symjac.parsing import parse_matrix
 
     expected = parse_matrix(expect, "expected", symbols)
     assert d.result is not None  # a Jacobian always has one

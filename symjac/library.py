@@ -22,8 +22,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from symjac.caps import DEFAULT_TIMEOUT
-from symjac.model import Derivation
+from symjac.core.caps import DEFAULT_TIMEOUT
+from symjac.core.model import Derivation
 
 
 def to_text(value: Any, what: str = "input") -> str:
@@ -34,7 +34,7 @@ def to_text(value: Any, what: str = "input") -> str:
     >>> to_text({"x": 1, "y": Fraction(1, 2)})
     'x=1, y=1/2'
     """
-    from symjac.errors import InputError
+    from symjac.core.errors import InputError
 
     if isinstance(value, str):
         return value
@@ -91,7 +91,7 @@ def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivat
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Derivation:
-        from symjac.errors import CheckFailed, SymjacError
+        from symjac.core.errors import CheckFailed, SymjacError
 
         bound = signature.bind(*args, **kwargs)
         for name, value in list(bound.arguments.items()):
@@ -137,7 +137,7 @@ class ProblemFile:
         and ``.derivation`` (a Derivation; ``.undefined`` for an undefined answer)."""
         from dataclasses import replace
 
-        from symjac import runner
+        from symjac.batch import runner
 
         jobs = [runner.Job(p, self.path, mode="solve") for p in self._problems.problems]
         out = []
@@ -157,7 +157,7 @@ class ProblemFile:
         ``.message``, ``.score`` and ``.points``. ``answers`` is an answer file's path or
         a mapping of problem ids to answers (text, lists or sympy objects); without
         it, each problem's own ``expect`` is checked."""
-        from symjac import problems, runner
+        from symjac.batch import problems, runner
 
         if answers is None:
             jobs = [runner.Job(p, self.path) for p in self._problems.problems]
@@ -175,7 +175,7 @@ class ProblemFile:
 
 def load(path: str) -> ProblemFile:
     """Read a problem file (TOML or JSON), as ``symjac solve`` and ``symjac check`` do."""
-    from symjac import problems
+    from symjac.batch import problems
 
     ps = problems.load(path)
     return ProblemFile(ps.path, ps.title, tuple(p.id for p in ps.problems), ps)

@@ -14,7 +14,7 @@ P1C = ("[[0,6,5],[2,3,3],[5,7,8]]", "[[1,9],[1,4],[3,0]]")
 @pytest.fixture
 def invoke():
     """invoke("matmul", A, B, "-f", "json") -> click's Result (stdout and stderr apart)."""
-    from symjac.cli import cli
+    from symjac.cli.commands import cli
 
     runner = CliRunner()
 

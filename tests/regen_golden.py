@@ -43,7 +43,7 @@ def produce(name: str) -> str:
         return console.file.getvalue()
     from click.testing import CliRunner
 
-    from symjac.cli import cli
+    from symjac.cli.commands import cli
 
     return CliRunner().invoke(cli, ["matmul", *matrices, "-f", fmt]).stdout
 

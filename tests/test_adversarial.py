@@ -13,7 +13,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from symjac.cli import cli
+from symjac.cli.commands import cli
 
 CANARY = "CANARY"  # the file an executed input would create, in the test's directory
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from symjac.cli import cli
+from symjac.cli.commands import cli
 
 BAD, LIMIT = {2}, {2, 3}
 

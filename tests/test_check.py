@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from symjac.cli import cli
+from symjac.cli.commands import cli
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "discussion01.toml"
 SYMJAC = str(Path(sys.executable).parent / "symjac")

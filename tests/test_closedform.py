@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from symjac import api
-from symjac.cli import cli
+from symjac.cli.commands import cli
 from symjac.ops import grad as grad_op
 from symjac.ops import matcalc
 
@@ -45,7 +45,7 @@ def closed(**kw):
 
 def bigger(shape: str, where=(), loss="") -> str:
     """The other size for the second check: the first letter one larger than its default."""
-    from symjac.matexpr import parse_shape_spec
+    from symjac.ops.matexpr import parse_shape_spec
 
     letters = parse_shape_spec(shape).letters
     heavy = any(f in t for t in [loss, *where] for f in ("inv(", "det("))
@@ -186,7 +186,7 @@ def test_wrong_closed_forms_fail_the_verification(case):
     for at in p.combos():
         values, ell = grad_op.explicit(p, at)
         runs.append((at, values, grad_op.entrywise_gradient(ell, p.params)))
-    from symjac.matexpr import parse_shape_spec
+    from symjac.ops.matexpr import parse_shape_spec
 
     sizes = grad_op.choose_sizes(parse_shape_spec(shape).letters, None)
     text = wrong
@@ -249,7 +249,7 @@ def test_square_matrix_power_warns_and_names_the_matrix_alternative():
 def test_new_functions_evaluate_entrywise_as_defined():
     import sympy
 
-    from symjac.matexpr import Env, MatrixParser
+    from symjac.ops.matexpr import Env, MatrixParser
 
     X = sympy.Matrix([[2, 1], [1, 3]])
     env = Env({"X": X, "v": sympy.Matrix([1, 2])})

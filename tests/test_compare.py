@@ -15,10 +15,10 @@ import pytest
 import sympy
 
 from symjac import api
-from symjac.model import Check
+from symjac.core.model import Check
+from symjac.language.parser import parse_expression, parse_matrix
 from symjac.ops import compare
 from symjac.ops.compare import compare_matrices, verdict
-from symjac.parsing import parse_expression, parse_matrix
 
 
 def v(reference: str, answer: str, symbols: dict | None = None):
@@ -367,7 +367,7 @@ _SETTINGS = settings(max_examples=40, deadline=None,
 def _parsed(text: str):
     from hypothesis import assume
 
-    from symjac.errors import SymjacError
+    from symjac.core.errors import SymjacError
 
     try:
         return parse_expression(text)

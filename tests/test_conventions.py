@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import P1B
 
-from symjac.cli import cli
+from symjac.cli.commands import cli
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "discussion01.toml"

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from symjac import api
-from symjac.cli import cli
-from symjac.errors import InputError
+from symjac.cli.commands import cli
+from symjac.core.errors import InputError
 from symjac.ops.derive import RECIPES, verify
 from symjac.render import render
 

@@ -377,7 +377,7 @@ def test_stage_latex_keeps_the_inner_derivative_in_brackets():
 
 
 def test_a_limit_inside_the_stepper_is_not_swallowed(monkeypatch):
-    from symjac.errors import LimitError
+    from symjac.core.errors import LimitError
     from symjac.ops import diffsteps
 
     def expired(self, e):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from symjac.cli import cli
+from symjac.cli.commands import cli
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

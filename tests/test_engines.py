@@ -22,13 +22,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from symjac import api, parsing
-from symjac.cli import cli
-from symjac.errors import SymjacError
+from symjac import api
+from symjac.cli.commands import cli
+from symjac.core.errors import SymjacError
+from symjac.engines.choose import choose
+from symjac.language import parser
+from symjac.language.printing import uni
 from symjac.ops.compare import equal, verdict
-from symjac.ops.engine import choose
 from symjac.ops.fastdiff import MAX_LISTED_VARIABLES, natural_key, statement
-from symjac.printing import uni
 from symjac.render import render
 
 # Names that tie in natural order (x1, x01), a Greek name, and e/E/pi as constants.
@@ -36,7 +37,7 @@ NAMES = ["x", "y", "x1", "x01", "x12", "theta"]
 CONSTANTS = ["e", "E", "pi"]
 # DiracDelta has no derivative a test can check at points; re and im are read back from
 # the reference engine's output only (the fast engine hands them to the reference one).
-UNARY = sorted(n for n, (lo, _) in parsing.ARITY.items() if lo == 1 and n not in (
+UNARY = sorted(n for n, (lo, _) in parser.ARITY.items() if lo == 1 and n not in (
     "DiracDelta", "re", "im"))
 BINARY = ["atan2", "max", "min", "log"]
 # No shrinking: on the reference engine a shrink can take many minutes, and the
@@ -112,7 +113,7 @@ def _assert_same_jacobian(fast, ref):
         # re() and im(); the fast engine's sign(u)*u' holds only where u is real, so the
         # entries are not real functions to compare (test_complex_parts_read_back).
         return
-    got, want = fast.to_sympy(symbols=symbols), parsing.parse_entries(ref.result.matrix, symbols)
+    got, want = fast.to_sympy(symbols=symbols), parser.parse_entries(ref.result.matrix, symbols)
     for i in range(want.rows):
         for j in range(want.cols):
             if "I" in ref.result.matrix[i][j]:
@@ -148,8 +149,8 @@ def test_worked_steps_end_at_the_reference_derivative(funcs):
         if step.kind != "partial" or "Derivative(" in step.chain[-1]:
             continue
         # every worked stage is the same expression as the final one
-        last = parsing.parse_entries([[step.chain[-1]]], symbols)[0]
-        first = parsing.parse_entries([[step.chain[0]]], symbols)[0]
+        last = parser.parse_entries([[step.chain[-1]]], symbols)[0]
+        first = parser.parse_entries([[step.chain[0]]], symbols)[0]
         assert equal(first, last), step.chain
         assert step.rules and step.data["stage_rules"]
 
@@ -291,7 +292,7 @@ def test_statement_is_the_worksheets_sentence():
 def _modules_after(argv: list[str]) -> tuple[list[str], str]:
     code = (
         "import sys, json\n"
-        "from symjac.cli import main\n"
+        "from symjac.cli.commands import main\n"
         f"sys.argv = ['symjac', *{argv!r}]\n"
         "try:\n"
         "    main()\n"
@@ -335,26 +336,26 @@ def test_json_of_200_rational_functions_without_sympy_matches_sympy_diff():
     assert d["result"]["shape"] == [200, 200]
     symbols: dict = {}
     for i in (0, 7, 199):
-        f = parsing.parse_expression(funcs[i], symbols)
+        f = parser.parse_expression(funcs[i], symbols)
         for j, name in enumerate(names):
             got = d["result"]["matrix"][i][j]
             want = sympy.diff(f, symbols.setdefault(name, sympy.Symbol(name, real=True)))
-            assert equal(parsing.parse_expression(got, symbols), want)
+            assert equal(parser.parse_expression(got, symbols), want)
 
 
 def test_exactly_one_module_parses_user_text():
-    """ast.parse only in parsing.py; no eval-based reader anywhere; JSON only for files."""
+    """ast.parse only in parser.py; no eval-based reader anywhere; JSON only for files."""
     import pathlib
     import re
 
-    root = pathlib.Path(parsing.__file__).parent
+    root = pathlib.Path(parser.__file__).parent.parent
     found: dict[str, set[str]] = {}
     pattern = re.compile(r"\b(ast\.parse|json\.loads|sympify|parse_expr|lambdify|eval|exec)\(")
     for path in root.rglob("*.py"):
         for m in pattern.finditer(path.read_text(encoding="utf-8")):
             found.setdefault(m.group(1), set()).add(path.relative_to(root).as_posix())
-    assert found.get("ast.parse") == {"parsing.py"}
-    assert found.get("json.loads", set()) <= {"files.py"}  # problem files, not expressions
+    assert found.get("ast.parse") == {"language/parser.py"}
+    assert found.get("json.loads", set()) <= {"batch/files.py"}  # problem files, not expressions
     assert not {k: v for k, v in found.items() if k not in ("ast.parse", "json.loads")}
 
 
@@ -369,11 +370,11 @@ def _walked_special(e) -> bool:
 @given(systems(depth=4, count=1))
 def test_the_special_function_shortcut_agrees_with_the_walk(funcs):
     """Differentiator.special reads symengine's text first; it must never miss a node."""
-    from symjac.builders import SymengineBuilder
     from symjac.engines.fast import Differentiator
+    from symjac.language.builders import SymengineBuilder
 
     try:
-        (e,), _ = parsing.parse_functions(funcs[0], {}, builder=SymengineBuilder())
+        (e,), _ = parser.parse_functions(funcs[0], {}, builder=SymengineBuilder())
     except Exception:  # noqa: BLE001 (inputs symengine refuses are not this test's)
         return
     assert Differentiator().special(e) == _walked_special(e)
@@ -382,10 +383,10 @@ def test_the_special_function_shortcut_agrees_with_the_walk(funcs):
 @pytest.mark.parametrize("text", [f"x*{f}(x*y + 1) + y" for f in UNARY]
                          + [f"y*{f}(x, y + 1)" for f in BINARY])
 def test_the_special_function_shortcut_knows_every_function(text):
-    from symjac.builders import SymengineBuilder
     from symjac.engines.fast import Differentiator
+    from symjac.language.builders import SymengineBuilder
 
-    (e,), _ = parsing.parse_functions(text, {}, builder=SymengineBuilder())
+    (e,), _ = parser.parse_functions(text, {}, builder=SymengineBuilder())
     assert Differentiator().special(e) == _walked_special(e)
 
 
@@ -399,7 +400,7 @@ def test_complex_parts_read_back():
     assert "re(" in entry and "im(" in entry
     t = sympy.Symbol("t", real=True)
     want = sympy.diff(sympy.Abs(sympy.asech(t)), t)
-    got = parsing.parse_expression(entry)
+    got = parser.parse_expression(entry)
     for value in (sympy.Rational(1, 3), sympy.Rational(7, 2), -2):
         mine = got.subs({s: value for s in got.free_symbols})
         assert abs(complex(sympy.N(mine - want.subs(t, value), 30))) < 1e-25

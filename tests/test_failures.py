@@ -1,6 +1,6 @@
 """Every class of failure, through the command line: its exit code and one line.
 
-symjac.errors.classify is the one map from an exception to what symjac says;
+symjac.core.errors.classify is the one map from an exception to what symjac says;
 these tests go through both readers of the command line (click's, and the
 console script's own for common command lines) and the batch runner.
 """
@@ -12,8 +12,10 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from symjac import entry, errors, runner
-from symjac.cli import cli
+from symjac.batch import runner
+from symjac.cli import main as entry
+from symjac.cli.commands import cli
+from symjac.core import errors
 
 
 def _raiser(exc: BaseException):
@@ -58,7 +60,7 @@ def _fast(argv, capfd, monkeypatch):
 @pytest.mark.parametrize("exc, code, line", CASES)
 def test_a_failure_in_the_work_is_one_line_and_its_exit_code(exc, code, line, monkeypatch,
                                                              capfd):
-    from symjac import options
+    from symjac.cli import options
 
     assert options.read(ARGV) is not None  # the fast path takes this command line
     monkeypatch.setattr("symjac.api.jacobian", _raiser(exc))

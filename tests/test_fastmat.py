@@ -9,11 +9,12 @@ import pytest
 import sympy
 from click.testing import CliRunner
 
-from symjac import api, parsing
-from symjac.cli import cli
+from symjac import api
+from symjac.cli.commands import cli
+from symjac.language import parser
+from symjac.language.printing import latex
 from symjac.ops import fastmat
 from symjac.ops.matmul import matmul as slow_matmul
-from symjac.printing import latex
 
 
 def _literal(rows) -> str:
@@ -61,7 +62,7 @@ def test_fast_derivation_equals_the_sympy_path(kind):
     fast = fastmat.fast_matmul(texts)
     assert fast is not None
     slow = slow_matmul(
-        [parsing.parse_matrix(t, n) for t, n in zip(texts, "ABC", strict=True)], steps=False
+        [parser.parse_matrix(t, n) for t, n in zip(texts, "ABC", strict=True)], steps=False
     )
     assert fast.to_dict() == slow.to_dict()  # summary, label, strings, LaTeX (matrix and array)
     assert fast.result.latex == latex(slow.result.value)
@@ -96,7 +97,7 @@ def test_200_by_200_through_the_api_matches_sympy():
 )
 def test_parses_what_the_parser_parses(text, rows):
     assert fastmat.parse_numeric_matrix(text) == rows
-    want = parsing.parse_matrix(text)
+    want = parser.parse_matrix(text)
     assert sympy.Matrix(rows) == want
 
 
@@ -104,7 +105,7 @@ def test_parses_what_the_parser_parses(text, rows):
                                   "[[2**(1/2)]]", "x y; 1 2"])
 def test_leaves_anything_but_exact_numbers_to_sympy(text):
     assert fastmat.parse_numeric_matrix(text) is None
-    parsing.parse_matrix(text)  # and the parser itself reads it
+    parser.parse_matrix(text)  # and the parser itself reads it
 
 
 @pytest.mark.parametrize(
@@ -113,10 +114,10 @@ def test_leaves_anything_but_exact_numbers_to_sympy(text):
      "[[1, 2]] + [[3]]", "[[1" + "0" * 1000 + "]]", "", "[[1]]" + " " * 1_000_001],
 )
 def test_refuses_what_the_parser_refuses_with_its_message(text):
-    from symjac.errors import SymjacError
+    from symjac.core.errors import SymjacError
 
     with pytest.raises(SymjacError) as slow:
-        parsing.parse_matrix(text)
+        parser.parse_matrix(text)
     with pytest.raises(SymjacError) as fast:
         fastmat.parse_numeric_matrix(text)
     assert str(fast.value) == str(slow.value)
@@ -138,7 +139,7 @@ def test_every_format_renders_the_exact_matrix_as_the_sympy_path_does():
 
     texts = ["[[1/2,1],[0,3]]", "[[2,0],[1,-1/3]]"]
     fast = fastmat.fast_matmul(texts)
-    slow = slow_matmul([parsing.parse_matrix(t) for t in texts], steps=False)
+    slow = slow_matmul([parser.parse_matrix(t) for t in texts], steps=False)
     for fmt in ("text", "markdown", "latex", "json"):
         assert render(fast, fmt, steps=False) == render(slow, fmt, steps=False), fmt
     r = CliRunner().invoke(cli, ["matmul", *texts, "--no-steps", "--format", "text"])
@@ -162,7 +163,7 @@ def test_large_products_with_steps_match_sympy_arithmetic():
     sym = sympy.Matrix([[sympy.Symbol("x"), 1]])
     assert mm._product(sym, sympy.Matrix([[1], [2]])) == sym * sympy.Matrix([[1], [2]])
     d = api.matmul(_text(a), _text(b))  # with steps: parsed fast, worked as before
-    slow = slow_matmul([parsing.parse_matrix(_text(a)), parsing.parse_matrix(_text(b))])
+    slow = slow_matmul([parser.parse_matrix(_text(a)), parser.parse_matrix(_text(b))])
     assert d.to_dict() == slow.to_dict()
     assert d.result.latex == latex(sa * sb)
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symjac import files, problems
-from symjac.errors import FileError
+from symjac.batch import files, problems
+from symjac.core.errors import FileError
 
 
 def write(tmp_path, name, data: bytes):

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symjac import printing
-from symjac.cli import cli
-from symjac.errors import ParseError
-from symjac.parsing import parse_expression, parse_functions, parse_matrix, watch_names
+from symjac.cli.commands import cli
+from symjac.core.errors import ParseError
+from symjac.language import printing
+from symjac.language.parser import parse_expression, parse_functions, parse_matrix, watch_names
 
 x, y, z, r, s = sympy.symbols("x y z r s", real=True)
 theta, lam = sympy.symbols("theta lambda", real=True)

@@ -8,10 +8,10 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symjac.errors import SymjacError
-from symjac.limits import time_limit
-from symjac.parsing import parse_expression, parse_matrix
-from symjac.printing import latex, sstr
+from symjac.core.errors import SymjacError
+from symjac.isolation import time_limit
+from symjac.language.parser import parse_expression, parse_matrix
+from symjac.language.printing import latex, sstr
 
 # Pieces of the grammar and of what it refuses, so that generated text gets
 # past the tokenizer often enough to reach the translation of the tree.
@@ -103,7 +103,7 @@ _matrix_text = st.one_of(
 def test_any_command_line_exits_0_to_3(texts, fmt):
     from click.testing import CliRunner
 
-    from symjac.cli import cli
+    from symjac.cli.commands import cli
 
     try:
         runner = CliRunner(mix_stderr=False)

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from symjac import api
-from symjac.cli import cli
-from symjac.errors import InputError, ParseError, ShapeError
+from symjac.cli.commands import cli
+from symjac.core.errors import InputError, ParseError, ShapeError
 from symjac.render import render
 
 SOFTMAX = dict(
@@ -154,7 +154,7 @@ def test_steps_follow_the_worksheet_a_b_c_with_shapes():
 def test_step_lines_write_the_worksheets_indicator_and_read_back_equal():
     # The worksheet writes ∂ℓ/∂h_i = z_i − 1{i = y}; the text lines say 1{y = i}, which the
     # parser reads as the indicator, while JSON keeps sympy's KroneckerDelta(i, y).
-    from symjac.parsing import parse_expression
+    from symjac.language.parser import parse_expression
 
     d = api.grad(**SOFTMAX)
     dl_dh = next(s for s in d.steps if s.kind == "local-jacobian")
@@ -343,7 +343,7 @@ def test_losses_with_domains_and_kinks_give_an_answer(loss):
 
 
 def test_json_form_round_trips():
-    from symjac.model import Derivation
+    from symjac.core.model import Derivation
 
     d = api.grad(**SOFTMAX, expect=WRONG)
     data = json.loads(render(d, "json"))

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from symjac import limits
-from symjac.cli import cli
-from symjac.errors import LimitError
+from symjac import isolation
+from symjac.cli.commands import cli
+from symjac.core.errors import LimitError
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "discussion01.toml"
@@ -99,7 +99,7 @@ def test_each_named_mistake_through_the_installed_script(tmp_path):
 
 
 def test_a_students_undefined_answer_is_theirs():
-    from symjac import grading, problems
+    from symjac.batch import grading, problems
 
     p = {q.id: q for q in problems.load(str(EXAMPLE)).problems}
     g = grading.grade(p["1b"], "[[1/0], [5], [26]]")  # the student's, not the key's
@@ -150,7 +150,7 @@ def test_a_reversed_square_product_through_the_installed_script(tmp_path):
 
 
 def test_a_reversed_product_of_another_shape_is_named(tmp_path):
-    from symjac import grading, problems
+    from symjac.batch import grading, problems
 
     path = tmp_path / "p.toml"
     path.write_text('[[problem]]\nid = "r"\ncommand = "matmul"\n'
@@ -163,7 +163,7 @@ def test_a_reversed_product_of_another_shape_is_named(tmp_path):
 
 
 def test_a_shape_error_is_the_students_and_says_so():
-    from symjac import grading, problems
+    from symjac.batch import grading, problems
 
     ps = problems.load(str(EXAMPLE))
     p = {q.id: q for q in ps.problems}
@@ -258,7 +258,7 @@ def test_partial_credit_counts_the_wrong_entries(tmp_path):
     ('[[problem.feedback]]\nmistake = "sign"\nmessage = "m"\ncredit = 2\n', "from 0 to 1"),
 ])
 def test_bad_feedback_is_the_problems_error(tmp_path, feedback, words):
-    from symjac import problems
+    from symjac.batch import problems
 
     path = tmp_path / "p.toml"
     path.write_text('[[problem]]\nid = "a"\ncommand = "matmul"\nmatrices = ["[[1]]", "[[2]]"]\n'
@@ -365,7 +365,7 @@ def test_the_same_file_twice_is_graded_once(tmp_path):
 
 
 def test_a_transposed_square_product_and_the_denominator_convention(tmp_path):
-    from symjac import grading, problems
+    from symjac.batch import grading, problems
 
     path = tmp_path / "p.toml"
     path.write_text(SQUARE + '[[problem]]\nid = "den"\ncommand = "jacobian"\n'
@@ -519,7 +519,7 @@ def _work(job):
 def test_run_batches_stops_a_stuck_job_and_goes_on():
     got: dict = {}
     # A limit the quick jobs stay well inside even on a loaded machine.
-    limits.run_batches(_work, [["a", "stuck", "b"], ["c", "slow", "d"]],
+    isolation.run_batches(_work, [["a", "stuck", "b"], ["c", "slow", "d"]],
                        lambda b, j, ok, v: got.__setitem__((b, j), (ok, v)),
                        timeout=5, workers=2)
     assert got[(0, 0)][0] and got[(0, 2)][0] and got[(1, 0)][0] and got[(1, 2)][0]
@@ -533,7 +533,7 @@ def test_run_batches_stops_a_stuck_job_and_goes_on():
 
 def test_run_batches_keeps_a_budget_per_batch():
     got: dict = {}
-    limits.run_batches(_work, [["slow", "a", "b"]],
+    isolation.run_batches(_work, [["slow", "a", "b"]],
                        lambda b, j, ok, v: got.__setitem__(j, (ok, v)),
                        timeout=600, budget=1, workers=1)
     assert all(not ok and isinstance(v, LimitError) for ok, v in got.values())

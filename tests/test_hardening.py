@@ -24,9 +24,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symjac import api, files, limits
-from symjac.cli import cli
-from symjac.errors import FileError, LimitError, UndefinedError
+from symjac import api, isolation
+from symjac.batch import files
+from symjac.cli.commands import cli
+from symjac.core.errors import FileError, LimitError, UndefinedError
 from symjac.render import safe
 
 SCRIPT = Path(sys.executable).parent / "symjac"
@@ -392,7 +393,7 @@ def test_piecewise_slopes_match_a_difference_quotient(function, at, slope):
     # and by another route: the difference quotient of the function itself
     import sympy
 
-    from symjac.parsing import parse_expression
+    from symjac.language.parser import parse_expression
 
     f = parse_expression(function)
     x = sympy.Symbol("x", real=True)
@@ -449,7 +450,7 @@ def _endless_engine_choice(monkeypatch):
 
 
 def test_the_library_applies_the_default_time_limit(monkeypatch):
-    monkeypatch.setattr(limits, "DEFAULT_TIMEOUT", 1.0)
+    monkeypatch.setattr(isolation, "DEFAULT_TIMEOUT", 1.0)
     _endless_engine_choice(monkeypatch)
     with pytest.raises(LimitError, match="took longer than the time limit of 1 s"):
         api.jacobian("x", steps=False)
@@ -460,7 +461,7 @@ def test_the_library_limits_can_be_set_and_turned_off(monkeypatch):
     with pytest.raises(LimitError, match="took longer than the time limit of 0.5 s"):
         api.jacobian("x", steps=False, timeout=0.5)
     calls = []
-    monkeypatch.setattr(limits, "call_limited", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(isolation, "call_limited", lambda *a, **k: calls.append(a))
     d = api.matmul("[[1, 2]]", "[[3], [4]]", timeout=None, max_memory=None)
     assert d.result.matrix == (("11",),) or d.result.matrix == [["11"]]
     assert calls == []  # ran in this process
@@ -468,8 +469,8 @@ def test_the_library_limits_can_be_set_and_turned_off(monkeypatch):
 
 def test_library_inside_limits_does_not_fork_again(monkeypatch):
     calls = []
-    monkeypatch.setattr(limits, "call_limited", lambda *a, **k: calls.append(a))
-    with limits.time_limit(5):
+    monkeypatch.setattr(isolation, "call_limited", lambda *a, **k: calls.append(a))
+    with isolation.time_limit(5):
         api.matmul("[[1]]", "[[2]]")
     assert calls == []
 
@@ -493,7 +494,7 @@ def test_max_memory_must_be_a_size(value):
 def test_jobs_is_capped_at_the_cores():
     proc = run("check", str(EXAMPLES / "discussion01.toml"), "--jobs", "200")  # at most 256
     err = clean(proc, 0)
-    assert f"using {limits.cpu_count()}" in err
+    assert f"using {isolation.cpu_count()}" in err
 
 
 def test_bad_memory_variable_warns_and_falls_back():
@@ -659,7 +660,7 @@ def _xml_allows(s: str) -> bool:
 
 
 def _outcome(**fields):
-    from symjac.runner import Outcome
+    from symjac.batch.runner import Outcome
 
     base = dict(file="p.toml", id="1", index=1, command="matmul", title="", status="failed")
     return Outcome(**{**base, **fields})
@@ -697,7 +698,7 @@ _XML_HOSTILE = st.lists(st.one_of(
 def test_junit_of_any_text_is_read_by_a_parser(ident, message, file, tags):
     import xml.etree.ElementTree as ET
 
-    from symjac.report import junit_xml
+    from symjac.batch.report import junit_xml
 
     outcomes = [
         _outcome(id=ident, message=message, file=file,

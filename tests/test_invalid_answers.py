@@ -14,9 +14,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from symjac import grading, problems
-from symjac.cli import cli
-from symjac.runner import Outcome
+from symjac.batch import grading, problems
+from symjac.batch.runner import Outcome
+from symjac.cli.commands import cli
 
 # f(x, y) = x²y: ∇f = [2xy, x²]; g(x, y) = e^(x²y): ∇g = [2xy·e^(x²y), x²·e^(x²y)].
 PROBLEMS = '''
@@ -83,7 +83,7 @@ def test_a_subscripted_variable_is_suggested(tmp_path):
 def test_an_unreadable_answer_is_invalid_but_a_broken_problem_is_an_error(tmp_path):
     ps = load(tmp_path, PROBLEMS + '\n[[problem]]\nid = "broken"\ncommand = "jacobian"\n'
               'functions = "x**2 +"\n')
-    from symjac import runner
+    from symjac.batch import runner
 
     jobs = [runner.Job(ps["f"], "p.toml", answer="[[2*x*y, x**2 +]]", answers="a.toml"),
             runner.Job(ps["broken"], "p.toml", answer=RIGHT_F, answers="a.toml"),
@@ -163,7 +163,7 @@ COHORT = [
 
 
 def test_the_cohort_report_counts_invalid_apart_and_blames_no_mistake():
-    from symjac.report import cohort_report
+    from symjac.batch.report import cohort_report
 
     text = cohort_report(COHORT)
     assert "| problem | passed | failed | invalid | other | mean score | mistakes |" in text
@@ -174,7 +174,7 @@ def test_the_cohort_report_counts_invalid_apart_and_blames_no_mistake():
 
 
 def test_junit_and_gradescope_say_invalid_with_no_credit():
-    from symjac.report import gradescope_json, junit_xml
+    from symjac.batch.report import gradescope_json, junit_xml
 
     root = ET.fromstring(junit_xml(COHORT[2:3]).split("\n", 1)[1])
     suite = root.find("testsuite")
@@ -192,7 +192,7 @@ def test_a_loose_reading_is_a_note_and_a_passed_answer_stays_passed(tmp_path):
     g = grading.grade(load(tmp_path)["f"], "[[2xy, x^2]]")
     assert g.status == "passed" and g.readings == ("2xy as 2·x·y",)
 
-    from symjac.report import json_report, text_report
+    from symjac.batch.report import json_report, text_report
 
     o = outcome("passed", "a.toml", message=g.message, readings=g.readings)
     assert "read 2xy as 2·x·y" in text_report([o])

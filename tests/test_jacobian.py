@@ -17,10 +17,10 @@ import sympy
 from click.testing import CliRunner
 
 from symjac import api
-from symjac.cli import cli
-from symjac.errors import InputError, ParseError, UndefinedError
+from symjac.cli.commands import cli
+from symjac.core.errors import InputError, ParseError, UndefinedError
+from symjac.language.parser import parse_expression, parse_functions, parse_point, parse_variables
 from symjac.ops.jacobian import finite_difference_check, natural_key
-from symjac.parsing import parse_expression, parse_functions, parse_point, parse_variables
 
 A2 = "x**3*y, cos(y)**2 + 5*x, y*exp(x)"
 B2 = "p + 4*q, sin(r**2*s)"
@@ -506,7 +506,7 @@ def test_timeout_is_a_limit_exit_3():
 
 
 def test_json_round_trip_of_a_jacobian_derivation():
-    from symjac.model import Derivation
+    from symjac.core.model import Derivation
 
     for d in (api.jacobian(A2, at="x=1, y=2", check=True), api.jacobian(B2, wrt=B2_WRT)):
         assert Derivation.from_dict(json.loads(json.dumps(d.to_dict()))) == d

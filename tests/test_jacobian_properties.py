@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from symjac import api
-from symjac.errors import SymjacError
+from symjac.core.errors import SymjacError
+from symjac.language.parser import parse_expression
 from symjac.ops.compare import equal
 from symjac.ops.jacobian import finite_difference_check
-from symjac.parsing import parse_expression
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

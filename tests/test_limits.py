@@ -19,12 +19,12 @@ import sympy
 from click.testing import CliRunner
 
 from symjac import api
-from symjac.cli import cli
-from symjac.errors import InputError, LimitError, ParseError
-from symjac.limits import ChildBug, call_limited, format_size, parse_size
+from symjac.cli.commands import cli
+from symjac.core.errors import InputError, LimitError, ParseError
+from symjac.isolation import ChildBug, call_limited, format_size, parse_size
+from symjac.language.parser import MAX_NUMBER_BITS, parse_expression, parse_matrix
+from symjac.language.printing import latex, sstr, uni
 from symjac.ops.point import safe_subs
-from symjac.parsing import MAX_NUMBER_BITS, parse_expression, parse_matrix
-from symjac.printing import latex, sstr, uni
 
 SCRIPT = Path(sys.executable).parent / "symjac"
 x, y = sympy.symbols("x y", real=True)
@@ -166,7 +166,7 @@ def test_parser_refuses_powers_that_sympy_would_expand(text):
 def test_parser_keeps_symbolic_powers(text):
     import sympy
 
-    from symjac.parsing import MAX_NUMBER_BITS
+    from symjac.language.parser import MAX_NUMBER_BITS
 
     value = parse_expression(text)  # cheap to build: nothing to refuse
     # ... and nothing huge was built: the power stays symbolic
@@ -261,7 +261,7 @@ def test_a_bug_outside_run_is_exit_4_too(monkeypatch):
     def broken(*a, **k):
         raise ZeroDivisionError("before the work started")
 
-    monkeypatch.setattr("symjac.shell.run", broken)
+    monkeypatch.setattr("symjac.cli.shell.run", broken)
     result = _runner().invoke(cli, ["matmul", "[[1]]", "[[1]]"])
     assert result.exit_code == 4
     assert "ZeroDivisionError" in result.stderr and "Traceback" not in result.stderr
@@ -274,7 +274,7 @@ def _run(*args, timeout=30, **kwargs):
 
 
 def _forever_script(ready: Path, *args: str) -> list[str]:
-    """A command line that runs symjac's console script (symjac.entry.main) in a process of
+    """A command line that runs symjac's console script (symjac.cli.main.main) in a process of
     its own, its products' work replaced by _forever's loop, which first creates `ready`."""
     code = (
         "import pathlib\n"
@@ -283,7 +283,7 @@ def _forever_script(ready: Path, *args: str) -> list[str]:
         f"    pathlib.Path({str(ready)!r}).touch()\n"
         + "".join(f"    {line}\n" for line in FOREVER.splitlines())
         + "api.matmul = forever\n"
-        "from symjac.entry import main\n"
+        "from symjac.cli.main import main\n"
         "main()\n"
     )
     return [sys.executable, "-c", code, *args]
@@ -382,7 +382,7 @@ def test_the_worker_dies_with_its_parent(blocked):
     # even when whoever started symjac blocked the signal that tells it so.
     code = (
         "import os\n"
-        "from symjac.limits import call_limited\n"
+        "from symjac.isolation import call_limited\n"
         "def work():\n"
         "    os.write(1, f'{os.getpid()}\\n'.encode())  # one write: one whole line\n"
         + "".join(f"    {line}\n" for line in FOREVER.splitlines())
@@ -399,7 +399,7 @@ def test_every_batch_worker_dies_with_their_parent():
     # though the later ones were forked while the earlier ones ran.
     code = (
         "import os\n"
-        "from symjac.limits import run_batches\n"
+        "from symjac.isolation import run_batches\n"
         "def work(job):\n"
         # One write each: print writes a number and its newline apart, so the lines of
         # three workers could interleave ("12341235\\n", "\\n").
@@ -470,7 +470,7 @@ def test_script_output_to_a_full_disk_is_not_a_bug():
 def _probe_group(compute, isolate):
     import click
 
-    from symjac.cli import SymjacGroup, common_options, run
+    from symjac.cli.commands import SymjacGroup, common_options, run
 
     @click.group(cls=SymjacGroup)
     def group():
@@ -552,7 +552,7 @@ def test_length_is_checked_after_normalisation():
 def test_time_limit_and_signals_outside_the_main_thread_are_no_ops():
     import threading
 
-    from symjac.limits import stop_on_signals, time_limit
+    from symjac.isolation import stop_on_signals, time_limit
 
     seen = []
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import P1A, P1B, P1C
 
 from symjac import api
-from symjac.errors import InputError, ShapeError
+from symjac.core.errors import InputError, ShapeError
 from symjac.ops.matmul import DEFAULT_MAX_ENTRIES
 
 

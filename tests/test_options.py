@@ -1,4 +1,4 @@
-"""The console script's own reader of common command lines (symjac.options.read) against click.
+"""The console script's own reader of common command lines (symjac.cli.options.read) against click.
 
 read must give, for every command line it accepts, exactly the parameters
 click would pass the command, and leave everything else to click.
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symjac import options
-from symjac.cli import cli
+from symjac.cli import options
+from symjac.cli.commands import cli
 
 SCRIPT = Path(sys.executable).parent / "symjac"
 
@@ -112,7 +112,7 @@ def test_the_installed_script_answers_a_common_command_line_without_click():
     # The console script with -X importtime: no click, rich or sympy on the fast path.
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c",
-         "import sys; from symjac.entry import main; sys.argv[0] = 'symjac'; main()",
+         "import sys; from symjac.cli.main import main; sys.argv[0] = 'symjac'; main()",
          "jacobian", "x**3*y, y*exp(x)", "--wrt", "x, y", "--no-steps", "-f", "json"],
         capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -145,7 +145,7 @@ def test_the_installed_script_prints_what_click_printed():
                  ["matmul", "[[1,2]]", "[[3],[4]]", "-f", "markdown"]):
         fast = _script(*args)
         slow = subprocess.run(
-            [sys.executable, "-c", "import sys; from symjac.cli import main; "
+            [sys.executable, "-c", "import sys; from symjac.cli.commands import main; "
              "sys.argv[0] = 'symjac'; main()", *args],
             capture_output=True, text=True, timeout=60)
         assert (fast.returncode, fast.stdout, fast.stderr) == (

@@ -10,8 +10,8 @@ import pytest
 import sympy
 from sympy import Rational, Symbol
 
-from symjac.errors import LimitError, ParseError, SymjacError
-from symjac.parsing import parse_expression, parse_matrix
+from symjac.core.errors import LimitError, ParseError, SymjacError
+from symjac.language.parser import parse_expression, parse_matrix
 
 x, y, a, b = (Symbol(n, real=True) for n in "xyab")
 

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from symjac import api, problems, runner
-from symjac.errors import FileError
+from symjac import api
+from symjac.batch import problems, runner
+from symjac.core.errors import FileError
 
 
 def load(tmp_path, text: str, name: str = "p.toml") -> problems.ProblemSet:
@@ -215,7 +216,7 @@ expect = "[[{2 * i if i % 3 else 0}]]"
 
 
 def test_jacobian_statement_as_the_worksheet_writes_it():
-    from symjac.problems import _jacobian_statement
+    from symjac.batch.problems import _jacobian_statement
 
     assert _jacobian_statement({"functions": "p + 4*q, sin(r**2*s)", "wrt": "[[p, q], [r, s]]"}
                                ) == ("\\mathbf{f}\\left(\\begin{bmatrix} p & q \\\\ r & s "

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symjac import api
-from symjac.errors import SymjacError
-from symjac.model import Check, Derivation, Result, Step
-from symjac.parsing import parse_expression, parse_matrix
+from symjac.core.errors import SymjacError
+from symjac.core.model import Check, Derivation, Result, Step
+from symjac.language.parser import parse_expression, parse_matrix
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

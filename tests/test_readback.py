@@ -8,7 +8,7 @@ each expression from the text, as a command builds its input, and its Jacobian
 in one of the variables is computed as ``symjac jacobian`` computes it. The
 expression and its derivative are printed the way the commands print them:
 the text (as JSON holds it, and as the text format shows it), LaTeX, Markdown,
-and for some the worked steps. Each form is read back with ``symjac.parsing``
+and for some the worked steps. Each form is read back with ``symjac.language.parser``
 (the parser user input goes through) and compared, by ``symjac.ops.compare``
 (the one comparison), with the value the engine computed: the verdict must be
 "equal".
@@ -33,15 +33,16 @@ import sympy
 from click.testing import CliRunner
 from sympy.core.function import AppliedUndef
 
-from symjac import api, parsing
-from symjac.builders import SymengineBuilder, Unsupported
-from symjac.cli import cli
+from symjac import api
+from symjac.cli.commands import cli
+from symjac.core.errors import SymjacError
 from symjac.engines.fast import Differentiator, LatexPrinter, TextPrinter
-from symjac.errors import SymjacError
+from symjac.language import parser
+from symjac.language.builders import SymengineBuilder, Unsupported
+from symjac.language.printing import latex, sstr, uni
 from symjac.ops import fastdiff
 from symjac.ops import jacobian as reference
 from symjac.ops.compare import verdict
-from symjac.printing import latex, sstr, uni
 from symjac.render import render
 
 SEED = 20240607
@@ -196,9 +197,9 @@ class _Tally:
         self.counts[form] += 1
         try:
             if matrix:
-                (back,) = parsing.parse_matrix(printed, symbols=_symbols())
+                (back,) = parser.parse_matrix(printed, symbols=_symbols())
             else:
-                back = parsing.parse_expression(printed, _symbols())
+                back = parser.parse_expression(printed, _symbols())
         except SymjacError as e:
             self.failures.append(f"{form}: {printed!r} does not read back: {e}")
             return
@@ -235,7 +236,7 @@ def _jacobian(engine: str, text: str, rng: random.Random, steps: bool):
     None where that engine does not build it."""
     if engine == "symengine":
         try:
-            f = parsing.parse_expression(text, {}, builder=SymengineBuilder())
+            f = parser.parse_expression(text, {}, builder=SymengineBuilder())
             if not f.free_symbols:
                 return None
             x = rng.choice(sorted(f.free_symbols, key=lambda v: v.name))
@@ -248,7 +249,7 @@ def _jacobian(engine: str, text: str, rng: random.Random, steps: bool):
         return (_from_symengine(f), d, _from_symengine(derivative),
                 (TextPrinter()(f), LatexPrinter()(f)))
     try:
-        f = parsing.parse_expression(text, _symbols())
+        f = parser.parse_expression(text, _symbols())
     except SymjacError:
         return None  # undefined as written (a division by zero, say)
     if not f.free_symbols:
@@ -317,7 +318,7 @@ def _matrices(output: str) -> list[sympy.Matrix]:
     """Every matrix of numbers and expressions in a LaTeX or Markdown output, read back
     (the matrix of ∂f_i/∂x_j symbols that heads the worked form is not an answer)."""
     found = re.findall(r"\\begin\{bmatrix\}.*?\\end\{bmatrix\}", output)
-    return [parsing.parse_matrix(m, symbols=_symbols()) for m in found if "partial" not in m]
+    return [parser.parse_matrix(m, symbols=_symbols()) for m in found if "partial" not in m]
 
 
 @pytest.mark.parametrize("functions, wrt, jacobian", JACOBIANS)
@@ -342,7 +343,7 @@ def test_the_text_of_the_jacobian_reads_back_to_the_jacobian(functions, wrt, jac
     for row, want_row in zip(entries, jacobian.tolist(), strict=True):
         for got, want in zip(row, want_row, strict=True):
             for text in (got, uni(got)):  # as JSON holds it, as the text format shows it
-                assert _equal(want, parsing.parse_expression(text, _symbols())), (text, want)
+                assert _equal(want, parser.parse_expression(text, _symbols())), (text, want)
 
 
 def test_the_negated_sum_keeps_its_brackets_in_latex():
@@ -374,11 +375,11 @@ def test_grad_with_indicators_reads_back_in_every_format(fmt):
     if fmt == "text":
         shown = re.findall(r"^\s*∂ℓ/∂x_(\d) = (.*)$", r.stdout, re.M)
         assert [int(i) for i, _ in shown] == [1, 2, 3]
-        read = [parsing.parse_expression(t, symbols) for _, t in shown]
+        read = [parser.parse_expression(t, symbols) for _, t in shown]
     else:
         m = re.findall(r"\\nabla_\{x\} \\ell = (\\begin\{bmatrix\}.*?\\end\{bmatrix\})",
                        r.stdout)[-1]
-        read = list(parsing.parse_matrix(m, symbols=symbols))
+        read = list(parser.parse_matrix(m, symbols=symbols))
     assert len(read) == 3
     for got, want in zip(read, gradient, strict=True):
         assert _equal(want, got), (got, want)
@@ -391,7 +392,7 @@ def test_names_print_as_they_read_back_in_latex(engine):
     d = api.jacobian("y*x1*x_1 + y*mass*w1_2 + y*theta_0", wrt="y", engine=engine, steps=False)
     (entry,) = d.result.latex_entries[0]
     x1, x_1, mass, w1_2, theta_0 = sympy.symbols("x1 x_1 mass w1_2 theta_0")
-    got = parsing.parse_expression(entry)
+    got = parser.parse_expression(entry)
     got = got.subs({s: sympy.Symbol(s.name) for s in got.free_symbols})
     assert sympy.expand(got - (x1 * x_1 + mass * w1_2 + theta_0)) == 0, entry
 
@@ -403,7 +404,7 @@ def test_a_derivative_left_unevaluated_is_refused_when_read_not_misread(engine):
     (entry,) = d.result.latex_entries[0]
     assert r"\frac{\partial}{\partial x}" in entry
     with pytest.raises(SymjacError, match=r"\\partial"):
-        parsing.parse_expression(entry)
+        parser.parse_expression(entry)
 
 
 # -- the LaTeX reader takes what the printers write ---------------------------------------------
@@ -426,8 +427,8 @@ def test_a_derivative_left_unevaluated_is_refused_when_read_not_misread(engine):
 ])
 def test_the_latex_reader_takes_what_symjac_prints(tex, text):
     symbols = {n: sympy.Symbol(n, real=True) for n in "a b c s w x y z".split()}
-    got = parsing.parse_expression(tex, dict(symbols))
-    assert got == parsing.parse_expression(text, dict(symbols))
+    got = parser.parse_expression(tex, dict(symbols))
+    assert got == parser.parse_expression(text, dict(symbols))
 
 
 @pytest.mark.parametrize("tex, message", [
@@ -437,7 +438,7 @@ def test_the_latex_reader_takes_what_symjac_prints(tex, text):
 ])
 def test_the_latex_reader_refuses_unpaired_floor_and_ceiling(tex, message):
     with pytest.raises(SymjacError, match=message):
-        parsing.parse_expression(tex)
+        parser.parse_expression(tex)
 
 
 @pytest.mark.parametrize("steps", [False, True])
@@ -446,7 +447,7 @@ def test_the_json_latex_of_a_whole_result_reads_back(steps):
     r = CliRunner().invoke(cli, ["jacobian", "x1*mass - tan(s), exp(-(z - b))", "-f", "json",
                                  "--steps" if steps else "--no-steps"])
     d = json.loads(r.stdout)
-    back = parsing.parse_matrix(d["result"]["latex"])
+    back = parser.parse_matrix(d["result"]["latex"])
     x1, mass, s, z, b = sympy.symbols("x1 mass s z b")
     order = [sympy.Symbol(v) for v in d["variables"]]
     want = sympy.Matrix([[sympy.diff(f, v) for v in order]

@@ -14,9 +14,9 @@ import pytest
 import sympy
 from click.testing import CliRunner
 
-from symjac.cli import cli
-from symjac.errors import ParseError
-from symjac.parsing import declare, parse_functions, watch_names
+from symjac.cli.commands import cli
+from symjac.core.errors import ParseError
+from symjac.language.parser import declare, parse_functions, watch_names
 
 x, y, z, t, a, b = sympy.symbols("x y z t a b", real=True)
 

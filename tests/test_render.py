@@ -16,7 +16,7 @@ import pytest
 from regen_golden import CASES, GOLDEN, produce
 
 from symjac import api
-from symjac.model import Derivation, Result, Step
+from symjac.core.model import Derivation, Result, Step
 from symjac.render import render
 
 # The worksheet's solution displays for 1(b) and 1(c), copied from the seed file.

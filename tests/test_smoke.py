@@ -3,7 +3,7 @@
 import pytest
 
 from symjac import api
-from symjac.errors import ShapeError
+from symjac.core.errors import ShapeError
 
 
 def test_worksheet_1b_chain_and_result():

@@ -13,12 +13,12 @@ import sympy
 from click.testing import CliRunner
 
 from symjac import api
-from symjac.cli import cli
-from symjac.model import Derivation, Result, Step
-from symjac.problems import Problem, ProblemSet
+from symjac.batch.problems import Problem, ProblemSet
+from symjac.batch.runner import Outcome
+from symjac.batch.solutions import render_document
+from symjac.cli.commands import cli
+from symjac.core.model import Derivation, Result, Step
 from symjac.render.document import ascii_latex, markdown_to_latex
-from symjac.runner import Outcome
-from symjac.solutions import render_document
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "discussion01.toml"
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symjac.model import Check, Derivation, Result, Step
+from symjac.core.model import Check, Derivation, Result, Step
 
 
 def _reference(cls):
@@ -93,7 +93,7 @@ def test_the_values_become_dataclasses_when_first_asked():
     makes each class a real one, with the fields of a plain @dataclass(frozen=True)."""
     code = (
         "import sys\n"
-        "from symjac.model import Result, Step\n"
+        "from symjac.core.model import Result, Step\n"
         "s = Step('note', 'hi')\n"
         "assert 'dataclasses' not in sys.modules, 'imported at start-up'\n"
         "import dataclasses\n"
@@ -113,7 +113,7 @@ def test_the_values_become_dataclasses_when_first_asked():
 
 def test_subclasses_and_patterns_work_before_dataclasses_is_asked():
     code = (
-        "from symjac.model import Step\n"
+        "from symjac.core.model import Step\n"
         "match Step('note', 'hi'):\n"
         "    case Step(kind, text):\n"
         "        assert (kind, text) == ('note', 'hi')\n"

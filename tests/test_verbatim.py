@@ -1,4 +1,4 @@
-"""Text already in the grammar skips the rewriter (forms._verbatim): the same result.
+"""Text already in the grammar skips the rewriter (notation._verbatim): the same result.
 
 Every input is read twice, once with the shortcut allowed and once with it
 turned off (the full rewriter, the reference route), and the two must agree
@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symjac import forms
-from symjac.builders import SymengineBuilder
-from symjac.errors import SymjacError
-from symjac.parsing import FUNCTIONS, Parser, parse_functions, watch_names
+from symjac.core.errors import SymjacError
+from symjac.language import notation
+from symjac.language.builders import SymengineBuilder
+from symjac.language.parser import FUNCTIONS, Parser, parse_functions, watch_names
 
 TOKENS = [
     "x", "y", "x1", "x1y", "xy", "w1_2", "e", "E", "pi", "theta", "lambda", "if", "None",
@@ -38,7 +38,7 @@ def _outcome(text: str, verbatim: bool, monkeypatch) -> tuple:
     """What reading text gives: the tree with every node's column, or the error."""
     with monkeypatch.context() as m:
         if not verbatim:
-            m.setattr(forms, "_verbatim", lambda text, functions: False)
+            m.setattr(notation, "_verbatim", lambda text, functions: False)
         parser = Parser(text, symbols={}, builder=SymengineBuilder())
         try:
             tree = parser.parse("expression")
@@ -85,7 +85,7 @@ _expr = st.recursive(
 @given(st.lists(_expr, min_size=1, max_size=4).map(", ".join))
 def test_verbatim_on_well_formed_systems(text):
     """Systems such as symjac's benchmarks are taken verbatim, and read the same."""
-    assert forms._verbatim(text, FUNCTIONS)
+    assert notation._verbatim(text, FUNCTIONS)
     with pytest.MonkeyPatch.context() as monkeypatch:
         _same(text, monkeypatch)
         _same("[" + text + "]", monkeypatch)
@@ -109,14 +109,14 @@ def test_tricky_texts_are_not_verbatim_or_read_the_same(text, monkeypatch):
 @pytest.mark.parametrize("text", ["x**2 + y", "sin(x1)*cos(x2)**2 - 3*exp(-x1/2)",
                                   "[x*y, x + y]", "1e5*x", "1.5e-3*y", "x**-1"])
 def test_plain_texts_are_verbatim(text):
-    assert forms._verbatim(text, FUNCTIONS)
+    assert notation._verbatim(text, FUNCTIONS)
 
 
 def test_the_names_warning_is_the_same_on_both_routes(monkeypatch):
     # xy and ab, read as names in the first input, beside their letters in the second.
     first, second = "x_1*y1 + xyz + sin(abc) + log10(y1)", "x*y*z + a*b*c"
-    assert forms._verbatim(second, FUNCTIONS)
-    assert not forms._verbatim(first, FUNCTIONS)  # a run of letters: the rewriter reads it
+    assert notation._verbatim(second, FUNCTIONS)
+    assert not notation._verbatim(first, FUNCTIONS)  # a run of letters: the rewriter reads it
 
     def warnings():
         with watch_names() as w:
@@ -125,7 +125,7 @@ def test_the_names_warning_is_the_same_on_both_routes(monkeypatch):
         return w.warnings(), w.names
 
     fast = warnings()
-    monkeypatch.setattr(forms, "_verbatim", lambda text, functions: False)
+    monkeypatch.setattr(notation, "_verbatim", lambda text, functions: False)
     assert fast == warnings()
     assert len(fast[0]) == 2  # xyz and abc, each beside its letters
     assert {"x_1", "y1", "xyz", "abc", "x", "y", "z", "a", "b", "c"} == fast[1]

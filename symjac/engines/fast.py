@@ -1,7 +1,7 @@
 """The fast engine: symengine differentiates, and its trees are written out here.
 
 Nothing in this module imports sympy. Expressions are built by
-``parsing.py`` through ``builders.SymengineBuilder``; this module adds what
+``language/parser.py`` through ``builders.SymengineBuilder``; this module adds what
 symengine does not do itself:
 
 - ``derivative(e, x)``: ``symengine.diff``, plus the rules symengine leaves
@@ -26,8 +26,8 @@ import sys
 
 import symengine as se
 
-from symjac.builders import fraction
-from symjac.printing import abbreviate_digits, latex_name
+from symjac.language.builders import fraction
+from symjac.language.printing import abbreviate_digits, latex_name
 
 # symengine's class names that differ from sympy's (and from symjac's grammar).
 _NAMES = {"Abs": "Abs", "Max": "Max", "Min": "Min"}

@@ -44,8 +44,8 @@ from typing import Any
 import flint
 import sympy
 
-from symjac.model import Check
-from symjac.printing import shape, sstr
+from symjac.core.model import Check
+from symjac.language.printing import shape, sstr
 
 OUTCOMES = ("equal", "different", "undecided")
 METHODS = ("exact", "symbolic", "numeric")

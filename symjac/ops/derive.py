@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from symjac.errors import InputError
-from symjac.model import Check, Derivation, Step
+from symjac.core.errors import InputError
+from symjac.core.model import Check, Derivation, Step
 from symjac.ops.grad import pretty, read_sizes
 
 MAX_SIZE = 6  # each size letter when verifying; the engine works entry by entry
@@ -542,7 +542,7 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
 
 
 def _tex_name(name: str) -> str:
-    from symjac.matexpr import name_latex
+    from symjac.ops.matexpr import name_latex
 
     return name_latex(name)
 

@@ -39,9 +39,9 @@ from sympy import (
     tan,
 )
 
-from symjac.errors import SymjacError
+from symjac.core.errors import SymjacError
+from symjac.language.printing import _abbreviated, latex_printer
 from symjac.ops import compare
-from symjac.printing import _abbreviated, latex_printer
 
 __all__ = ["DiffResult", "DiffStage", "RULE_NAMES", "differentiate"]
 

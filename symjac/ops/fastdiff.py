@@ -1,6 +1,6 @@
 """Jacobians on the fast engine (symengine), and the words every Jacobian shares.
 
-The functions and variables come from ``parsing.py`` (built by
+The functions and variables come from ``language/parser.py`` (built by
 ``builders.SymengineBuilder``), so they mean exactly what they mean on the
 reference path; ``engines.fast`` differentiates and writes the entries. The
 result is a Derivation of strings: nothing here imports sympy.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from symjac.model import Derivation, Result, Step
+from symjac.core.model import Derivation, Result, Step
 
 MAX_LISTED_VARIABLES = 12  # in the headline; JSON always has every variable
 DEFAULT_MAX_ENTRIES = 100  # partials worked before the rest are only computed

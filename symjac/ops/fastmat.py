@@ -2,7 +2,7 @@
 
 `symjac matmul --no-steps` on two 200×200 integer matrices spent seconds in
 sympy (its import, an Integer per entry, Matrix.__mul__, the printers). Here
-the literals are read by the one parser (``parsing.py``) with the exact
+the literals are read by the one parser (``language/parser.py``) with the exact
 builder (``builders.ExactBuilder``: ints and Fractions, so decimals are
 exact too), multiplied with FLINT (python-flint) or plain Python ints, and
 printed as sympy prints numbers, without importing sympy at all.
@@ -19,7 +19,7 @@ from fractions import Fraction
 from math import lcm
 from operator import mul
 
-from symjac.model import Derivation, Result
+from symjac.core.model import Derivation, Result
 
 # printing.sstr abbreviates integers above this many bits; such results go the slow way.
 MAX_PRINTED_BITS = 4000 * 3.3
@@ -34,8 +34,8 @@ def parse_numeric_matrix(text: str, name: str = "A") -> Rows | None:
 
     A literal the parser refuses raises its ParseError/LimitError.
     """
-    from symjac.builders import ExactBuilder, Unsupported
-    from symjac.parsing import parse_matrix
+    from symjac.language.builders import ExactBuilder, Unsupported
+    from symjac.language.parser import parse_matrix
 
     try:
         return parse_matrix(text, name, builder=ExactBuilder())

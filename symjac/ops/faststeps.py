@@ -18,7 +18,7 @@ from collections import Counter
 
 import symengine as se
 
-from symjac.builders import fraction
+from symjac.core.model import Step
 from symjac.engines.fast import (
     _ADD,
     _ATOM,
@@ -28,8 +28,8 @@ from symjac.engines.fast import (
     acosh_derivative,
     join_terms,
 )
-from symjac.model import Step
-from symjac.printing import latex_name, sub
+from symjac.language.builders import fraction
+from symjac.language.printing import latex_name, sub
 
 ZERO, ONE, MINUS_ONE = se.Integer(0), se.Integer(1), se.Integer(-1)
 SIMPLIFY = "simplify"

@@ -21,8 +21,12 @@ from typing import Any
 
 import sympy
 
-from symjac.errors import InputError, UndefinedError
-from symjac.matexpr import (
+from symjac.core.errors import InputError, UndefinedError
+from symjac.core.model import Check, Derivation, Result, Step
+from symjac.language.printing import indicators, latex, shape, sstr
+from symjac.ops import compare
+from symjac.ops.compare import numbers_equal
+from symjac.ops.matexpr import (
     MAX_DIM,
     MAX_ENTRIES,
     Env,
@@ -35,10 +39,6 @@ from symjac.matexpr import (
     parse_shape_spec,
     parse_where,
 )
-from symjac.model import Check, Derivation, Result, Step
-from symjac.ops import compare
-from symjac.ops.compare import numbers_equal
-from symjac.printing import indicators, latex, shape, sstr
 
 MAX_SHOWN_ROWS = 12  # rows of ∂u/∂θ shown one by one, reshaped
 MAX_SHOWN_ENTRIES = 24  # partial derivatives listed one by one when there is no chain
@@ -57,7 +57,7 @@ def pretty(name: str) -> str:
     """theta -> θ, W1 -> W₁: names as a person writes them."""
     import unicodedata
 
-    from symjac.printing import sub
+    from symjac.language.printing import sub
 
     head = name.rstrip("0123456789")
     tail = name[len(head):]
@@ -142,7 +142,7 @@ def prepare(
     shapes = spec.at(size_map)
     for n, (r, c) in shapes.items():
         if r > MAX_DIM or c > MAX_DIM or r * c > MAX_ENTRIES:
-            from symjac.errors import LimitError
+            from symjac.core.errors import LimitError
 
             raise LimitError(f"--sizes: {n} would be {r}×{c}; grad works entry by entry and "
                              f"allows at most {MAX_DIM} rows or columns and {MAX_ENTRIES} "
@@ -151,7 +151,7 @@ def prepare(
     for n in ranges:
         if n in shapes:
             raise InputError(f"'{n}' is declared both in --shape and in --index")
-    from symjac.parsing import declare
+    from symjac.language.parser import declare
 
     # The declared names decide how a run of letters splits: Ax is A @ x.
     declare([*shapes, *ranges, *size_map])
@@ -170,7 +170,7 @@ def prepare(
     declare([*shapes, *ranges, *size_map, *(d for d, _ in defs)])
     wrt = (wrt or "").strip()
     if wrt:
-        from symjac.parsing import spell_name
+        from symjac.language.parser import spell_name
 
         wrt = spell_name(wrt)
     if not wrt:
@@ -227,7 +227,7 @@ def read_sizes(text: str, sizes: dict[str, int], unknown, limit: int = MAX_SIZE)
     """--sizes ("n=4, k=3") over the defaults ``sizes``; ``unknown(key)`` words a wrong letter."""
     import re
 
-    from symjac.errors import LimitError, ParseError
+    from symjac.core.errors import LimitError, ParseError
 
     out = dict(sizes)
     pos = 0
@@ -863,7 +863,7 @@ def verify_points(p: Problem, text: str, runs) -> bool | None:
     """
     import random
 
-    from symjac.errors import SymjacError
+    from symjac.core.errors import SymjacError
 
     parser = MatrixParser(text, what="closed form")
     rng = random.Random(20261201)

@@ -16,9 +16,9 @@ from dataclasses import replace
 
 import sympy
 
-from symjac.errors import InputError
-from symjac.matexpr import Env, name_latex
-from symjac.model import Derivation, Result, Step
+from symjac.core.errors import InputError
+from symjac.core.model import Derivation, Result, Step
+from symjac.language.printing import latex, shape, sstr
 from symjac.ops import matcalc
 from symjac.ops.grad import (
     Problem,
@@ -29,7 +29,7 @@ from symjac.ops.grad import (
     sizes_text,
     verify_points,
 )
-from symjac.printing import latex, shape, sstr
+from symjac.ops.matexpr import Env, name_latex
 
 DIRECTION = "V_"  # the direction of the Hessian-vector product: never a user's name
 
@@ -39,10 +39,10 @@ DIRECTION = "V_"  # the direction of the Hessian-vector product: never a user's 
 
 def plain_hessian(functions: str, wrt: str | None, expect: str | None, steps: bool
                   ) -> Derivation:
+    from symjac.language.parser import declare, parse_functions, parse_matrix, parse_variables
     from symjac.ops.compare import compare_matrices
     from symjac.ops.jacobian import default_variables
     from symjac.ops.jacobian import jacobian as jac
-    from symjac.parsing import declare, parse_functions, parse_matrix, parse_variables
 
     symbols: dict = {}
     if wrt is not None:  # declared variables decide how a run of letters splits
@@ -389,7 +389,7 @@ def hessian(p: Problem, steps: bool = True) -> Derivation:
 
 
 def _expect(p: Problem, runs, compare_matrices):
-    from symjac.model import Check
+    from symjac.core.model import Check
 
     assert p.expect is not None
     for at, values, H in runs:

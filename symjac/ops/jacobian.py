@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 
 import sympy
 
-from symjac.errors import InputError, UndefinedError
-from symjac.model import Check, Derivation, Step
+from symjac.core.errors import InputError, UndefinedError
+from symjac.core.model import Check, Derivation, Step
+from symjac.language.printing import latex, sstr, sub
 from symjac.ops.diffsteps import stage_latex
 from symjac.ops.fastdiff import (  # noqa: F401 (LAYOUTS, ORDERS: re-exported)
     DEFAULT_MAX_ENTRIES,
@@ -22,7 +23,6 @@ from symjac.ops.fastdiff import (  # noqa: F401 (LAYOUTS, ORDERS: re-exported)
     zero_note,
 )
 from symjac.ops.matmul import matrix_result
-from symjac.printing import latex, sstr, sub
 
 _NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 

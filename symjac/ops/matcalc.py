@@ -28,7 +28,7 @@ from typing import Any
 
 import sympy
 
-from symjac.parsing import CONSTANTS, FUNCTIONS
+from symjac.language.parser import CONSTANTS, FUNCTIONS
 
 Dim = int | str
 
@@ -1191,7 +1191,7 @@ def _name(name: str, mode: str) -> str:
     if mode == "lang":
         return name
     if mode == "tex":
-        from symjac.matexpr import name_latex
+        from symjac.ops.matexpr import name_latex
 
         return name_latex(name)
     from symjac.ops.grad import pretty

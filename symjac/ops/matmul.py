@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import sympy
 
-from symjac.errors import InputError, ShapeError
-from symjac.model import Derivation, Result, Step
-from symjac.printing import latex, shape, sstr
+from symjac.core.errors import InputError, ShapeError
+from symjac.core.model import Derivation, Result, Step
+from symjac.language.printing import latex, shape, sstr
 
 DEFAULT_MAX_ENTRIES = 64  # entries worked per product before the rest are elided
 NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -22,10 +22,10 @@ from typing import Any
 
 import sympy
 
-from symjac.errors import LimitError, UndefinedError
+from symjac.core.errors import LimitError, UndefinedError
+from symjac.language.printing import sstr, sub
+from symjac.language.sizes import AT_POINT, check_call, too_big
 from symjac.ops import magnitude
-from symjac.printing import sstr, sub
-from symjac.sizes import AT_POINT, check_call, too_big
 
 _NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 _PIECEWISE = (sympy.Max, sympy.Min, sympy.Abs, sympy.sign, sympy.Heaviside,
@@ -319,7 +319,7 @@ def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None,
     2**10000000000. Works on a scalar expression or a Matrix. The result may
     hold zoo/nan where the expression is undefined at the point.
     """
-    from symjac.parsing import MAX_NUMBER_BITS, parse_expression
+    from symjac.language.parser import MAX_NUMBER_BITS, parse_expression
 
     cap = MAX_NUMBER_BITS if max_bits is None else max_bits
     if isinstance(expr, sympy.MatrixBase):

@@ -6,7 +6,7 @@ Each renderer dispatches a step to ``_render_<kind>`` and falls back to
 
 from __future__ import annotations
 
-from symjac.model import Derivation
+from symjac.core.model import Derivation
 
 TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
 if TYPE_CHECKING:

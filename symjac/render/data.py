@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from symjac.model import Derivation
+from symjac.core.model import Derivation
 from symjac.render import Renderer
 from symjac.render.safe import dumps
 

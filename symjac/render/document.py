@@ -4,7 +4,7 @@ The preamble and a standalone LaTeX document around a fragment
 (``--standalone``), a problem's text in Markdown or LaTeX with only harmless
 math kept, command lines as listings, and Unicode made safe for pdflatex.
 The documents of a problem file (``symjac solve``) are built on these in
-symjac.solutions.
+symjac.batch.solutions.
 """
 
 from __future__ import annotations

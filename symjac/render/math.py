@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from symjac.model import Derivation, Step
+from symjac.core.model import Derivation, Step
 from symjac.render import Renderer
 from symjac.render.safe import html, latex_text, md_code
 from symjac.render.text import counterexample
@@ -278,7 +278,7 @@ def _partials_complete(d: Derivation) -> bool:
 
 
 def _var_latex(name: str) -> str:
-    from symjac.printing import latex_name
+    from symjac.language.printing import latex_name
 
     return latex_name(name)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Group
 from rich.text import Text
 
-from symjac.model import Derivation, Step
-from symjac.printing import uni
+from symjac.core.model import Derivation, Step
+from symjac.language.printing import uni
 from symjac.render import Renderer
 from symjac.render.text import (
     at_values,

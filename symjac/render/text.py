@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from symjac.model import Derivation, Result, Step
-from symjac.printing import grid, sub, uni
+from symjac.core.model import Derivation, Result, Step
+from symjac.language.printing import grid, sub, uni
 from symjac.render import Renderer
 
 MAX_SHOWN_ENTRIES = 400  # a larger result is summarised; JSON has every entry

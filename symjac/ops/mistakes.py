@@ -251,7 +251,7 @@ def find(command: str, key, answer, label: str, found: Sequence[Variant]) -> lis
                                          for x in _fingerprint(key)], _fingerprint(answer)):
             c = None
         if c is not None and _same(c * key, answer, equal):
-            from symjac.printing import sstr
+            from symjac.language.printing import sstr
 
             out.append(Mistake("factor", f"your answer is {sstr(c)} times {label}: "
                                "a constant factor is off"))

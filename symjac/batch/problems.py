@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from symjac.errors import FileError, InputError
-from symjac.files import load_data, type_name
+from symjac.batch.files import load_data, type_name
+from symjac.core.errors import FileError, InputError
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,9 @@ class Command:
 
 
 def _matmul_statement(keys: Mapping[str, Any]) -> str:
+    from symjac.language.parser import parse_matrix
+    from symjac.language.printing import latex
     from symjac.ops.matmul import NAMES
-    from symjac.parsing import parse_matrix
-    from symjac.printing import latex
     from symjac.render.math import bmatrix
 
     symbols: dict = {}
@@ -54,8 +54,8 @@ def _natural(name: str) -> list:
 
 def _jacobian_statement(keys: Mapping[str, Any]) -> str:
     """f(x, y) = [f1; f2; ...], as the worksheet states a Jacobian problem."""
-    from symjac.parsing import parse_expression, parse_matrix
-    from symjac.printing import latex
+    from symjac.language.parser import parse_expression, parse_matrix
+    from symjac.language.printing import latex
     from symjac.render.math import bmatrix
 
     symbols: dict = {}
@@ -205,12 +205,12 @@ class Feedback:
 
     message: str
     answer: str | None = None
-    mistake: str | None = None  # a tag of symjac.mistakes.TAGS
+    mistake: str | None = None  # a tag of symjac.ops.mistakes.TAGS
     credit: float = 0.0  # a fraction of the problem's points
 
 
 def _feedback(raw: Any) -> tuple[Feedback, ...]:
-    from symjac.mistakes import TAGS
+    from symjac.ops.mistakes import TAGS
 
     if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
         raise _KeyProblem("'feedback' must be a list of tables ([[problem.feedback]] in TOML)")

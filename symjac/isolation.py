@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 
 # What only some paths need (pickle, struct, select, re, traceback, fcntl) is imported
 # where it is used: a small command pays for its one fork and nothing more.
-from symjac.caps import DEFAULT_TIMEOUT
-from symjac.errors import (  # noqa: F401 (format_size, time_message: re-exported)
+from symjac.core.caps import DEFAULT_TIMEOUT
+from symjac.core.errors import (  # noqa: F401 (format_size, time_message: re-exported)
     ChildBug,
     LimitError,
     SymjacError,
@@ -426,7 +426,7 @@ def _outlive_no_parent(parent: int, watch: int, timeout: float | None) -> None:
 
 
 def _attempt(fn: Callable[[], Any], memory: int | None, what: str) -> bytes:
-    """fn()'s value, or its exception as symjac.errors.classify says, serialised; never raises.
+    """fn()'s value, or its exception as symjac.core.errors.classify says, serialised; never raises.
 
     A value of plain data (strings, numbers, tuples: a rendered command) goes
     by marshal, which needs no import; anything else, and every error, by

@@ -1,10 +1,10 @@
 """What a command does once its command line is read, without click.
 
-cli.py's click commands call these, and so does the console script's fast
-path (symjac.entry) for the common command lines it reads itself: both run
+commands.py's click commands call these, and so does the console script's fast
+path (symjac.cli.main) for the common command lines it reads itself: both run
 the same bodies (``jacobian``, ``matmul``, ``run``), write through the same
 ``emit``, ``say`` and ``fail``, and stop through the same ``guard``. Errors
-become exit codes in one place: symjac.errors.classify says what an
+become exit codes in one place: symjac.core.errors.classify says what an
 exception means, ``fail`` says it (one line on stderr, or JSON on stdout).
 
 Nothing here imports click, rich or sympy at start-up.
@@ -59,7 +59,7 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     """Run one operation under the limits, render it, and return the exit code.
 
     compute() returns a Derivation. It runs, with the rendering, in a forked
-    child process (symjac.limits.call_limited) that is killed at the
+    child process (symjac.isolation.call_limited) that is killed at the
     --timeout deadline and capped at --max-memory, so a limit holds even in
     a long C call. isolate=False runs it in this process under an alarm
     only (for a command that isolates its own parts, such as one problem at
@@ -72,7 +72,7 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     if fmt == "rich" and output not in (None, "-"):
         fmt = "text"  # a file gets no terminal escapes
     debug = bool(opts.get("debug"))
-    from symjac.limits import call_limited, memory_limit, time_limit
+    from symjac.isolation import call_limited, memory_limit, time_limit
 
     timeout = opts.get("timeout")
     memory = memory_cap(opts.get("max_memory"))
@@ -103,7 +103,7 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     except (KeyboardInterrupt, BrokenPipeError):
         raise  # guard() reports these
     except Exception as e:
-        from symjac.errors import classify
+        from symjac.core.errors import classify
 
         return fail(command, fmt, classify(e, what, memory), debug)
     try:
@@ -114,7 +114,7 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     except BrokenPipeError:
         raise  # the reader went away: guard() stops quietly, as cat does
     except Exception as e:
-        from symjac.errors import classify
+        from symjac.core.errors import classify
 
         return fail(command, fmt, classify(e, what, memory), debug)
     for w in warnings:
@@ -126,7 +126,7 @@ def memory_cap(memory: int | None) -> int:
     """--max-memory, else $SYMJAC_MAX_MEMORY, else the default; a bad variable warns."""
     if memory is not None:
         return memory
-    from symjac.limits import memory_from_env
+    from symjac.isolation import memory_from_env
 
     value, problem = memory_from_env()
     if problem:
@@ -175,7 +175,7 @@ def echo(text: str, err: bool = False, nl: bool = True, color: bool | None = Non
     without click: text and a newline, escape sequences removed where the stream is
     not a terminal unless colour is asked for, then a flush.
 
-    Without click, the streams are UTF-8 (symjac.entry leaves any other encoding
+    Without click, the streams are UTF-8 (symjac.cli.main leaves any other encoding
     to click, which re-encodes an ASCII stream).
     """
     click = sys.modules.get("click")
@@ -230,7 +230,7 @@ def emit(out, is_text: bool = True) -> None:
     except BrokenPipeError:
         raise
     except (OSError, ValueError) as e:  # not a bug, and not the input's fault either
-        from symjac.errors import FileError
+        from symjac.core.errors import FileError
 
         why = getattr(e, "strerror", None) or "the output is closed"
         raise FileError(f"cannot write the output ({why})") from None
@@ -240,7 +240,7 @@ def write(path: str, text: str) -> None:
     """An output file, written atomically (files.write_output); '-' is stdout.
 
     A followed symbolic link is said."""
-    from symjac.files import write_output
+    from symjac.batch.files import write_output
 
     if path == "-":
         emit(text)
@@ -263,20 +263,20 @@ def say(kind: str, message, suffix: str = "") -> None:
 
 
 def fail(command: str, fmt: str, e, debug: bool = False) -> int:
-    """Say a classified error (symjac.errors.classify) and return its exit code.
+    """Say a classified error (symjac.core.errors.classify) and return its exit code.
 
     A bug: one line on stderr (its traceback with --debug). With --format
     json, an error is also the JSON object on stdout; an undefined answer
     (exit 1) is an answer, so it goes to stdout; the rest is one line on stderr.
     """
-    from symjac.errors import ChildBug
+    from symjac.core.errors import ChildBug
 
     if isinstance(e, ChildBug):
         if debug and e.trace:
             _echo(e.trace.rstrip("\n"), err=True)
         return bug(e.summary, debug)
     if fmt == "json":
-        from symjac.model import error_dict
+        from symjac.core.model import error_dict
         from symjac.render.safe import dumps
 
         _echo(dumps(error_dict(command, e)))
@@ -315,12 +315,12 @@ def guard(invoke: Callable[[], Any], argv: list[str]) -> int:
 
     SIGTERM and SIGHUP stop it (workers killed, outputs whole or absent)
     with 128 + the signal; an interrupt is 130; a closed pipe is a quiet 0;
-    any other exception is said in one line (symjac.errors.classify).
+    any other exception is said in one line (symjac.core.errors.classify).
     """
     if not _streams_usable():
         return EXIT_USAGE
     _clamp_columns()
-    from symjac.limits import Stopped, stop_on_signals
+    from symjac.isolation import Stopped, stop_on_signals
 
     try:
         with stop_on_signals():
@@ -338,7 +338,7 @@ def guard(invoke: Callable[[], Any], argv: list[str]) -> int:
         say("error", f"cannot write the output ({e.strerror or e})")
         code = EXIT_USAGE
     except Exception as e:  # outside run(): still one line, never a traceback
-        from symjac.errors import classify
+        from symjac.core.errors import classify
 
         code = fail("symjac", "text", classify(e), "--debug" in argv)
     return code or 0

@@ -1,7 +1,7 @@
 """Work many problems in a few worker processes, under a time and memory limit each.
 
 A problem stuck in C code cannot be interrupted from Python, so problems
-run in forked workers (``symjac.limits.run_batches``, the one isolation
+run in forked workers (``symjac.isolation.run_batches``, the one isolation
 module): each worker does a share of the jobs in order, each job under the
 time limit; a job that overruns is stopped and a fresh worker takes the
 rest. A cohort's answers are graded by distinct answer: the same answer to
@@ -24,11 +24,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from symjac import grading, limits
+from symjac import isolation
 from symjac.api import is_undefined
-from symjac.problems import BadAnswer, Problem
+from symjac.batch import grading
+from symjac.batch.problems import BadAnswer, Problem
 
-KILL_GRACE = limits.KILL_GRACE  # seconds after the time limit before a worker is killed
+KILL_GRACE = isolation.KILL_GRACE  # seconds after the time limit before a worker is killed
 NO_ANSWERS = object()  # grade the problem's own `expect`
 # invalid: a student's answer that cannot be read or uses a name the problem does not
 # have; counted apart from failed (unreadable is not wrong), scored 0
@@ -115,8 +116,8 @@ def warm_up() -> None:
     import sympy  # noqa: F401
 
     import symjac.api  # noqa: F401
+    import symjac.language.parser  # noqa: F401
     import symjac.ops
-    import symjac.parsing  # noqa: F401
     import symjac.render.math  # noqa: F401
 
     for mod in pkgutil.iter_modules(symjac.ops.__path__):
@@ -124,9 +125,9 @@ def warm_up() -> None:
             importlib.import_module(f"symjac.ops.{mod.name}")
     # sympy's first use of printing, expand and comparison is slow; pay it once here,
     # and every child inherits the warm caches.
+    from symjac.language.parser import parse_matrix
     from symjac.ops.compare import compare_matrices
     from symjac.ops.matmul import matmul
-    from symjac.parsing import parse_matrix
     from symjac.render import render
 
     with contextlib.suppress(Exception):
@@ -140,8 +141,8 @@ def warm_up() -> None:
 
 def work(job: Job, timeout: float | None) -> Outcome:
     """Work one job in this process (the child calls this); never raises."""
-    from symjac.errors import CheckFailed, LimitError, SymjacError
-    from symjac.limits import time_limit
+    from symjac.core.errors import CheckFailed, LimitError, SymjacError
+    from symjac.isolation import time_limit
 
     p = job.problem
     base = _outcome(job)
@@ -215,7 +216,7 @@ def work(job: Job, timeout: float | None) -> Outcome:
 
 
 def _graded(job: Job, done: Callable[..., Outcome]) -> Outcome:
-    """A student's answer, graded (symjac.grading); never raises."""
+    """A student's answer, graded (symjac.batch.grading); never raises."""
 
     p = job.problem
     key = grading.KEYS.get(grading.key_id(job.file, p)) if grading.keyed(p) else None
@@ -229,9 +230,9 @@ def _graded(job: Job, done: Callable[..., Outcome]) -> Outcome:
 
 
 def failure(e: BaseException, what: str = "the job") -> tuple[str, str]:
-    """A problem's status and message for an exception (symjac.errors.classify): "limit"
+    """A problem's status and message for an exception (symjac.core.errors.classify): "limit"
     for a limit, else "error" (a bug says so, and where it was raised)."""
-    from symjac.errors import ChildBug, LimitError, classify
+    from symjac.core.errors import ChildBug, LimitError, classify
 
     error = classify(e, what)
     if isinstance(error, LimitError):
@@ -250,8 +251,8 @@ def _attributed(e: Exception, wanted: Any, job: Job) -> str:
     """Say when the error is in the expected answer (a student's answer cannot be read)."""
     if not isinstance(wanted, str) or is_undefined(wanted):
         return str(e)
-    from symjac.errors import SymjacError
-    from symjac.parsing import parse_matrix
+    from symjac.core.errors import SymjacError
+    from symjac.language.parser import parse_matrix
 
     try:
         parse_matrix(wanted, "expected")
@@ -327,7 +328,7 @@ def _work_keys(jobs: Sequence[Job], n_jobs: int, timeout, memory) -> None:
     def store(b: int, j: int, ok: bool, value: Any) -> None:
         grading.KEYS[batches[b][j]] = value
 
-    limits.run_batches(lambda k: grading.make_key(todo[k]), batches, store, timeout=timeout,
+    isolation.run_batches(lambda k: grading.make_key(todo[k]), batches, store, timeout=timeout,
                        memory=memory, workers=n_jobs, what=lambda k: todo[k].name)
 
 
@@ -350,7 +351,7 @@ def _over_budget(jobs: Sequence[Job], results: list, budget: float) -> None:
 def run(
     jobs: Sequence[Job],
     n_jobs: int | None = None,
-    timeout: float | None = limits.DEFAULT_TIMEOUT,
+    timeout: float | None = isolation.DEFAULT_TIMEOUT,
     memory_mb: int | None = None,
     on_done: Callable[[Outcome], None] | None = None,
     tick: Callable[[], None] | None = None,
@@ -366,10 +367,10 @@ def run(
     ``memory`` caps each worker's address space in bytes (``memory_mb``: that
     many MB beyond this process's own); each job has ``timeout`` seconds.
     """
-    n_jobs = max(1, n_jobs or limits.cpu_count())
+    n_jobs = max(1, n_jobs or isolation.cpu_count())
     timeout = timeout or None
     if memory is None:
-        memory = limits.headroom(memory_mb) if memory_mb else limits.default_memory()
+        memory = isolation.headroom(memory_mb) if memory_mb else isolation.default_memory()
     results: list[Outcome | None] = [None] * len(jobs)
     queue: list[int] = []
     for i, job in enumerate(jobs):
@@ -414,7 +415,7 @@ def run(
                 if on_done:
                     on_done(mine)
 
-        limits.run_batches(
+        isolation.run_batches(
             lambda i: work(jobs[i], None), batches, record, timeout=timeout, memory=memory,
             workers=n_jobs, what=lambda i: jobs[i].problem.name, tick=tick,
         )

@@ -1,9 +1,9 @@
 """The command line, in click: parse -> op -> render -> echo.
 
-The commands' bodies, their output and their failures are symjac.shell's
+The commands' bodies, their output and their failures are symjac.cli.shell's
 (which the console script also calls without click, for the common command
-lines: symjac.entry); jacobian's and matmul's options, and every command's
-common ones, are declared in symjac.options. Only click and those two
+lines: symjac.cli.main); jacobian's and matmul's options, and every command's
+common ones, are declared in symjac.cli.options. Only click and those two
 small modules are imported at start-up, so `symjac --help` stays fast;
 each command imports the math it needs when it runs.
 """
@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 import click
 
-from symjac import __version__, options, shell
-from symjac.options import DEFAULT_TIMEOUT, FORMATS
-from symjac.shell import (
+from symjac.cli import options, shell
+from symjac.cli.options import DEFAULT_TIMEOUT, FORMATS
+from symjac.cli.shell import (
     EXIT_LIMIT,
     EXIT_OK,
     EXIT_UNDEFINED,
@@ -26,6 +26,7 @@ from symjac.shell import (
     _echo,
     say,
 )
+from symjac.core import __version__
 
 _emit, _write = shell.emit, shell.write
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -61,8 +62,8 @@ def _usage_error(e: click.ClickException, argv: list[str]) -> int:
     if ctx is not None:
         hint = f" (see '{ctx.command_path} --help')"
     if _wants_json(argv):  # DESIGN: with --format json, one object on stdout
-        from symjac.errors import InputError
-        from symjac.model import error_dict
+        from symjac.core.errors import InputError
+        from symjac.core.model import error_dict
         from symjac.render.data import dumps
 
         command = ctx.info_name if ctx is not None and ctx.parent is not None else None
@@ -137,7 +138,7 @@ def _jobs(jobs: int | None) -> int | None:
     """--jobs, capped at the cores this process may use (with a warning when capped)."""
     if jobs is None:
         return None
-    from symjac.limits import cpu_count
+    from symjac.isolation import cpu_count
 
     cores = cpu_count()
     if jobs > cores:
@@ -155,7 +156,7 @@ class Size(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, int):
             return value
-        from symjac.limits import parse_size
+        from symjac.isolation import parse_size
 
         try:
             return parse_size(value)
@@ -197,7 +198,7 @@ def _wants_json(args: list[str]) -> bool:
 
 
 def _click_option(o: options.Option) -> Callable:
-    """A click option from its declaration in symjac.options."""
+    """A click option from its declaration in symjac.cli.options."""
     decls = [f"{o.flags[-1]}/{o.off}"] if o.kind == "switch" else [*o.flags, o.name]
     kw: dict = {"help": o.help, "default": o.default}
     if o.kind == "flag":
@@ -225,7 +226,7 @@ def _declared(declared: tuple[options.Option, ...]) -> Callable[[Callable], Call
 
 def common_options(f: Callable) -> Callable:
     """--format, --steps/--no-steps, --timeout, --max-memory, -o, --standalone and --debug,
-    on every command (declared in symjac.options.COMMON).
+    on every command (declared in symjac.cli.options.COMMON).
 
     The command receives them in **opts (fmt, steps, timeout, max_memory,
     output, standalone, debug) and hands opts to run(); pass an api function
@@ -510,14 +511,14 @@ def _batch(command: str, fmt: str, debug: bool, body: Callable[[], int]) -> int:
     except (KeyboardInterrupt, BrokenPipeError):
         raise  # shell.guard reports these
     except Exception as e:
-        from symjac.errors import classify
+        from symjac.core.errors import classify
 
         return shell.fail(command, fmt, classify(e, f"symjac {command}"), debug)
 
 
 def _check_outputs(outputs: dict, inputs) -> None:
     """Refuse outputs onto the inputs, onto each other or onto a FIFO, before any work."""
-    from symjac.files import check_outputs
+    from symjac.batch.files import check_outputs
 
     # --gradescope may name a folder: one results.json per submission inside it
     check_outputs(outputs, [i for i in inputs if i != "-"], folders=("--gradescope",))
@@ -568,7 +569,7 @@ def _answer_files(answer_files: tuple[str, ...], answers_dir: str | None) -> lis
 
     paths = list(dict.fromkeys(answer_files))  # a file given twice is graded once
     if answers_dir:
-        from symjac.errors import FileError
+        from symjac.core.errors import FileError
 
         try:
             names = os.listdir(answers_dir)
@@ -674,8 +675,8 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
     def body() -> int:
         import time
 
-        from symjac import problems, report, runner
-        from symjac.errors import FileError
+        from symjac.batch import problems, report, runner
+        from symjac.core.errors import FileError
 
         if memory is not None:
             say("warning", "--memory MB is deprecated; use --max-memory SIZE")
@@ -691,7 +692,7 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
 
             if (gradescope == "-" or os.path.isfile(gradescope)
                     or gradescope.lower().endswith(".json")):
-                from symjac.errors import InputError
+                from symjac.core.errors import InputError
 
                 raise InputError(f"--gradescope {gradescope}: with several answer files, give "
                                  "a directory (each file gets DIR/NAME/results.json)")
@@ -735,7 +736,7 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
         try:
             cap = max_memory
             if cap is None and memory is not None:
-                from symjac.limits import headroom
+                from symjac.isolation import headroom
 
                 cap = headroom(memory)
             outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=timeout, memory=cap,
@@ -796,7 +797,7 @@ def _write_gradescope(path: str, outcomes: list, elapsed: float, reveal: bool,
     """One results.json; with several answer files, PATH/NAME/results.json for each."""
     import os
 
-    from symjac import report
+    from symjac.batch import report
 
     groups: dict = {}
     for o in outcomes:
@@ -847,8 +848,8 @@ def solve(file: str, jobs: int | None, **opts) -> int:
     jobs = _jobs(jobs)
 
     def body() -> int:
-        from symjac import problems, runner
-        from symjac.solutions import render_document
+        from symjac.batch import problems, runner
+        from symjac.batch.solutions import render_document
 
         _check_outputs({"-o": output}, [file])
         ps = problems.load(file)
@@ -912,7 +913,7 @@ def gradescope_build(file, output, reveal, package, wheel, timeout, visibility, 
     """
 
     def body() -> int:
-        from symjac.gradescope import build
+        from symjac.batch.gradescope import build
 
         names = build(file, output, reveal=reveal, package=package, wheel=wheel,
                       timeout=timeout, visibility=visibility)

@@ -7,7 +7,7 @@ translated by hand, so a name can only ever become a plain Symbol, one of
 the listed functions or a constant. Sizes are capped before work is done,
 and numbers before they are built.
 
-What a node becomes is the builder's business (``symjac.builders``): sympy
+What a node becomes is the builder's business (``symjac.language.builders``): sympy
 objects by default, symengine objects for the fast engine, exact numbers
 for matrix arithmetic. The grammar and every check on the text are here,
 the same for all of them; this module itself never imports sympy.
@@ -24,9 +24,9 @@ import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
 
-from symjac import forms
-from symjac.builders import MAX_NUMBER_BITS, sympy_builder  # noqa: F401 (the cap, re-exported)
-from symjac.errors import LimitError, ParseError, SymjacError
+from symjac.core.errors import LimitError, ParseError, SymjacError
+from symjac.language import notation
+from symjac.language.builders import MAX_NUMBER_BITS, sympy_builder  # noqa: F401 (the cap, re-exported)
 
 TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ MAX_CHAIN = 20_000  # terms in one chain of + or * (Python's ast nests them)
 
 
 # name -> (smallest, largest number of arguments): the functions of the grammar.
-# What each one means, engine by engine, is written in symjac.builders.
+# What each one means, engine by engine, is written in symjac.language.builders.
 ARITY: dict[str, tuple[int, int]] = {
     **{
         name: (1, 1)
@@ -161,7 +161,7 @@ def normalize(text: str, what: str = "input") -> str:
             )
         return text
     # NFKC would quietly turn x² into the name x2, not a power.
-    text = unicodedata.normalize("NFKC", forms.prepare(text))
+    text = unicodedata.normalize("NFKC", notation.prepare(text))
     if len(text) > MAX_LENGTH:  # NFKC can lengthen text: U+FDFA alone becomes 18 characters
         raise LimitError(
             f"the {what} is {len(text):,} characters long once normalised; "
@@ -238,10 +238,10 @@ def _collector_paused():
 class Parser:
     """Translates one ast tree, node by node, from an allow-list, into its builder's objects.
 
-    The text is first put into the grammar by ``forms.translate`` (``x^2``,
+    The text is first put into the grammar by ``notation.translate`` (``x^2``,
     ``2x``, ``sin x``, Unicode, LaTeX); the tree is of the translated text,
     and columns are mapped back to what was typed. What each node becomes is
-    the builder's business (``symjac.builders``).
+    the builder's business (``symjac.language.builders``).
     """
 
     matrix = False  # a matrix expression (grad's language): implicit products are @, ^T is .T
@@ -282,10 +282,10 @@ class Parser:
         # Text passed on as typed that Python does not read: the error is the translation's.
         return self._read(self._translate(what, verbatim=False), what)
 
-    def _read(self, tr: forms.Translation, what: str) -> ast.expr:
+    def _read(self, tr: notation.Translation, what: str) -> ast.expr:
         """The tree of a translation; a loose reading is recorded, to be stated."""
         tree = self._tree(tr, what)
-        watch = forms.current_watch()
+        watch = notation.current_watch()
         if tr.loose and watch is not None:
             items = tree.elts if isinstance(tree, ast.Tuple) else [tree]
             read = ", ".join(ast.unparse(e) for e in items)
@@ -294,9 +294,9 @@ class Parser:
             watch.read(what, read, tr.notes)
         return tree
 
-    def _translate(self, what: str, verbatim: bool) -> forms.Translation:
+    def _translate(self, what: str, verbatim: bool) -> notation.Translation:
         try:
-            return forms.translate(self.text, self.function_names(), matrix=self.matrix,
+            return notation.translate(self.text, self.function_names(), matrix=self.matrix,
                                    verbatim=verbatim)
         except ParseError as e:
             raise ParseError(e.message, None if e.position is None else self.offset + e.position)\
@@ -304,7 +304,7 @@ class Parser:
         except RecursionError:
             raise LimitError(f"the {what} is nested too deeply") from None
 
-    def _tree(self, tr: forms.Translation, what: str) -> ast.expr:
+    def _tree(self, tr: notation.Translation, what: str) -> ast.expr:
         source = tr.text
         lead = len(source) - len(source.lstrip())
         self._cols = tr.cols[lead:]
@@ -543,14 +543,14 @@ def check_identifier(ident: str, col: int | None = None) -> None:
 # -- public entry points ----------------------------------------------------------
 
 
-spell_name = forms.spell  # a name given by an option (θ -> theta), checked as in expressions
-watch_names = forms.watch  # with watch_names() as w: ...; w.warnings() names what was ambiguous
+spell_name = notation.spell  # a name given by an option (θ -> theta), checked as in expressions
+watch_names = notation.watch  # with watch_names() as w: ...; w.warnings() names what was ambiguous
 
 
 def declare(variables) -> None:
     """The variables (names or symbols) that decide how a run of letters splits in the
     inputs read next (DESIGN.md, Reading): --wrt, or a problem's variables."""
-    watch = forms.current_watch()
+    watch = notation.current_watch()
     if watch is not None:
         watch.declare([str(v) for v in variables])
 
@@ -574,7 +574,7 @@ def parse_matrix(text: str, name: str = "A", symbols: dict | None = None, builde
     stripped = text.strip()
     if not stripped:
         raise ParseError(f"{what} is empty")
-    if forms.is_latex(stripped) or (stripped.startswith("[") and ";" not in stripped) or \
+    if notation.is_latex(stripped) or (stripped.startswith("[") and ";" not in stripped) or \
             _one_expression(stripped):
         one_line = text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
         parser = Parser(one_line, symbols=symbols, builder=builder)
@@ -812,13 +812,13 @@ def parse_variables(
     text = _one_line(normalize(text, what))
     if not text.strip():
         raise ParseError(f"the {what} is empty")
-    with forms.names_as_typed():  # the declaration: its names are never split
+    with notation.names_as_typed():  # the declaration: its names are never split
         return _parse_variables(text, what, symbols, order, builder)
 
 
 def _parse_variables(text: str, what: str, symbols: dict | None, order: str, builder
                      ) -> tuple[list, tuple[int, int] | None]:
-    if ";" in text and not forms.is_latex(text):
+    if ";" in text and not notation.is_latex(text):
         rows = _variable_rows(text, what, symbols, builder)
     else:
         parser = Parser(text, symbols=symbols, builder=builder)

@@ -22,8 +22,8 @@ from typing import cast
 
 import sympy
 
-from symjac.errors import InputError, LimitError, ParseError, ShapeError, UndefinedError
-from symjac.parsing import (
+from symjac.core.errors import InputError, LimitError, ParseError, ShapeError, UndefinedError
+from symjac.language.parser import (
     CONSTANTS,
     FUNCTIONS,
     MAX_DEPTH,
@@ -32,7 +32,7 @@ from symjac.parsing import (
     normalize,
     spell_name,
 )
-from symjac.printing import shape as shape_text
+from symjac.language.printing import shape as shape_text
 
 # name -> (smallest, largest number of arguments); elementwise scalar
 # functions (FUNCTIONS) are allowed too.
@@ -391,8 +391,8 @@ class MatrixParser(Parser):
             entry_args = [a[k] for a in spread]
             if fname in ("exp", "floor", "ceiling"):
                 # As the scalar parser does: exp(10**10*log(2)) is 2**(10**10).
-                from symjac.parsing import MAX_NUMBER_BITS
-                from symjac.sizes import check_call
+                from symjac.language.parser import MAX_NUMBER_BITS
+                from symjac.language.sizes import check_call
 
                 try:
                     check_call(builder, entry_args, MAX_NUMBER_BITS)

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import math
 
-from symjac.errors import LimitError, ParseError
-from symjac.sizes import check_call
+from symjac.core.errors import LimitError, ParseError
+from symjac.language.sizes import check_call
 
 TYPE_CHECKING = False  # fractions (and decimal) load only where numbers need them
 if TYPE_CHECKING:

@@ -326,7 +326,7 @@ class Derivation(_Frozen):
 
         m = self.result.value
         if not isinstance(m, sympy.MatrixBase):
-            from symjac.parsing import parse_entries
+            from symjac.language.parser import parse_entries
 
             m = parse_entries(self.result.matrix, {} if symbols is None else symbols)
         if not real and symbols is None:

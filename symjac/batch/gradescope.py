@@ -17,9 +17,9 @@ import shlex
 import time
 import zipfile
 
-from symjac import __version__
-from symjac.errors import FileError, InputError
-from symjac.files import write_output
+from symjac.batch.files import write_output
+from symjac.core import __version__
+from symjac.core.errors import FileError, InputError
 
 MIN_PYTHON = (3, 11)
 
@@ -100,7 +100,7 @@ def build(problem_file: str, out: str, *, reveal: bool = False, package: str | N
           wheel: str | None = None, timeout: float | None = None,
           visibility: str = "visible") -> list[str]:
     """Write the autograder zip to `out` (atomically); the names it holds."""
-    from symjac.problems import load
+    from symjac.batch.problems import load
 
     load(problem_file)  # a file that cannot be used fails here, not on Gradescope
     name = os.path.basename(problem_file)

@@ -7,10 +7,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from symjac.model import SCHEMA
+from symjac.batch.runner import STATUSES, Outcome
+from symjac.core.model import SCHEMA
 from symjac.render.safe import cut, dumps, latex_text, line, md_text, rich_text
 from symjac.render.text import counterexample
-from symjac.runner import STATUSES, Outcome
 
 MAX_SHOWN = 3  # differing entries listed in a report; JSON has them all
 STYLES = {"passed": "green", "failed": "red", "invalid": "dark_orange", "undecided": "cyan",
@@ -354,7 +354,7 @@ def _invalid_note(group: Sequence[Outcome]) -> str:
 
 def cohort_report(outcomes: Sequence[Outcome]) -> str:
     """Markdown: per problem, how many students passed, and how many made each mistake."""
-    from symjac.mistakes import TAGS
+    from symjac.ops.mistakes import TAGS
 
     students = sorted({o.answers for o in outcomes if o.answers is not None})
     problems: dict[tuple[str, str], list[Outcome]] = {}

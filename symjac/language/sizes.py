@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from symjac.errors import LimitError
+from symjac.core.errors import LimitError
 
 AT_POINT = "evaluating at the point gives"
 IN_EXPRESSION = "the expression holds"

@@ -4,7 +4,7 @@ Students type ``x^2``, ``2x``, ``(x+1)(x-1)``, ``sin x``, ``cos^2 y``,
 ``|x|``, ``√x``, ``x·y``, ``x²`` and paste LaTeX. This module turns such
 text into tokens of the Python-like grammar that ``parsing.Parser`` reads
 (``x**2``, ``2*x``, ``sin(x)``, ``cos(y)**2``) and nothing else: it builds
-no expression, evaluates nothing, and is used only by ``parsing.py``, which
+no expression, evaluates nothing, and is used only by ``language/parser.py``, which
 stays the one security boundary. Every output character keeps the column
 of the input character it came from, so errors point at what was typed.
 
@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Collection, Iterator, Sequence
 from contextvars import ContextVar
 
-from symjac.errors import ParseError
+from symjac.core.errors import ParseError
 
 # -- characters ------------------------------------------------------------------
 
@@ -406,7 +406,7 @@ def translate(text: str, functions: Collection[str], matrix: bool = False,
         return Translation(text, range(len(text) + 1), set(), verbatim=True)
     latex = is_latex(text)
     if latex:
-        from symjac.latex import tokens
+        from symjac.language.latex import tokens
 
         toks = tokens(text, matrix=matrix, functions=functions)
     else:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 
-from symjac.errors import LimitError, ParseError
-from symjac.forms import Tok, greek_name, lex
+from symjac.core.errors import LimitError, ParseError
+from symjac.language.notation import Tok, greek_name, lex
 
 MAX_NESTING = 100  # braces and environments inside one another (parsing.MAX_DEPTH)
 

@@ -3,7 +3,7 @@
 cli.py builds its click options from these declarations (every command's
 common options, and jacobian's and matmul's own). ``read`` parses the
 common command lines of ``jacobian`` and ``matmul`` without click, so the
-console script (symjac.entry) can answer them without importing it.
+console script (symjac.cli.main) can answer them without importing it.
 
 There is still one parser of the command line in spirit: ``read`` accepts
 a strict subset of what click accepts and gives the same values click
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from symjac.caps import DEFAULT_TIMEOUT  # noqa: F401 (the one default, re-exported)
+from symjac.core.caps import DEFAULT_TIMEOUT  # noqa: F401 (the one default, re-exported)
 
 TYPE_CHECKING = False  # typing costs more to import than this module: only for mypy
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def _value(option: Option, text: str) -> Any:
     if option.type == "seconds":
         return seconds(text)
     if option.type == "size":
-        from symjac.limits import parse_size
+        from symjac.isolation import parse_size
 
         return parse_size(text)
     raise ValueError(option.type)  # a path: click's

@@ -30,7 +30,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from symjac.errors import FileError
+from symjac.core.errors import FileError
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a problem set or a class's answers fit in far less
 MAX_NESTING = 32  # tables and arrays inside each other; problem files need about 4

@@ -7,7 +7,7 @@ grader inherits them). Every comparison goes through ``symjac.ops.compare``.
 Other commands (grad, derive, a Jacobian at a point) are graded through
 their api function with the answer as ``expect``, as ``--expect`` is.
 
-When the answer is wrong, ``symjac.mistakes`` names the mistake, the
+When the answer is wrong, ``symjac.ops.mistakes`` names the mistake, the
 author's ``[[problem.feedback]]`` may say more and give credit, and
 ``partial = true`` gives credit per matrix entry. Messages speak to the
 student: "your answer is 2×3; ∇f is 3×2".
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from symjac.api import is_undefined
-from symjac.errors import LimitError, SymjacError
-from symjac.mistakes import Mistake, Variant, find, variants
-from symjac.parsing import watch_names
-from symjac.problems import Problem
+from symjac.batch.problems import Problem
+from symjac.core.errors import LimitError, SymjacError
+from symjac.language.parser import watch_names
+from symjac.ops.mistakes import Mistake, Variant, find, variants
 
 MATRIX_COMMANDS = ("matmul", "jacobian")
 LABELS = {"matmul": "A·B", "jacobian": "∇f"}
@@ -134,7 +134,7 @@ def matrix_of(d) -> Any:
     value = getattr(d.result, "value", None)
     if isinstance(value, sympy.MatrixBase):
         return sympy.Matrix(value)
-    from symjac.parsing import parse_matrix
+    from symjac.language.parser import parse_matrix
 
     rows = ", ".join("[" + ", ".join(row) + "]" for row in d.result.matrix)
     return parse_matrix(f"[{rows}]", "the key")
@@ -142,7 +142,7 @@ def matrix_of(d) -> Any:
 
 def _context(p: Problem, d) -> dict[str, Any]:
     """What the variants of this problem's mistakes need."""
-    from symjac.parsing import parse_functions, parse_matrix
+    from symjac.language.parser import parse_functions, parse_matrix
 
     ctx: dict[str, Any] = {}
     try:
@@ -196,8 +196,8 @@ def problem_names(p: Problem) -> Names:
 
 def _scalar_names(p: Problem) -> Names:
     """A product's symbols; a Jacobian's (or a Hessian's) `wrt`, else its free symbols."""
+    from symjac.language.parser import parse_functions, parse_matrix, parse_variables
     from symjac.ops.fastdiff import natural_key
-    from symjac.parsing import parse_functions, parse_matrix, parse_variables
 
     symbols: dict = {}
     if p.command == "matmul":
@@ -232,8 +232,8 @@ def _anticipated(p: Problem) -> list[str]:
 
 def _matrix_names(p: Problem) -> Names:
     """A loss of matrices: the declared shapes, then definitions, indices, size letters."""
-    from symjac.matexpr import MatrixParser, parse_shape_spec, parse_where
-    from symjac.parsing import spell_name
+    from symjac.language.parser import spell_name
+    from symjac.ops.matexpr import MatrixParser, parse_shape_spec, parse_where
 
     spec = parse_shape_spec(p.keys["shape"])
     variables = list(spec.dims)
@@ -257,7 +257,7 @@ def tree_names(tree) -> set[str]:
     """The names a parsed text uses as values (not functions, not constants)."""
     import ast
 
-    from symjac.parsing import CONSTANTS
+    from symjac.language.parser import CONSTANTS
 
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     return {n.id for n in ast.walk(tree)
@@ -347,8 +347,8 @@ def grade(p: Problem, answer: str, key: Any = None) -> Grade:
 
 
 def _against_key(p: Problem, answer: str, key: Key) -> Grade:
-    from symjac.parsing import parse_matrix
-    from symjac.printing import shape
+    from symjac.language.parser import parse_matrix
+    from symjac.language.printing import shape
 
     if is_undefined(answer):
         if key.matrix is None:
@@ -392,8 +392,8 @@ def _unknown(used: Iterable[str], names: Names) -> tuple[str, ...]:
 
 def _compared(p: Problem, key: Key, got: Any) -> Grade:
     """A readable answer (a sympy Matrix) against the key."""
+    from symjac.language.printing import shape
     from symjac.ops.compare import compare_matrices
-    from symjac.printing import shape
 
     n = key.matrix.rows * key.matrix.cols
     if got.shape != key.matrix.shape:
@@ -425,7 +425,7 @@ def _in_matrix_language(p: Problem) -> bool:
 
 
 def _through_api(p: Problem, answer: str) -> Grade:
-    from symjac.problems import params
+    from symjac.batch.problems import params
 
     if "expect" not in (params(p.command) or {}):
         return Grade("ungraded", f"{p.command} problems are not graded automatically")
@@ -455,10 +455,10 @@ def _through_api(p: Problem, answer: str) -> Grade:
 def _names_in(p: Problem, answer: str) -> set[str]:
     """The names an answer uses, read as the command will read it."""
     if _in_matrix_language(p):
-        from symjac.matexpr import MatrixParser
+        from symjac.ops.matexpr import MatrixParser
 
         return tree_names(MatrixParser(answer, what="answer").tree)
-    from symjac.parsing import parse_matrix
+    from symjac.language.parser import parse_matrix
 
     symbols: dict = {}
     parse_matrix(answer, "answer", symbols)
@@ -533,7 +533,7 @@ def _api_mistakes(p: Problem, answer: str, d, mismatches, quiet) -> list[Mistake
     ]
     c = _ratio(mismatches)
     if c is not None:
-        from symjac.printing import sstr
+        from symjac.language.printing import sstr
 
         tries.append(("factor", f"({answer}) / ({sstr(c)})",
                       f"your answer is {sstr(c)} times {label}: a constant factor is off"))
@@ -551,7 +551,7 @@ def _ratio(mismatches) -> Any:
     """answer / right at the first differing entry, when it is a number other than 0, ±1."""
     import sympy
 
-    from symjac.parsing import parse_expression
+    from symjac.language.parser import parse_expression
 
     for m in mismatches:
         try:
@@ -589,8 +589,8 @@ def _same_answer(answer: str, anticipated: str | None, key: Any) -> bool:
     if anticipated is None:
         return False
     if isinstance(key, Key):
+        from symjac.language.parser import parse_matrix
         from symjac.ops.compare import equal
-        from symjac.parsing import parse_matrix
 
         try:
             with watch_names(declared=key.names.declared):  # read as the answer was graded

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from symjac.model import SCHEMA
-from symjac.problems import ProblemSet
+from symjac.batch.problems import ProblemSet
+from symjac.batch.runner import Outcome
+from symjac.core.model import SCHEMA
 from symjac.render import render
 from symjac.render.document import command_block, latex_document, markdown_text, markdown_to_latex
 from symjac.render.safe import block, dumps, html, latex_text, line, md_text, rich_text
-from symjac.runner import Outcome
 
 
 def render_document(ps: ProblemSet, outcomes: Sequence[Outcome], fmt: str,

@@ -26,14 +26,14 @@ def choose(command: str, options: Mapping) -> str:
     """
     asked = options.get("engine") or "auto"
     if asked not in ENGINES:
-        from symjac.errors import InputError
+        from symjac.core.errors import InputError
 
         raise InputError(f"the engine must be one of {', '.join(ENGINES)}, not '{asked}'")
     if command != "jacobian":
         return "sympy"
     needs = [k for k in _REFERENCE_ONLY if options.get(k) not in (None, False)]
     if asked == "symengine" and needs:
-        from symjac.errors import InputError
+        from symjac.core.errors import InputError
 
         raise InputError(f"--{needs[0]} needs the sympy engine (--engine sympy or auto)")
     if asked != "auto":

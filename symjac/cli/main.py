@@ -1,10 +1,10 @@
 """The console script: common command lines without click, every other one through it.
 
 ``symjac jacobian FUNCS --wrt VARS --no-steps -f json`` is mostly start-up,
-and click costs about as much to import as the math. symjac.options.read
-reads the common command lines of jacobian and matmul; symjac.shell runs
-them, with the same bodies as cli.py's click commands. Whatever read does
-not fully understand goes to click (symjac.cli) unchanged, as do streams
+and click costs about as much to import as the math. symjac.cli.options.read
+reads the common command lines of jacobian and matmul; symjac.cli.shell runs
+them, with the same bodies as commands.py's click commands. Whatever read does
+not fully understand goes to click (symjac.cli.commands) unchanged, as do streams
 that are not UTF-8 (click re-encodes them).
 """
 
@@ -33,16 +33,16 @@ def run(end: Callable[[int], object] = sys.exit) -> None:
     argv = sys.argv[1:]
     read = None
     if _utf8(sys.stdout) and _utf8(sys.stderr) and "_SYMJAC_COMPLETE" not in os.environ:
-        from symjac.options import read as read_argv
+        from symjac.cli.options import read as read_argv
 
         read = read_argv(argv)
     if read is None:
-        from symjac.cli import main as click_main
+        from symjac.cli.commands import main as click_main
 
         click_main()
         return
     command, params = read
-    from symjac import shell
+    from symjac.cli import shell
 
     body = getattr(shell, command)
     end(shell.guard(lambda: body(**params), argv))
