@@ -149,14 +149,12 @@ def _expect_undefined(command: str, call) -> Derivation:
     """--expect undefined: passes when the answer is undefined, fails when it exists."""
     from dataclasses import replace
 
-    from symjac.core.errors import SymjacError
+    from symjac.core.errors import Undefined
     from symjac.core.model import Check
 
     try:
         d = call()
-    except SymjacError as e:
-        if e.exit_code != 1:
-            raise
+    except Undefined as e:
         return Derivation(
             command=command,
             summary=str(e),
