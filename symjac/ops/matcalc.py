@@ -24,7 +24,7 @@ import ast
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
@@ -64,8 +64,12 @@ _SCALAR_BUILDERS = {"sigmoid": sigmoid, "relu": relu, "softplus": softplus,
 
 
 class Node:
-    rows: Dim
-    cols: Dim
+    if TYPE_CHECKING:  # a field of some nodes, a property of others: read-only in both
+        @property
+        def rows(self) -> Dim: ...
+
+        @property
+        def cols(self) -> Dim: ...
 
     @property
     def shape(self) -> tuple[Dim, Dim]:
