@@ -39,12 +39,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import flint
 import sympy
 
 from symjac.core.model import Check
+from symjac.core.schema import Mismatch
 from symjac.language.printing import shape, sstr
 
 OUTCOMES = ("equal", "different", "undecided")
@@ -1277,9 +1278,9 @@ def compare_matrices(got: sympy.Matrix, expected: sympy.Matrix) -> Check:
     return check_from(verdicts, lambda ij: (sstr(expected[ij]), sstr(got[ij])))
 
 
-def mismatch(index, v: Verdict, expected: str, got: str, **more) -> dict:
+def mismatch(index, v: Verdict, expected: str, got: str, **more) -> Mismatch:
     """The JSON record of one entry that is not equal."""
-    m: dict[str, Any] = {"index": [index[0] + 1, index[1] + 1], "expected": expected,
+    m: Mismatch = {"index": [index[0] + 1, index[1] + 1], "expected": expected,
                          "got": got, "outcome": v.outcome, "method": v.method}
     if v.point:  # a point of no variables (numbers compared) says nothing more
         m["point"] = dict(v.point)
@@ -1287,7 +1288,7 @@ def mismatch(index, v: Verdict, expected: str, got: str, **more) -> dict:
         m["expected_value"] = v.value_b
     if v.note and v.outcome == "undecided":
         m["note"] = v.note
-    m.update(more)
+    m.update(cast(Mismatch, more))  # the index variables' values ("at")
     return m
 
 

@@ -23,6 +23,7 @@ import sympy
 
 from symjac.core.errors import InputError, UndefinedError
 from symjac.core.model import Check, Derivation, Result, Step
+from symjac.core.schema import Factor, Intermediate
 from symjac.language.printing import indicators, latex, shape, sstr
 from symjac.ops import compare
 from symjac.ops.compare import numbers_equal
@@ -389,7 +390,7 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
         f"$\\nabla_{{{Wt}}} \\ell$ is $1 \\times {dn}$, shown ${_tex_shape(dr, dc)}$ like "
         f"${Wt}$" + (f" (entries at ${sizes_text(p)}$)." if p.sizes else ".")
     )
-    intermediates = {
+    intermediates: dict[str, Intermediate] = {
         name: {
             "definition": " ".join(parser.text.split()),
             "shape": list(p.inter_shapes[name]),
@@ -644,7 +645,7 @@ def _steps(p: Problem, bp: Backprop) -> list[Step]:
     names = ["ℓ", *[pretty(u) for u in path], W]
     texes = ["\\ell", *[name_latex(u) for u in path], Wt]
     sizes = [1, *[len(bp.symbols[u]) for u in path], n]
-    factors = [
+    factors: list[Factor] = [
         {"of": path[k - 1] if k else "loss", "wrt": path[k] if k < len(path) else p.wrt,
          "shape": [sizes[k], sizes[k + 1]]}
         for k in range(len(path) + 1)
@@ -955,6 +956,7 @@ def _closed_steps(p: Problem, closed: Closed, entry_steps: list[Step]) -> list[S
     working of the last link (at the concrete sizes) in between, as the worksheet's (b)."""
     from symjac.ops.derive import part
 
+    assert closed.expression is not None  # a closed form was found
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
     letters = iter("abcdefghijklmnopqrstuvwxyz")
     out: list[Step] = []

@@ -18,6 +18,7 @@ import sympy
 
 from symjac.core.errors import InputError
 from symjac.core.model import Derivation, Result, Step
+from symjac.core.schema import Headline
 from symjac.language.printing import latex, shape, sstr
 from symjac.ops import matcalc
 from symjac.ops.grad import (
@@ -342,6 +343,7 @@ def hessian(p: Problem, steps: bool = True) -> Derivation:
                               text=f"∇²{W} ℓ = {H_uni}   [{'; '.join(rules)}]",
                               latex=f"\\nabla^2_{{{Wt}}} \\ell = {H_tex}", rules=tuple(rules),
                               data={"rules_text": "Rules: " + "; ".join(rules) + "."}))
+    head: Headline
     if H_uni:
         head = {"text": f"∇²{W} ℓ = {H_uni}",
                 "latex": f"\\nabla^2_{{{Wt}}} \\ell = {H_tex}",

@@ -8,6 +8,7 @@ import sympy
 
 from symjac.core.errors import InputError, UndefinedError
 from symjac.core.model import Check, Derivation, Step
+from symjac.core.schema import DerivationExtra, Mismatch
 from symjac.language.printing import latex, sstr, sub
 from symjac.ops.diffsteps import stage_latex
 from symjac.ops.fastdiff import (  # noqa: F401 (LAYOUTS, ORDERS: re-exported)
@@ -124,7 +125,7 @@ def jacobian(
         )
 
     label = "∇f"
-    extra: dict = {"layout": layout, "order": order,
+    extra: DerivationExtra = {"layout": layout, "order": order,
                    "input_shape": None if input_shape is None else list(input_shape),
                    "output_shape": None if output_shape is None else list(output_shape)}
     if at:
@@ -298,7 +299,7 @@ def finite_difference_check(
         seed = compare.seed_of(*functions, *variables)
     used: list[dict] = []
     worst = 0.0
-    mismatches: list[dict] = []
+    mismatches: list[Mismatch] = []
     tried = 0
     for point in compare.sample_points(syms, seed):
         if len(used) >= points or tried >= FD_ATTEMPTS:
