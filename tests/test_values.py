@@ -107,7 +107,7 @@ def test_the_values_become_dataclasses_when_first_asked():
     # as Result declares them (model.py)
     want = [("shape", "M", "M", True, True), ("matrix", "M", "M", True, True),
             ("latex", "M", "M", True, True), ("value", None, "M", False, False),
-            ("latex_entries", (), "M", True, True), ("extra", "M", "dict", True, True)]
+            ("latex_entries", (), "M", True, True), ("extra", "M", "ResultExtra", True, True)]
     assert _fresh(code) == repr(want)
 
 
