@@ -10,6 +10,11 @@ answer by its class, ``Undefined``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
 
 
@@ -22,7 +27,7 @@ class SymjacError(Exception):
         self.position = position  # 1-based column in the input text, when known
         self.hints = hints  # further lines that help, e.g. an order that would work
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[..., SymjacError], tuple[object, ...]]:
         # Errors cross from the worker process to the parent by pickle, position and
         # all; rebuilt without calling __init__, whatever a subclass's signature is.
         return (_rebuild, (type(self), self.args, self.__dict__))
@@ -69,7 +74,7 @@ class ChildBug(Exception):
         self.summary = summary
         self.trace = trace
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[ChildBug], tuple[str, str]]:
         return (type(self), (self.summary, self.trace))
 
 
@@ -159,7 +164,8 @@ def _safe_str(e: BaseException) -> str:
         return "(the message could not be printed)"
 
 
-def _rebuild(cls: type[SymjacError], args: tuple, state: dict) -> SymjacError:
+def _rebuild(cls: type[SymjacError], args: tuple[object, ...],
+             state: dict[str, object]) -> SymjacError:
     error = cls.__new__(cls)
     Exception.__init__(error, *args)
     error.__dict__.update(state)

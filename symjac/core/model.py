@@ -89,8 +89,7 @@ class Result:
         }
         if self.latex_entries:
             d["latex_entries"] = [list(row) for row in self.latex_entries]
-        d.update(self.extra)
-        return d
+        return {**d, **self.extra}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Result:
@@ -196,8 +195,7 @@ class Derivation:
             d["reading"] = self.reading
         if self.undefined:
             d["undefined"], d["reason"] = True, self.reason
-        d.update(self.extra)
-        return d
+        return {**d, **self.extra}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Derivation:
