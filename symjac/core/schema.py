@@ -117,14 +117,19 @@ class Intermediate(TypedDict):
     local: list[list[str]]
 
 
-class FiniteDifferences(TypedDict):
+class FiniteDifferenceRecord(TypedDict, total=False):
+    """How the central differences were taken (none when nothing could be checked)."""
+
+    points: list[dict[str, str]]  # the points, name -> value
+    max_error: float  # the largest relative error
+    tolerance: float
+    step: str  # the step h, as a formula
+
+
+class FiniteDifferences(FiniteDifferenceRecord):
     """jacobian --check: the central differences compared with the result."""
 
     passed: bool
-    points: NotRequired[list[dict[str, str]]]
-    max_error: NotRequired[float]
-    tolerance: NotRequired[float]
-    step: NotRequired[str]
 
 
 class DerivedClosedForm(TypedDict):
