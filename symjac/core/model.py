@@ -8,21 +8,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from symjac.core.schema import (
-    CheckJSON,
-    DerivationExtra,
-    DerivationJSON,
-    ErrorJSON,
-    Mismatch,
-    ResultExtra,
-    ResultJSON,
-    StepData,
-    StepJSON,
-)
+if TYPE_CHECKING:  # the JSON's types; nothing of them is needed to run
+    from symjac.core.schema import (
+        CheckJSON,
+        DerivationExtra,
+        DerivationJSON,
+        ErrorJSON,
+        Mismatch,
+        ResultExtra,
+        ResultJSON,
+        StepData,
+        StepJSON,
+    )
 
 SCHEMA = "symjac/1"
+
+
+# The defaults of data and extra: no keys (every key of theirs is optional).
+def _no_data() -> StepData:
+    return {}
+
+
+def _no_result_extra() -> ResultExtra:
+    return {}
+
+
+def _no_extra() -> DerivationExtra:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -36,7 +50,7 @@ class Step:
     chain: tuple[str, ...] = ()  # successive forms, first to last, in sympy syntax
     latex_chain: tuple[str, ...] = ()  # the same forms in LaTeX
     rules: tuple[str, ...] = ()  # the rules that justify the step
-    data: StepData = field(default_factory=StepData)  # kind-specific, JSON-ready
+    data: StepData = field(default_factory=_no_data)  # kind-specific, JSON-ready
 
     def to_dict(self) -> StepJSON:
         return {
@@ -61,7 +75,7 @@ class Step:
             chain=tuple(d.get("chain", ())),
             latex_chain=tuple(d.get("latex_chain", ())),
             rules=tuple(d.get("rules", ())),
-            data=cast(StepData, {k: v for k, v in d.items() if k not in known}),
+            data=cast("StepData", {k: v for k, v in d.items() if k not in known}),
         )
 
 
@@ -79,7 +93,7 @@ class Result:
     # Each entry in LaTeX, row-major like ``matrix``: renderers read these, never a
     # computer-algebra object.
     latex_entries: tuple[tuple[str, ...], ...] = ()
-    extra: ResultExtra = field(default_factory=ResultExtra)  # e.g. grad's closed_form
+    extra: ResultExtra = field(default_factory=_no_result_extra)  # e.g. grad's closed_form
 
     def to_dict(self) -> ResultJSON:
         d: ResultJSON = {
@@ -98,7 +112,7 @@ class Result:
             matrix=tuple(tuple(row) for row in d["matrix"]),
             latex=d["latex"],
             latex_entries=tuple(tuple(row) for row in d.get("latex_entries", ())),
-            extra=cast(ResultExtra, {k: v for k, v in d.items()
+            extra=cast("ResultExtra", {k: v for k, v in d.items()
                                      if k not in ("shape", "matrix", "latex", "latex_entries")}),
         )
 
@@ -133,7 +147,7 @@ class Check:
             "passed": self.passed,
             "outcome": self.outcome,
             "method": self.method,
-            "mismatches": [Mismatch(**m) for m in self.mismatches],
+            "mismatches": [{**m} for m in self.mismatches],
             "message": self.message,
         }
 
@@ -161,7 +175,7 @@ class Derivation:
     check: Check | None = None
     notes: tuple[str, ...] = ()  # sentences shown under the summary
     warnings: tuple[str, ...] = ()  # said on stderr, not part of the answer
-    extra: DerivationExtra = field(default_factory=DerivationExtra)  # command-specific keys
+    extra: DerivationExtra = field(default_factory=_no_extra)  # command-specific keys
     # The input as read, when symjac inserted an operator or split a name ("2·x·y + y^2"):
     # stated before the result.
     reading: str = ""
@@ -216,7 +230,7 @@ class Derivation:
             reading=d.get("reading", ""),
             undefined=bool(d.get("undefined", False)),
             reason=str(d.get("reason", "")),
-            extra=cast(DerivationExtra, {k: v for k, v in d.items() if k not in known}),
+            extra=cast("DerivationExtra", {k: v for k, v in d.items() if k not in known}),
         )
 
 

@@ -3,6 +3,8 @@
 ``Step.to_dict()``, ``Result.to_dict()``, ``Check.to_dict()``,
 ``Derivation.to_dict()`` and ``error_dict`` (symjac.core.model) return these
 types; ``tests/test_schema.py`` holds what the commands really write to them.
+They are types only: the modules that use them import this one for the type
+checker (``if TYPE_CHECKING``), so a command never loads it.
 
 A step's ``data``, a result's ``extra`` and a derivation's ``extra`` are
 merged into their object's top level. Their keys are typed here

@@ -39,14 +39,16 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import flint
 import sympy
 
 from symjac.core.model import Check
-from symjac.core.schema import Mismatch
 from symjac.language.printing import shape, sstr
+
+if TYPE_CHECKING:
+    from symjac.core.schema import Mismatch
 
 OUTCOMES = ("equal", "different", "undecided")
 METHODS = ("exact", "symbolic", "numeric")
@@ -1288,7 +1290,7 @@ def mismatch(index, v: Verdict, expected: str, got: str, **more) -> Mismatch:
         m["expected_value"] = v.value_b
     if v.note and v.outcome == "undecided":
         m["note"] = v.note
-    m.update(cast(Mismatch, more))  # the index variables' values ("at")
+    m.update(cast("Mismatch", more))  # the index variables' values ("at")
     return m
 
 

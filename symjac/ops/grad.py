@@ -17,13 +17,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
 from symjac.core.errors import InputError, UndefinedError
 from symjac.core.model import Check, Derivation, Result, Step
-from symjac.core.schema import Factor, Intermediate
 from symjac.language.printing import indicators, latex, shape, sstr
 from symjac.ops import compare
 from symjac.ops.compare import numbers_equal
@@ -40,6 +39,9 @@ from symjac.ops.matexpr import (
     parse_shape_spec,
     parse_where,
 )
+
+if TYPE_CHECKING:
+    from symjac.core.schema import Factor, Intermediate
 
 MAX_SHOWN_ROWS = 12  # rows of ∂u/∂θ shown one by one, reshaped
 MAX_SHOWN_ENTRIES = 24  # partial derivatives listed one by one when there is no chain

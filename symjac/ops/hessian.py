@@ -13,12 +13,12 @@ form is verified against the entrywise Hessian before it is shown.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import sympy
 
 from symjac.core.errors import InputError
 from symjac.core.model import Derivation, Result, Step
-from symjac.core.schema import Headline
 from symjac.language.printing import latex, shape, sstr
 from symjac.ops import matcalc
 from symjac.ops.grad import (
@@ -31,6 +31,9 @@ from symjac.ops.grad import (
     verify_points,
 )
 from symjac.ops.matexpr import Env, name_latex
+
+if TYPE_CHECKING:
+    from symjac.core.schema import Headline
 
 DIRECTION = "V_"  # the direction of the Hessian-vector product: never a user's name
 

@@ -10,7 +10,6 @@ import sympy
 
 from symjac.core.errors import InputError, UndefinedError
 from symjac.core.model import Check, Derivation, Step
-from symjac.core.schema import DerivationExtra, FiniteDifferenceRecord, Mismatch
 from symjac.language.printing import latex, sstr, sub
 from symjac.ops.diffsteps import stage_latex
 from symjac.ops.fastdiff import (
@@ -30,6 +29,7 @@ from symjac.ops.matmul import matrix_result
 if TYPE_CHECKING:
     import flint
 
+    from symjac.core.schema import DerivationExtra, FiniteDifferenceRecord, Mismatch
     from symjac.ops.diffsteps import DiffResult
 
 # An entry checked by finite differences: (symbolic, difference quotient, relative
