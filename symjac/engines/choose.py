@@ -33,7 +33,7 @@ def choose(command: str, options: Mapping[str, object]) -> str:
     default) takes the fast engine wherever it does all that was asked.
     """
     asked = options.get("engine") or "auto"
-    if asked not in ENGINES:
+    if not isinstance(asked, str) or asked not in ENGINES:
         from symjac.core.errors import InputError
 
         raise InputError(f"the engine must be one of {', '.join(ENGINES)}, not '{asked}'")

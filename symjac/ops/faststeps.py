@@ -44,7 +44,7 @@ Shape = tuple[Any, ...]
 Diff = Callable[[se.Basic, se.Symbol], se.Basic]  # ∂e/∂x, the engine's
 
 # Outer derivatives written the way a worksheet does (sec**2 rather than 1 + tan**2).
-_TRIG = {
+_TRIG: dict[str, Callable[[se.Basic], se.Basic]] = {
     "sin": lambda g: se.cos(g),
     "cos": lambda g: -se.sin(g),
     "tan": lambda g: se.sec(g) ** 2,
