@@ -21,7 +21,8 @@ EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
 class SymjacError(Exception):
     """Base class: a problem symjac can explain in one line."""
 
-    def __init__(self, message: str, position: int | None = None, hints: tuple[str, ...] = ()):
+    def __init__(self, message: str, position: int | None = None,
+                 hints: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.position = position  # 1-based column in the input text, when known
@@ -69,7 +70,7 @@ class FileError(InputError):
 class ChildBug(Exception):
     """An internal error (a bug), carried as text: it may not pickle, and may come from a worker."""
 
-    def __init__(self, summary: str, trace: str):
+    def __init__(self, summary: str, trace: str) -> None:
         super().__init__(summary)
         self.summary = summary
         self.trace = trace

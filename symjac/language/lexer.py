@@ -119,7 +119,7 @@ class Tok:
     __slots__ = ("kind", "text", "col", "space", "data")
 
     def __init__(self, kind: str, text: str, col: int, space: bool = False,
-                 data: TokData | None = None):
+                 data: TokData | None = None) -> None:
         self.kind = kind  # num name func op open close bar sqrt sum T indicator
         self.text = text
         self.col = col  # 0-based index in the text as typed (after normalising)

@@ -149,7 +149,7 @@ class Translation:
     """Text in the one grammar; cols[i] is where text[i] was typed (0-based)."""
 
     def __init__(self, text: str, cols: Sequence[int], implicit: set[int],
-                 verbatim: bool = False, loose: bool = False, notes: Sequence[str] = ()):
+                 verbatim: bool = False, loose: bool = False, notes: Sequence[str] = ()) -> None:
         self.text = text
         self.cols = cols
         self.implicit = implicit  # indices in text of products written by juxtaposition
