@@ -236,6 +236,8 @@ class Check(_Frozen):
     ``outcome`` is "equal", "different" or "undecided" and ``method`` how it was
     reached ("exact", "symbolic" or "numeric"); ``passed`` is True only for
     "equal". Left out, the outcome follows ``passed`` and the method is "exact".
+    ``mistakes`` are the named mistakes that explain a wrong answer, each
+    {"tag", "message"} (JSON: ``mistakes``, the tags, and ``mistake_messages``).
     """
 
     passed: bool
@@ -243,6 +245,7 @@ class Check(_Frozen):
     message: str = ""
     outcome: str = ""
     method: str = "exact"
+    mistakes: tuple[Mapping[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.outcome:
@@ -261,6 +264,8 @@ class Check(_Frozen):
             "method": self.method,
             "mismatches": [dict(m) for m in self.mismatches],
             "message": self.message,
+            "mistakes": [m["tag"] for m in self.mistakes],
+            "mistake_messages": [dict(m) for m in self.mistakes],
         }
 
     @classmethod
@@ -271,6 +276,8 @@ class Check(_Frozen):
             message=d.get("message", ""),
             outcome=d.get("outcome", ""),
             method=d.get("method", "exact"),
+            mistakes=tuple(d.get("mistake_messages")
+                           or ({"tag": t, "message": ""} for t in d.get("mistakes", ()))),
         )
 
 
