@@ -1423,7 +1423,7 @@ def check_from(verdicts, texts, index=None, more=None, label: str | None = None)
     n = len(verdicts)
     bad = [(key, v) for key, v in verdicts if v.outcome != "equal"]
     mismatches = tuple(
-        mismatch(index(key) if index else key, v, *texts(key), label=label,
+        mismatch(index(key) if index else key, v, *_pair(texts(key)), label=label,
                  **(more(key) if more else {}))
         for key, v in bad
     )
@@ -1446,6 +1446,11 @@ def check_from(verdicts, texts, index=None, more=None, label: str | None = None)
         message += f" (equal at {fewest} points; not proved)" if fewest > 1 else \
             " (equal numerically; not proved)"
     return Check(True, (), message, outcome="equal", method=method)
+
+
+def _pair(texts) -> tuple[str, str]:
+    answer, correct = texts
+    return answer, correct
 
 
 def merge(checks) -> Check:

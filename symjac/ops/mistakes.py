@@ -159,14 +159,14 @@ def context_of(command: str, keys: Mapping[str, Any]) -> dict[str, Any]:
             wrt = keys.get("wrt")
             order = keys.get("order") or "row"
             layout = keys.get("layout") or "numerator"
-            variables, input_shape = (parse_variables(wrt, symbols, order) if wrt
+            variables, input_shape = (parse_variables(str(wrt), symbols, order) if wrt
                                       else (None, None))
             functions, _ = parse_functions(keys["functions"], symbols)
             if variables is None:
                 variables = default_variables(functions)
             ctx.update(functions=functions, variables=variables, layout=layout)
             if order == "row" and input_shape is not None and min(input_shape) > 1:
-                by_col, _ = parse_variables(wrt, symbols, "col")
+                by_col, _ = parse_variables(str(wrt), symbols, "col")
                 col = jac(functions, by_col, layout=layout, steps=False)
                 assert col.result is not None  # a Jacobian always has one
                 ctx["column_major"] = col.result.value
