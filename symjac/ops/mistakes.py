@@ -247,16 +247,22 @@ def _fingerprint(m) -> list:
     hit = _PRINTS.get(id(m))
     if hit is not None and hit[0] is m:
         return hit[1]
+    from symjac.ops.compare import evaluate
+
     out: list = []
     for e in m:
+        # FLINT balls at 80 bits, not sympy's exact arithmetic: (p/q)**(r/s) with sympy
+        # factors integers, which can take minutes
         try:
-            v = e.xreplace({s: _point_value(s) for s in e.free_symbols}).evalf(15)
-            if v.is_Float or v.is_Integer or v.is_Rational:
-                out.append(float(v))
-            else:
-                out.append(complex(v) if v.is_number and v.is_finite else None)
-        except Exception:
-            out.append(None)
+            z = evaluate(e, {s: _point_value(s) for s in e.free_symbols}, 80)
+        except Exception:  # a function the evaluator does not know
+            z = None
+        if z is None or not z.is_finite() or float(z.rad()) > 1e-12 * max(1.0, abs(z)):
+            out.append(None)  # not a number there, or not known well enough to tell
+        elif 0 in z.imag:
+            out.append(float(z.real.mid()))
+        else:
+            out.append(complex(float(z.real.mid()), float(z.imag.mid())))
     if len(_PRINTS) > 10_000:
         _PRINTS.clear()
     _PRINTS[id(m)] = (m, out)
