@@ -171,7 +171,8 @@ def test_answer_files_give_one_row_per_file_and_problem(tmp_path):
     grades = tmp_path / "bob-results.json"
     CliRunner().invoke(cli, ["check", str(problems), "--answers", str(bob), "--reveal",
                              "--gradescope", str(grades)])
-    assert "you wrote 72; entry (3, 2) of A·B is 73" in json.loads(grades.read_text())["tests"][2]["output"]
+    output = json.loads(grades.read_text())["tests"][2]["output"]
+    assert "you wrote 72; entry (3, 2) of A·B is 73" in output
 
 
 def test_progress_bar_only_on_a_terminal(tmp_path):

@@ -12,7 +12,6 @@ from symjac.core.model import SCHEMA
 from symjac.render.safe import cut, dumps, latex_text, line, md_text, rich_text
 from symjac.render.text import mismatch_lines
 
-MAX_SHOWN = 3  # differing entries listed in a report; JSON has them all
 STYLES = {"passed": "green", "failed": "red", "invalid": "dark_orange", "undecided": "cyan",
           "error": "yellow", "limit": "magenta", "ungraded": "dim"}
 
@@ -58,11 +57,7 @@ def _detail(o: Outcome) -> list[str]:
     if o.tags:
         lines[-1:] = [(lines[-1] + "  " if lines else "") + "[" + ", ".join(o.tags) + "]"]
     lines += _reading(o)
-    said = mismatch_lines(o.mismatches, o.mistakes)
-    shown = said if len(said) <= MAX_SHOWN + 1 else said[:MAX_SHOWN]
-    lines += shown
-    if len(shown) < len(said):
-        lines.append(f"... and {len(said) - len(shown)} more entries")
+    lines += mismatch_lines(o.mismatches, o.mistakes)
     return lines
 
 

@@ -592,9 +592,9 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
         if named:
             return replace(found, message=named[0].message,
                            mistakes=tuple(m.to_dict() for m in named))
-        if per > 1:
-            count = f"{per} entries" + (f" × {len(runs)} index values" if p.index else "")
-            return replace(found, message=f"{found.message} ({count})")
+        if per > 1 and p.index:
+            return replace(found, message=f"{found.message} ({per} entries × {len(runs)} "
+                           "index values)")
     if not found.passed:
         return found
     read = ""

@@ -50,14 +50,22 @@ def tags(mistakes) -> str:
     return "  [" + ", ".join(m["tag"] for m in mistakes) + "]" if mistakes else ""
 
 
+MAX_SHOWN_MISMATCHES = 3  # wrong entries said in text; JSON has them all
+
+
 def mismatch_lines(mismatches, mistakes=()) -> list[str]:
-    """What is said of each wrong entry ("you wrote 72; entry (3, 2) of A·B is 73"); none
-    when a named mistake already explains the answer (the JSON keeps every entry)."""
+    """What is said of each wrong entry ("you wrote 72; entry (3, 2) of A·B is 73"), the
+    first three and how many more; none when a named mistake already explains the
+    answer (the JSON keeps every entry)."""
     if mistakes:
         return []
     from symjac.ops.compare import mismatch_text
 
-    return [m.get("message") or mismatch_text(m) for m in mismatches]
+    said = [m.get("message") or mismatch_text(m) for m in mismatches]
+    if len(said) > MAX_SHOWN_MISMATCHES + 1:
+        more = len(said) - MAX_SHOWN_MISMATCHES
+        said = [*said[:MAX_SHOWN_MISMATCHES], f"... and {more} more entries"]
+    return said
 
 
 def string_grid(rows) -> list[str]:
