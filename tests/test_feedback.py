@@ -11,7 +11,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 import sympy
 from click.testing import CliRunner
 from conftest import P1B, P1C
@@ -270,8 +269,7 @@ def test_the_issues_least_squares_counterexample_is_short():
     assert "yours is 32, it is 16" in m["message"]
 
 
-@pytest.mark.parametrize("doc", ["README.md", "docs/api.md"])
-def test_the_docs_name_answer_and_correct(doc):
-    text = (ROOT / doc).read_text()
-    if doc == "README.md":
-        assert '"answer"' in text and '"correct"' in text
+def test_the_readme_documents_answer_and_correct():
+    text = (ROOT / "README.md").read_text()
+    assert '"answer": "72", "correct": "73"' in text
+    assert "answer_shape" in text and "like-wrt" in text
