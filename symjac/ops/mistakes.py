@@ -257,7 +257,7 @@ def _fingerprint(m) -> list:
             z = evaluate(e, {s: _point_value(s) for s in e.free_symbols}, 80)
         except Exception:  # a function the evaluator does not know
             z = None
-        if z is None or not z.is_finite() or float(z.rad()) > 1e-12 * max(1.0, abs(z)):
+        if z is None or not z.is_finite() or float(z.rad()) > 1e-12 * max(1.0, float(abs(z))):
             out.append(None)  # not a number there, or not known well enough to tell
         elif 0 in z.imag:
             out.append(float(z.real.mid()))
