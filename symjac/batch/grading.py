@@ -7,10 +7,12 @@ grader inherits them). Every comparison goes through ``symjac.ops.compare``.
 Other commands (grad, derive, a Jacobian at a point) are graded through
 their api function with the answer as ``expect``, as ``--expect`` is.
 
-When the answer is wrong, ``symjac.ops.mistakes`` names the mistake, the
-author's ``[[problem.feedback]]`` may say more and give credit, and
-``partial = true`` gives credit per matrix entry. Messages speak to the
-student: "your answer is 2×3; ∇f is 3×2".
+Both routes grade through the one grading path that ``--expect`` uses,
+``symjac.ops.mistakes.assess`` (grad's through its check): when the answer
+is wrong it names the mistake; then the author's ``[[problem.feedback]]``
+may say more and give credit, and ``partial = true`` gives credit per
+matrix entry. Messages speak to the student: "your answer is 2×3; ∇f is
+3×2", "you wrote 72; entry (3, 2) of A·B is 73".
 
 An answer is read as the problem's own names decide (``problem_names``:
 ``2xy`` is 2·x·y in a problem in x and y), and each loose reading is said
