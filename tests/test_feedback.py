@@ -273,3 +273,17 @@ def test_the_readme_documents_answer_and_correct():
     text = (ROOT / "README.md").read_text()
     assert '"answer": "72", "correct": "73"' in text
     assert "answer_shape" in text and "like-wrt" in text
+
+
+def test_values_are_rounded_to_4_significant_digits_by_hand():
+    from symjac.ops.compare import point_text, short_number
+
+    # rounded by hand: 2.967|03..., -5617|6.85 → -56180, 1.000|04 → 1
+    assert short_number("2.96703917210822") == "2.967"
+    assert short_number("-56176.85") == "-56180"
+    assert short_number("1.00004") == "1"
+    assert short_number("2.17e-3967497466299") == "2.17e-3967497466299"
+    assert short_number("1.23456 - 0.000123456*I") == "1.235 - 0.0001235*I"
+    shown = point_text({"a": "1", "b": "-1/2", "c": "2", "d": "3"})
+    assert shown == "a = 1, b = -1/2, c = 2, …"
+    assert point_text({"x": "-56176.8512"}) == "x ≈ -56180"
