@@ -1347,7 +1347,9 @@ _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)")
 def short_number(text: str) -> str:
     """Every number in ``text`` (a value: "-2.96703917210822", "1.5 - 2.25*I") to at most
     MAX_DIGITS significant digits; it still reads back as a number."""
-    from decimal import Decimal, InvalidOperation
+    from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
+
+    wide = Context(Emin=MIN_EMIN, Emax=MAX_EMAX)  # 1e-3967497466299 is not 0
 
     def four(match) -> str:
         try:
@@ -1357,9 +1359,9 @@ def short_number(text: str) -> str:
         if d == 0:
             return "0"
         r = Decimal(format(d, f".{MAX_DIGITS}g"))
-        if r == r.to_integral_value() and abs(r) < 10**6:
+        if abs(r) < 10**6 and r == r.to_integral_value(context=wide):
             return str(int(r))
-        return format(r.normalize(), "g")
+        return format(r.normalize(context=wide), "g")
 
     return _NUMBER.sub(four, text)
 
