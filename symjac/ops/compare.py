@@ -25,7 +25,11 @@ come first: small whole numbers and fractions of both signs, and points where a
 power with a variable exponent has a negative base and a whole exponent, where
 identities of powers break. Then exact decimals spread over signs and scales
 (1e-4 to 1e5), drawn from a seed derived from both expressions: reproducible,
-not predictable from the source. A counterexample is the simplest point found.
+not predictable from the source. A counterexample is the simplest point found:
+rounded to few digits, then each value made simpler (1, -1, 2, ..., 1/2) while
+the difference still shows. What is said of it (``mismatch_text``: "you wrote
+72; entry (3, 2) of A·B is 73"; values to 4 significant digits, at most 3
+variables named) is said here once, for every output.
 Nothing here evaluates text: the expressions are already parsed.
 """
 
