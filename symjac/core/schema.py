@@ -30,13 +30,17 @@ class Mismatch(TypedDict):
     """One entry of an answer that is not equal to symjac's (``check.mismatches``)."""
 
     index: NotRequired[list[int]]  # 1-based [i, j] (read by render)
-    expected: str  # (read by render)
-    got: str  # (read by render)
+    answer: NotRequired[str]  # what was given to be checked
+    correct: NotRequired[str]  # what symjac computed
+    # Every mismatch has these two, written last (so, to the type checker, not required)
+    expected: NotRequired[str]  # the older name of correct (read by render)
+    got: NotRequired[str]  # the older name of answer (read by render)
+    message: NotRequired[str]  # said to the one who wrote the answer (read by render)
     outcome: NotRequired[str]  # "different" or "undecided" (read by render)
     method: NotRequired[str]  # "exact", "symbolic" or "numeric"
     point: NotRequired[dict[str, str]]  # a counterexample, name -> value (read by render)
-    got_value: NotRequired[str | None]  # the values at the point (read by render)
-    expected_value: NotRequired[str | None]
+    answer_value: NotRequired[str | None]  # the values there (read by render)
+    correct_value: NotRequired[str | None]
     note: NotRequired[str]  # why an entry is undecided (read by render)
     at: NotRequired[dict[str, int]]  # the index variables' values (read by render)
 
@@ -267,6 +271,8 @@ class CheckJSON(TypedDict):
     method: str  # "exact", "symbolic" or "numeric"
     mismatches: list[Mismatch]
     message: str
+    mistakes: list[str]  # the tags of the named mistakes that explain a wrong answer
+    mistake_messages: list[dict[str, str]]  # each {"tag", "message"}
 
 
 class DerivationJSON(DerivationExtra):
