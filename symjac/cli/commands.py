@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -524,21 +525,43 @@ def _check_outputs(outputs: dict, inputs) -> None:
     check_outputs(outputs, [i for i in inputs if i != "-"], folders=("--gradescope",))
 
 
-def _progress(total: int):
-    """A progress bar on stderr when it is a terminal; (None, None) in a pipe."""
-    from rich.console import Console
+class _Bar:
+    """check's progress bar on stderr (rich), when stderr is a terminal."""
 
-    console = Console(stderr=True)
-    # A real terminal only: FORCE_COLOR (set in many CI logs) must not bring a live bar.
-    if not console.is_terminal or not sys.stderr.isatty() or total < 2:
-        return None, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.task: Any = None
 
-    # No refresh thread: children are forked, and a thread holding a lock must not be.
-    bar = Progress("checking", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=True, auto_refresh=False)
-    task = bar.add_task("problems", total=total)
-    return bar, task
+    def start(self, total: int) -> None:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        # A real terminal only: FORCE_COLOR (set in many CI logs) must not bring a live bar.
+        if not console.is_terminal or not sys.stderr.isatty() or total < 2:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        # No refresh thread: children are forked, and a thread holding a lock must not be.
+        self.bar = Progress("checking", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=console, transient=True, auto_refresh=False)
+        self.task = self.bar.add_task("problems", total=total)
+        self.bar.start()
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+
+    def refresh(self) -> None:
+        if self.bar is not None:
+            self.bar.refresh()
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _progress() -> _Bar:
+    return _Bar()
 
 
 JOBS_HELP = "Workers at once, each a forked process (default: the number of cores)."
@@ -560,28 +583,6 @@ class Shard(click.ParamType):
         if not 1 <= i <= n or n > 100_000:
             self.fail(f"'{value}': the shard i/N needs 1 <= i <= N", param, ctx)
         return (i, n)
-
-
-def _answer_files(answer_files: tuple[str, ...], answers_dir: str | None) -> list[str]:
-    """The answer files of --answers, then of --answers-dir (its .toml and .json, sorted)."""
-    import os
-    import re
-
-    paths = list(dict.fromkeys(answer_files))  # a file given twice is graded once
-    if answers_dir:
-        from symjac.core.errors import FileError
-
-        try:
-            names = os.listdir(answers_dir)
-        except OSError as e:
-            raise FileError(f"{answers_dir}: cannot list ({e.strerror or e})") from None
-        key = lambda n: [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", n)]  # noqa: E731
-        for name in sorted(names, key=key):
-            path = os.path.join(answers_dir, name)
-            if (name.lower().endswith((".toml", ".json")) and not name.startswith(".")
-                    and path not in paths):
-                paths.append(path)
-    return paths
 
 
 @cli.command()
@@ -673,150 +674,30 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
     jobs = _jobs(jobs)
 
     def body() -> int:
-        import time
+        from symjac.batch.check import Checking, all_passed, check
 
-        from symjac.batch import problems, report, runner
-        from symjac.core.errors import FileError
-
-        if memory is not None:
-            say("warning", "--memory MB is deprecated; use --max-memory SIZE")
-        _check_outputs({"-o": output, "--junit": junit, "--gradescope": gradescope,
-                        "--report": report_path},
-                       [*files, *answer_files])
-        sets = [problems.load(f) for f in files]
-        paths = _answer_files(answer_files, answers_dir)
-        if answers_dir and not paths and not answer_files:
-            raise FileError(f"{answers_dir}: no answer files (.toml or .json) in it")
-        if gradescope and len(paths) > 1:
-            import os
-
-            if (gradescope == "-" or os.path.isfile(gradescope)
-                    or gradescope.lower().endswith(".json")):
-                from symjac.core.errors import InputError
-
-                raise InputError(f"--gradescope {gradescope}: with several answer files, give "
-                                 "a directory (each file gets DIR/NAME/results.json)")
-        if shard is not None and paths:
-            paths = [p for k, p in enumerate(paths) if k % shard[1] == shard[0] - 1]
-        jobs_list: list = []
-        early: list = []  # answer files that cannot be read: one outcome each
-        bad_files = 0
-        if answers_dir or answer_files:
-            ids = {p.id for ps in sets for p in ps.problems}
-            for path in paths:
-                try:
-                    answers = problems.load_answers(path)
-                except FileError as e:
-                    bad_files += 1
-                    early.append((len(jobs_list), runner.unreadable(path, str(e), sets)))
-                    continue
-                stray = sorted(set(answers) - ids)
-                if stray:
-                    say("warning", f"{path}: no problem has the id "
-                        f"{', '.join(map(repr, stray[:5]))}")
-                jobs_list += [runner.Job(p, ps.path, answer=answers.get(p.id), answers=path)
-                              for ps in sets for p in ps.problems]
-        else:
-            jobs_list = [runner.Job(p, ps.path) for ps in sets for p in ps.problems]
-            if shard is not None:
-                jobs_list = [j for k, j in enumerate(jobs_list) if k % shard[1] == shard[0] - 1]
-        bar, task = _progress(len(jobs_list))
-        start = time.monotonic()
-
-        def advance(_outcome) -> None:
-            if bar is not None:
-                bar.advance(task)
-
-        def tick() -> None:
-            if bar is not None:
-                bar.refresh()
-
-        if bar is not None:
-            bar.start()
-        try:
-            cap = max_memory
-            if cap is None and memory is not None:
-                from symjac.isolation import headroom
-
-                cap = headroom(memory)
-            outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=timeout, memory=cap,
-                                  budget=budget, on_done=advance, tick=tick)
-        finally:
-            if bar is not None:
-                bar.stop()
-        for at, outcome in reversed(early):  # in the order of the answer files
-            outcomes.insert(at, outcome)
-        outcomes = _in_file_order(outcomes, paths)
-        elapsed = time.monotonic() - start
-        if junit:
-            _write(junit, report.junit_xml(outcomes))
-        if gradescope:
-            _write_gradescope(gradescope, outcomes, elapsed, reveal, visibility)
-        if report_path:
-            _write(report_path, report.cohort_report(outcomes))
-        if fmt == "json":
-            text = report.json_report(outcomes)
-        elif fmt == "markdown":
-            text = report.markdown_report(outcomes)
-        elif fmt == "latex":
-            text = report.latex_report(outcomes)
-            if standalone:
-                from symjac.render.document import standalone as document
-
-                text = document(text)
-        elif fmt == "rich":
-            text = report.rich_report(outcomes)
-        else:
-            text = report.text_report(outcomes)
+        checked = check(
+            Checking(files=files, answer_files=answer_files, answers_dir=answers_dir,
+                     shard=shard, jobs=jobs, timeout=timeout, budget=budget,
+                     max_memory=max_memory, memory=memory, junit=junit, gradescope=gradescope,
+                     visibility=visibility, report_path=report_path, output=output,
+                     reveal=reveal, fmt=fmt, standalone=standalone),
+            warn=lambda w: say("warning", w), write=_write, progress=_progress())
+        text = checked.report
         if report_to_stderr:
-            click.echo(text.rstrip("\n"), err=True)
+            click.echo(shell.as_text(text)[0].rstrip("\n"), err=True)
         elif output is not None:
             _write(output, text)
         else:
             _emit(text)
-        if bad_files:
-            click.echo(f"symjac: error: {bad_files} answer "
-                       f"{'file' if bad_files == 1 else 'files'} could not be read "
-                       "(graded 0; the others were graded)", err=True)
+        if checked.bad_files:
+            n = checked.bad_files
+            click.echo(f"symjac: error: {n} answer {'file' if n == 1 else 'files'} could not "
+                       "be read (graded 0; the others were graded)", err=True)
             return EXIT_USAGE
-        return EXIT_OK if all(o.status == "passed" for o in outcomes) else EXIT_UNDEFINED
+        return EXIT_OK if all_passed(checked.outcomes) else EXIT_UNDEFINED
 
     return _batch("check", fmt, debug, body)
-
-
-def _in_file_order(outcomes: list, paths: list[str]) -> list:
-    """Outcomes grouped by answer file, in the order the files were given."""
-    if not paths:
-        return outcomes
-    rank = {p: i for i, p in enumerate(paths)}
-    return sorted(outcomes, key=lambda o: rank.get(o.answers, len(rank)))
-
-
-def _write_gradescope(path: str, outcomes: list, elapsed: float, reveal: bool,
-                      visibility: str) -> None:
-    """One results.json; with several answer files, PATH/NAME/results.json for each."""
-    import os
-
-    from symjac.batch import report
-
-    groups: dict = {}
-    for o in outcomes:
-        groups.setdefault(o.answers, []).append(o)
-    if len(groups) <= 1 and not os.path.isdir(path):
-        _write(path, report.gradescope_json(outcomes, elapsed, reveal, visibility))
-        return
-    used: set[str] = set()
-    for answers, group in groups.items():
-        stem = os.path.splitext(os.path.basename(answers or "problems"))[0] or "answers"
-        name, n = stem, 1
-        while name in used:
-            n += 1
-            name = f"{stem}-{n}"
-        used.add(name)
-        os.makedirs(os.path.join(path, name), exist_ok=True)
-        seconds = sum(o.seconds for o in group)
-        _write(os.path.join(path, name, "results.json"),
-               report.gradescope_json(group, seconds, reveal, visibility))
 
 
 @cli.command()
