@@ -40,6 +40,10 @@ class Checking:
     reveal: bool = False
     fmt: str = "text"  # resolved: text, rich, markdown, latex or json
     standalone: bool = False
+    student: str | None = None  # --student: whose variant (one answer file, or none)
+    roster: str | None = None  # --roster: without answers, check every student's variant
+    metadata: str | None = None  # Gradescope's submission_metadata.json: the student id
+    gradebook: str | None = None  # --gradebook: a CSV, one row per student
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,17 @@ def check(c: Checking, *, warn: Callable[[str], None], write: Callable[[str, str
                   folders=("--gradescope",))
     sets = [problems.load(f) for f in c.files]
     paths = answer_files(c.answer_files, c.answers_dir)
+    told = c.student
+    if c.metadata is not None:
+        from symjac.batch.variants import gradescope_student
+
+        told = gradescope_student(c.metadata)
+    if (c.student is not None or c.metadata is not None) and len(paths) > 1:
+        raise InputError("--student and --metadata name the student of one answer file; "
+                         f"{len(paths)} were given")
+    if c.roster is not None and paths:
+        raise InputError("--roster checks each student's variant without answers; with answer "
+                         "files, each file's student is its own")
     if c.answers_dir and not paths and not c.answer_files:
         raise FileError(f"{c.answers_dir}: no answer files (.toml or .json) in it")
     if c.gradescope and len(paths) > 1:
@@ -92,7 +107,7 @@ def check(c: Checking, *, warn: Callable[[str], None], write: Callable[[str, str
         ids = {p.id for ps in sets for p in ps.problems}
         for path in paths:
             try:
-                answers = problems.load_answers(path)
+                answers, own = problems.load_submission(path)
             except FileError as e:
                 bad_files += 1
                 early.append((len(jobs_list), runner.unreadable(path, str(e), sets)))
@@ -100,10 +115,22 @@ def check(c: Checking, *, warn: Callable[[str], None], write: Callable[[str, str
             stray = sorted(set(answers) - ids)
             if stray:
                 warn(f"{path}: no problem has the id {', '.join(map(repr, stray[:5]))}")
+            student = _student(path, own, told, sets, warn)
+            mine = [problems.for_student(ps, student) for ps in sets]
             jobs_list += [runner.Job(p, ps.path, answer=answers.get(p.id), answers=path)
-                          for ps in sets for p in ps.problems]
+                          for ps in mine for p in ps.problems]
     else:
-        jobs_list = [runner.Job(p, ps.path) for ps in sets for p in ps.problems]
+        if c.roster is not None:
+            from symjac.batch.variants import read_roster
+
+            students = read_roster(c.roster)
+        else:
+            students = [told or ""]
+            if told is None and any(ps.has_params for ps in sets):
+                warn("the problems have parameters: checking the variant for no student id "
+                     "(give --student ID, or --roster FILE for every student's)")
+        jobs_list = [runner.Job(p, ps.path) for student in students for ps in sets
+                     for p in problems.for_student(ps, student).problems]
         if c.shard is not None:
             jobs_list = [j for k, j in enumerate(jobs_list)
                          if k % c.shard[1] == c.shard[0] - 1]
@@ -136,6 +163,20 @@ def check(c: Checking, *, warn: Callable[[str], None], write: Callable[[str, str
     return Checked(outcomes, render_report(outcomes, c.fmt, c.standalone), bad_files)
 
 
+def _student(path: str, own: str | None, told: str | None, sets: Sequence,
+             warn: Callable[[str], None]) -> str:
+    """Whose answer file: --student or Gradescope's metadata, else its `student` key, else
+    its name. A file that says otherwise than the metadata is said (the metadata wins: a
+    student cannot choose someone else's variant)."""
+    from symjac.batch.variants import student_of
+
+    if told is not None:
+        if own is not None and own != told and any(ps.has_params for ps in sets):
+            warn(f"{path}: its student key says {own!r}; graded as {told!r}")
+        return told
+    return student_of(path, own)
+
+
 def render_report(outcomes: Sequence, fmt: str, standalone: bool = False) -> Any:
     """The report in its format: a string, or a rich renderable for "rich"."""
     from symjac.batch import report
@@ -157,7 +198,10 @@ def render_report(outcomes: Sequence, fmt: str, standalone: bool = False) -> Any
 
 
 def all_passed(outcomes: Sequence) -> bool:
-    return all(o.status == "passed" for o in outcomes)
+    """Every problem passed, or was solved (no expect: computed, not checked)."""
+    from symjac.batch.runner import OK_STATUSES
+
+    return all(o.status in OK_STATUSES for o in outcomes)
 
 
 def in_file_order(outcomes: list, paths: list[str]) -> list:

@@ -13,7 +13,8 @@ from symjac.render.safe import cut, dumps, latex_text, line, md_text, rich_text
 from symjac.render.text import counterexample
 
 MAX_SHOWN = 3  # differing entries listed in a report; JSON has them all
-STYLES = {"passed": "green", "failed": "red", "invalid": "dark_orange", "undecided": "cyan",
+STYLES = {"passed": "green", "solved": "blue", "failed": "red", "invalid": "dark_orange",
+          "undecided": "cyan",
           "error": "yellow", "limit": "magenta", "ungraded": "dim"}
 
 
@@ -28,7 +29,8 @@ def tally(outcomes: Sequence[Outcome]) -> str:
     c = counts(outcomes)
     n = len(outcomes)
     extra = "".join(f", {c[s]} {s}" for s in ("invalid", "undecided", "ungraded") if c[s])
-    return (f"{c['passed']} passed, {c['failed']} failed{extra}, {c['error']} "
+    solved = f", {c['solved']} solved (computed, not checked)" if c["solved"] else ""
+    return (f"{c['passed']} passed{solved}, {c['failed']} failed{extra}, {c['error']} "
             f"{'error' if c['error'] == 1 else 'errors'}, {c['limit']} "
             f"{'limit' if c['limit'] == 1 else 'limits'} "
             f"({n} {'problem' if n == 1 else 'problems'})")
@@ -135,7 +137,7 @@ def rich_report(outcomes: Sequence[Outcome]):
             parts.append(Text(f"score: {_score(group)}", style="bold"))
         parts.append(Text(""))
     c = counts(outcomes)
-    style = "bold green" if c["passed"] == len(outcomes) else "bold red"
+    style = "bold green" if c["passed"] + c["solved"] == len(outcomes) else "bold red"
     parts.append(Text(tally(outcomes), style=style))
     return Group(*parts)
 
@@ -185,7 +187,7 @@ def _submission(answers: str | None, group: Sequence[Outcome]) -> dict[str, Any]
 
 def json_report(outcomes: Sequence[Outcome]) -> str:
     c = counts(outcomes)
-    ok = c["passed"] == len(outcomes)
+    ok = c["passed"] + c["solved"] == len(outcomes)
     groups = _groups(outcomes)
     obj = {
         "schema": SCHEMA,
@@ -257,7 +259,7 @@ def junit_xml(outcomes: Sequence[Outcome]) -> str:
             el_props = ET.SubElement(case, "properties")
             for k, v in props:
                 ET.SubElement(el_props, "property", name=k, value=_xml_text(v))
-            if o.status == "passed":
+            if o.status in ("passed", "solved"):  # solved: computed, not checked
                 continue
             if o.status == "ungraded":
                 ET.SubElement(case, "skipped", message=_xml_text(o.message))
@@ -317,7 +319,7 @@ def gradescope_json(outcomes: Sequence[Outcome], seconds: float, reveal: bool = 
             "number": o.id or str(n),
             "score": o.score,
             "max_score": o.max_score,
-            "status": "passed" if o.status in ("passed", "ungraded") else "failed",
+            "status": "passed" if o.status in ("passed", "solved", "ungraded") else "failed",
             "output": "\n\n".join([f"**{o.status}**", _md_block(detail(o))]).strip(),
             "output_format": "md",
             "tags": o.tags,

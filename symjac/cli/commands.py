@@ -615,8 +615,21 @@ class Shard(click.ParamType):
 @click.option("--visibility", type=VISIBILITY, default="visible",
               show_default=True, help="Gradescope: when students see the tests.")
 @click.option("--report", "report_path", type=FILE, metavar="PATH",
-              help="Also write a cohort report (Markdown): per problem, how many passed and "
-              "how many made each named mistake.")
+              help="Also write a cohort report: per problem, how many passed and how many "
+              "made each named mistake; PATH.html is a page with a score histogram and a bar "
+              "of mistakes per problem and the per-student table, else Markdown.")
+@click.option("--gradebook", type=FILE, metavar="PATH",
+              help="Also write a gradebook CSV: one row per student (id, a score per "
+              "problem, total, maximum, mistake tags).")
+@click.option("--student", metavar="ID",
+              help="Whose variant of problems with [problem.params]: of the one answer file "
+              "(default: its 'student' key, else its name), or checked without answers.")
+@click.option("--roster", type=FILE, metavar="CSV",
+              help="Without answers: check every student's variant (a CSV with an id, "
+              "student, sid or email column, else ids in the first column).")
+@click.option("--metadata", type=click.Path(dir_okay=False, exists=True), metavar="PATH",
+              help="Gradescope's submission_metadata.json: the student is its first user "
+              "(sid, else email).")
 @click.option("-o", "--output", type=FILE, metavar="PATH",
               help="Write the report to PATH instead of stdout; with --format auto its "
               "extension picks the format (.md, .tex, .json, else text).")
@@ -629,8 +642,8 @@ class Shard(click.ParamType):
               show_default=True, help="Report format; auto is rich on a terminal, text in a pipe.")
 @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
 def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_memory, memory,
-          junit, gradescope, visibility, report_path, output, standalone, reveal, fmt,
-          debug) -> int:
+          junit, gradescope, visibility, report_path, gradebook, student, roster, metadata,
+          output, standalone, reveal, fmt, debug) -> int:
     """Check every problem of problem files, or grade students' answer files.
 
     Without answers, a problem passes when its result matches its `expect`
@@ -662,7 +675,8 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
     """
     _one_stdin([*files, *answer_files])
     to_stdout = [name for name, path in (("--junit", junit), ("--gradescope", gradescope),
-                                         ("-o", output)) if path == "-"]
+                                         ("--gradebook", gradebook), ("-o", output))
+                 if path == "-"]
     if len(to_stdout) > 1:
         raise click.UsageError(f"only one output can be '-' (stdout): {' and '.join(to_stdout)}")
     # With --junit - or --gradescope -, stdout is that file, so the report goes to stderr.
@@ -681,7 +695,8 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
                      shard=shard, jobs=jobs, timeout=timeout, budget=budget,
                      max_memory=max_memory, memory=memory, junit=junit, gradescope=gradescope,
                      visibility=visibility, report_path=report_path, output=output,
-                     reveal=reveal, fmt=fmt, standalone=standalone),
+                     reveal=reveal, fmt=fmt, standalone=standalone, student=student,
+                     roster=roster, metadata=metadata, gradebook=gradebook),
             warn=lambda w: say("warning", w), write=_write, progress=_progress())
         text = checked.report
         if report_to_stderr:

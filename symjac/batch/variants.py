@@ -1,0 +1,556 @@
+"""A variant of a problem for every student: `[problem.params]`, drawn and substituted.
+
+A problem may declare parameters, each a kind of value::
+
+    [problem.params]
+    a = "integer 2..9"
+    r = "rational -2..2 over 2..4"       # p/q with q from 2 to 4 (default 1..6)
+    A = "matrix 2x3 of integer -5..5 nonzero"
+    v = "vector 3 of integer 0..4"
+    f = "choice sin, cos, exp"
+    B = "matrix {n}x2 of integer -3..3"  # a size from an earlier parameter
+
+and constraints (the problem's ``constraints`` key, a list of text), each one of:
+``distinct a, b, c``; ``nonzero EXPR``; ``invertible A``; ``A @ B is defined``
+(the product's sizes match); or a comparison of scalar expressions in
+symjac's own language, ``a*b != 6``, ``1 <= a - b < 4``, read by the one
+parser (never eval). A kind may end with ``nonzero`` (every entry, for a
+matrix), ``invertible`` or ``symmetric`` (a square matrix).
+
+Values are drawn until the constraints hold, at most MAX_TRIES times, from
+a stream of bytes that is SHA-256 of (seed, student id, problem id, try):
+a student's variant is a pure function of those, the same on every machine
+and every version (Python's ``random`` promises no such thing). The stream
+and the order of the draws (parameters in the order written, matrix entries
+row by row) are part of the contract; a golden file in the tests holds it.
+
+``{a}`` in a problem's texts (every string: text, functions, matrices,
+expect, feedback, ...) becomes a's value, printed by sympy's printer. It is
+written bare where that cannot change the meaning, else in parentheses:
+``{a}x^2`` with a = -3 is ``(-3)x^2``, ``x^{a}`` with a = 1/2 is ``x^(1/2)``.
+Only the names of declared parameters are replaced, so LaTeX braces stay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MAX_TRIES = 1000  # draws of a whole variant before the constraints are said not to hold
+MAX_ENTRIES = 400  # entries of one matrix parameter
+STREAM_VERSION = 1  # part of every variant's key: change it and every variant changes
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_RANGE = r"(-?\d+(?:/\d+)?)\s*\.\.\s*(-?\d+(?:/\d+)?)"
+
+
+class ParamError(Exception):
+    """A parameter or constraint that cannot be used (the problem's error)."""
+
+
+# -- the stream of bytes ---------------------------------------------------------------
+
+
+class Stream:
+    """Uniform integers from SHA-256 in counter mode over a key (stable forever)."""
+
+    def __init__(self, *parts: Any) -> None:
+        text = json.dumps(["symjac-variant", STREAM_VERSION, *parts], ensure_ascii=True)
+        self.key = hashlib.sha256(text.encode("ascii")).digest()
+        self.counter = 0
+        self.pool = b""
+
+    def _take(self, n: int) -> bytes:
+        while len(self.pool) < n:
+            block = hashlib.sha256(self.key + self.counter.to_bytes(8, "big")).digest()
+            self.pool += block
+            self.counter += 1
+        out, self.pool = self.pool[:n], self.pool[n:]
+        return out
+
+    def below(self, n: int) -> int:
+        """An integer from 0 to n - 1, each equally likely (rejection of 64-bit draws)."""
+        if n < 1 or n > 2**64:
+            raise ParamError(f"a range of {n} values cannot be drawn from")
+        limit = (2**64 // n) * n
+        while True:
+            x = int.from_bytes(self._take(8), "big")
+            if x < limit:
+                return x % n
+
+    def between(self, lo: int, hi: int) -> int:
+        return lo + self.below(hi - lo + 1)
+
+
+# -- kinds of values ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scalar:
+    kind: str  # "integer" or "rational"
+    lo: Any  # sympy Rational
+    hi: Any
+    dens: tuple[int, int] = (1, 1)
+    nonzero: bool = False
+
+    def draw(self, s: Stream) -> Any:
+        import sympy
+
+        q = s.between(*self.dens)
+        lo = sympy.ceiling(self.lo * q)
+        hi = sympy.floor(self.hi * q)
+        if lo > hi:  # no multiple of 1/q in the range: another denominator
+            raise _Redraw
+        return sympy.Rational(s.between(int(lo), int(hi)), q)
+
+    def holds(self, v: Any) -> bool:
+        return not (self.nonzero and v == 0)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    rows: int
+    cols: int
+    entry: Scalar | Choice
+    invertible: bool = False
+    symmetric: bool = False
+
+    def draw(self, s: Stream) -> Any:
+        import sympy
+
+        m = sympy.zeros(self.rows, self.cols)
+        for i in range(self.rows):
+            for j in range(self.cols):
+                if self.symmetric and j < i:
+                    m[i, j] = m[j, i]
+                    continue
+                v = self.entry.draw(s)
+                if not self.entry.holds(v):
+                    raise _Redraw
+                m[i, j] = v
+        return sympy.ImmutableMatrix(m)
+
+    def holds(self, v: Any) -> bool:
+        return not (self.invertible and v.det() == 0)
+
+
+@dataclass(frozen=True)
+class Choice:
+    items: tuple[str, ...]
+    nonzero: bool = False
+
+    def draw(self, s: Stream) -> Any:
+        return self.items[s.below(len(self.items))]
+
+    def holds(self, v: Any) -> bool:
+        return True
+
+
+class _Redraw(Exception):
+    """A value broke its own kind's rule (nonzero, invertible): draw the variant again."""
+
+
+def _number(text: str) -> Any:
+    import sympy
+
+    return sympy.Rational(text)
+
+
+def parse_kind(spec: str, name: str) -> Scalar | Matrix | Choice:
+    """A kind, from its text: "integer 2..9", "matrix 2x3 of integer -5..5", ..."""
+    text = " ".join(spec.split())
+    where = f"parameter {name!r}"
+    m = re.fullmatch(r"(matrix|vector)\s+(.*?)\s+of\s+(.*)", text)
+    if m:
+        if m.group(1) == "vector":
+            dims = re.fullmatch(r"(\d+)", m.group(2))
+            rows, cols = (int(dims.group(1)), 1) if dims else (0, 0)
+        else:
+            dims = re.fullmatch(r"(\d+)\s*[x×]\s*(\d+)", m.group(2))
+            rows, cols = (int(dims.group(1)), int(dims.group(2))) if dims else (0, 0)
+        if not dims:
+            raise ParamError(f"{where}: the size {m.group(2)!r} is not a size; write "
+                             f"{'vector 3' if m.group(1) == 'vector' else 'matrix 2x3'}")
+        if rows < 1 or cols < 1 or rows * cols > MAX_ENTRIES:
+            raise ParamError(f"{where}: a {rows}x{cols} matrix; sizes from 1 to "
+                             f"{MAX_ENTRIES} entries")
+        words = m.group(3).split(" ")
+        flags: set[str] = set()
+        while len(words) > 1 and words[-1] in ("invertible", "symmetric"):
+            flags.add(words.pop())
+        entry = parse_kind(" ".join(words), name)
+        if isinstance(entry, Matrix):
+            raise ParamError(f"{where}: the entries of a matrix are numbers or a choice")
+        if flags and rows != cols:
+            raise ParamError(f"{where}: only a square matrix is {' or '.join(sorted(flags))}")
+        return Matrix(rows, cols, entry, "invertible" in flags, "symmetric" in flags)
+    m = re.fullmatch(r"choice\s+(.*)", text)
+    if m:
+        items = tuple(i.strip() for i in _split_top(m.group(1)))
+        if not items or any(not i for i in items):
+            raise ParamError(f"{where}: write the choices separated by commas: "
+                             "choice sin, cos, exp")
+        return Choice(items)
+    m = re.fullmatch(r"(integer|rational)\s+" + _RANGE
+                     + r"(?:\s+over\s+(\d+)\s*\.\.\s*(\d+))?(\s+nonzero)?", text)
+    if m:
+        kind = m.group(1)
+        lo, hi = _number(m.group(2)), _number(m.group(3))
+        if lo > hi:
+            raise ParamError(f"{where}: the range {m.group(2)}..{m.group(3)} is empty")
+        if kind == "integer":
+            if m.group(4):
+                raise ParamError(f"{where}: 'over' (denominators) is for a rational")
+            if not (lo.is_integer and hi.is_integer):
+                raise ParamError(f"{where}: an integer range has whole ends")
+            dens = (1, 1)
+        else:
+            dens = (int(m.group(4)), int(m.group(5))) if m.group(4) else (1, 6)
+            if not 1 <= dens[0] <= dens[1] <= 10**6:
+                raise ParamError(f"{where}: the denominators {dens[0]}..{dens[1]} are no range "
+                                 "of whole numbers from 1")
+        if abs(hi - lo) * dens[1] > 10**12:
+            raise ParamError(f"{where}: the range is too wide to draw from")
+        scalar = Scalar(kind, lo, hi, dens, bool(m.group(6)))
+        if scalar.nonzero and lo == hi == 0:
+            raise ParamError(f"{where}: the range holds only 0, and it must be nonzero")
+        return scalar
+    raise ParamError(
+        f"{where}: {spec!r} is no kind of value; write one of: \"integer 2..9\", "
+        "\"rational -2..2 over 2..4\", \"matrix 2x3 of integer -5..5\", "
+        "\"vector 3 of integer 0..4\", \"choice sin, cos, exp\" (and 'nonzero', "
+        "'invertible', 'symmetric' at the end)")
+
+
+def _split_top(text: str) -> list[str]:
+    """Split at commas outside brackets: "atan2(y, x), sin" is two items."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return out
+
+
+# -- printing a value into a text --------------------------------------------------------
+
+
+def printed(value: Any) -> str:
+    """A value as symjac reads it back: sympy's printer, a matrix as [[...], [...]]."""
+    from symjac.language.printing import sstr
+
+    if isinstance(value, str):
+        return value
+    if getattr(value, "is_Matrix", False):
+        return "[" + ", ".join("[" + ", ".join(sstr(value[i, j]) for j in range(value.cols))
+                               + "]" for i in range(value.rows)) + "]"
+    return sstr(value)
+
+
+_SAFE_BEFORE = set("=,([;{") | {""}
+_SAFE_AFTER = set(",)];}") | {""}
+
+
+def _inserted(value: Any, before: str, after: str, after2: str) -> str:
+    """The value's text where `{name}` stood, in parentheses unless bare is safe.
+
+    ``before``/``after`` are the characters next to the placeholder
+    (``after2`` the one after that); bare is safe for a whole number >= 0
+    that no digit, letter, '.' or '_' would join, for any value between
+    separators (``[[{a}, 1]]``, ``= {a},``), and for a matrix (its brackets
+    hold it together). A choice that is a name (a function, sin) is bare.
+    """
+    text = printed(value)
+    if isinstance(value, str):
+        if _NAME.match(text):
+            return text
+    elif getattr(value, "is_Matrix", False):
+        return text
+    near_before = before.strip()[-1:] if before.strip() else ""
+    near_after = after.strip()[:1] if after.strip() else ""
+    if near_before in _SAFE_BEFORE and near_after in _SAFE_AFTER:
+        return text
+    if not isinstance(value, str) and value.is_Integer and value >= 0:
+        b, a = before[-1:], after[:1]
+        joins_before = b != "" and (b.isalnum() or b in "._")
+        if re.search(r"\d\s*[x×]\Z", before):  # a size, 3x{n}: the x is no name's letter
+            joins_before = False
+        joins_after = a != "" and (a.isdigit() or a in "._" or (
+            a in "eE" and after2 != "" and (after2.isdigit() or after2 in "+-")))
+        if value == 0 and a.isalpha():  # 0x, 0b, 0o: a base prefix
+            joins_after = True
+        if not joins_before and not joins_after:
+            return text
+    return f"({text})"
+
+
+def substitute(text: str, values: Mapping[str, Any]) -> str:
+    """`{name}` of each parameter replaced by its value (see _inserted)."""
+    if "{" not in text or not values:
+        return text
+    pattern = re.compile(r"\{(" + "|".join(re.escape(n) for n in values) + r")\}")
+    out, at = [], 0
+    for m in pattern.finditer(text):
+        out.append(text[at:m.start()])
+        value = values[m.group(1)]
+        # what stands before: the text written so far, with earlier values in it
+        before = "".join(out)[-3:]
+        after = text[m.end():m.end() + 2]
+        out.append(_inserted(value, before, after[:1], after[1:2]))
+        at = m.end()
+    out.append(text[at:])
+    return "".join(out)
+
+
+def substitute_all(raw: Any, values: Mapping[str, Any]) -> Any:
+    """Every string inside a problem's raw data, substituted."""
+    if isinstance(raw, str):
+        return substitute(raw, values)
+    if isinstance(raw, list):
+        return [substitute_all(v, values) for v in raw]
+    if isinstance(raw, dict):
+        return {k: substitute_all(v, values) for k, v in raw.items()}
+    return raw
+
+
+# -- constraints ------------------------------------------------------------------------
+
+_COMPARE = re.compile(r"(<=|>=|!=|==|≠|≤|≥|<|>)")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    text: str
+
+    def holds(self, values: Mapping[str, Any]) -> bool:
+        text = " ".join(self.text.split())
+        m = re.fullmatch(r"distinct\s+(.+)", text)
+        if m:
+            names = [n.strip() for n in m.group(1).split(",")]
+            seen = [_value(n, values, self.text) for n in names]
+            shown = [printed(v) for v in seen]
+            return len(set(shown)) == len(shown)
+        m = re.fullmatch(r"invertible\s+(\S+)", text)
+        if m:
+            v = _value(m.group(1), values, self.text)
+            if not getattr(v, "is_Matrix", False):
+                raise ParamError(f"constraint {self.text!r}: {m.group(1)} is not a matrix")
+            return bool(v.rows == v.cols and v.det() != 0)
+        m = re.fullmatch(r"nonzero\s+(.+)", text)
+        if m:
+            name = m.group(1).strip()
+            if name in values and getattr(values[name], "is_Matrix", False):
+                return not values[name].is_zero_matrix
+            return self._compare([self._scalar(name, values), self._scalar("0", values)],
+                                 ["!="])
+        m = re.fullmatch(r"(?:defined\s+)?(.+?)(?:\s+is\s+defined)?", text)
+        if m and (text.startswith("defined ") or text.endswith(" is defined")):
+            names = [n for n in re.split(r"\s*(?:@|\*|·|\s)\s*", m.group(1).strip()) if n]
+            mats = [_value(n, values, self.text) for n in names]
+            if len(mats) < 2 or not all(getattr(x, "is_Matrix", False) for x in mats):
+                raise ParamError(f"constraint {self.text!r}: name two or more matrix "
+                                 "parameters, as 'A @ B is defined'")
+            return all(a.cols == b.rows for a, b in zip(mats, mats[1:], strict=False))
+        parts = _COMPARE.split(text)
+        if len(parts) < 3:
+            raise ParamError(
+                f"constraint {self.text!r} is none of: 'distinct a, b', 'nonzero EXPR', "
+                "'invertible A', 'A @ B is defined', or a comparison such as 'a*b != 6'")
+        sides = [self._scalar(p, values) for p in parts[0::2]]
+        return self._compare(sides, parts[1::2])
+
+    def _scalar(self, text: str, values: Mapping[str, Any]) -> Any:
+        from symjac.core.errors import SymjacError
+        from symjac.language.parser import parse_expression
+
+        if not text.strip():
+            raise ParamError(f"constraint {self.text!r}: a side of a comparison is empty")
+        try:
+            expr = parse_expression(text.strip(), what="constraint")
+        except SymjacError as e:
+            raise ParamError(f"constraint {self.text!r}: {e}") from None
+        table = {}
+        for s in expr.free_symbols:
+            if s.name not in values:
+                raise ParamError(f"constraint {self.text!r}: {s.name} is not a parameter")
+            v = values[s.name]
+            if isinstance(v, str) or getattr(v, "is_Matrix", False):
+                raise ParamError(
+                    f"constraint {self.text!r}: {s.name} is not a number; for it use "
+                    "'distinct', 'nonzero', 'invertible' or 'A @ B is defined'")
+            table[s] = v
+        return expr.xreplace(table)
+
+    def _compare(self, sides: list, ops: list[str]) -> bool:
+        import sympy
+
+        for a, op, b in zip(sides, ops, sides[1:], strict=False):
+            d = sympy.nsimplify(a - b) if not (a - b).is_Rational else a - b
+            if not d.is_number:
+                raise ParamError(f"constraint {self.text!r} does not come to a number")
+            sign = _sign(d)
+            if sign is None:
+                raise ParamError(f"constraint {self.text!r}: cannot decide {sympy.sstr(a)} "
+                                 f"{op} {sympy.sstr(b)}")
+            ok = {"<": sign < 0, "<=": sign <= 0, "≤": sign <= 0, ">": sign > 0,
+                  ">=": sign >= 0, "≥": sign >= 0, "==": sign == 0, "!=": sign != 0,
+                  "≠": sign != 0}[op]
+            if not ok:
+                return False
+        return True
+
+
+def _sign(d: Any) -> int | None:
+    if d.is_zero:
+        return 0
+    if d.is_positive:
+        return 1
+    if d.is_negative:
+        return -1
+    if d.is_real is False:
+        return None
+    v = d.evalf(60)
+    if v.is_Number and abs(v) > 10**-50:
+        return 1 if v > 0 else -1
+    return None
+
+
+def _value(name: str, values: Mapping[str, Any], where: str) -> Any:
+    name = name.strip()
+    if name not in values:
+        raise ParamError(f"constraint {where!r}: {name!r} is not a parameter")
+    return values[name]
+
+
+# -- a problem's variant --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Params:
+    """A problem's parameters as written (kinds may hold {n} of earlier ones)."""
+
+    specs: tuple[tuple[str, str], ...]
+    constraints: tuple[Constraint, ...] = ()
+
+    def draw(self, seed: Any, student: str, problem: str) -> dict[str, Any]:
+        """The values of (seed, student, problem): the same on every machine, forever."""
+        last = ""
+        for attempt in range(MAX_TRIES):
+            s = Stream(seed, student, problem, attempt)
+            values: dict[str, Any] = {}
+            try:
+                for name, spec in self.specs:
+                    kind = parse_kind(substitute(spec, values), name)
+                    v = kind.draw(s)
+                    if not kind.holds(v):
+                        raise _Redraw
+                    values[name] = v
+            except _Redraw:
+                last = "the kinds' own rules (nonzero, invertible)"
+                continue
+            broken = next((c for c in self.constraints if not c.holds(values)), None)
+            if broken is None:
+                return values
+            last = repr(broken.text)
+        raise ParamError(f"no values met {last} in {MAX_TRIES} draws; widen the ranges or "
+                         "loosen the constraints")
+
+
+def read_params(raw: Any, constraints: Any) -> Params:
+    """`[problem.params]` and `constraints`, checked as far as they can be before a draw."""
+    if not isinstance(raw, dict) or not raw:
+        raise ParamError("'params' must be a table of name = \"kind\" ([problem.params] in "
+                         "TOML), with at least one parameter")
+    specs: list[tuple[str, str]] = []
+    for name, spec in raw.items():
+        if not _NAME.match(name):
+            raise ParamError(f"parameter {name!r}: a name is letters, digits and '_'")
+        if not isinstance(spec, str):
+            raise ParamError(f"parameter {name!r}: its kind must be text, such as "
+                             "\"integer 2..9\"")
+        earlier = [n for n, _ in specs]
+        for used in re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", spec):
+            if used not in earlier:
+                raise ParamError(f"parameter {name!r} uses {{{used}}}, which is not a "
+                                 "parameter declared before it")
+        specs.append((name, spec))
+    if constraints is None:
+        constraints = []
+    if isinstance(constraints, str):
+        constraints = [constraints]
+    if not isinstance(constraints, list) or not all(isinstance(c, str) for c in constraints):
+        raise ParamError("'constraints' must be a list of text, such as [\"a != b\"]")
+    return Params(tuple(specs), tuple(Constraint(c) for c in constraints))
+
+
+def key(seed: Any, student: str, problem: str) -> str:
+    """The hex key of a variant's first draw (what the golden file holds beside the values)."""
+    return Stream(seed, student, problem, 0).key.hex()
+
+
+# -- who the student is ---------------------------------------------------------------
+
+ID_COLUMNS = ("id", "student", "student id", "student_id", "sid", "email")
+
+
+def read_roster(path: str) -> list[str]:
+    """The student ids of a roster CSV: the column named id, student, sid or email (the
+    first of these), else the first column; blank ids are skipped, repeats kept once."""
+    import csv
+    import io
+
+    from symjac.batch.files import read_text
+    from symjac.core.errors import FileError
+
+    rows = list(csv.reader(io.StringIO(read_text(path))))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise FileError(f"{path}: the roster is empty")
+    head = [c.strip().lower() for c in rows[0]]
+    col = next((head.index(n) for n in ID_COLUMNS if n in head), None)
+    body = rows[1:] if col is not None else rows
+    col = col or 0
+    ids = [r[col].strip() for r in body if len(r) > col and r[col].strip()]
+    if not ids:
+        raise FileError(f"{path}: no student ids in the roster")
+    return list(dict.fromkeys(ids))
+
+
+def gradescope_student(path: str) -> str:
+    """The student id in Gradescope's submission_metadata.json: the first user's sid,
+    else their email, else their Gradescope id."""
+    from symjac.batch.files import load_data
+    from symjac.core.errors import FileError
+
+    data = load_data(path)
+    users = data.get("users")
+    if isinstance(users, list) and users and isinstance(users[0], dict):
+        for field_name in ("sid", "email", "id"):
+            v = users[0].get(field_name)
+            if isinstance(v, int) and not isinstance(v, bool):
+                v = str(v)
+            if isinstance(v, str) and v.strip():
+                return v.strip()
+    raise FileError(f"{path}: no student id in it (users[0].sid, email or id)")
+
+
+def student_of(path: str, own: str | None) -> str:
+    """The student an answer file belongs to: its `student` key, else its name's stem."""
+    import os
+
+    if own:
+        return own
+    if path == "-":
+        return ""
+    return os.path.splitext(os.path.basename(path))[0]
