@@ -718,15 +718,24 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
 @cli.command()
 @click.argument("file", metavar="FILE", type=FILE)
 @click.option("-j", "--jobs", type=JOBS, default=None, metavar="N", help=JOBS_HELP)
+@click.option("--student", metavar="ID",
+              help="Whose variant of the problems with [problem.params].")
+@click.option("--roster", type=FILE, metavar="CSV",
+              help="One document per student of the roster, into the folder -o DIR (a CSV "
+              "with an id, student, sid or email column, else ids in the first column).")
+@click.option("--solutions/--no-solutions", default=True, show_default=True,
+              help="Worked solutions, or a problem sheet (each problem's text and statement).")
 @common_options
-def solve(file: str, jobs: int | None, **opts) -> int:
+def solve(file: str, jobs: int | None, student: str | None, roster: str | None,
+          solutions: bool, **opts) -> int:
     """Write worked solutions for a problem file, like a course worksheet.
 
     For each problem: its title and text, then **Solution:**, the steps and
     the result. Markdown and LaTeX follow the worksheet's style; LaTeX is a
     complete document (pdflatex solutions.tex). Each problem runs in its own
     process under --timeout; a problem that cannot be solved is noted in the
-    document and on stderr.
+    document and on stderr. Problems with [problem.params] are shown as the
+    --student's variant; --no-solutions writes a problem sheet.
 
     \b
     Examples:
@@ -734,35 +743,71 @@ def solve(file: str, jobs: int | None, **opts) -> int:
       symjac solve examples/discussion01.toml --format markdown
       symjac solve examples/discussion01.toml -o solutions.tex
       symjac solve examples/discussion01.toml --format json --no-steps
+      symjac solve examples/discussion01-variants.toml --student alice
+      symjac solve examples/discussion01-variants.toml --roster roster.csv --no-solutions -o sheets/
 
     Exit codes: 0 every problem solved (an undefined answer is a solution),
     2 a file or a problem cannot be used, 3 a problem hit a limit.
     """
     output = opts["output"]
-    fmt = output_format(opts["fmt"], output, opts["standalone"])  # LaTeX is a whole document
-    to_file = output not in (None, "-")
+    if roster is not None:
+        if student is not None:
+            raise click.UsageError("--student and --roster: give one (--roster writes every "
+                                   "student's document)")
+        if output in (None, "-"):
+            raise click.UsageError("--roster writes one document per student: give the "
+                                   "folder with -o DIR")
+        fmt = opts["fmt"]
+        fmt = "markdown" if fmt in ("auto", "rich") else fmt
+        if opts["standalone"] and fmt != "latex":
+            raise click.UsageError(f"--standalone writes a LaTeX document; it cannot be used "
+                                   f"with --format {fmt}")
+        to_file = True
+    else:
+        fmt = output_format(opts["fmt"], output, opts["standalone"])  # LaTeX: a whole document
+        to_file = output not in (None, "-")
     jobs = _jobs(jobs)
 
     def body() -> int:
-        from symjac.batch import problems, runner
-        from symjac.batch.solutions import render_document
+        import os
 
-        _check_outputs({"-o": output}, [file])
-        ps = problems.load(file)
-        jobs_list = [runner.Job(p, ps.path, mode="solve") for p in ps.problems]
-        outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=opts["timeout"],
-                              memory=opts.get("max_memory"))
-        doc = render_document(ps, outcomes, "text" if to_file and fmt == "rich" else fmt,
-                              steps=opts["steps"])
-        if output is not None:
-            _write(output, doc)
-        else:
-            _emit(doc)
+        from symjac.batch.solutions import file_names, render_document
+        from symjac.batch.solutions import solve as solving
+
+        if roster is None:
+            _check_outputs({"-o": output}, [file])
+        elif os.path.exists(output) and not os.path.isdir(output):
+            from symjac.core.errors import FileError
+
+            raise FileError(f"{output}: not a folder (--roster writes one file per student)")
+        docs = solving(file, fmt=fmt, steps=opts["steps"], solutions=solutions,
+                       student=student, roster=roster, jobs=jobs, timeout=opts["timeout"],
+                       memory=opts.get("max_memory"), warn=lambda w: say("warning", w))
+        shown = "text" if to_file and fmt == "rich" else fmt
         code = EXIT_OK
-        for o in outcomes:
-            if o.status != "solved":
-                say("error", f"{file}: problem {o.id or o.index}: {o.message}")
-                code = max(code, EXIT_LIMIT if o.status == "limit" else EXIT_USAGE)
+        if roster is not None:
+            os.makedirs(output, exist_ok=True)
+            names = file_names([ps.student or "" for ps, _, _ in docs], fmt)
+            for (ps, outcomes, _), name in zip(docs, names, strict=True):
+                _write(os.path.join(output, name),
+                       render_document(ps, outcomes, shown, steps=opts["steps"],
+                                       solutions=solutions))
+            click.echo(f"wrote {len(names)} {'file' if len(names) == 1 else 'files'} "
+                       f"in {output}", err=True)
+        else:
+            ps, outcomes, _ = docs[0]
+            doc = render_document(ps, outcomes, shown, steps=opts["steps"],
+                                  solutions=solutions)
+            if output is not None:
+                _write(output, doc)
+            else:
+                _emit(doc)
+        for ps, outcomes, _ in docs:
+            for o in outcomes:
+                if o.status != "solved":
+                    who = f" (student {ps.student})" if ps.student else ""
+                    say("error", f"{file}: problem {o.id or o.index}{who}: {o.message}")
+                    code = max(code, EXIT_LIMIT if o.status == "limit" else EXIT_USAGE)
         return code
 
     return _batch("solve", fmt, opts["debug"], body)
