@@ -75,7 +75,7 @@ def check(c: Checking, *, warn: Callable[[str], None], write: Callable[[str, str
         warn("--memory MB is deprecated; use --max-memory SIZE")
     # --gradescope may name a folder: one results.json per submission inside it
     check_outputs({"-o": c.output, "--junit": c.junit, "--gradescope": c.gradescope,
-                   "--report": c.report_path},
+                   "--report": c.report_path, "--gradebook": c.gradebook},
                   [i for i in (*c.files, *c.answer_files) if i != "-"],
                   folders=("--gradescope",))
     sets = [problems.load(f) for f in c.files]
@@ -159,7 +159,10 @@ def check(c: Checking, *, warn: Callable[[str], None], write: Callable[[str, str
     if c.gradescope:
         write_gradescope(c.gradescope, outcomes, elapsed, c.reveal, c.visibility, write)
     if c.report_path:
-        write(c.report_path, report.cohort_report(outcomes))
+        html = c.report_path.lower().endswith((".html", ".htm"))
+        write(c.report_path, (report.html_report if html else report.cohort_report)(outcomes))
+    if c.gradebook:
+        write(c.gradebook, report.gradebook_csv(outcomes))
     return Checked(outcomes, render_report(outcomes, c.fmt, c.standalone), bad_files)
 
 
