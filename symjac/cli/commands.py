@@ -829,9 +829,10 @@ def gradescope() -> None:
               show_default=True, metavar="ZIP", help="Where to write the autograder.")
 @click.option("--reveal", is_flag=True, help="Show students the right answers of wrong ones.")
 @click.option("--package", metavar="SPEC",
-              help="What setup.sh installs with pip (default: this version of symjac).")
+              help="Install this from the package index instead (e.g. symjac==0.2.0); by "
+              "default the installed symjac is bundled as a wheel and installed offline.")
 @click.option("--wheel", type=click.Path(dir_okay=False, exists=True), metavar="PATH",
-              help="A symjac wheel or sdist to ship in the zip and install from there.")
+              help="Bundle this symjac wheel or sdist instead of the installed symjac.")
 @click.option("--timeout", type=SECONDS, default=None, metavar="SECONDS",
               help="Time limit per problem when grading (default: check's).")
 @click.option("--visibility", type=VISIBILITY, default="visible",
@@ -841,11 +842,13 @@ def gradescope_build(file, output, reveal, package, wheel, timeout, visibility, 
     """Write a Gradescope autograder zip for a problem file.
 
     The zip holds setup.sh (installs Python >= 3.11 where the image lacks
-    it, then symjac), run_autograder (grades the student's .toml or .json
-    answer file from $AUTOGRADER_ROOT/submission, default /autograder, into
+    it, then symjac from the wheel in the zip's wheels/, with --no-index),
+    run_autograder (grades the student's .toml or .json answer file from
+    $AUTOGRADER_ROOT/submission, default /autograder, into
     $AUTOGRADER_ROOT/results/results.json, with a fallback results.json if
-    grading fails) and the problem file. Upload it as the assignment's
-    autograder ("Zip file upload").
+    grading fails; the student of problems with [problem.params] is the
+    submission_metadata.json's) and the problem file. Upload it as the
+    assignment's autograder ("Zip file upload").
 
     \b
     Examples:
