@@ -134,6 +134,42 @@ def test_constraints_hold_in_every_variant():
         assert v["A"].cols == v["B"].rows and v["B"].det() != 0
 
 
+@pytest.mark.parametrize("spec, check", [
+    ("nonzero integers from -2 to 2", lambda v: v in (-2, -1, 1, 2)),
+    ("integer -2..2 except 0", lambda v: v in (-2, -1, 1, 2)),
+    ("int 3 to 4", lambda v: v in (3, 4)),
+    ("fraction 0..1 denominator 3..3", lambda v: v.q in (1, 3) and 0 <= v <= 1),
+    ("2x3 matrix of integers 1..2", lambda v: v.shape == (2, 3) and set(v) <= {1, 2}),
+    ("matrix 2×2 with integer entries in -1..1 nonzero",
+     lambda v: v.shape == (2, 2) and set(v) <= {-1, 1}),
+    ("one of sin, cos", lambda v: v in ("sin", "cos")),
+    (["tan", "exp"], lambda v: v in ("tan", "exp")),
+    ([2, 5], lambda v: v in (2, 5) and v.is_Integer),
+])
+def test_kinds_as_people_write_them(spec, check):
+    params = read_params({"a": spec}, None)
+    for s in range(12):
+        assert check(params.draw(3, f"s{s}", "p")["a"]), spec
+
+
+@pytest.mark.parametrize("constraint", [
+    "a != b", "distinct a, b", "distinct(a, b)", "a, b are distinct", "nonzero a*b",
+    "a*b is nonzero", "invertible A", "A is invertible", "det(A) != 0", "A @ B is defined",
+    "defined(A @ B)", "the product A B is defined", "A[1, 1] = 1", "trace(A) >= 2",
+    "e**2 == 4", "{a} - 3 = 0",
+])
+def test_constraints_as_people_write_them(constraint):
+    values = {"a": sympy.Integer(3), "b": sympy.Integer(-2), "e": sympy.Integer(2),
+              "A": sympy.Matrix([[1, 2], [3, 4]]), "B": sympy.Matrix([[1], [1]])}
+    from symjac.batch.variants import Constraint
+
+    assert Constraint(constraint).holds(values)
+    # and each can fail: the same constraint on values that break it
+    broken = {"a": sympy.Integer(0), "b": sympy.Integer(0), "e": sympy.Integer(3),
+              "A": sympy.Matrix([[0, 0], [0, 0]]), "B": sympy.Matrix([[1, 1]])}
+    assert not Constraint(constraint).holds(broken)
+
+
 def test_impossible_constraints_are_said():
     params = read_params({"a": "integer 1..2", "b": "integer 1..2"}, ["a + b > 5"])
     with pytest.raises(ParamError, match=r"no values met 'a \+ b > 5' in 1000 draws"):
@@ -142,7 +178,7 @@ def test_impossible_constraints_are_said():
 
 @pytest.mark.parametrize("spec, message", [
     ("integer 9..2", "empty"),
-    ("integers 1..3", "no kind of value"),
+    ("natural 1..3", "no kind of value"),
     ("matrix 2 by 3 of integer 1..3", "not a size"),
     ("matrix 2x3 of integer 1..3 invertible", "square"),
     ("integer 1/2..3", "whole"),

@@ -144,7 +144,12 @@ class Choice:
     nonzero: bool = False
 
     def draw(self, s: Stream) -> Any:
-        return self.items[s.below(len(self.items))]
+        item = self.items[s.below(len(self.items))]
+        if re.fullmatch(r"-?\d+(?:/\d+)?", item):  # a number is a number: {n}x2, n > 1
+            import sympy
+
+            return sympy.Rational(item)
+        return item
 
     def holds(self, v: Any) -> bool:
         return True
@@ -160,9 +165,39 @@ def _number(text: str) -> Any:
     return sympy.Rational(text)
 
 
+def _plain(spec: str) -> str:
+    """A kind in its one spelling: "nonzero integers from -5 to 5" is "integer -5..5
+    nonzero", "2x3 matrix with integer entries in 0..9" is "matrix 2x3 of integer 0..9",
+    "one of sin, cos" is "choice sin, cos"."""
+    text = " ".join(spec.replace("×", "x").replace("…", "..").split())
+    text = re.sub(r"^one of\b", "choice", text)
+    if text.startswith("choice"):
+        return text
+    text = re.sub(r"\b(?:integers|ints?|whole numbers?)\b", "integer", text)
+    text = re.sub(r"\b(?:rationals|fractions?)\b", "rational", text)
+    text = re.sub(r"\bdenominators?\b", "over", text)
+    text = re.sub(r"(\d+)\s*x\s*(\d+)\s+matrix\b", r"matrix \1x\2", text)
+    text = re.sub(r"\b(matrix \d+x\d+|vector \d+)\s+with\s+(\w+)\s+entries\b", r"\1 of \2",
+                  text)
+    text = re.sub(r"\b(matrix \d+x\d+|vector \d+)\s+with entries\b", r"\1 of", text)
+    text = re.sub(r"\b(?:from|between)\s+(-?[\d/]+)\s+(?:to|and)\s+(-?[\d/]+)", r"\1..\2", text)
+    text = re.sub(r"(-?\d[\d/]*)\s+to\s+(-?\d[\d/]*)", r"\1..\2", text)
+    text = re.sub(r"\b(integer|rational)\s+in\s+", r"\1 ", text)
+    text = re.sub(r"\s*(?:,\s*)?(?:except|excluding|but not|not)\s+0\b|\s*!=\s*0\b",
+                  " nonzero", text)
+    # a leading "nonzero" (of the entries: the last number kind in the text)
+    m = re.match(r"nonzero\s+(.*)", text)
+    if m:
+        text = m.group(1) + " nonzero"
+    m = re.fullmatch(r"(matrix \S+|vector \S+) of nonzero (.*)", text)
+    if m:
+        text = f"{m.group(1)} of {m.group(2)} nonzero"
+    return " ".join(text.split())
+
+
 def parse_kind(spec: str, name: str) -> Scalar | Matrix | Choice:
     """A kind, from its text: "integer 2..9", "matrix 2x3 of integer -5..5", ..."""
-    text = " ".join(spec.split())
+    text = _plain(spec)
     where = f"parameter {name!r}"
     m = re.fullmatch(r"(matrix|vector)\s+(.*?)\s+of\s+(.*)", text)
     if m:
@@ -190,7 +225,10 @@ def parse_kind(spec: str, name: str) -> Scalar | Matrix | Choice:
         return Matrix(rows, cols, entry, "invertible" in flags, "symmetric" in flags)
     m = re.fullmatch(r"choice\s+(.*)", text)
     if m:
-        items = tuple(i.strip() for i in _split_top(m.group(1)))
+        body = m.group(1).strip()
+        if body.startswith("[") and body.endswith("]"):
+            body = body[1:-1]
+        items = tuple(i.strip().strip("'\"").strip() for i in _split_top(body))
         if not items or any(not i for i in items):
             raise ParamError(f"{where}: write the choices separated by commas: "
                              "choice sin, cos, exp")
@@ -326,36 +364,58 @@ def substitute_all(raw: Any, values: Mapping[str, Any]) -> Any:
 
 # -- constraints ------------------------------------------------------------------------
 
-_COMPARE = re.compile(r"(<=|>=|!=|==|≠|≤|≥|<|>)")
+_COMPARE = re.compile(r"(<=|>=|!=|==|≠|≤|≥|<|>|=)")  # a single = is equality too
+
+
+_MATRIX_FUNCS = {"det": lambda m: m.det(), "trace": lambda m: m.trace(),
+                 "tr": lambda m: m.trace(), "rank": lambda m: m.rank(),
+                 "rows": lambda m: m.rows, "cols": lambda m: m.cols}
 
 
 @dataclass(frozen=True)
 class Constraint:
+    """One constraint over a variant's values (see the module's docstring for the forms)."""
+
     text: str
 
     def holds(self, values: Mapping[str, Any]) -> bool:
         text = " ".join(self.text.split())
-        m = re.fullmatch(r"distinct\s+(.+)", text)
+        text = text[1:-1].strip() if text.startswith("(") and text.endswith(")") and \
+            text.count("(") == 1 else text
+        # distinct a, b, c  |  distinct(a, b)  |  a, b distinct
+        m = (re.fullmatch(r"(?:distinct|different)\s*\(?(.+?)\)?", text)
+             or re.fullmatch(r"(.+?)\s+(?:are\s+)?(?:distinct|different)", text))
         if m:
-            names = [n.strip() for n in m.group(1).split(",")]
-            seen = [_value(n, values, self.text) for n in names]
-            shown = [printed(v) for v in seen]
-            return len(set(shown)) == len(shown)
-        m = re.fullmatch(r"invertible\s+(\S+)", text)
+            names = [n for n in re.split(r"[\s,]+", m.group(1)) if n]
+            seen = [printed(_value(n, values, self.text)) for n in names]
+            if len(names) < 2:
+                raise ParamError(f"constraint {self.text!r}: name two or more parameters")
+            return len(set(seen)) == len(seen)
+        # invertible A  |  A invertible  |  A is invertible  |  invertible(A)
+        m = (re.fullmatch(r"(?:invertible|nonsingular)\s*\(?\s*(\w+)\s*\)?", text)
+             or re.fullmatch(r"(\w+)\s+(?:is\s+)?(?:invertible|nonsingular)", text))
         if m:
             v = _value(m.group(1), values, self.text)
             if not getattr(v, "is_Matrix", False):
                 raise ParamError(f"constraint {self.text!r}: {m.group(1)} is not a matrix")
             return bool(v.rows == v.cols and v.det() != 0)
-        m = re.fullmatch(r"nonzero\s+(.+)", text)
+        # nonzero EXPR  |  EXPR nonzero  |  EXPR is nonzero  |  nonzero(EXPR)
+        m = (re.fullmatch(r"nonzero\s*(.+)", text)
+             or re.fullmatch(r"(.+?)\s+(?:is\s+)?nonzero", text))
         if m:
-            name = m.group(1).strip()
+            what = m.group(1).strip()
+            if what.startswith("(") and what.endswith(")"):
+                what = what[1:-1]
+            name = what.strip()
             if name in values and getattr(values[name], "is_Matrix", False):
                 return not values[name].is_zero_matrix
-            return self._compare([self._scalar(name, values), self._scalar("0", values)],
-                                 ["!="])
-        m = re.fullmatch(r"(?:defined\s+)?(.+?)(?:\s+is\s+defined)?", text)
-        if m and (text.startswith("defined ") or text.endswith(" is defined")):
+            if "," in what:  # nonzero a, b: each of them
+                return all(Constraint(f"nonzero {n}").holds(values) for n in what.split(","))
+            return self._compare([self._scalar(what, values), 0], ["!="])
+        # A @ B is defined  |  defined A @ B  |  defined(A @ B)  |  the product A B is defined
+        m = (re.fullmatch(r"defined\s*\(?(.+?)\)?", text)
+             or re.fullmatch(r"(?:the\s+product\s+)?(.+?)\s+(?:is\s+)?defined", text))
+        if m:
             names = [n for n in re.split(r"\s*(?:@|\*|·|\s)\s*", m.group(1).strip()) if n]
             mats = [_value(n, values, self.text) for n in names]
             if len(mats) < 2 or not all(getattr(x, "is_Matrix", False) for x in mats):
@@ -371,32 +431,65 @@ class Constraint:
         return self._compare(sides, parts[1::2])
 
     def _scalar(self, text: str, values: Mapping[str, Any]) -> Any:
+        """A side of a comparison: the values put in (as {a} would be, always in
+        parentheses: a name never meets the parser bare, so a parameter named e or pi
+        is the parameter), det(A), trace(A), rank(A), rows(A), cols(A) and A[i, j]
+        worked out first, then read by the one parser."""
         from symjac.core.errors import SymjacError
         from symjac.language.parser import parse_expression
 
         if not text.strip():
             raise ParamError(f"constraint {self.text!r}: a side of a comparison is empty")
+
+        def matrix(name: str) -> Any:
+            v = _value(name, values, self.text)
+            if not getattr(v, "is_Matrix", False):
+                raise ParamError(f"constraint {self.text!r}: {name} is not a matrix")
+            return v
+
+        def func(m: re.Match) -> str:
+            v = _MATRIX_FUNCS[m.group(1)](matrix(m.group(2)))
+            return f"({printed(v)})"
+
+        def entry(m: re.Match) -> str:
+            v = matrix(m.group(1))
+            i, j = int(m.group(2)), int(m.group(3) or 1)
+            if not (1 <= i <= v.rows and 1 <= j <= v.cols):
+                raise ParamError(f"constraint {self.text!r}: {m.group(1)} has no entry "
+                                 f"({i}, {j}) (entries count from 1)")
+            return f"({printed(v[i - 1, j - 1])})"
+
+        text = re.sub(r"\b(det|trace|tr|rank|rows|cols)\s*\(\s*(\w+)\s*\)", func, text)
+        text = re.sub(r"\b(\w+)\s*\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]", entry, text)
+
+        def name(m: re.Match) -> str:
+            n = m.group(1) or m.group(2)
+            if n not in values:
+                return m.group(0)
+            v = values[n]
+            if isinstance(v, str) or getattr(v, "is_Matrix", False):
+                raise ParamError(
+                    f"constraint {self.text!r}: {n} is not a number; for it use "
+                    "'distinct', 'nonzero', 'invertible', 'A @ B is defined', or det(A), "
+                    "trace(A), rank(A), rows(A), cols(A), A[i, j]")
+            return f"({printed(v)})"
+
+        text = re.sub(r"\{(\w+)\}|(?<![\w.])([A-Za-z_]\w*)(?![\w(])", name, text)
         try:
             expr = parse_expression(text.strip(), what="constraint")
         except SymjacError as e:
             raise ParamError(f"constraint {self.text!r}: {e}") from None
-        table = {}
-        for s in expr.free_symbols:
-            if s.name not in values:
-                raise ParamError(f"constraint {self.text!r}: {s.name} is not a parameter")
-            v = values[s.name]
-            if isinstance(v, str) or getattr(v, "is_Matrix", False):
-                raise ParamError(
-                    f"constraint {self.text!r}: {s.name} is not a number; for it use "
-                    "'distinct', 'nonzero', 'invertible' or 'A @ B is defined'")
-            table[s] = v
-        return expr.xreplace(table)
+        if expr.free_symbols:
+            raise ParamError(f"constraint {self.text!r}: "
+                             f"{', '.join(sorted(s.name for s in expr.free_symbols))} "
+                             "is not a parameter")
+        return expr
 
     def _compare(self, sides: list, ops: list[str]) -> bool:
         import sympy
 
         for a, op, b in zip(sides, ops, sides[1:], strict=False):
-            d = sympy.nsimplify(a - b) if not (a - b).is_Rational else a - b
+            d = sympy.Integer(a - b) if isinstance(a - b, int) else a - b
             if not d.is_number:
                 raise ParamError(f"constraint {self.text!r} does not come to a number")
             sign = _sign(d)
@@ -404,8 +497,8 @@ class Constraint:
                 raise ParamError(f"constraint {self.text!r}: cannot decide {sympy.sstr(a)} "
                                  f"{op} {sympy.sstr(b)}")
             ok = {"<": sign < 0, "<=": sign <= 0, "≤": sign <= 0, ">": sign > 0,
-                  ">=": sign >= 0, "≥": sign >= 0, "==": sign == 0, "!=": sign != 0,
-                  "≠": sign != 0}[op]
+                  ">=": sign >= 0, "≥": sign >= 0, "==": sign == 0, "=": sign == 0,
+                  "!=": sign != 0, "≠": sign != 0}[op]
             if not ok:
                 return False
         return True
@@ -476,9 +569,12 @@ def read_params(raw: Any, constraints: Any) -> Params:
     for name, spec in raw.items():
         if not _NAME.match(name):
             raise ParamError(f"parameter {name!r}: a name is letters, digits and '_'")
+        if isinstance(spec, list) and spec and all(
+                isinstance(i, str | int) and not isinstance(i, bool) for i in spec):
+            spec = "choice " + ", ".join(str(i) for i in spec)  # a = [2, 3, 5]: one of them
         if not isinstance(spec, str):
             raise ParamError(f"parameter {name!r}: its kind must be text, such as "
-                             "\"integer 2..9\"")
+                             "\"integer 2..9\", or a list of the values to choose from")
         earlier = [n for n, _ in specs]
         for used in re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", spec):
             if used not in earlier:
