@@ -338,10 +338,9 @@ def for_student(ps: ProblemSet, student: str) -> ProblemSet:
     """The problem set as one student sees it: each problem with params, drawn for them."""
     from dataclasses import replace
 
-    if not ps.has_params:
-        return replace(ps, student=student)
-    return replace(ps, student=student,
-                   problems=tuple(variant(p, ps.seed, student) for p in ps.problems))
+    return replace(ps, student=student, problems=tuple(
+        variant(p, ps.seed, student) if p.params is not None else replace(p, student=student)
+        for p in ps.problems))
 
 
 def variant(p: Problem, seed: Any, student: str) -> Problem:
