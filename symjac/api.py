@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from symjac.core.model import Derivation
-
-TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
-if TYPE_CHECKING:
-    from typing import Any
 
 _DEFAULT: Any = object()  # the limits' defaults, distinct from None (no limit)
 
@@ -74,11 +72,72 @@ def stated(fn: Callable[..., Derivation], *args, **kwargs) -> Derivation:
             reading += f" ({'; '.join(names.notes)})"
         said.insert(0, f"read as: {reading}")
     said = [w for w in said if w not in d.warnings]
+    d = Solution.of(d)
     if not said and not reading:
         return d
-    from dataclasses import replace
-
     return replace(d, reading=reading or d.reading, warnings=(*said, *d.warnings))
+
+
+@dataclass(frozen=True, eq=False)
+class Solution(Derivation):
+    """A Derivation as a library user holds it: ``str()`` is the worked solution,
+    Jupyter shows it, and ``to_sympy()`` gives the result as a sympy Matrix."""
+
+    @classmethod
+    def of(cls, d: Derivation) -> Solution:
+        if isinstance(d, Solution):
+            return d
+        return cls(**{f.name: getattr(d, f.name) for f in fields(d)})
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Derivation):  # a Solution is equal to the Derivation it holds
+            return all(getattr(self, f.name) == getattr(other, f.name)
+                       for f in fields(Derivation) if f.compare)
+        return NotImplemented
+
+    __hash__ = Derivation.__hash__
+
+    def to_sympy(self, real: bool = False, symbols: dict | None = None) -> Any:
+        """The result as a sympy Matrix: the one computed, or else its entry strings
+        read back by symjac's parser (the fast engine and ``from_dict`` keep only those).
+
+        Its symbols are plain ``sympy.Symbol(name)``, equal to the user's own
+        ``sympy.symbols(...)``; ``real=True`` keeps symjac's real symbols, which
+        it uses to simplify ``sqrt(x**2)`` to ``Abs(x)``, and ``symbols`` (name ->
+        real Symbol, filled as it goes) shares them with other parsed input.
+        ``Derivative(...)`` entries (of floor or ceiling) stay unevaluated
+        derivatives. None without a result.
+        """
+        if self.result is None:
+            return None
+        import sympy
+
+        m = self.result.value
+        if not isinstance(m, sympy.MatrixBase):
+            from symjac.language.parser import parse_entries
+
+            m = parse_entries(self.result.matrix, {} if symbols is None else symbols)
+        if not real and symbols is None:
+            m = m.xreplace({s: sympy.Symbol(s.name) for s in m.free_symbols})
+        return m
+
+    def __str__(self) -> str:
+        """The plain-text worked solution, as `symjac ... -f text` prints it."""
+        from symjac.render import render
+
+        return render(self, "text")
+
+    # Jupyter shows a Solution as its worked solution (the renderers load lazily).
+    def _repr_markdown_(self) -> str:
+        from symjac.render import render
+
+        return render(self, "markdown")
+
+    def _repr_latex_(self) -> str:
+        from symjac.render import render
+        from symjac.render.document import ascii_latex
+
+        return ascii_latex(render(self, "latex"))
 
 
 def is_undefined(expect) -> bool:
@@ -90,14 +149,12 @@ def _expect_undefined(command: str, call) -> Derivation:
     """--expect undefined: passes when the answer is undefined, fails when it exists."""
     from dataclasses import replace
 
-    from symjac.core.errors import SymjacError
+    from symjac.core.errors import Undefined
     from symjac.core.model import Check
 
     try:
         d = call()
-    except SymjacError as e:
-        if e.exit_code != 1:
-            raise
+    except Undefined as e:
         return Derivation(
             command=command,
             summary=str(e),
@@ -119,13 +176,25 @@ def matmul(
         return _expect_undefined(
             "matmul", lambda: matmul(*matrices, steps=steps, all_steps=all_steps)
         )
-    if not steps:
-        # Integer/fraction literals: an exact product without importing sympy.
-        from symjac.ops.fastmat import fast_matmul
+    from symjac.engines.choose import run
 
-        fast = fast_matmul(matrices)
-        if fast is not None:
-            return _check_product(fast, expect, {}) if expect is not None else fast
+    return run("matmul", {"steps": steps}, lambda: _exact_product(matrices, expect),
+               lambda: _reference_product(matrices, steps, all_steps, expect))
+
+
+def _exact_product(matrices: Sequence[str], expect: str | None) -> Derivation:
+    """Integer and fraction literals: an exact product without importing sympy."""
+    from symjac.language.builders import Unsupported
+    from symjac.ops.fastmat import fast_matmul
+
+    d = fast_matmul(matrices)
+    if d is None:
+        raise Unsupported("not a product of number matrices")
+    return _check_product(d, expect, {}) if expect is not None else d
+
+
+def _reference_product(matrices: Sequence[str], steps: bool, all_steps: bool,
+                       expect: str | None) -> Derivation:
     from symjac.core.errors import InputError
     from symjac.ops.matmul import DEFAULT_MAX_ENTRIES, NAMES
     from symjac.ops.matmul import matmul as op
@@ -159,7 +228,7 @@ def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
 
     expected = parse_matrix(expect, "expected", symbols)
     assert d.result is not None  # a product always has one
-    return replace(d, check=compare_matrices(d.to_sympy(symbols=symbols), expected))
+    return replace(d, check=compare_matrices(Solution.of(d).to_sympy(symbols=symbols), expected))
 
 
 @limited
@@ -268,36 +337,32 @@ def jacobian(
     flattened in ``order``); by default every free symbol, in natural order.
     ``at`` ("x=1, y=2") evaluates at a point; ``expect`` checks a hand-derived
     Jacobian; ``check`` compares with finite differences at random points.
-    ``engine`` is "auto" (ops/engine.py chooses: symengine unless sympy is
+    ``engine`` is "auto" (engines/choose.py chooses: symengine unless sympy is
     needed), "symengine" or "sympy"; every engine gives equal entries.
     """
     from symjac.core.errors import InputError
-    from symjac.engines.choose import choose
-    from symjac.language.builders import Unsupported
+    from symjac.engines.choose import run
     from symjac.ops.fastdiff import LAYOUTS, ORDERS
 
     if layout not in LAYOUTS:
         raise InputError(f"the layout must be numerator or denominator, not '{layout}'")
     if order not in ORDERS:
         raise InputError(f"the order must be row or col, not '{order}'")
-    which = choose("jacobian", {"engine": engine, "at": at, "check": check,
-                                "simplify": simplify})
     from symjac.ops.fastdiff import DEFAULT_MAX_ENTRIES
 
     max_entries: int | None = None if all_steps else DEFAULT_MAX_ENTRIES
-    if which == "symengine":
-        try:
-            d = _fast_jacobian(functions, wrt, layout, order, steps, max_entries)
-        except Unsupported:
-            if engine == "symengine":
-                raise InputError("the symengine engine cannot build this input exactly; "
-                                 "use --engine sympy") from None
-            which = "sympy"  # a constant such as exp(10**10*log(2)): sympy's size rules
     symbols: dict = {}
-    point = None
-    if which == "sympy":
-        d, funcs, variables, point = _reference_jacobian(
-            functions, wrt, at, layout, order, simplify, steps, max_entries, symbols)
+
+    def fast():
+        return _fast_jacobian(functions, wrt, layout, order, steps, max_entries), (), (), None
+
+    def reference():
+        return _reference_jacobian(functions, wrt, at, layout, order, simplify, steps,
+                                   max_entries, symbols)
+
+    d, funcs, variables, point = run(
+        "jacobian", {"engine": engine, "at": at, "check": check, "simplify": simplify},
+        fast, reference)
     assert d.result is not None  # a Jacobian always has one
     checks = []
     if expect is not None:
@@ -403,7 +468,7 @@ def _check_jacobian(d: Derivation, expect: str, symbols: dict):
         return Check(False, (), "symjac cannot differentiate some entries, so the "
                      "expected answer cannot be compared with them",
                      outcome="undecided", method="symbolic")
-    found = compare_matrices(d.to_sympy(symbols=symbols), expected)
+    found = compare_matrices(Solution.of(d).to_sympy(symbols=symbols), expected)
     transposed = expected.shape == d.result.shape[::-1] != d.result.shape
     if transposed and 1 in expected.shape:
         found = replace(found, message=found.message + "; a flat list [a, b] is a "

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from symjac.cli import options, shell
-from symjac.cli.options import DEFAULT_TIMEOUT, FORMATS
+from symjac.cli.options import DEFAULT_TIMEOUT
 from symjac.cli.shell import (
     EXIT_LIMIT,
     EXIT_OK,
@@ -28,6 +28,8 @@ from symjac.cli.shell import (
     say,
 )
 from symjac.core import __version__
+from symjac.core.commands import COMMANDS
+from symjac.render import FORMATS
 
 _emit, _write = shell.emit, shell.write
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -237,11 +239,7 @@ def common_options(f: Callable) -> Callable:
     @_declared(options.COMMON)
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        fmt, standalone = kwargs.get("fmt"), kwargs.get("standalone")
-        if standalone and fmt not in ("auto", "latex"):
-            raise click.UsageError(
-                f"--standalone writes a LaTeX document; it cannot be used with --format {fmt}"
-            )
+        output_format(kwargs["fmt"], kwargs.get("output"), kwargs.get("standalone", False))
         if not kwargs.get("debug"):
             kwargs["debug"] = bool(click.get_current_context().find_root().params.get("debug"))
         return f(*args, **kwargs)
@@ -250,12 +248,13 @@ def common_options(f: Callable) -> Callable:
 
 
 def output_format(fmt: str, output: str | None = None, standalone: bool = False) -> str:
-    """shell.output_format, with --standalone and another format refused as click does."""
-    if standalone and fmt not in ("auto", "latex"):
-        raise click.UsageError(
-            f"--standalone writes a LaTeX document; it cannot be used with --format {fmt}"
-        )
-    return shell.output_format(fmt, output, standalone)
+    """shell.output_format, its refusal (--standalone with another format) a usage error."""
+    from symjac.core.errors import InputError
+
+    try:
+        return shell.output_format(fmt, output, standalone)
+    except InputError as e:
+        raise click.UsageError(str(e)) from None
 
 
 def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> int:
@@ -289,7 +288,7 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("matrices", nargs=-1, required=True, metavar="A B [C ...]")
+@click.argument(COMMANDS["matmul"].positional, nargs=-1, required=True, metavar="A B [C ...]")
 @_declared(options.MATMUL)
 @common_options
 def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opts) -> int:
@@ -313,7 +312,7 @@ def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opt
 
 
 @cli.command(cls=ExpressionCommand)
-@click.argument("loss")
+@click.argument(COMMANDS["grad"].positional)
 @click.option("--wrt", required=True, metavar="NAME", help="The parameter, declared in --shape.")
 @click.option(
     "--shape",
@@ -381,7 +380,7 @@ def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | N
 
 
 @cli.command(cls=ExpressionCommand)
-@click.argument("loss")
+@click.argument(COMMANDS["hessian"].positional)
 @click.option("--wrt", metavar="NAME", help="The parameter (with --shape), or the variables "
               "'x, y' of a plain function (default: every free symbol).")
 @click.option("--shape", "shape", metavar="SHAPES",
@@ -432,7 +431,8 @@ def _derivation_names(ctx, param, incomplete: str):
 
 
 @cli.command()
-@click.argument("name", required=False, shell_complete=_derivation_names)
+@click.argument(COMMANDS["derive"].positional, required=False,
+                shell_complete=_derivation_names)
 @click.option("--list", "list_all", is_flag=True, help="List the known derivations.")
 @click.option(
     "--sizes", metavar="SIZES", help='Sizes to verify at, e.g. "n=4, k=3" (default: small ones).'
@@ -464,7 +464,7 @@ def derive(name: str | None, list_all: bool, sizes: str | None, **opts) -> int:
 
 
 @cli.command(cls=ExpressionCommand)
-@click.argument("functions", metavar="FUNCTIONS")
+@click.argument(COMMANDS["jacobian"].positional, metavar="FUNCTIONS")
 @_declared(options.JACOBIAN)
 @common_options
 def jacobian(
@@ -682,7 +682,7 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
     # With --junit - or --gradescope -, stdout is that file, so the report goes to stderr.
     report_to_stderr = bool(to_stdout) and to_stdout[0] != "-o"
     fmt = output_format(fmt, output, standalone)
-    if fmt == "rich" and (output not in (None, "-") or report_to_stderr):
+    if fmt == "rich" and report_to_stderr:
         fmt = "text"
 
     jobs = _jobs(jobs)
@@ -757,15 +757,8 @@ def solve(file: str, jobs: int | None, student: str | None, roster: str | None,
         if output in (None, "-"):
             raise click.UsageError("--roster writes one document per student: give the "
                                    "folder with -o DIR")
-        fmt = opts["fmt"]
-        fmt = "markdown" if fmt in ("auto", "rich") else fmt
-        if opts["standalone"] and fmt != "latex":
-            raise click.UsageError(f"--standalone writes a LaTeX document; it cannot be used "
-                                   f"with --format {fmt}")
-        to_file = True
-    else:
-        fmt = output_format(opts["fmt"], output, opts["standalone"])  # LaTeX: a whole document
-        to_file = output not in (None, "-")
+    # LaTeX is a whole document; with --roster, -o is a folder: text unless --format says
+    fmt = output_format(opts["fmt"], output, opts["standalone"])
     jobs = _jobs(jobs)
 
     def body() -> int:
@@ -783,7 +776,7 @@ def solve(file: str, jobs: int | None, student: str | None, roster: str | None,
         docs = solving(file, fmt=fmt, steps=opts["steps"], solutions=solutions,
                        student=student, roster=roster, jobs=jobs, timeout=opts["timeout"],
                        memory=opts.get("max_memory"), warn=lambda w: say("warning", w))
-        shown = "text" if to_file and fmt == "rich" else fmt
+        shown = fmt
         code = EXIT_OK
         if roster is not None:
             os.makedirs(output, exist_ok=True)

@@ -18,14 +18,12 @@ codes. tests/test_options.py compares the two on generated command lines.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from symjac.core.caps import DEFAULT_TIMEOUT  # noqa: F401 (the one default, re-exported)
+from symjac.core.commands import COMMANDS as COMMAND_LIST
+from symjac.render import FORMATS
 
-TYPE_CHECKING = False  # typing costs more to import than this module: only for mypy
-if TYPE_CHECKING:
-    from typing import Any
-
-FORMATS = ("auto", "rich", "text", "markdown", "latex", "json")
 FORMAT_ALIASES = {"md": "markdown", "tex": "latex"}
 LAYOUTS = ("numerator", "denominator")
 ORDERS = ("row", "col")
@@ -102,9 +100,10 @@ MATMUL = (
 )
 
 # command -> (its positional parameter, how many values it takes (-1: one or more), options)
+# (the commands the console script reads itself, of symjac.core.commands)
 COMMANDS: dict[str, tuple[str, int, tuple[Option, ...]]] = {
-    "jacobian": ("functions", 1, JACOBIAN + COMMON),
-    "matmul": ("matrices", -1, MATMUL + COMMON),
+    name: (COMMAND_LIST[name].positional, -1 if COMMAND_LIST[name].many else 1, own + COMMON)
+    for name, own in (("jacobian", JACOBIAN), ("matmul", MATMUL))
 }
 
 

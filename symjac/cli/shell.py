@@ -15,12 +15,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
-TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
-if TYPE_CHECKING:
-    from typing import Any
+from symjac.core.errors import (  # noqa: F401 (the codes, for the commands)
+    EXIT_BUG,
+    EXIT_LIMIT,
+    EXIT_OK,
+    EXIT_UNDEFINED,
+    EXIT_USAGE,
+    exit_code,
+)
 
-EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
 MIN_COLUMNS, MAX_COLUMNS = 20, 1000
 _ANSI = r"\033\[[;?0-9]*[a-zA-Z]"  # what click.echo strips from output that is not a terminal
 
@@ -69,8 +74,6 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     output = opts.get("output")
     standalone = bool(opts.get("standalone"))
     fmt = output_format(opts["fmt"], output, standalone)
-    if fmt == "rich" and output not in (None, "-"):
-        fmt = "text"  # a file gets no terminal escapes
     debug = bool(opts.get("debug"))
     from symjac.isolation import call_limited, memory_limit, time_limit
 
@@ -140,18 +143,10 @@ def color_forced() -> bool:
 
 
 def output_format(fmt: str, output: str | None = None, standalone: bool = False) -> str:
-    """The format to write: --format, else --standalone's LaTeX, else by -o's extension,
-    else rich on a terminal and text in a pipe. (--standalone with a format other
-    than latex is refused by the caller, as a usage error.)"""
-    if standalone:
-        return "latex"
-    if fmt != "auto":
-        return fmt
-    if output and output != "-":
-        ext = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-        return {"md": "markdown", "markdown": "markdown", "tex": "latex",
-                "json": "json"}.get(ext, "text")
-    return "rich" if sys.stdout.isatty() or color_forced() else "text"
+    """symjac.render.resolve_format, told whether stdout is a terminal (or colour forced)."""
+    from symjac.render import resolve_format
+
+    return resolve_format(fmt, output, standalone, sys.stdout.isatty() or color_forced())
 
 
 # -- output ---------------------------------------------------------------------------
@@ -275,14 +270,15 @@ def fail(command: str, fmt: str, e, debug: bool = False) -> int:
         if debug and e.trace:
             _echo(e.trace.rstrip("\n"), err=True)
         return bug(e.summary, debug)
+    code = exit_code(e)
     if fmt == "json":
         from symjac.core.model import error_dict
         from symjac.render.safe import dumps
 
         _echo(dumps(error_dict(command, e)))
-        if e.exit_code == EXIT_UNDEFINED:
-            return e.exit_code
-    if e.exit_code == EXIT_UNDEFINED:
+        if code == EXIT_UNDEFINED:
+            return code
+    if code == EXIT_UNDEFINED:
         from symjac.render.safe import line
 
         if fmt in ("markdown", "latex"):
@@ -293,9 +289,9 @@ def fail(command: str, fmt: str, e, debug: bool = False) -> int:
             _echo(line(e))
             for h in e.hints:
                 _echo(f"hint: {line(h)}")
-        return e.exit_code
+        return code
     say("error", e)
-    return e.exit_code
+    return code
 
 
 def bug(summary: str, debug: bool) -> int:
