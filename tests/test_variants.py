@@ -359,3 +359,39 @@ def test_problem_file_variant_key_errors(tmp_path):
     f.write_text('[[problem]]\nid = "1"\ncommand = "matmul"\nmatrices = ["[[1]]", "[[1]]"]\n'
                  'constraints = ["a > 1"]\n')
     assert "has none" in (problems.load(str(f)).problems[0].error or "")
+
+
+def test_feedback_is_substituted_per_student(tmp_path):
+    f = tmp_path / "p.toml"
+    f.write_text('seed = 5\n[[problem]]\nid = "j"\ncommand = "jacobian"\n'
+                 'functions = "{c}*x**2*y"\nwrt = "x, y"\npoints = 2\n'
+                 '[problem.params]\nc = "integer 2..9"\n'
+                 '[[problem.feedback]]\nanswer = "[[{c}*x**2, 2*{c}*x*y]]"\n'
+                 'message = "Order the columns as the variables: x, then y (c = {c})."\n'
+                 'credit = 0.5\n')
+    c = problems.for_student(problems.load(str(f)), "alice").problems[0].variant[0][1]
+    ans = tmp_path / "alice.toml"
+    ans.write_text(f'j = "[[{c}*x**2, 2*{c}*x*y]]"\n')  # alice's columns swapped
+    r = CliRunner().invoke(cli, ["check", str(f), "--answers", str(ans), "-f", "json"])
+    row = json.loads(r.stdout)["problems"][0]
+    assert row["status"] == "failed" and row["feedback"] and row["score"] == 1.0
+    assert f"(c = {c})" in row["message"]
+    assert row["variant"] == {"c": c} and row["student"] == "alice"
+
+
+def test_solved_in_every_output(tmp_path):
+    f = tmp_path / "p.toml"
+    f.write_text('[[problem]]\nid = "m"\ncommand = "matmul"\nmatrices = ["[[1, 2]]", "[[3], [4]]"]\n')
+    junit, gs = tmp_path / "r.xml", tmp_path / "gs.json"
+    r = CliRunner().invoke(cli, ["check", str(f), "-f", "markdown", "--junit", str(junit),
+                                 "--gradescope", str(gs)])
+    assert r.exit_code == 0 and "**solved**" in r.stdout and "passed" not in r.stdout.split(
+        "\n\n")[0]
+    import xml.etree.ElementTree as ET
+
+    case = ET.parse(junit).getroot().find(".//testcase")
+    assert case is not None and case.find("failure") is None and case.find("error") is None
+    props = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert props["status"] == "solved"
+    test = json.loads(gs.read_text())["tests"][0]
+    assert test["output"].startswith("**solved**") and "computed, not checked" in test["output"]
