@@ -381,7 +381,8 @@ def test_feedback_is_substituted_per_student(tmp_path):
 
 def test_solved_in_every_output(tmp_path):
     f = tmp_path / "p.toml"
-    f.write_text('[[problem]]\nid = "m"\ncommand = "matmul"\nmatrices = ["[[1, 2]]", "[[3], [4]]"]\n')
+    f.write_text('[[problem]]\nid = "m"\ncommand = "matmul"\n'
+                 'matrices = ["[[1, 2]]", "[[3], [4]]"]\n')
     junit, gs = tmp_path / "r.xml", tmp_path / "gs.json"
     r = CliRunner().invoke(cli, ["check", str(f), "-f", "markdown", "--junit", str(junit),
                                  "--gradescope", str(gs)])

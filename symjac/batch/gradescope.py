@@ -16,6 +16,7 @@ import re
 import shlex
 import time
 import zipfile
+from collections.abc import Sequence
 
 from symjac.batch.files import write_output
 from symjac.core import __version__
@@ -110,7 +111,7 @@ exit 0
 
 
 def build(problem_file: str, out: str, *, reveal: bool = False, package: str | None = None,
-          wheel: str | None = None, timeout: float | None = None,
+          wheel: str | Sequence[str] | None = None, timeout: float | None = None,
           visibility: str = "visible") -> list[str]:
     """Write the autograder zip to `out` (atomically); the names it holds."""
     from symjac.batch.problems import load
@@ -126,26 +127,34 @@ def build(problem_file: str, out: str, *, reveal: bool = False, package: str | N
     if timeout is not None:
         options += f" --timeout {timeout:g}"
     members: dict[str, tuple[bytes, int]] = {}
-    if package is not None and wheel is not None:
+    given = [wheel] if isinstance(wheel, str) else list(wheel or ())
+    if package is not None and given:
         raise InputError("--package and --wheel: give one (by default the installed symjac "
                          "is bundled as a wheel)")
     if package is not None:
         install = INSTALL_PACKAGE.format(package=shlex.quote(package))
     else:
-        if wheel is not None:
-            wheel_name = os.path.basename(wheel)
+        # --wheel: symjac's own wheel or sdist, and any of its dependencies' wheels (all of
+        # them: setup.sh then installs with no network at all)
+        ours = None
+        for path in given:
+            wheel_name = os.path.basename(path)
             if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*\.(whl|tar\.gz|zip)", wheel_name):
-                raise InputError(f"{wheel}: not a wheel or sdist name (it is written into a "
+                raise InputError(f"{path}: not a wheel or sdist name (it is written into a "
                                  "shell script)")
             try:
-                with open(wheel, "rb") as f:
-                    data = f.read()
+                with open(path, "rb") as f:
+                    members["wheels/" + wheel_name] = (f.read(), 0o644)
             except OSError as e:
-                raise FileError(f"{wheel}: cannot read ({e.strerror or e})") from None
-        else:
-            wheel_name, data = installed_wheel()
-        members["wheels/" + wheel_name] = (data, 0o644)
-        install = INSTALL_BUNDLED.format(wheel=wheel_name)
+                raise FileError(f"{path}: cannot read ({e.strerror or e})") from None
+            if re.match(r"symjac-\d", wheel_name):
+                if ours is not None:
+                    raise InputError(f"--wheel: two of symjac's own ({ours} and {wheel_name})")
+                ours = wheel_name
+        if ours is None:
+            ours, data = installed_wheel()
+            members["wheels/" + ours] = (data, 0o644)
+        install = INSTALL_BUNDLED.format(wheel=ours)
     py = f"{MIN_PYTHON[0]}.{MIN_PYTHON[1]}"
     setup = SETUP.format(py=py, major=MIN_PYTHON[0], minor=MIN_PYTHON[1], install=install)
     run = RUN.format(problems=name, options=options, visibility=shlex.quote(visibility))

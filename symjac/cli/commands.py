@@ -825,7 +825,10 @@ def gradescope() -> None:
               help="Install this from the package index instead (e.g. symjac==0.2.0); by "
               "default the installed symjac is bundled as a wheel and installed offline.")
 @click.option("--wheel", type=click.Path(dir_okay=False, exists=True), metavar="PATH",
-              help="Bundle this symjac wheel or sdist instead of the installed symjac.")
+              multiple=True,
+              help="Bundle this wheel: symjac's own (instead of the installed symjac) or a "
+              "dependency's; with every dependency's, setup.sh needs no network at all. "
+              "Repeat for more.")
 @click.option("--timeout", type=SECONDS, default=None, metavar="SECONDS",
               help="Time limit per problem when grading (default: check's).")
 @click.option("--visibility", type=VISIBILITY, default="visible",
@@ -847,6 +850,9 @@ def gradescope_build(file, output, reveal, package, wheel, timeout, visibility, 
     Examples:
       symjac gradescope build examples/discussion01.toml -o autograder.zip
       symjac gradescope build problems.toml --wheel dist/symjac-0.1.0-py3-none-any.whl
+      pip download -d deps/ --only-binary=:all: --python-version 3.11 \\
+        --platform manylinux2014_x86_64 sympy mpmath click rich python-flint symengine pylatexenc
+      symjac gradescope build problems.toml $(printf -- '--wheel %s ' deps/*.whl)
     """
 
     def body() -> int:
