@@ -75,6 +75,15 @@ def _detail(o: Outcome) -> list[str]:
     return lines
 
 
+def _whose(answers: str, group: Sequence[Outcome]) -> str:
+    """" (student bob)" when the file's student is not its name's (a `student` key, or
+    Gradescope's metadata), or a variant was drawn for them."""
+    student = next((o.student for o in group if o.student is not None), None)
+    if student is None or (student == _stem(answers) and not any(o.variant for o in group)):
+        return ""
+    return f" (student {student})"
+
+
 def _groups(outcomes: Sequence[Outcome]) -> list[tuple[str | None, list[Outcome]]]:
     groups: dict[str | None, list[Outcome]] = {}
     for o in outcomes:
@@ -87,7 +96,7 @@ def text_report(outcomes: Sequence[Outcome]) -> str:
     out: list[str] = []
     for answers, group in _groups(outcomes):
         if answers is not None:
-            out.append(f"answers: {line(answers)}")
+            out.append(f"answers: {line(answers)}{line(_whose(answers, group))}")
         names = [line(_row_name(o, many_files), 200) for o in group]
         width = max(len(n) for n in names)
         status_width = max(6, *(len(o.status) for o in group))
@@ -121,7 +130,8 @@ def rich_report(outcomes: Sequence[Outcome]):
     many_files = len({o.file for o in outcomes}) > 1
     parts: list[Any] = []
     for answers, group in _groups(outcomes):
-        table = Table(title=None if answers is None else rich_text(f"answers: {answers}"),
+        table = Table(title=None if answers is None else rich_text(
+                          f"answers: {answers}{_whose(answers, group)}"),
                       title_justify="left", show_edge=False, pad_edge=False)
         table.add_column("problem", no_wrap=True)
         table.add_column("status", no_wrap=True)
