@@ -310,10 +310,10 @@ def test_roster_writes_a_sheet_per_student(tmp_path):
     roster.write_text("Name,SID,Email\nAlice,alice,a@x\nBob,bob,b@x\nCarol,carol,c@x\n")
     out = tmp_path / "sheets"
     r = CliRunner().invoke(cli, ["solve", str(VARIANTS), "--roster", str(roster),
-                                 "--no-solutions", "-o", str(out)])
+                                 "--no-solutions", "-o", str(out), "-f", "markdown"])
     assert r.exit_code == 0, r.output
     sheets = {p.stem: p.read_text() for p in out.iterdir()}
-    assert set(sheets) == set(STUDENTS)
+    assert set(sheets) == set(STUDENTS) and all(p.suffix == ".md" for p in out.iterdir())
     for s, text in sheets.items():
         assert f"Student: {s}" in text and "Solution" not in text
         # the sheet states the student's own matrices (1b's A, as its statement)
