@@ -396,3 +396,19 @@ def test_solved_in_every_output(tmp_path):
     assert props["status"] == "solved"
     test = json.loads(gs.read_text())["tests"][0]
     assert test["output"].startswith("**solved**") and "computed, not checked" in test["output"]
+
+
+def test_metadata_without_an_id(tmp_path):
+    meta = tmp_path / "submission_metadata.json"
+    meta.write_text('{"users": []}')
+    ans = tmp_path / "a.toml"
+    ans.write_text('"1b" = "[[29], [5], [26]]"\n')
+    plain = ROOT / "examples" / "discussion01.toml"
+    r = CliRunner().invoke(cli, ["check", str(plain), "--answers", str(ans), "--metadata",
+                                 str(meta), "-f", "json"])
+    rows = {p["id"]: p["status"] for p in json.loads(r.stdout)["problems"]}
+    assert rows["1b"] == "passed" and "no student id" in r.stderr
+    # with parameters, whose variant it is cannot be known: a file error, exit 2
+    r = CliRunner().invoke(cli, ["check", str(VARIANTS), "--answers", str(ans), "--metadata",
+                                 str(meta)])
+    assert r.exit_code == 2 and "no student id" in r.stderr

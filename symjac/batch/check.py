@@ -84,7 +84,12 @@ def check(c: Checking, *, warn: Callable[[str], None], write: Callable[[str, str
     if c.metadata is not None:
         from symjac.batch.variants import gradescope_student
 
-        told = gradescope_student(c.metadata)
+        try:
+            told = gradescope_student(c.metadata)
+        except FileError as e:
+            if any(ps.has_params for ps in sets):
+                raise  # whose variant to grade cannot be known
+            warn(f"{e} (no problem has parameters: graded all the same)")
     if (c.student is not None or c.metadata is not None) and len(paths) > 1:
         raise InputError("--student and --metadata name the student of one answer file; "
                          f"{len(paths)} were given")
