@@ -11,6 +11,7 @@ it carries its error and is reported, not run.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import math
 import re
@@ -104,8 +105,10 @@ class Param:
     positional_only: bool = False  # passed positionally: fn(value)
 
 
+@functools.cache
 def params(command: str) -> dict[str, Param] | None:
-    """The keys a command's problems may set, from its api function's signature."""
+    """The keys a command's problems may set, from its api function's signature (read
+    once per command: a cohort's variants are each validated)."""
     fn = api_function(command)
     if fn is None:
         return None
@@ -341,12 +344,13 @@ def variant(p: Problem, seed: Any, student: str) -> Problem:
         values = p.params.draw(seed, student, p.id)
     except ParamError as e:
         return replace(p, error=str(e), student=student)
-    made = _problem(p.index, {k: (v if k in ("id", "command", "params", "constraints")
-                                  else substitute_all(v, values))
+    shown: dict[str, str] = {}  # each value printed once
+    made = _problem(p.index, {k: (v if k in ("id", "command") else
+                                  substitute_all(v, values, shown))
                               for k, v in p.template.items() if k not in ("params",
                                                                           "constraints")})
     return replace(made, params=p.params, template=p.template, student=student,
-                   variant=tuple((k, printed(v)) for k, v in values.items()))
+                   variant=tuple((k, shown.get(k) or printed(v)) for k, v in values.items()))
 
 
 def load(path: str) -> ProblemSet:

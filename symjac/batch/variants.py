@@ -33,10 +33,11 @@ Only the names of declared parameters are replaced, so LaTeX braces stay.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,11 +102,11 @@ class Scalar:
         import sympy
 
         q = s.between(*self.dens)
-        lo = sympy.ceiling(self.lo * q)
-        hi = sympy.floor(self.hi * q)
+        lo = -((-self.lo.p * q) // self.lo.q)  # ceil(lo·q), in whole numbers
+        hi = (self.hi.p * q) // self.hi.q  # floor(hi·q)
         if lo > hi:  # no multiple of 1/q in the range: another denominator
             raise _Redraw
-        return sympy.Rational(s.between(int(lo), int(hi)), q)
+        return sympy.Rational(s.between(lo, hi), q)
 
     def holds(self, v: Any) -> bool:
         return not (self.nonzero and v == 0)
@@ -120,22 +121,79 @@ class Matrix:
     symmetric: bool = False
 
     def draw(self, s: Stream) -> Any:
-        import sympy
-
-        m = sympy.zeros(self.rows, self.cols)
+        rows: list[list[Any]] = []
         for i in range(self.rows):
+            row: list[Any] = []
             for j in range(self.cols):
                 if self.symmetric and j < i:
-                    m[i, j] = m[j, i]
+                    row.append(rows[j][i])
                     continue
                 v = self.entry.draw(s)
                 if not self.entry.holds(v):
                     raise _Redraw
-                m[i, j] = v
-        return sympy.ImmutableMatrix(m)
+                row.append(v)
+            rows.append(row)
+        return Mat(rows)
 
     def holds(self, v: Any) -> bool:
         return not (self.invertible and v.det() == 0)
+
+
+class Mat:
+    """A drawn matrix: its entries (sympy numbers), row by row; sympy's Matrix only when a
+    determinant or rank is asked (making one per entry drawn would cost a cohort seconds)."""
+
+    is_Matrix = True
+
+    def __init__(self, rows: Sequence[Sequence[Any]]) -> None:
+        self.entries = tuple(tuple(r) for r in rows)
+        self.rows, self.cols = len(self.entries), len(self.entries[0])
+        self._sympy: Any = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.rows, self.cols)
+
+    def __getitem__(self, ij: tuple[int, int]) -> Any:
+        return self.entries[ij[0]][ij[1]]
+
+    def __iter__(self) -> Iterator[Any]:
+        return (x for r in self.entries for x in r)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mat):
+            return self.entries == other.entries
+        return bool(getattr(other, "is_Matrix", False) and self.sympy() == other)
+
+    def __hash__(self) -> int:
+        return hash(self.entries)
+
+    def __repr__(self) -> str:
+        return f"Mat({printed(self)})"
+
+    def sympy(self) -> Any:
+        if self._sympy is None:
+            import sympy
+
+            self._sympy = sympy.ImmutableMatrix(self.entries)
+        return self._sympy
+
+    def det(self) -> Any:
+        return self.sympy().det()
+
+    def rank(self) -> int:
+        return int(self.sympy().rank())
+
+    def trace(self) -> Any:
+        return sum((self.entries[i][i] for i in range(min(self.rows, self.cols))), 0)
+
+    @property
+    def is_zero_matrix(self) -> bool:
+        return all(x == 0 for x in self)
+
+    @property
+    def T(self) -> Mat:  # noqa: N802 (sympy's name)
+        return Mat(list(zip(*self.entries, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -195,8 +253,10 @@ def _plain(spec: str) -> str:
     return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_kind(spec: str, name: str) -> Scalar | Matrix | Choice:
-    """A kind, from its text: "integer 2..9", "matrix 2x3 of integer -5..5", ..."""
+    """A kind, from its text: "integer 2..9", "matrix 2x3 of integer -5..5", ...
+    (kinds are frozen: one reading serves every draw of a cohort)."""
     text = _plain(spec)
     where = f"parameter {name!r}"
     m = re.fullmatch(r"(matrix|vector)\s+(.*?)\s+of\s+(.*)", text)
@@ -300,7 +360,7 @@ _SAFE_BEFORE = set("=,([;{") | {""}
 _SAFE_AFTER = set(",)];}") | {""}
 
 
-def _inserted(value: Any, before: str, after: str, after2: str) -> str:
+def _inserted(value: Any, before: str, after: str, after2: str, text: str | None = None) -> str:
     """The value's text where `{name}` stood, in parentheses unless bare is safe.
 
     ``before``/``after`` are the characters next to the placeholder
@@ -309,7 +369,7 @@ def _inserted(value: Any, before: str, after: str, after2: str) -> str:
     separators (``[[{a}, 1]]``, ``= {a},``), and for a matrix (its brackets
     hold it together). A choice that is a name (a function, sin) is bare.
     """
-    text = printed(value)
+    text = printed(value) if text is None else text
     if isinstance(value, str):
         if _NAME.match(text):
             return text
@@ -333,32 +393,41 @@ def _inserted(value: Any, before: str, after: str, after2: str) -> str:
     return f"({text})"
 
 
-def substitute(text: str, values: Mapping[str, Any]) -> str:
-    """`{name}` of each parameter replaced by its value (see _inserted)."""
-    if "{" not in text or not values:
+def substitute(text: str, values: Mapping[str, Any],
+               shown: dict[str, str] | None = None) -> str:
+    """`{name}` of each parameter replaced by its value (see _inserted); ``shown`` keeps
+    the values' printed texts, to print each once for a whole problem."""
+    if "{" not in text or not values or not any("{" + n + "}" in text for n in values):
         return text
     pattern = re.compile(r"\{(" + "|".join(re.escape(n) for n in values) + r")\}")
     out, at = [], 0
     for m in pattern.finditer(text):
         out.append(text[at:m.start()])
-        value = values[m.group(1)]
+        name = m.group(1)
+        value = values[name]
+        if shown is None:
+            shown = {}
+        if name not in shown:
+            shown[name] = printed(value)
         # what stands before: the text written so far, with earlier values in it
         before = "".join(out)[-3:]
         after = text[m.end():m.end() + 2]
-        out.append(_inserted(value, before, after[:1], after[1:2]))
+        out.append(_inserted(value, before, after[:1], after[1:2], shown[name]))
         at = m.end()
     out.append(text[at:])
     return "".join(out)
 
 
-def substitute_all(raw: Any, values: Mapping[str, Any]) -> Any:
+def substitute_all(raw: Any, values: Mapping[str, Any],
+                   shown: dict[str, str] | None = None) -> Any:
     """Every string inside a problem's raw data, substituted."""
+    shown = {} if shown is None else shown
     if isinstance(raw, str):
-        return substitute(raw, values)
+        return substitute(raw, values, shown)
     if isinstance(raw, list):
-        return [substitute_all(v, values) for v in raw]
+        return [substitute_all(v, values, shown) for v in raw]
     if isinstance(raw, dict):
-        return {k: substitute_all(v, values) for k, v in raw.items()}
+        return {k: substitute_all(v, values, shown) for k, v in raw.items()}
     return raw
 
 
@@ -436,7 +505,6 @@ class Constraint:
         is the parameter), det(A), trace(A), rank(A), rows(A), cols(A) and A[i, j]
         worked out first, then read by the one parser."""
         from symjac.core.errors import SymjacError
-        from symjac.language.parser import parse_expression
 
         if not text.strip():
             raise ParamError(f"constraint {self.text!r}: a side of a comparison is empty")
@@ -476,7 +544,7 @@ class Constraint:
 
         text = re.sub(r"\{(\w+)\}|(?<![\w.])([A-Za-z_]\w*)(?![\w(])", name, text)
         try:
-            expr = parse_expression(text.strip(), what="constraint")
+            expr = _parsed(text.strip())
         except SymjacError as e:
             raise ParamError(f"constraint {self.text!r}: {e}") from None
         if expr.free_symbols:
@@ -502,6 +570,14 @@ class Constraint:
             if not ok:
                 return False
         return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> Any:
+    """A side of a comparison, read by the one parser (a cohort repeats the same texts)."""
+    from symjac.language.parser import parse_expression
+
+    return parse_expression(text, what="constraint")
 
 
 def _sign(d: Any) -> int | None:
