@@ -155,7 +155,8 @@ def test_kinds_as_people_write_them(spec, check):
 @pytest.mark.parametrize("constraint", [
     "a != b", "distinct a, b", "distinct(a, b)", "a, b are distinct", "nonzero a*b",
     "a*b is nonzero", "invertible A", "A is invertible", "det(A) != 0", "A @ B is defined",
-    "defined(A @ B)", "the product A B is defined", "A[1, 1] = 1", "trace(A) >= 2",
+    "defined(A @ B)", "the product A B is defined", "the product is defined",
+    "the product of A and B is defined", "B @ A is undefined", "A[1, 1] = 1", "trace(A) >= 2",
     "e**2 == 4", "{a} - 3 = 0",
 ])
 def test_constraints_as_people_write_them(constraint):

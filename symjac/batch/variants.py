@@ -482,15 +482,27 @@ class Constraint:
                 return all(Constraint(f"nonzero {n}").holds(values) for n in what.split(","))
             return self._compare([self._scalar(what, values), 0], ["!="])
         # A @ B is defined  |  defined A @ B  |  defined(A @ B)  |  the product A B is defined
-        m = (re.fullmatch(r"defined\s*\(?(.+?)\)?", text)
-             or re.fullmatch(r"(?:the\s+product\s+)?(.+?)\s+(?:is\s+)?defined", text))
+        # | the product is defined (of the matrix parameters, in order) | ... is undefined
+        negate = False
+        m = re.fullmatch(r"(.+?)\s+is\s+(?:undefined|not\s+defined)", text)
         if m:
-            names = [n for n in re.split(r"\s*(?:@|\*|·|\s)\s*", m.group(1).strip()) if n]
+            negate, text = True, m.group(1) + " is defined"
+        m = (re.fullmatch(r"(?:the\s+)?(product)\s+(?:is\s+)?defined", text)
+             or re.fullmatch(r"defined\s*\(?(.+?)\)?", text)
+             or re.fullmatch(r"(?:the\s+product\s+(?:of\s+)?)?(.+?)\s+(?:is\s+)?defined",
+                             text))
+        if m:
+            if m.group(1) == "product" and "product" not in values:
+                names = [n for n, v in values.items() if getattr(v, "is_Matrix", False)]
+            else:
+                names = [n for n in re.split(r"\s*(?:@|\*|·|,|\band\b|\s)\s*",
+                                              m.group(1).strip()) if n and n != "product"]
             mats = [_value(n, values, self.text) for n in names]
             if len(mats) < 2 or not all(getattr(x, "is_Matrix", False) for x in mats):
                 raise ParamError(f"constraint {self.text!r}: name two or more matrix "
                                  "parameters, as 'A @ B is defined'")
-            return all(a.cols == b.rows for a, b in zip(mats, mats[1:], strict=False))
+            defined = all(a.cols == b.rows for a, b in zip(mats, mats[1:], strict=False))
+            return defined != negate
         parts = _COMPARE.split(text)
         if len(parts) < 3:
             raise ParamError(
