@@ -12,9 +12,12 @@ A problem may declare parameters, each a kind of value::
 
 and constraints (the problem's ``constraints`` key, a list of text), each one of:
 ``distinct a, b, c``; ``nonzero EXPR``; ``invertible A``; ``A @ B is defined``
-(the product's sizes match); or a comparison of scalar expressions in
-symjac's own language, ``a*b != 6``, ``1 <= a - b < 4``, read by the one
-parser (never eval). A kind may end with ``nonzero`` (every entry, for a
+(the product's sizes match; ``the product is defined``: of the matrix
+parameters in order; ``... is undefined``: the opposite); or a comparison of
+scalar expressions in symjac's own language, ``a*b != 6``, ``1 <= a - b < 4``,
+``det(A) != 0``, ``A[1, 2] > 0`` (and trace, rank, rows, cols), read by the
+one parser (never eval). Each is also read as people write it: ``a, b are
+distinct``, ``A is invertible``, ``defined(A @ B)``. A kind may end with ``nonzero`` (every entry, for a
 matrix), ``invertible`` or ``symmetric`` (a square matrix).
 
 Values are drawn until the constraints hold, at most MAX_TRIES times, from
