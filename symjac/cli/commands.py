@@ -665,13 +665,16 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
       symjac check problems.toml --answers-dir subs/ --shard 2/8 --format json
       symjac check problems.toml --junit report.xml --format json
       symjac check problems.toml --answers submission.json --gradescope results.json
+      symjac check problems.toml --answers-dir subs/ --gradebook grades.csv --report r.html
+      symjac check variants.toml --roster roster.csv      # every student's variant
 
     \b
     An answer file maps problem ids to answers:
       "1b" = "[[29],[5],[26]]"
 
-    Exit codes: 0 every problem passed, 1 any did not, 2 a file cannot be used
-    (an answer file that cannot be read: the rest is still graded and written).
+    Exit codes: 0 every problem passed (or, with no expect, was solved: computed,
+    not checked), 1 any did not, 2 a file cannot be used (an answer file that
+    cannot be read: the rest is still graded and written).
     """
     _one_stdin([*files, *answer_files])
     to_stdout = [name for name, path in (("--junit", junit), ("--gradescope", gradescope),
