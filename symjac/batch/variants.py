@@ -17,8 +17,9 @@ parameters in order; ``... is undefined``: the opposite); or a comparison of
 scalar expressions in symjac's own language, ``a*b != 6``, ``1 <= a - b < 4``,
 ``det(A) != 0``, ``A[1, 2] > 0`` (and trace, rank, rows, cols), read by the
 one parser (never eval). Each is also read as people write it: ``a, b are
-distinct``, ``A is invertible``, ``defined(A @ B)``. A kind may end with ``nonzero`` (every entry, for a
-matrix), ``invertible`` or ``symmetric`` (a square matrix).
+distinct``, ``A is invertible``, ``defined(A @ B)``. A kind may end with
+``nonzero`` (every entry, for a matrix), ``invertible`` or ``symmetric`` (a
+square matrix).
 
 Values are drawn until the constraints hold, at most MAX_TRIES times, from
 a stream of bytes that is SHA-256 of (seed, student id, problem id, try):
