@@ -105,13 +105,17 @@ class Param:
     positional_only: bool = False  # passed positionally: fn(value)
 
 
-@functools.cache
 def params(command: str) -> dict[str, Param] | None:
     """The keys a command's problems may set, from its api function's signature (read
-    once per command: a cohort's variants are each validated)."""
+    once per function: a cohort's variants are each validated)."""
     fn = api_function(command)
     if fn is None:
         return None
+    return _signature_params(fn)
+
+
+@functools.lru_cache(maxsize=64)
+def _signature_params(fn: Callable) -> dict[str, Param]:
     out: dict[str, Param] = {}
     for p in inspect.signature(fn).parameters.values():
         if p.kind is inspect.Parameter.VAR_KEYWORD:
