@@ -454,6 +454,23 @@ def _problem(index: int, raw: Mapping[str, Any]) -> Problem:
                     f"unknown key {key!r} for {command}{did} (allowed: {allowed})"
                 )
             keys[key] = convert(spec[key], value)
+            if key == "shape" and "answer_shape" in spec and isinstance(keys[key], str):
+                # DESIGN.md's shape = "like-wrt": an item of the shape key, beside the
+                # shapes themselves ("theta=3x2, x=3x1, like-wrt"), or alone
+                from symjac.ops.grad import ANSWER_SHAPES
+
+                items = [i.strip() for i in keys[key].split(",")]
+                said = [i for i in items if i in ANSWER_SHAPES]
+                if said:
+                    if len(said) > 1 or "answer_shape" in raw:
+                        raise _KeyProblem("the answer's shape is given twice (in 'shape' "
+                                          "and 'answer_shape')")
+                    keys["answer_shape"] = said[0]
+                    rest = ", ".join(i for i in items if i not in ANSWER_SHAPES)
+                    if rest:
+                        keys[key] = rest
+                    else:
+                        del keys[key]
             if key == "answer_shape":  # grad: checked here, so no answer is graded in vain
                 from symjac.ops.grad import ANSWER_SHAPES
 
