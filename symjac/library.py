@@ -131,14 +131,21 @@ class ProblemFile:
     ids: tuple[str, ...]
     _problems: Any  # the ProblemSet
 
-    def solve(self, timeout: float | None = DEFAULT_TIMEOUT) -> list:
+    def _for(self, student: str | None) -> Any:
+        """The problems as `student` sees them (problems with params: their variant)."""
+        from symjac.batch import problems
+
+        return problems.for_student(self._problems, student or "")
+
+    def solve(self, timeout: float | None = DEFAULT_TIMEOUT, student: str | None = None) -> list:
         """Each problem's outcome: ``.status`` ("solved", "error" or "limit"), ``.message``
-        and ``.derivation`` (a Derivation; ``.undefined`` for an undefined answer)."""
+        and ``.derivation`` (a Derivation; ``.undefined`` for an undefined answer).
+        ``student``: whose variant of problems with parameters."""
         from dataclasses import replace
 
         from symjac.batch import runner
 
-        jobs = [runner.Job(p, self.path, mode="solve") for p in self._problems.problems]
+        jobs = [runner.Job(p, self.path, mode="solve") for p in self._for(student).problems]
         out = []
         for o in runner.run(jobs, timeout=timeout):
             if o.undefined and o.derivation is None:
@@ -152,24 +159,29 @@ class ProblemFile:
         return out
 
     def check(self, answers: str | Mapping[str, Any] | None = None,
-              timeout: float | None = DEFAULT_TIMEOUT) -> list:
-        """Each problem's grade: ``.status`` ("passed", "failed", "error" or "limit"),
-        ``.message``, ``.score`` and ``.points``. ``answers`` is an answer file's path or
-        a mapping of problem ids to answers (text, lists or sympy objects); without
-        it, each problem's own ``expect`` is checked."""
+              timeout: float | None = DEFAULT_TIMEOUT, student: str | None = None) -> list:
+        """Each problem's grade: ``.status`` ("passed", "failed", "error" or "limit"; "solved"
+        for a problem without ``expect``), ``.message``, ``.score`` and ``.points``.
+        ``answers`` is an answer file's path or a mapping of problem ids to answers (text,
+        lists or sympy objects); without it, each problem's own ``expect`` is checked.
+        ``student``: whose variant of problems with parameters (default: an answer file's
+        ``student`` key, else its name)."""
         from symjac.batch import problems, runner
+        from symjac.batch.variants import student_of
 
         if answers is None:
-            jobs = [runner.Job(p, self.path) for p in self._problems.problems]
+            jobs = [runner.Job(p, self.path) for p in self._for(student).problems]
         else:
             if isinstance(answers, str):
-                given: Mapping[str, Any] = problems.load_answers(answers)
+                given: Mapping[str, Any]
+                given, own = problems.load_submission(answers)
                 source = answers
+                student = student or student_of(answers, own)
             else:
                 given = {str(k): to_text(v, f"answer {k!r}") for k, v in answers.items()}
                 source = "answers"
             jobs = [runner.Job(p, self.path, answer=given.get(p.id), answers=source)
-                    for p in self._problems.problems]
+                    for p in self._for(student).problems]
         return runner.run(jobs, timeout=timeout)
 
 

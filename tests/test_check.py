@@ -184,11 +184,12 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
 def test_every_worksheet_problem_passes():
     r = CliRunner().invoke(cli, ["check", str(EXAMPLE), "-f", "json"])
     rows = {p["id"]: p for p in json.loads(r.stdout)["problems"]}
-    assert {pid: p["status"] for pid, p in rows.items()} == dict.fromkeys(
-        ["1a", "1b", "1c", "2a", "2b", "3a", "3c", "3"], "passed")
+    assert {pid: p["status"] for pid, p in rows.items()} == {
+        **dict.fromkeys(["1a", "1b", "1c", "2a", "2b", "3a", "3c"], "passed"), "3": "solved"}
     assert r.exit_code == 0
-    # problem 3 has no expect: it passes because derive verified itself, and says so
-    assert rows["3"]["message"].startswith("verified against entrywise differentiation")
+    # problem 3 has no expect: solved (computed, not checked), though derive verified itself
+    assert rows["3"]["message"].startswith("computed, not checked")
+    assert "verified against entrywise differentiation" in rows["3"]["message"]
 
 
 def test_check_help_has_examples():

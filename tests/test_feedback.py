@@ -287,3 +287,21 @@ def test_values_are_rounded_to_4_significant_digits_by_hand():
     shown = point_text({"a": "1", "b": "-1/2", "c": "2", "d": "3"})
     assert shown == "a = 1, b = -1/2, c = 2, …"
     assert point_text({"x": "-56176.8512"}) == "x ≈ -56180"
+
+
+def test_like_wrt_as_an_item_of_the_shape_key(tmp_path):
+    # DESIGN.md's form: shape = "like-wrt", beside the shapes in the same key
+    problems = tmp_path / "p.toml"
+    problems.write_text('[[problem]]\nid = "strict"\ncommand = "grad"\n'
+                        'loss = "sum((X @ theta - y)**2)"\nwrt = "theta"\n'
+                        'shape = "X=4x3, theta=3x1, y=4x1, like-wrt"\n'
+                        '[[problem]]\nid = "twice"\ncommand = "grad"\n'
+                        'loss = "sum((X @ theta - y)**2)"\nwrt = "theta"\n'
+                        'shape = "X=4x3, theta=3x1, y=4x1, like-wrt"\nanswer_shape = "either"\n')
+    answers = tmp_path / "a.toml"
+    answers.write_text(f'strict = "{JACOBIAN_LAYOUT}"\ntwice = "{JACOBIAN_LAYOUT}"\n')
+    r = CliRunner().invoke(cli, ["check", str(problems), "--answers", str(answers),
+                                 "-f", "json"])
+    rows = {p["id"]: p for p in json.loads(r.stdout)["problems"]}
+    assert rows["strict"]["status"] == "failed" and rows["strict"]["mistakes"] == ["transpose"]
+    assert rows["twice"]["status"] == "error" and "twice" in rows["twice"]["message"]

@@ -72,8 +72,8 @@ command = "matmul"
     e = errors(ps)
     assert ps.problems[0].error is None  # the first 1b is fine; the duplicate is the error
     assert e["typo"].startswith("unknown key 'matrix' for matmul; did you mean 'matrices'?")
-    assert ("allowed: id, command, title, text, points, partial, feedback, matrices, steps, "
-            "all_steps, expect") in e["typo"]
+    assert ("allowed: id, command, title, text, points, partial, feedback, params, "
+            "constraints, matrices, steps, all_steps, expect") in e["typo"]
     assert e["nomat"] == "missing key 'matrices' for matmul"
     assert e["flag"] == "'all_steps' must be true or false, not text"
     assert ps.problems[4].error == "duplicate id '1b' (also problem 1)"
@@ -129,7 +129,8 @@ index = true
     assert one.keys["where"] == ("h = theta.T @ x",)  # one text is a list of one
     assert ok.call().check.passed  # two definitions reached the function
     outcomes = runner.run([runner.Job(p, ps.path) for p in ps.problems], n_jobs=2, timeout=600)
-    assert [o.status for o in outcomes] == ["passed", "passed", "error", "error"]
+    # one-where has no expect: solved (computed, not checked)
+    assert [o.status for o in outcomes] == ["passed", "solved", "error", "error"]
     assert "--where 'h = theta.T @ x' --where 'g = h'" in ok.command_line()
 
 

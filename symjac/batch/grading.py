@@ -40,7 +40,7 @@ from symjac.ops.mistakes import Mistake, Variant, assess, context_of, variants
 MATRIX_COMMANDS = ("matmul", "jacobian")
 LABELS = {"matmul": "A·B", "jacobian": "∇f"}
 # key -> the worked key, or the error that stopped it; filled in the parent before forking
-KEYS: dict[tuple[str, int], Any] = {}
+KEYS: dict[tuple[str, int, tuple], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,8 @@ def keyed(p: Problem) -> bool:
     return p.command in MATRIX_COMMANDS and not any(k in p.keys for k in ("at", "check"))
 
 
-def key_id(file: str, p: Problem) -> tuple[str, int]:
-    return (file, p.index)
+def key_id(file: str, p: Problem) -> tuple[str, int, tuple]:
+    return (file, p.index, p.variant)  # each variant of a problem with params has its key
 
 
 # -- the key, worked once per problem -------------------------------------------------------

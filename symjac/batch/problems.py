@@ -11,6 +11,7 @@ it carries its error and is reported, not run.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import math
 import re
@@ -77,9 +78,10 @@ STATEMENTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "jacobian": _jacobian_statement,
 }
 
-OWN_KEYS = ("id", "command", "title", "text", "points", "partial", "feedback")
+OWN_KEYS = ("id", "command", "title", "text", "points", "partial", "feedback", "params",
+            "constraints")
 FEEDBACK_KEYS = ("answer", "mistake", "message", "credit")
-TOP_KEYS = ("title", "text", "problem")
+TOP_KEYS = ("title", "text", "seed", "problem")
 
 
 def api_function(command: str) -> Callable | None:
@@ -104,10 +106,16 @@ class Param:
 
 
 def params(command: str) -> dict[str, Param] | None:
-    """The keys a command's problems may set, from its api function's signature."""
+    """The keys a command's problems may set, from its api function's signature (read
+    once per function: a cohort's variants are each validated)."""
     fn = api_function(command)
     if fn is None:
         return None
+    return _signature_params(fn)
+
+
+@functools.lru_cache(maxsize=64)
+def _signature_params(fn: Callable) -> dict[str, Param]:
     out: dict[str, Param] = {}
     for p in inspect.signature(fn).parameters.values():
         if p.kind is inspect.Parameter.VAR_KEYWORD:
@@ -243,6 +251,12 @@ class Problem:
     error: str | None = None  # why it cannot run; reported as its status "error"
     partial: bool = False  # credit per matrix entry
     feedback: tuple[Feedback, ...] = ()  # the author's anticipated answers and mistakes
+    # [problem.params]: the problem as written ({a} unsubstituted) and its parameters;
+    # a problem made for one student has `student` and the values drawn (`variant`).
+    params: Any = field(default=None, compare=False, repr=False)
+    template: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    student: str | None = None
+    variant: tuple[tuple[str, str], ...] = ()  # (name, value as printed), in order
 
     @property
     def name(self) -> str:
@@ -305,6 +319,42 @@ class ProblemSet:
     title: str = ""
     text: str = ""
     problems: tuple[Problem, ...] = ()
+    seed: Any = None  # the file's `seed`: with the student and problem ids, the variant
+    student: str | None = None  # the set made for one student (for_student)
+
+    @property
+    def has_params(self) -> bool:
+        return any(p.params is not None for p in self.problems)
+
+
+def for_student(ps: ProblemSet, student: str) -> ProblemSet:
+    """The problem set as one student sees it: each problem with params, drawn for them."""
+    from dataclasses import replace
+
+    return replace(ps, student=student, problems=tuple(
+        variant(p, ps.seed, student) if p.params is not None else replace(p, student=student)
+        for p in ps.problems))
+
+
+def variant(p: Problem, seed: Any, student: str) -> Problem:
+    """One student's variant of a problem with params (other problems are unchanged)."""
+    from dataclasses import replace
+
+    from symjac.batch.variants import ParamError, printed, substitute_all
+
+    if p.params is None or p.template is None:
+        return p
+    try:
+        values = p.params.draw(seed, student, p.id)
+    except ParamError as e:
+        return replace(p, error=str(e), student=student)
+    shown: dict[str, str] = {}  # each value printed once
+    made = _problem(p.index, {k: (v if k in ("id", "command") else
+                                  substitute_all(v, values, shown))
+                              for k, v in p.template.items() if k not in ("params",
+                                                                          "constraints")})
+    return replace(made, params=p.params, template=p.template, student=student,
+                   variant=tuple((k, shown.get(k) or printed(v)) for k, v in values.items()))
 
 
 def load(path: str) -> ProblemSet:
@@ -339,7 +389,10 @@ def load(path: str) -> ProblemSet:
                 )
             seen.setdefault(problem.id, i)
         problems.append(problem)
-    return ProblemSet(path, data.get("title", ""), data.get("text", ""), tuple(problems))
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str)):
+        raise FileError(f"{path}: 'seed' must be a whole number or text, not {type_name(seed)}")
+    return ProblemSet(path, data.get("title", ""), data.get("text", ""), tuple(problems), seed)
 
 
 def _with_error(p: Problem, message: str) -> Problem:
@@ -376,6 +429,10 @@ def _problem(index: int, raw: Mapping[str, Any]) -> Problem:
             own["partial"] = raw["partial"]
         if "feedback" in raw:
             own["feedback"] = _feedback(raw["feedback"])
+        if "constraints" in raw and "params" not in raw:
+            raise _KeyProblem("'constraints' constrain [problem.params]; this problem has none")
+        if "params" in raw:
+            return _template(index, raw)
         command = raw.get("command")
         if command is None:
             raise _KeyProblem(f"missing key 'command' (one of: {', '.join(COMMANDS)})")
@@ -397,6 +454,23 @@ def _problem(index: int, raw: Mapping[str, Any]) -> Problem:
                     f"unknown key {key!r} for {command}{did} (allowed: {allowed})"
                 )
             keys[key] = convert(spec[key], value)
+            if key == "shape" and "answer_shape" in spec and isinstance(keys[key], str):
+                # DESIGN.md's shape = "like-wrt": an item of the shape key, beside the
+                # shapes themselves ("theta=3x2, x=3x1, like-wrt"), or alone
+                from symjac.ops.grad import ANSWER_SHAPES
+
+                items = [i.strip() for i in keys[key].split(",")]
+                said = [i for i in items if i in ANSWER_SHAPES]
+                if said:
+                    if len(said) > 1 or "answer_shape" in raw:
+                        raise _KeyProblem("the answer's shape is given twice (in 'shape' "
+                                          "and 'answer_shape')")
+                    keys["answer_shape"] = said[0]
+                    rest = ", ".join(i for i in items if i not in ANSWER_SHAPES)
+                    if rest:
+                        keys[key] = rest
+                    else:
+                        del keys[key]
             if key == "answer_shape":  # grad: checked here, so no answer is graded in vain
                 from symjac.ops.grad import ANSWER_SHAPES
 
@@ -411,10 +485,40 @@ def _problem(index: int, raw: Mapping[str, Any]) -> Problem:
         return _with_error(base, str(e))
 
 
+def _template(index: int, raw: Mapping[str, Any]) -> Problem:
+    """A problem with params: checked by drawing one variant (for no student)."""
+    from dataclasses import replace
+
+    from symjac.batch.variants import ParamError, read_params
+
+    try:
+        params = read_params(raw["params"], raw.get("constraints"))
+    except ParamError as e:
+        raise _KeyProblem(str(e)) from None
+    tried = variant(Problem(index=index, id=str(raw["id"]), command="", params=params,
+                            template=raw), None, "")
+    return replace(tried, student=None, variant=())
+
+
 def _unknown_command(command: str) -> str:
     close = difflib.get_close_matches(command, list(COMMANDS), n=1)
     did = f"; did you mean {close[0]!r}?" if close else ""
     return f"unknown command {command!r}{did} (available: {', '.join(COMMANDS)})"
+
+
+# In a double-quoted TOML or JSON string, \f \b \t \n \r are escapes: "\frac" is U+000C
+# then "rac". A form feed or backspace never belongs in an answer; a tab, newline or
+# carriage return directly before a letter is a lost \times, \nabla, \right, \theta.
+_LOST = re.compile(r"[\f\b]|[\t\n\r](?=[a-z])")
+
+
+def _lost_backslash(text: str) -> str | None:
+    m = _LOST.search(text)
+    if m is None:
+        return None
+    letter = {"\f": "f", "\b": "b", "\t": "t", "\n": "n", "\r": "r"}[m.group()]
+    word = re.match(r"[a-z]*", text[m.end():])
+    return f"U+{ord(m.group()):04X} (\\{letter}{word.group() if word else ''} lost its backslash)"
 
 
 @dataclass(frozen=True)
@@ -426,13 +530,38 @@ class BadAnswer:
 
 def load_answers(path: str) -> dict[str, str | BadAnswer]:
     """An answer file: problem id -> answer (text, a number, or a matrix as a list)."""
+    return load_submission(path)[0]
+
+
+STUDENT_KEY = "student"  # an answer file's own key: whose answers these are
+
+
+def load_submission(path: str) -> tuple[dict[str, str | BadAnswer], str | None]:
+    """An answer file's answers, and its `student` key (the student id) if it has one."""
     data = load_data(path)
+    student = data.pop(STUDENT_KEY, None)
+    if student is not None:
+        if isinstance(student, int) and not isinstance(student, bool):
+            student = str(student)
+        if not isinstance(student, str) or not student.strip():
+            raise FileError(f"{path}: '{STUDENT_KEY}' must be the student's id (text), "
+                            f"not {type_name(student)}")
+        student = student.strip()
     answers: dict[str, str | BadAnswer] = {}
+    json_file = path.lower().endswith(".json")
     for pid, value in data.items():
         try:
-            answers[pid] = _as_text(value, f"the answer to {pid!r}")
+            text = _as_text(value, f"the answer to {pid!r}")
+            answers[pid] = text
+            lost = _lost_backslash(text)
+            if lost:
+                how = ("double the backslashes" if json_file else
+                       "write LaTeX in single quotes ('...') or double the backslashes")
+                answers[pid] = BadAnswer(
+                    f"the answer to {pid!r} holds the control character {lost}: a backslash "
+                    f"of LaTeX was read as an escape in a double-quoted string; {how}")
         except _KeyProblem as e:
             answers[pid] = BadAnswer(str(e))
-    return answers
+    return answers, student
 
 

@@ -12,7 +12,8 @@ from symjac.core.model import SCHEMA
 from symjac.render.safe import cut, dumps, latex_text, line, md_text, rich_text
 from symjac.render.text import mismatch_lines
 
-STYLES = {"passed": "green", "failed": "red", "invalid": "dark_orange", "undecided": "cyan",
+STYLES = {"passed": "green", "solved": "blue", "failed": "red", "invalid": "dark_orange",
+          "undecided": "cyan",
           "error": "yellow", "limit": "magenta", "ungraded": "dim"}
 
 
@@ -27,7 +28,8 @@ def tally(outcomes: Sequence[Outcome]) -> str:
     c = counts(outcomes)
     n = len(outcomes)
     extra = "".join(f", {c[s]} {s}" for s in ("invalid", "undecided", "ungraded") if c[s])
-    return (f"{c['passed']} passed, {c['failed']} failed{extra}, {c['error']} "
+    solved = f", {c['solved']} solved (computed, not checked)" if c["solved"] else ""
+    return (f"{c['passed']} passed{solved}, {c['failed']} failed{extra}, {c['error']} "
             f"{'error' if c['error'] == 1 else 'errors'}, {c['limit']} "
             f"{'limit' if c['limit'] == 1 else 'limits'} "
             f"({n} {'problem' if n == 1 else 'problems'})")
@@ -61,6 +63,15 @@ def _detail(o: Outcome) -> list[str]:
     return lines
 
 
+def _whose(answers: str, group: Sequence[Outcome]) -> str:
+    """" (student bob)" when the file's student is not its name's (a `student` key, or
+    Gradescope's metadata), or a variant was drawn for them."""
+    student = next((o.student for o in group if o.student is not None), None)
+    if student is None or (student == _stem(answers) and not any(o.variant for o in group)):
+        return ""
+    return f" (student {student})"
+
+
 def _groups(outcomes: Sequence[Outcome]) -> list[tuple[str | None, list[Outcome]]]:
     groups: dict[str | None, list[Outcome]] = {}
     for o in outcomes:
@@ -73,7 +84,7 @@ def text_report(outcomes: Sequence[Outcome]) -> str:
     out: list[str] = []
     for answers, group in _groups(outcomes):
         if answers is not None:
-            out.append(f"answers: {line(answers)}")
+            out.append(f"answers: {line(answers)}{line(_whose(answers, group))}")
         names = [line(_row_name(o, many_files), 200) for o in group]
         width = max(len(n) for n in names)
         status_width = max(6, *(len(o.status) for o in group))
@@ -107,7 +118,8 @@ def rich_report(outcomes: Sequence[Outcome]):
     many_files = len({o.file for o in outcomes}) > 1
     parts: list[Any] = []
     for answers, group in _groups(outcomes):
-        table = Table(title=None if answers is None else rich_text(f"answers: {answers}"),
+        table = Table(title=None if answers is None else rich_text(
+                          f"answers: {answers}{_whose(answers, group)}"),
                       title_justify="left", show_edge=False, pad_edge=False)
         table.add_column("problem", no_wrap=True)
         table.add_column("status", no_wrap=True)
@@ -123,7 +135,7 @@ def rich_report(outcomes: Sequence[Outcome]):
             parts.append(Text(f"score: {_score(group)}", style="bold"))
         parts.append(Text(""))
     c = counts(outcomes)
-    style = "bold green" if c["passed"] == len(outcomes) else "bold red"
+    style = "bold green" if c["passed"] + c["solved"] == len(outcomes) else "bold red"
     parts.append(Text(tally(outcomes), style=style))
     return Group(*parts)
 
@@ -173,7 +185,7 @@ def _submission(answers: str | None, group: Sequence[Outcome]) -> dict[str, Any]
 
 def json_report(outcomes: Sequence[Outcome]) -> str:
     c = counts(outcomes)
-    ok = c["passed"] == len(outcomes)
+    ok = c["passed"] + c["solved"] == len(outcomes)
     groups = _groups(outcomes)
     obj = {
         "schema": SCHEMA,
@@ -245,7 +257,7 @@ def junit_xml(outcomes: Sequence[Outcome]) -> str:
             el_props = ET.SubElement(case, "properties")
             for k, v in props:
                 ET.SubElement(el_props, "property", name=k, value=_xml_text(v))
-            if o.status == "passed":
+            if o.status in ("passed", "solved"):  # solved: computed, not checked
                 continue
             if o.status == "ungraded":
                 ET.SubElement(case, "skipped", message=_xml_text(o.message))
@@ -305,7 +317,7 @@ def gradescope_json(outcomes: Sequence[Outcome], seconds: float, reveal: bool = 
             "number": o.id or str(n),
             "score": o.score,
             "max_score": o.max_score,
-            "status": "passed" if o.status in ("passed", "ungraded") else "failed",
+            "status": "passed" if o.status in ("passed", "solved", "ungraded") else "failed",
             "output": "\n\n".join([f"**{o.status}**", _md_block(detail(o))]).strip(),
             "output_format": "md",
             "tags": o.tags,
@@ -390,3 +402,194 @@ def cohort_report(outcomes: Sequence[Outcome]) -> str:
         lines += ["", f"Mean score {sum(scores) / len(scores):.2f} / {total:g}; "
                   f"full marks: {sum(1 for x in scores if x == total)} of {len(scores)}."]
     return "\n".join(lines) + "\n"
+
+
+# -- the gradebook and the HTML report ---------------------------------------------------
+
+
+def _problem_keys(outcomes: Sequence[Outcome]) -> list[tuple[str, str]]:
+    """(file, id) of every problem, in the order first seen (unreadable files left out)."""
+    keys: dict[tuple[str, str], None] = {}
+    for o in outcomes:
+        if o.index:
+            keys.setdefault((o.file, o.id or f"#{o.index}"), None)
+    return list(keys)
+
+
+def _students(outcomes: Sequence[Outcome]) -> list[tuple[str, str | None, list[Outcome]]]:
+    """(student id, answer file, outcomes) per submission, in order."""
+    rows: dict[tuple[str | None, str | None], list[Outcome]] = {}
+    for o in outcomes:
+        rows.setdefault((o.answers, o.student), []).append(o)
+    out = []
+    for (answers, student), group in rows.items():
+        sid = student if student is not None else (
+            _stem(answers) if answers is not None else "")
+        out.append((sid, answers, group))
+    return out
+
+
+def _stem(path: str) -> str:
+    import os
+
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run: a leading = + - @ (a formula) is quoted."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def gradebook_rows(outcomes: Sequence[Outcome]) -> tuple[list[str], list[list[str]]]:
+    """The gradebook's header and rows: one per student (id, answer file, a score per
+    problem, total, maximum, mistake tags as 'problem: tag')."""
+    keys = _problem_keys(outcomes)
+    many_files = len({f for f, _ in keys}) > 1
+    names = [f"{f}: {pid}" if many_files else pid for f, pid in keys]
+    header = ["student", "answers", *names, "total", "max", "mistakes"]
+    rows = []
+    for sid, answers, group in _students(outcomes):
+        by_key = {(o.file, o.id or f"#{o.index}"): o for o in group if o.index}
+        scores = [f"{by_key[k].score:g}" if k in by_key else "0" for k in keys]
+        unread = [o for o in group if not o.index]
+        total = sum(o.score for o in group)
+        top = sum(o.max_score for o in group)
+        tags = [f"{o.id or o.index}: {t}" for o in group for t in o.tags]
+        if unread:
+            tags.append("answers: " + unread[0].status)
+        rows.append([sid, answers or "", *scores, f"{total:g}", f"{top:g}", "; ".join(tags)])
+    return header, rows
+
+
+def gradebook_csv(outcomes: Sequence[Outcome]) -> str:
+    """The gradebook as CSV (RFC 4180, via the csv module), ready to paste into an LMS."""
+    import csv
+    import io
+
+    header, rows = gradebook_rows(outcomes)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow([_cell(visible_cell) for visible_cell in (line(c, 2000) for c in r)])
+    return buf.getvalue()
+
+
+BINS = 5  # a histogram's bars: fifths of the problem's points
+
+
+def _histogram(scores: list[float], top: float) -> list[int]:
+    counts_ = [0] * BINS
+    for s in scores:
+        k = BINS - 1 if top <= 0 else min(BINS - 1, int(BINS * s / top))
+        counts_[k] += 1
+    return counts_
+
+
+def _svg_histogram(scores: list[float], top: float, label: str) -> str:
+    from html import escape
+
+    bars = _histogram(scores, top)
+    most = max(bars) or 1
+    w, h, gap = 44, 90, 6
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{BINS * (w + gap) + 10}" '
+             f'height="{h + 40}" role="img" aria-label="{escape(label)}">']
+    for k, n in enumerate(bars):
+        bh = round(h * n / most)
+        x = 5 + k * (w + gap)
+        lo, hi = top * k / BINS, top * (k + 1) / BINS
+        parts.append(f'<rect x="{x}" y="{h - bh + 15}" width="{w}" height="{bh}" '
+                     f'fill="#4a7fb5"><title>{lo:g}–{hi:g}: {n}</title></rect>')
+        parts.append(f'<text x="{x + w / 2}" y="{h - bh + 11}" font-size="11" '
+                     f'text-anchor="middle">{n}</text>')
+        parts.append(f'<text x="{x + w / 2}" y="{h + 30}" font-size="10" '
+                     f'text-anchor="middle">{"≥" if k == BINS - 1 else ""}{lo:g}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+COLORS = ("#d9534f", "#f0ad4e", "#5bc0de", "#9b59b6", "#5cb85c", "#34495e", "#e67e22",
+          "#16a085")
+
+
+def _svg_mistakes(mist: Counter, n: int) -> str:
+    from html import escape
+
+    if not mist:
+        return '<p class="none">no named mistakes</p>'
+    width, h = 360, 22
+    total = max(n, sum(mist.values()))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 10}" '
+             f'height="{h + 10 + 16 * len(mist)}" role="img" aria-label="named mistakes">']
+    x = 5.0
+    for k, (tag, c) in enumerate(mist.most_common()):
+        bw = width * c / total
+        color = COLORS[k % len(COLORS)]
+        parts.append(f'<rect x="{x:.1f}" y="5" width="{bw:.1f}" height="{h}" fill="{color}">'
+                     f'<title>{escape(tag)}: {c}</title></rect>')
+        y = h + 20 + 16 * k
+        parts.append(f'<rect x="5" y="{y - 10}" width="10" height="10" fill="{color}"/>')
+        parts.append(f'<text x="20" y="{y}" font-size="12">{escape(tag)}: {c}</text>')
+        x += bw
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+HTML_STYLE = """body{font-family:sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.3em .6em;
+text-align:left}th{background:#eee}.problem{display:inline-block;vertical-align:top;
+margin:0 2em 1.5em 0;padding:.5em 1em;border:1px solid #ddd;border-radius:6px}
+.none{color:#777}td.num{text-align:right}"""
+
+
+def html_report(outcomes: Sequence[Outcome]) -> str:
+    """A self-contained page: no script, no link, nothing fetched. Per problem, a
+    histogram of scores and a bar of named mistakes (inline SVG); then a table with a row
+    per student. Every text from a file or an answer is escaped."""
+    from html import escape
+
+    from symjac.ops.mistakes import TAGS
+
+    def esc(s: str) -> str:
+        return escape(line(s, 500))
+
+    keys = _problem_keys(outcomes)
+    students = _students(outcomes)
+    n = len(students)
+    title = "symjac check: cohort report"
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           # nothing may be fetched or run: the page is what it holds
+           '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+           'style-src \'unsafe-inline\'; img-src data:">',
+           f"<title>{esc(title)}</title><style>{HTML_STYLE}</style></head><body>",
+           f"<h1>{esc(title)}</h1>",
+           f"<p>{n} {'submission' if n == 1 else 'submissions'}, {len(keys)} "
+           f"{'problem' if len(keys) == 1 else 'problems'}. {esc(tally(outcomes))}</p>",
+           "<h2>Problems</h2>"]
+    for file, pid in keys:
+        group = [o for o in outcomes if o.index and (o.file, o.id or f"#{o.index}")
+                 == (file, pid)]
+        top = max((o.max_score for o in group), default=0.0)
+        scores = [o.score for o in group]
+        c = counts(group)
+        mist = mistake_counts(group)
+        mist = Counter({t: mist[t] for t in sorted(
+            mist, key=lambda t: (-mist[t], TAGS.index(t) if t in TAGS else 99))})
+        mean = sum(scores) / len(scores) if scores else 0.0
+        title_ = group[0].title if group and group[0].title else ""
+        out += [f'<section class="problem"><h3>{esc(pid)}'
+                + (f": {esc(title_)}" if title_ else "") + "</h3>",
+                f"<p>passed {c['passed']} of {len(group)}; mean score {mean:.2f} / "
+                f"{top:g}</p>",
+                _svg_histogram(scores, top, f"scores of {pid}"),
+                "<h4>Named mistakes</h4>", _svg_mistakes(mist, len(group)), "</section>"]
+    header, rows = gradebook_rows(outcomes)
+    out += ["<h2>Students</h2>", "<table><thead><tr>"
+            + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr></thead><tbody>"]
+    numeric = set(range(2, len(header) - 1))
+    for r in rows:
+        out.append("<tr>" + "".join(
+            f'<td class="num">{esc(c)}</td>' if i in numeric else f"<td>{esc(c)}</td>"
+            for i, c in enumerate(r)) + "</tr>")
+    out += ["</tbody></table>", "</body></html>"]
+    return "\n".join(out) + "\n"

@@ -33,7 +33,10 @@ KILL_GRACE = isolation.KILL_GRACE  # seconds after the time limit before a worke
 NO_ANSWERS = object()  # grade the problem's own `expect`
 # invalid: a student's answer that cannot be read or uses a name the problem does not
 # have; counted apart from failed (unreadable is not wrong), scored 0
-STATUSES = ("passed", "failed", "invalid", "undecided", "error", "limit", "ungraded")
+# solved: a problem without `expect`, computed but not checked (never "passed")
+STATUSES = ("passed", "solved", "failed", "invalid", "undecided", "error", "limit",
+            "ungraded")
+OK_STATUSES = ("passed", "solved")  # check's exit code is 0 when every outcome is one
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Outcome:
     unknown: tuple[str, ...] = ()  # names of an invalid answer that the problem does not have
     derivation: Any = field(default=None, compare=False, repr=False)
     statement: str | None = field(default=None, compare=False, repr=False)
+    student: str | None = None  # whose answers (and variant) these are
+    variant: tuple[tuple[str, str], ...] = ()  # the parameters' values drawn for the student
 
     @property
     def max_score(self) -> float:
@@ -108,6 +113,8 @@ class Outcome:
             "score": self.score,
             "max_score": self.max_score,
             "seconds": round(self.seconds, 3),
+            "student": self.student,
+            "variant": dict(self.variant) or None,
         }
 
 
@@ -181,7 +188,7 @@ def work(job: Job, timeout: float | None) -> Outcome:
                 if undefined_wanted:
                     return done("passed", f"undefined, as expected: {why}", method="exact")
                 if wanted is None:
-                    return done("passed", f"undefined (no expected answer given): {why}")
+                    return done("solved", f"computed, not checked (no expect): undefined: {why}")
                 return done("failed", f"the answer should be undefined: {why}", method="exact")
     except Exception as e:  # one problem's failure, said on it; the others go on
         status, message = failure(e, p.name)
@@ -198,8 +205,9 @@ def work(job: Job, timeout: float | None) -> Outcome:
         verified = d.extra.get("verified")
         if verified:  # derive checks itself against entrywise differentiation
             sizes = ", ".join(f"{k} = {v}" for k, v in verified.get("sizes", {}).items())
-            return done("passed", f"verified against entrywise differentiation at {sizes}")
-        return done("passed", "computed (no expected answer given)")
+            return done("solved", "computed, not checked (no expect); the derivation is "
+                        f"verified against entrywise differentiation at {sizes}")
+        return done("solved", "computed, not checked (no expect)")
     if d.check.passed:
         return done("passed", d.check.message, method=d.check.method)
     if d.check.outcome == "undecided":  # never a pass, and not shown to be wrong either
@@ -260,7 +268,8 @@ def _attributed(e: Exception, wanted: Any, job: Job) -> str:
 def _outcome(job: Job, status: str = "", message: str = "") -> Outcome:
     p = job.problem
     return Outcome(file=job.file, id=p.id, index=p.index, command=p.command, title=p.title,
-                   status=status, message=message, answers=job.answers, points=p.points)
+                   status=status, message=message, answers=job.answers, points=p.points,
+                   student=p.student, variant=p.variant)
 
 
 def _without_running(job: Job) -> Outcome | None:
@@ -306,7 +315,7 @@ def _failure(job: Job, e: BaseException, seconds: float = 0.0) -> Outcome:
 
 def _work_keys(jobs: Sequence[Job], n_jobs: int, timeout, memory) -> None:
     """Work, once each, the key of every problem graded against one (into grading.KEYS)."""
-    todo: dict[tuple[str, int], Problem] = {}
+    todo: dict[tuple[str, int, tuple], Problem] = {}
     for job in jobs:
         p = job.problem
         if (job.mode == "check" and job.answer is not NO_ANSWERS and p.error is None
@@ -391,7 +400,8 @@ def run(
         for i in queue:
             job = jobs[i]
             if job.mode == "check" and job.answer is not NO_ANSWERS:
-                same.setdefault((job.file, job.problem.index, job.answer), []).append(i)
+                same.setdefault((job.file, job.problem.index, job.problem.variant,
+                                 job.answer), []).append(i)
             else:
                 loose.append(i)
         firsts = {group[0]: group for group in same.values()}
@@ -404,7 +414,8 @@ def run(
             outcome = value if ok else _failure(jobs[i], value, now - started[b])
             started[b] = now
             for k in firsts.get(i, [i]):
-                mine = outcome if k == i else replace(outcome, answers=jobs[k].answers)
+                mine = outcome if k == i else replace(outcome, answers=jobs[k].answers,
+                                                      student=jobs[k].problem.student)
                 results[k] = mine
                 if on_done:
                     on_done(mine)

@@ -532,21 +532,43 @@ def _check_outputs(outputs: dict, inputs) -> None:
     check_outputs(outputs, [i for i in inputs if i != "-"], folders=("--gradescope",))
 
 
-def _progress(total: int):
-    """A progress bar on stderr when it is a terminal; (None, None) in a pipe."""
-    from rich.console import Console
+class _Bar:
+    """check's progress bar on stderr (rich), when stderr is a terminal."""
 
-    console = Console(stderr=True)
-    # A real terminal only: FORCE_COLOR (set in many CI logs) must not bring a live bar.
-    if not console.is_terminal or not sys.stderr.isatty() or total < 2:
-        return None, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.task: Any = None
 
-    # No refresh thread: children are forked, and a thread holding a lock must not be.
-    bar = Progress("checking", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=True, auto_refresh=False)
-    task = bar.add_task("problems", total=total)
-    return bar, task
+    def start(self, total: int) -> None:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        # A real terminal only: FORCE_COLOR (set in many CI logs) must not bring a live bar.
+        if not console.is_terminal or not sys.stderr.isatty() or total < 2:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        # No refresh thread: children are forked, and a thread holding a lock must not be.
+        self.bar = Progress("checking", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=console, transient=True, auto_refresh=False)
+        self.task = self.bar.add_task("problems", total=total)
+        self.bar.start()
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+
+    def refresh(self) -> None:
+        if self.bar is not None:
+            self.bar.refresh()
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _progress() -> _Bar:
+    return _Bar()
 
 
 JOBS_HELP = "Workers at once, each a forked process (default: the number of cores)."
@@ -568,28 +590,6 @@ class Shard(click.ParamType):
         if not 1 <= share <= shares or shares > 100_000:
             self.fail(f"'{value}': the shard i/N needs 1 <= i <= N", param, ctx)
         return (share, shares)
-
-
-def _answer_files(answer_files: tuple[str, ...], answers_dir: str | None) -> list[str]:
-    """The answer files of --answers, then of --answers-dir (its .toml and .json, sorted)."""
-    import os
-    import re
-
-    paths = list(dict.fromkeys(answer_files))  # a file given twice is graded once
-    if answers_dir:
-        from symjac.core.errors import FileError
-
-        try:
-            names = os.listdir(answers_dir)
-        except OSError as e:
-            raise FileError(f"{answers_dir}: cannot list ({e.strerror or e})") from None
-        key = lambda n: [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", n)]  # noqa: E731
-        for name in sorted(names, key=key):
-            path = os.path.join(answers_dir, name)
-            if (name.lower().endswith((".toml", ".json")) and not name.startswith(".")
-                    and path not in paths):
-                paths.append(path)
-    return paths
 
 
 @cli.command()
@@ -622,8 +622,21 @@ def _answer_files(answer_files: tuple[str, ...], answers_dir: str | None) -> lis
 @click.option("--visibility", type=VISIBILITY, default="visible",
               show_default=True, help="Gradescope: when students see the tests.")
 @click.option("--report", "report_path", type=FILE, metavar="PATH",
-              help="Also write a cohort report (Markdown): per problem, how many passed and "
-              "how many made each named mistake.")
+              help="Also write a cohort report: per problem, how many passed and how many "
+              "made each named mistake; PATH.html is a page with a score histogram and a bar "
+              "of mistakes per problem and the per-student table, else Markdown.")
+@click.option("--gradebook", type=FILE, metavar="PATH",
+              help="Also write a gradebook CSV: one row per student (id, a score per "
+              "problem, total, maximum, mistake tags).")
+@click.option("--student", metavar="ID",
+              help="Whose variant of problems with [problem.params]: of the one answer file "
+              "(default: its 'student' key, else its name), or checked without answers.")
+@click.option("--roster", type=FILE, metavar="CSV",
+              help="Without answers: check every student's variant (a CSV with an id, "
+              "student, sid or email column, else ids in the first column).")
+@click.option("--metadata", type=click.Path(dir_okay=False, exists=True), metavar="PATH",
+              help="Gradescope's submission_metadata.json: the student is its first user "
+              "(sid, else email).")
 @click.option("-o", "--output", type=FILE, metavar="PATH",
               help="Write the report to PATH instead of stdout; with --format auto its "
               "extension picks the format (.md, .tex, .json, else text).")
@@ -636,8 +649,8 @@ def _answer_files(answer_files: tuple[str, ...], answers_dir: str | None) -> lis
               show_default=True, help="Report format; auto is rich on a terminal, text in a pipe.")
 @click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
 def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_memory, memory,
-          junit, gradescope, visibility, report_path, output, standalone, reveal, fmt,
-          debug) -> int:
+          junit, gradescope, visibility, report_path, gradebook, student, roster, metadata,
+          output, standalone, reveal, fmt, debug) -> int:
     """Check every problem of problem files, or grade students' answer files.
 
     Without answers, a problem passes when its result matches its `expect`
@@ -659,17 +672,21 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
       symjac check problems.toml --answers-dir subs/ --shard 2/8 --format json
       symjac check problems.toml --junit report.xml --format json
       symjac check problems.toml --answers submission.json --gradescope results.json
+      symjac check problems.toml --answers-dir subs/ --gradebook grades.csv --report r.html
+      symjac check variants.toml --roster roster.csv      # every student's variant
 
     \b
     An answer file maps problem ids to answers:
       "1b" = "[[29],[5],[26]]"
 
-    Exit codes: 0 every problem passed, 1 any did not, 2 a file cannot be used
-    (an answer file that cannot be read: the rest is still graded and written).
+    Exit codes: 0 every problem passed (or, with no expect, was solved: computed,
+    not checked), 1 any did not, 2 a file cannot be used (an answer file that
+    cannot be read: the rest is still graded and written).
     """
     _one_stdin([*files, *answer_files])
     to_stdout = [name for name, path in (("--junit", junit), ("--gradescope", gradescope),
-                                         ("-o", output)) if path == "-"]
+                                         ("--gradebook", gradebook), ("-o", output))
+                 if path == "-"]
     if len(to_stdout) > 1:
         raise click.UsageError(f"only one output can be '-' (stdout): {' and '.join(to_stdout)}")
     # With --junit - or --gradescope -, stdout is that file, so the report goes to stderr.
@@ -681,164 +698,54 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
     jobs = _jobs(jobs)
 
     def body() -> int:
-        import time
+        from symjac.batch.check import Checking, all_passed, check
 
-        from symjac.batch import problems, report, runner
-        from symjac.core.errors import FileError
-
-        if memory is not None:
-            say("warning", "--memory MB is deprecated; use --max-memory SIZE")
-        _check_outputs({"-o": output, "--junit": junit, "--gradescope": gradescope,
-                        "--report": report_path},
-                       [*files, *answer_files])
-        sets = [problems.load(f) for f in files]
-        paths = _answer_files(answer_files, answers_dir)
-        if answers_dir and not paths and not answer_files:
-            raise FileError(f"{answers_dir}: no answer files (.toml or .json) in it")
-        if gradescope and len(paths) > 1:
-            import os
-
-            if (gradescope == "-" or os.path.isfile(gradescope)
-                    or gradescope.lower().endswith(".json")):
-                from symjac.core.errors import InputError
-
-                raise InputError(f"--gradescope {gradescope}: with several answer files, give "
-                                 "a directory (each file gets DIR/NAME/results.json)")
-        if shard is not None and paths:
-            paths = [p for k, p in enumerate(paths) if k % shard[1] == shard[0] - 1]
-        jobs_list: list = []
-        early: list = []  # answer files that cannot be read: one outcome each
-        bad_files = 0
-        if answers_dir or answer_files:
-            ids = {p.id for ps in sets for p in ps.problems}
-            for path in paths:
-                try:
-                    answers = problems.load_answers(path)
-                except FileError as e:
-                    bad_files += 1
-                    early.append((len(jobs_list), runner.unreadable(path, str(e), sets)))
-                    continue
-                stray = sorted(set(answers) - ids)
-                if stray:
-                    say("warning", f"{path}: no problem has the id "
-                        f"{', '.join(map(repr, stray[:5]))}")
-                jobs_list += [runner.Job(p, ps.path, answer=answers.get(p.id), answers=path)
-                              for ps in sets for p in ps.problems]
-        else:
-            jobs_list = [runner.Job(p, ps.path) for ps in sets for p in ps.problems]
-            if shard is not None:
-                jobs_list = [j for k, j in enumerate(jobs_list) if k % shard[1] == shard[0] - 1]
-        bar, task = _progress(len(jobs_list))
-        start = time.monotonic()
-
-        def advance(_outcome) -> None:
-            if bar is not None:
-                bar.advance(task)
-
-        def tick() -> None:
-            if bar is not None:
-                bar.refresh()
-
-        if bar is not None:
-            bar.start()
-        try:
-            cap = max_memory
-            if cap is None and memory is not None:
-                from symjac.isolation import headroom
-
-                cap = headroom(memory)
-            outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=timeout, memory=cap,
-                                  budget=budget, on_done=advance, tick=tick)
-        finally:
-            if bar is not None:
-                bar.stop()
-        for at, outcome in reversed(early):  # in the order of the answer files
-            outcomes.insert(at, outcome)
-        outcomes = _in_file_order(outcomes, paths)
-        elapsed = time.monotonic() - start
-        if junit:
-            _write(junit, report.junit_xml(outcomes))
-        if gradescope:
-            _write_gradescope(gradescope, outcomes, elapsed, reveal, visibility)
-        if report_path:
-            _write(report_path, report.cohort_report(outcomes))
-        if fmt == "json":
-            text = report.json_report(outcomes)
-        elif fmt == "markdown":
-            text = report.markdown_report(outcomes)
-        elif fmt == "latex":
-            text = report.latex_report(outcomes)
-            if standalone:
-                from symjac.render.document import standalone as document
-
-                text = document(text)
-        elif fmt == "rich":
-            text = report.rich_report(outcomes)
-        else:
-            text = report.text_report(outcomes)
+        checked = check(
+            Checking(files=files, answer_files=answer_files, answers_dir=answers_dir,
+                     shard=shard, jobs=jobs, timeout=timeout, budget=budget,
+                     max_memory=max_memory, memory=memory, junit=junit, gradescope=gradescope,
+                     visibility=visibility, report_path=report_path, output=output,
+                     reveal=reveal, fmt=fmt, standalone=standalone, student=student,
+                     roster=roster, metadata=metadata, gradebook=gradebook),
+            warn=lambda w: say("warning", w), write=_write, progress=_progress())
+        text = checked.report
         if report_to_stderr:
-            click.echo(text.rstrip("\n"), err=True)
+            click.echo(shell.as_text(text)[0].rstrip("\n"), err=True)
         elif output is not None:
             _write(output, text)
         else:
             _emit(text)
-        if bad_files:
-            click.echo(f"symjac: error: {bad_files} answer "
-                       f"{'file' if bad_files == 1 else 'files'} could not be read "
-                       "(graded 0; the others were graded)", err=True)
+        if checked.bad_files:
+            n = checked.bad_files
+            click.echo(f"symjac: error: {n} answer {'file' if n == 1 else 'files'} could not "
+                       "be read (graded 0; the others were graded)", err=True)
             return EXIT_USAGE
-        return EXIT_OK if all(o.status == "passed" for o in outcomes) else EXIT_UNDEFINED
+        return EXIT_OK if all_passed(checked.outcomes) else EXIT_UNDEFINED
 
     return _batch("check", fmt, debug, body)
-
-
-def _in_file_order(outcomes: list, paths: list[str]) -> list:
-    """Outcomes grouped by answer file, in the order the files were given."""
-    if not paths:
-        return outcomes
-    rank = {p: i for i, p in enumerate(paths)}
-    return sorted(outcomes, key=lambda o: rank.get(o.answers, len(rank)))
-
-
-def _write_gradescope(path: str, outcomes: list, elapsed: float, reveal: bool,
-                      visibility: str) -> None:
-    """One results.json; with several answer files, PATH/NAME/results.json for each."""
-    import os
-
-    from symjac.batch import report
-
-    groups: dict = {}
-    for o in outcomes:
-        groups.setdefault(o.answers, []).append(o)
-    if len(groups) <= 1 and not os.path.isdir(path):
-        _write(path, report.gradescope_json(outcomes, elapsed, reveal, visibility))
-        return
-    used: set[str] = set()
-    for answers, group in groups.items():
-        stem = os.path.splitext(os.path.basename(answers or "problems"))[0] or "answers"
-        name, n = stem, 1
-        while name in used:
-            n += 1
-            name = f"{stem}-{n}"
-        used.add(name)
-        os.makedirs(os.path.join(path, name), exist_ok=True)
-        seconds = sum(o.seconds for o in group)
-        _write(os.path.join(path, name, "results.json"),
-               report.gradescope_json(group, seconds, reveal, visibility))
 
 
 @cli.command()
 @click.argument("file", metavar="FILE", type=FILE)
 @click.option("-j", "--jobs", type=JOBS, default=None, metavar="N", help=JOBS_HELP)
+@click.option("--student", metavar="ID",
+              help="Whose variant of the problems with [problem.params].")
+@click.option("--roster", type=FILE, metavar="CSV",
+              help="One document per student of the roster, into the folder -o DIR (a CSV "
+              "with an id, student, sid or email column, else ids in the first column).")
+@click.option("--solutions/--no-solutions", default=True, show_default=True,
+              help="Worked solutions, or a problem sheet (each problem's text and statement).")
 @common_options
-def solve(file: str, jobs: int | None, **opts) -> int:
+def solve(file: str, jobs: int | None, student: str | None, roster: str | None,
+          solutions: bool, **opts) -> int:
     """Write worked solutions for a problem file, like a course worksheet.
 
     For each problem: its title and text, then **Solution:**, the steps and
     the result. Markdown and LaTeX follow the worksheet's style; LaTeX is a
     complete document (pdflatex solutions.tex). Each problem runs in its own
     process under --timeout; a problem that cannot be solved is noted in the
-    document and on stderr.
+    document and on stderr. Problems with [problem.params] are shown as the
+    --student's variant; --no-solutions writes a problem sheet.
 
     \b
     Examples:
@@ -846,33 +753,64 @@ def solve(file: str, jobs: int | None, **opts) -> int:
       symjac solve examples/discussion01.toml --format markdown
       symjac solve examples/discussion01.toml -o solutions.tex
       symjac solve examples/discussion01.toml --format json --no-steps
+      symjac solve examples/discussion01-variants.toml --student alice
+      symjac solve examples/discussion01-variants.toml --roster roster.csv --no-solutions -o sheets/
 
     Exit codes: 0 every problem solved (an undefined answer is a solution),
     2 a file or a problem cannot be used, 3 a problem hit a limit.
     """
     output = opts["output"]
-    fmt = output_format(opts["fmt"], output, opts["standalone"])  # LaTeX is a whole document
+    if roster is not None:
+        if student is not None:
+            raise click.UsageError("--student and --roster: give one (--roster writes every "
+                                   "student's document)")
+        if output in (None, "-"):
+            raise click.UsageError("--roster writes one document per student: give the "
+                                   "folder with -o DIR")
+    # LaTeX is a whole document; with --roster, -o is a folder: text unless --format says
+    fmt = output_format(opts["fmt"], output, opts["standalone"])
     jobs = _jobs(jobs)
 
     def body() -> int:
-        from symjac.batch import problems, runner
-        from symjac.batch.solutions import render_document
+        import os
 
-        _check_outputs({"-o": output}, [file])
-        ps = problems.load(file)
-        jobs_list = [runner.Job(p, ps.path, mode="solve") for p in ps.problems]
-        outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=opts["timeout"],
-                              memory=opts.get("max_memory"))
-        doc = render_document(ps, outcomes, fmt, steps=opts["steps"])
-        if output is not None:
-            _write(output, doc)
-        else:
-            _emit(doc)
+        from symjac.batch.solutions import file_names, render_document
+        from symjac.batch.solutions import solve as solving
+
+        if roster is None:
+            _check_outputs({"-o": output}, [file])
+        elif os.path.exists(output) and not os.path.isdir(output):
+            from symjac.core.errors import FileError
+
+            raise FileError(f"{output}: not a folder (--roster writes one file per student)")
+        docs = solving(file, fmt=fmt, steps=opts["steps"], solutions=solutions,
+                       student=student, roster=roster, jobs=jobs, timeout=opts["timeout"],
+                       memory=opts.get("max_memory"), warn=lambda w: say("warning", w))
+        shown = fmt
         code = EXIT_OK
-        for o in outcomes:
-            if o.status != "solved":
-                say("error", f"{file}: problem {o.id or o.index}: {o.message}")
-                code = max(code, EXIT_LIMIT if o.status == "limit" else EXIT_USAGE)
+        if roster is not None:
+            os.makedirs(output, exist_ok=True)
+            names = file_names([ps.student or "" for ps, _, _ in docs], fmt)
+            for (ps, outcomes, _), name in zip(docs, names, strict=True):
+                _write(os.path.join(output, name),
+                       render_document(ps, outcomes, shown, steps=opts["steps"],
+                                       solutions=solutions))
+            click.echo(f"wrote {len(names)} {'file' if len(names) == 1 else 'files'} "
+                       f"in {output}", err=True)
+        else:
+            ps, outcomes, _ = docs[0]
+            doc = render_document(ps, outcomes, shown, steps=opts["steps"],
+                                  solutions=solutions)
+            if output is not None:
+                _write(output, doc)
+            else:
+                _emit(doc)
+        for ps, outcomes, _ in docs:
+            for o in outcomes:
+                if o.status != "solved":
+                    who = f" (student {ps.student})" if ps.student else ""
+                    say("error", f"{file}: problem {o.id or o.index}{who}: {o.message}")
+                    code = max(code, EXIT_LIMIT if o.status == "limit" else EXIT_USAGE)
         return code
 
     return _batch("solve", fmt, opts["debug"], body)
@@ -894,9 +832,13 @@ def gradescope() -> None:
               show_default=True, metavar="ZIP", help="Where to write the autograder.")
 @click.option("--reveal", is_flag=True, help="Show students the right answers of wrong ones.")
 @click.option("--package", metavar="SPEC",
-              help="What setup.sh installs with pip (default: this version of symjac).")
+              help="Install this from the package index instead (e.g. symjac==0.2.0); by "
+              "default the installed symjac is bundled as a wheel and installed offline.")
 @click.option("--wheel", type=click.Path(dir_okay=False, exists=True), metavar="PATH",
-              help="A symjac wheel or sdist to ship in the zip and install from there.")
+              multiple=True,
+              help="Bundle this wheel: symjac's own (instead of the installed symjac) or a "
+              "dependency's; with every dependency's, setup.sh needs no network at all. "
+              "Repeat for more.")
 @click.option("--timeout", type=SECONDS, default=None, metavar="SECONDS",
               help="Time limit per problem when grading (default: check's).")
 @click.option("--visibility", type=VISIBILITY, default="visible",
@@ -906,16 +848,21 @@ def gradescope_build(file, output, reveal, package, wheel, timeout, visibility, 
     """Write a Gradescope autograder zip for a problem file.
 
     The zip holds setup.sh (installs Python >= 3.11 where the image lacks
-    it, then symjac), run_autograder (grades the student's .toml or .json
-    answer file from $AUTOGRADER_ROOT/submission, default /autograder, into
+    it, then symjac from the wheel in the zip's wheels/, with --no-index),
+    run_autograder (grades the student's .toml or .json answer file from
+    $AUTOGRADER_ROOT/submission, default /autograder, into
     $AUTOGRADER_ROOT/results/results.json, with a fallback results.json if
-    grading fails) and the problem file. Upload it as the assignment's
-    autograder ("Zip file upload").
+    grading fails; the student of problems with [problem.params] is the
+    submission_metadata.json's) and the problem file. Upload it as the
+    assignment's autograder ("Zip file upload").
 
     \b
     Examples:
       symjac gradescope build examples/discussion01.toml -o autograder.zip
       symjac gradescope build problems.toml --wheel dist/symjac-0.1.0-py3-none-any.whl
+      pip download -d deps/ --only-binary=:all: --python-version 3.11 \\
+        --platform manylinux2014_x86_64 sympy mpmath click rich python-flint symengine pylatexenc
+      symjac gradescope build problems.toml $(printf -- '--wheel %s ' deps/*.whl)
     """
 
     def body() -> int:
