@@ -4,12 +4,11 @@ Each function takes text, exactly as the command line does (and as problem
 files do: a problem's keys are these keyword arguments), and returns a
 Derivation. They raise SymjacError subclasses; they never print or exit.
 
-Every function runs under the command line's limits (10 s, 4 GiB or
-$SYMJAC_MAX_MEMORY), in a forked worker, unless limits already hold (inside
-symjac's own workers). Two keyword arguments, on every function, change
-them: ``timeout=`` seconds (``None`` or 0: no time limit) and
-``max_memory=`` bytes or a size such as ``"512M"`` (``None`` or 0: no cap);
-with both off the work runs in the caller's process.
+The functions run in the caller's process, with no limits of their own:
+limits are put around them once, at the top, by whoever calls them (the
+command line's ``run``, the library's reused worker in symjac.library, a
+problem file's workers in symjac.batch), so nothing inside a limited worker
+forks again. Call ``symjac.jacobian`` and its siblings for the limits.
 """
 
 from __future__ import annotations
@@ -19,44 +18,17 @@ from collections.abc import Callable, Sequence
 
 from symjac.core.model import Derivation
 
-TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
-if TYPE_CHECKING:
-    from typing import Any
 
-_DEFAULT: Any = object()  # the limits' defaults, distinct from None (no limit)
-
-
-def limited(fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
-    """Give an api function the CLI's default limits, and timeout=/max_memory= to change them.
+def reads(fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
+    """An api function that states how its inputs were read (``stated``).
 
     The signature seen by inspect (and so by problem files) stays fn's own.
     """
 
     @functools.wraps(fn)
-    def wrapper(*args, timeout: Any = _DEFAULT, max_memory: Any = _DEFAULT, **kwargs):
-        from symjac import isolation
+    def wrapper(*args, **kwargs) -> Derivation:
+        return stated(fn, *args, **kwargs)
 
-        seconds = isolation.DEFAULT_TIMEOUT if timeout is _DEFAULT else (timeout or 0)
-        if max_memory is _DEFAULT:
-            memory = isolation.default_memory()
-        elif isinstance(max_memory, str):
-            from symjac.core.errors import InputError
-
-            try:
-                memory = isolation.parse_size(max_memory)
-            except ValueError as e:
-                raise InputError(f"max_memory: {e}") from None
-        else:
-            memory = int(max_memory or 0)
-        try:
-            return isolation.limited(lambda: stated(fn, *args, **kwargs), seconds, memory,
-                                  f"symjac.{fn.__name__}")
-        except isolation.ChildBug as e:  # a bug in the worker: as the exception it was
-            raise RuntimeError(f"symjac internal error: {e.summary}") from None
-
-    wrapper.__doc__ = (fn.__doc__ or "").rstrip() + (
-        "\n\n    Runs under the CLI's limits: ``timeout=`` seconds and ``max_memory=``"
-        "\n    (bytes or \"512M\"); ``None`` turns each off.\n")
     return wrapper
 
 
@@ -107,7 +79,7 @@ def _expect_undefined(command: str, call) -> Derivation:
     return replace(d, check=Check(False, (), "expected 'undefined', but the answer is defined"))
 
 
-@limited
+@reads
 def matmul(
     *matrices: str, steps: bool = True, all_steps: bool = False, expect: str | None = None
 ) -> Derivation:
@@ -162,7 +134,7 @@ def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
     return replace(d, check=compare_matrices(d.to_sympy(symbols=symbols), expected))
 
 
-@limited
+@reads
 def grad(
     loss: str,
     wrt: str,
@@ -190,7 +162,7 @@ def grad(
     return op(problem, steps=steps)
 
 
-@limited
+@reads
 def hessian(
     loss: str,
     wrt: str | None = None,
@@ -223,7 +195,7 @@ def hessian(
     return op.hessian(problem, steps=steps)
 
 
-@limited
+@reads
 def derive(
     name: str | None = None,
     sizes: str | None = None,
@@ -248,7 +220,7 @@ def derive(
     return replace(d, check=op.check_answer(name, expect, sizes))
 
 
-@limited
+@reads
 def jacobian(
     functions: str,
     wrt: str | None = None,

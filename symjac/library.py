@@ -22,7 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from symjac.core.caps import DEFAULT_TIMEOUT
+from symjac.core.caps import DEFAULT, DEFAULT_TIMEOUT
 from symjac.core.model import Derivation
 
 
@@ -85,26 +85,96 @@ def undefined(command: str, error: Exception) -> Derivation:
     )
 
 
+# What an input parameter accepts, as help() shows it: anything to_text writes.
+INPUT = "str | int | Fraction | list | tuple | sympy.Basic | numpy.ndarray"
+INPUTS = f"{INPUT} | Sequence[{INPUT}]"
+
+_WORKER: Any = None  # the one reused worker (isolation.ReusedWorker), made on the first call
+
+
+def worker() -> Any:
+    """The library's worker process: one, started on the first call and reused."""
+    global _WORKER
+    if _WORKER is None:
+        from symjac.isolation import ReusedWorker
+
+        _WORKER = ReusedWorker()
+    return _WORKER
+
+
+def _shown(param: inspect.Parameter) -> inspect.Parameter:
+    """The parameter as help() should show it: what an input accepts, not just 'str'."""
+    annotation = str(param.annotation)
+    if param.kind is inspect.Parameter.VAR_POSITIONAL:
+        return param.replace(annotation=INPUT)
+    if "str" not in annotation or isinstance(param.default, str):
+        return param  # a flag, a number, or a word such as layout="numerator"
+    if "Sequence" in annotation:
+        return param.replace(annotation=INPUTS)
+    if "None" in annotation:
+        return param.replace(annotation=f"{INPUT} | None")
+    return param.replace(annotation=INPUT)
+
+
+LIMITS_DOC = """
+
+    Runs under the command line's limits, in one worker process reused across
+    calls: ``timeout=`` seconds (default {timeout:g}) and ``max_memory=`` bytes
+    or a size such as "512M" (default $SYMJAC_MAX_MEMORY, else {memory});
+    ``None`` (or 0) turns each off, and with both off the work runs in this
+    process. Inputs may be text, numbers, nested lists, sympy objects or NumPy
+    arrays; each is written as text and read by symjac's one parser.
+"""
+
+
 def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
-    """The library form of an api function: any inputs, undefined as a result."""
+    """The library form of an api function: any inputs, limits in a reused worker,
+    undefined as a result."""
+    from symjac.core.caps import DEFAULT, DEFAULT_MEMORY, DEFAULT_TIMEOUT
+    from symjac.core.errors import format_size
+
     signature = inspect.signature(fn)
+    what = f"symjac.{command}"
 
-    @functools.wraps(fn)
-    def call(*args: Any, **kwargs: Any) -> Derivation:
-        from symjac.core.errors import CheckFailed, SymjacError
+    def call(*args: Any, timeout: Any = DEFAULT, max_memory: Any = DEFAULT,
+             **kwargs: Any) -> Derivation:
+        from symjac import api
+        from symjac.core.caps import Limits
+        from symjac.core.errors import CheckFailed, ChildBug, InputError, SymjacError
 
-        bound = signature.bind(*args, **kwargs)
+        try:
+            limits = Limits.resolve(timeout, max_memory)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{what}(): {e}") from None
         for name, value in list(bound.arguments.items()):
             bound.arguments[name] = _convert(signature.parameters[name], value)
         try:
-            return fn(*bound.args, **bound.kwargs)
+            return worker().call(api.stated, (fn, *bound.args), bound.kwargs, limits, what)
         except CheckFailed:
             raise
+        except ChildBug as e:  # a bug in the worker: as the exception it was
+            raise RuntimeError(f"symjac internal error: {e.summary}") from None
         except SymjacError as e:
             if e.exit_code != 1:
                 raise
             return undefined(command, e)
 
+    shown = [_shown(p) for p in signature.parameters.values()]
+    shown += [
+        inspect.Parameter("timeout", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT,
+                          annotation="float | None"),
+        inspect.Parameter("max_memory", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT,
+                          annotation="int | str | None"),
+    ]
+    call.__signature__ = signature.replace(parameters=shown)  # type: ignore[attr-defined]
+    call.__name__ = call.__qualname__ = fn.__name__
+    call.__module__ = "symjac"
+    call.__doc__ = (fn.__doc__ or "").rstrip() + LIMITS_DOC.format(
+        timeout=DEFAULT_TIMEOUT, memory=format_size(DEFAULT_MEMORY).replace(" ", ""))
     return call
 
 
@@ -123,8 +193,9 @@ def function(name: str) -> Callable[..., Derivation]:
 class ProblemFile:
     """A problem file, loaded: ``.solve()`` works it, ``.check()`` grades it.
 
-    Each problem runs in its own process under ``timeout`` seconds, as
-    ``symjac solve`` and ``symjac check`` run them.
+    Each problem runs in a worker process under ``timeout`` seconds and
+    ``max_memory`` (as for symjac.jacobian), as ``symjac solve`` and ``symjac
+    check`` run them.
     """
 
     path: str
@@ -132,7 +203,8 @@ class ProblemFile:
     ids: tuple[str, ...]
     _problems: Any  # the ProblemSet
 
-    def solve(self, timeout: float | None = DEFAULT_TIMEOUT) -> list:
+    def solve(self, timeout: float | None = DEFAULT_TIMEOUT,
+              max_memory: Any = DEFAULT) -> list:
         """Each problem's outcome: ``.status`` ("solved", "error" or "limit"), ``.message``
         and ``.derivation`` (a Derivation; ``.undefined`` for an undefined answer)."""
         from dataclasses import replace
@@ -141,7 +213,7 @@ class ProblemFile:
 
         jobs = [runner.Job(p, self.path, mode="solve") for p in self._problems.problems]
         out = []
-        for o in runner.run(jobs, timeout=timeout):
+        for o in runner.run(jobs, limits=_limits(timeout, max_memory)):
             if o.undefined and o.derivation is None:
                 reason = o.message
                 o = replace(o, derivation=Derivation(
@@ -152,7 +224,8 @@ class ProblemFile:
         return out
 
     def check(self, answers: str | Mapping[str, Any] | None = None,
-              timeout: float | None = DEFAULT_TIMEOUT) -> list:
+              timeout: float | None = DEFAULT_TIMEOUT,
+              max_memory: Any = DEFAULT) -> list:
         """Each problem's grade: ``.status`` ("passed", "failed", "error" or "limit"),
         ``.message``, ``.score`` and ``.points``. ``answers`` is an answer file's path or
         a mapping of problem ids to answers (text, lists or sympy objects); without
@@ -170,7 +243,18 @@ class ProblemFile:
                 source = "answers"
             jobs = [runner.Job(p, self.path, answer=given.get(p.id), answers=source)
                     for p in self._problems.problems]
-        return runner.run(jobs, timeout=timeout)
+        return runner.run(jobs, limits=_limits(timeout, max_memory))
+
+
+def _limits(timeout: Any, max_memory: Any) -> Any:
+    """Limits.resolve, a bad value an InputError (as the command line's options refuse it)."""
+    from symjac.core.caps import Limits
+    from symjac.core.errors import InputError
+
+    try:
+        return Limits.resolve(timeout, max_memory)
+    except ValueError as e:
+        raise InputError(str(e)) from None
 
 
 def load(path: str) -> ProblemFile:

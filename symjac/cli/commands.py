@@ -739,8 +739,9 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
                 from symjac.isolation import headroom
 
                 cap = headroom(memory)
-            outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=timeout, memory=cap,
-                                  budget=budget, on_done=advance, tick=tick)
+            limits = shell.resolve_limits(timeout, cap)
+            outcomes = runner.run(jobs_list, n_jobs=jobs, limits=limits, budget=budget,
+                                  on_done=advance, tick=tick)
         finally:
             if bar is not None:
                 bar.stop()
@@ -854,8 +855,8 @@ def solve(file: str, jobs: int | None, **opts) -> int:
         _check_outputs({"-o": output}, [file])
         ps = problems.load(file)
         jobs_list = [runner.Job(p, ps.path, mode="solve") for p in ps.problems]
-        outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=opts["timeout"],
-                              memory=opts.get("max_memory"))
+        limits = shell.resolve_limits(opts["timeout"], opts.get("max_memory"))
+        outcomes = runner.run(jobs_list, n_jobs=jobs, limits=limits)
         doc = render_document(ps, outcomes, "text" if to_file and fmt == "rich" else fmt,
                               steps=opts["steps"])
         if output is not None:

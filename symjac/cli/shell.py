@@ -20,6 +20,8 @@ TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotat
 if TYPE_CHECKING:
     from typing import Any
 
+    from symjac.core.caps import Limits
+
 EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
 MIN_COLUMNS, MAX_COLUMNS = 20, 1000
 _ANSI = r"\033\[[;?0-9]*[a-zA-Z]"  # what click.echo strips from output that is not a terminal
@@ -72,10 +74,10 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     if fmt == "rich" and output not in (None, "-"):
         fmt = "text"  # a file gets no terminal escapes
     debug = bool(opts.get("debug"))
-    from symjac.isolation import call_limited, memory_limit, time_limit
+    from symjac import isolation
 
-    timeout = opts.get("timeout")
-    memory = memory_cap(opts.get("max_memory"))
+    limits = resolve_limits(opts.get("timeout"), opts.get("max_memory"))
+    memory = limits.memory
     what = f"symjac {command}"
 
     def work() -> tuple[str, bool, bool, tuple[str, ...]]:
@@ -96,10 +98,9 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     # --no-steps) answer without it, and the cap leaves ample room to load it.
     try:
         if isolate:
-            out, is_text, ok, warnings = call_limited(work, timeout, memory, what)
+            out, is_text, ok, warnings = isolation.run(work, limits, what)
         else:
-            with time_limit(timeout, what), memory_limit(memory):
-                out, is_text, ok, warnings = work()
+            out, is_text, ok, warnings = isolation.in_process(work, limits.timeout, memory, what)
     except (KeyboardInterrupt, BrokenPipeError):
         raise  # guard() reports these
     except Exception as e:
@@ -122,16 +123,16 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     return EXIT_OK if ok else EXIT_UNDEFINED
 
 
-def memory_cap(memory: int | None) -> int:
-    """--max-memory, else $SYMJAC_MAX_MEMORY, else the default; a bad variable warns."""
-    if memory is not None:
-        return memory
-    from symjac.isolation import memory_from_env
+def resolve_limits(timeout: float | None, max_memory: int | None) -> Limits:
+    """The command's limits, resolved once (Limits.resolve): --timeout as given (its
+    option's default is the default), --max-memory else $SYMJAC_MAX_MEMORY else the
+    default; a bad variable warns."""
+    from symjac.core.caps import DEFAULT, Limits
 
-    value, problem = memory_from_env()
-    if problem:
-        say("warning", problem)
-    return value
+    limits = Limits.resolve(timeout, DEFAULT if max_memory is None else max_memory)
+    if limits.warning:
+        say("warning", limits.warning)
+    return limits
 
 
 def color_forced() -> bool:
