@@ -15,12 +15,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
-TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
-if TYPE_CHECKING:
-    from typing import Any
-
-    from symjac.core.caps import Limits
+from symjac.core.caps import Limits
 
 EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
 MIN_COLUMNS, MAX_COLUMNS = 20, 1000
@@ -37,8 +34,11 @@ def jacobian(functions: str, wrt: str | None, at: str | None, layout: str, order
 
     def compute():
         from symjac import api
+        from symjac.cli.sources import one_stdin, read_source
 
-        return api.jacobian(functions, wrt=wrt, at=at, layout=layout, order=order,
+        one_stdin(functions, wrt)
+        return api.jacobian(read_source(functions, "functions"),
+                            wrt=read_source(wrt, "variables"), at=at, layout=layout, order=order,
                             expect=expect, check=check, simplify=simplify,
                             steps=opts["steps"], all_steps=all_steps)
 
@@ -71,8 +71,6 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     output = opts.get("output")
     standalone = bool(opts.get("standalone"))
     fmt = output_format(opts["fmt"], output, standalone)
-    if fmt == "rich" and output not in (None, "-"):
-        fmt = "text"  # a file gets no terminal escapes
     debug = bool(opts.get("debug"))
     from symjac import isolation
 
@@ -141,18 +139,10 @@ def color_forced() -> bool:
 
 
 def output_format(fmt: str, output: str | None = None, standalone: bool = False) -> str:
-    """The format to write: --format, else --standalone's LaTeX, else by -o's extension,
-    else rich on a terminal and text in a pipe. (--standalone with a format other
-    than latex is refused by the caller, as a usage error.)"""
-    if standalone:
-        return "latex"
-    if fmt != "auto":
-        return fmt
-    if output and output != "-":
-        ext = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-        return {"md": "markdown", "markdown": "markdown", "tex": "latex",
-                "json": "json"}.get(ext, "text")
-    return "rich" if sys.stdout.isatty() or color_forced() else "text"
+    """symjac.render.resolve_format, told whether stdout is a terminal (or colour forced)."""
+    from symjac.render import resolve_format
+
+    return resolve_format(fmt, output, standalone, sys.stdout.isatty() or color_forced())
 
 
 # -- output ---------------------------------------------------------------------------
