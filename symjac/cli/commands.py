@@ -331,6 +331,7 @@ def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opt
 )
 @click.option("--sizes", metavar="SIZES",
               help='Sizes to verify at when --shape uses letters, e.g. "n=4, k=3".')
+@_declared(options.RESULT)
 @common_options
 def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | None,
          expect: str | None, sizes: str | None, **opts) -> int:
@@ -390,6 +391,7 @@ def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | N
               help="A hand-derived Hessian to check (exit 1 if wrong).")
 @click.option("--sizes", metavar="SIZES",
               help='Sizes to verify at when --shape uses letters, e.g. "n=4".')
+@_declared(options.RESULT)
 @common_options
 def hessian(loss: str, wrt: str | None, shape: str | None, where: tuple[str, ...],
             index: str | None, expect: str | None, sizes: str | None, **opts) -> int:

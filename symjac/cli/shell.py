@@ -78,11 +78,22 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     memory = limits.memory
     what = f"symjac {command}"
 
+    emit_language = opts.get("emit")
+
     def work() -> tuple[str, bool, bool, tuple[str, ...]]:
+        if emit_language and opts["fmt"] not in ("auto", None):
+            from symjac.core.errors import InputError
+
+            raise InputError(f"--emit writes {emit_language} code; it cannot be combined "
+                             f"with --format {opts['fmt']}")
         derivation = compute()
         from symjac.render import render
 
-        out, is_text = as_text(render(derivation, fmt, steps=opts["steps"]))
+        if emit_language:
+            out, is_text = derivation.to_code(emit_language, command_line(command)), True
+            return out, is_text, derivation.ok, tuple(derivation.warnings)
+        out, is_text = as_text(render(derivation, fmt, steps=opts["steps"],
+                                      sparse=bool(opts.get("sparse"))))
         if standalone:
             from symjac.render.document import standalone as document
 
@@ -119,6 +130,18 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     for w in warnings:
         say("warning", w)
     return EXIT_OK if ok else EXIT_UNDEFINED
+
+
+def command_line(command: str) -> str:
+    """The command line that is running, quoted as a shell would read it (for the header
+    of emitted code); the command's name alone where this process is not the console
+    script (a test's runner)."""
+    import shlex
+
+    program = os.path.basename(sys.argv[0] if sys.argv else "")
+    if program.startswith("symjac") or program == "__main__.py":
+        return shlex.join(["symjac", *sys.argv[1:]])
+    return f"symjac {command} ..."
 
 
 def resolve_limits(timeout: float | None, max_memory: int | None) -> Limits:
