@@ -149,7 +149,7 @@ class Solution(Derivation):
                          if extra.get("input_shape") else "")
                       + ("; a matrix-valued function flattened row-major"
                          if extra.get("output_shape") else "") + ".")
-        return emit.matrix_code(self.to_sympy(), list(self.variables), language,
+        return emit.matrix_code(self.to_sympy(), list(self.variables or ()), language,
                                 name=self.command, header=header)
 
     def to_function(self) -> Any:

@@ -373,8 +373,8 @@ def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | N
         from symjac import api
         from symjac.cli.sources import read_source
 
-        return api.grad(read_source(loss, "loss"), wrt, shape, where=where, index=index, expect=expect,
-                        steps=opts["steps"], sizes=sizes)
+        return api.grad(read_source(loss, "loss"), wrt, shape, where=where, index=index,
+                        expect=expect, steps=opts["steps"], sizes=sizes)
 
     return run("grad", opts, compute)
 
@@ -417,8 +417,9 @@ def hessian(loss: str, wrt: str | None, shape: str | None, where: tuple[str, ...
         from symjac.cli.sources import one_stdin, read_source
 
         one_stdin(loss, wrt)
-        return api.hessian(read_source(loss, "loss"), read_source(wrt, "variables"), shape, where=where, index=index, expect=expect,
-                           steps=opts["steps"], sizes=sizes)
+        return api.hessian(read_source(loss, "loss"), read_source(wrt, "variables"), shape,
+                           where=where, index=index, expect=expect, steps=opts["steps"],
+                           sizes=sizes)
 
     return run("hessian", opts, compute)
 

@@ -76,7 +76,7 @@ def _natural(name: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
-class _C(C99CodePrinter):  # type: ignore[misc]
+class _C(C99CodePrinter):
     """C99, with integers too large for a C literal written as doubles and the
     constants as numbers (M_E and M_PI are not in strict C99)."""
 
