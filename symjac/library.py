@@ -143,7 +143,7 @@ def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivat
              **kwargs: Any) -> Derivation:
         from symjac import api
         from symjac.core.caps import Limits
-        from symjac.core.errors import CheckFailed, ChildBug, InputError, SymjacError
+        from symjac.core.errors import ChildBug, InputError, Undefined
 
         try:
             limits = Limits.resolve(timeout, max_memory)
@@ -157,13 +157,9 @@ def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivat
             bound.arguments[name] = _convert(signature.parameters[name], value)
         try:
             return worker().call(api.stated, (fn, *bound.args), bound.kwargs, limits, what)
-        except CheckFailed:
-            raise
         except ChildBug as e:  # a bug in the worker: as the exception it was
             raise RuntimeError(f"symjac internal error: {e.summary}") from None
-        except SymjacError as e:
-            if e.exit_code != 1:
-                raise
+        except Undefined as e:
             return undefined(command, e)
 
     shown = [_shown(p) for p in signature.parameters.values()]
