@@ -820,7 +820,13 @@ def _serve(jobs: int, answers: int) -> None:
         data = _read_exact(jobs, unpack(_LENGTH, header)[0])
         if data is None:
             os._exit(0)
-        fn, args, kwargs, timeout, memory, what = pickle.loads(data)
+        try:
+            fn, args, kwargs, timeout, memory, what = pickle.loads(data)
+        except Exception as e:  # a function this process does not have (defined after it forked)
+            answer = _pickled(False, ChildBug(f"the job could not be read ({type(e).__name__}: "
+                                              f"{e})", ""), "the job", None)
+            _write_all(answers, pack(_LENGTH, len(answer)) + answer)
+            continue
         _job_memory(memory)
         _cpu_backstop(timeout)
         answer = _attempt(partial(fn, *args, **kwargs), memory, what)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 
 import symengine as se
 
@@ -374,7 +375,7 @@ def _outermost(e) -> list:
     return found
 
 
-def latex_matrix(cells: list[list[str]]) -> str:
+def latex_matrix(cells: Sequence[Sequence[str]]) -> str:
     """A matrix of LaTeX entries, as sympy writes one (an array beyond 10 columns)."""
     cols = len(cells[0])
     body = "\\\\".join(" & ".join(row) for row in cells)
