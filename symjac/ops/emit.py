@@ -17,9 +17,9 @@ never copied from user text:
   through.
 
 User text reaches the output only in the header comment (the command that
-made the code), escaped there so that it cannot end the comment: every
-character outside printable ASCII is written as an escape, and ``*/`` is
-broken in C. ``Solution.to_function()`` runs the NumPy code with exec; it is
+made the code, the summary), escaped there so that it cannot end the
+comment: every character that is not printable (a newline, a carriage
+return, a line separator) is written as an escape, and ``*/`` is broken. ``Solution.to_function()`` runs the NumPy code with exec; it is
 this module's output, so it is symjac's code, not the user's.
 """
 
@@ -48,11 +48,12 @@ class CannotEmit(InputError):
 
 
 def comment_text(text: str) -> str:
-    """Text safe inside a comment of any of the four languages: printable ASCII only
-    (anything else escaped, so no newline can end a Python comment), and no '*/'."""
+    """Text safe inside a comment of any of the four languages: printable characters only
+    (a control character, a line or paragraph separator is written as an escape, so
+    nothing can end a Python comment), and no '*/' (which would end a C comment)."""
     out = []
     for ch in text:
-        if " " <= ch <= "~" and ch != "\\":
+        if ch.isprintable() and ch != "\\":
             out.append(ch)
         elif ch == "\\":
             out.append("\\\\")
