@@ -688,9 +688,12 @@ class ReusedWorker:
     """
 
     def __init__(self) -> None:
+        import threading
+
         self.pid = 0
         self.owner = 0  # the pid of the process that started it
         self.send = self.receive = self.watch = -1
+        self.lock = threading.Lock()  # one job at a time on the pipe, whatever the threads
 
     # -- the caller's side --
 
@@ -702,9 +705,14 @@ class ReusedWorker:
         if not limits.fork:  # no limit (here, unbounded), or no fork: as run() does
             return run(partial(fn, *args, **kwargs), limits, what)
         import pickle
-        from struct import pack
 
         job = pickle.dumps((fn, args, kwargs, limits.timeout, limits.memory, what))
+        with self.lock:  # a thread waiting here has not started its time yet
+            return self._call(job, limits, what)
+
+    def _call(self, job: bytes, limits: Limits, what: str) -> Any:
+        from struct import pack
+
         deadline = None
         if limits.timeout:
             deadline = time.monotonic() + limits.timeout

@@ -7,6 +7,7 @@ work that must hit the time limit is work that cannot finish.
 from __future__ import annotations
 
 import inspect
+import operator
 import os
 import pickle
 import signal
@@ -89,7 +90,8 @@ def test_a_memory_limit_replaces_the_worker(monkeypatch, fresh_worker):
         return bytearray(16 * 1024**3)
 
     _patch_engine_choice(monkeypatch, hungry)
-    symjac.matmul("[[1]]", "[[2]]")  # the worker starts, with the patch
+    assert fresh_worker.call(operator.add, (1, 2), {}, Limits.resolve()) == 3  # it starts,
+    # with the patch
     pid = fresh_worker.pid
     with pytest.raises(LimitError, match="memory"):
         symjac.jacobian("x", max_memory="8G")

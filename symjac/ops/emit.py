@@ -19,7 +19,8 @@ never copied from user text:
 User text reaches the output only in the header comment (the command that
 made the code, the summary), escaped there so that it cannot end the
 comment: every character that is not printable (a newline, a carriage
-return, a line separator) is written as an escape, and ``*/`` is broken. ``Solution.to_function()`` runs the NumPy code with exec; it is
+return, a line separator) is written as an escape, and ``*/`` is broken.
+``Solution.to_function()`` runs the NumPy code with exec; it is
 this module's output, so it is symjac's code, not the user's.
 """
 
