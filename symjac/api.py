@@ -159,13 +159,9 @@ class Solution(Derivation):
         replaced by ``v[k]``, or checked to be plain identifiers); it runs with
         ``exec`` in a fresh namespace. No user text is ever evaluated.
         """
-        code = self.to_code("numpy")
-        namespace: dict[str, Any] = {"__name__": "symjac_generated"}
-        exec(compile(code, f"<symjac {self.command}>", "exec"), namespace)  # noqa: S102
-        name = "gradient" if self.command == "grad" else self.command
-        fn = namespace[name] if name in namespace else namespace["hessian"]
-        fn.code = code
-        return fn
+        from symjac.ops.emit import function
+
+        return function(self.to_code("numpy"), f"symjac {self.command}")
 
     def __str__(self) -> str:
         """The plain-text worked solution, as `symjac ... -f text` prints it."""

@@ -329,6 +329,19 @@ _TAKEN = {"numpy", "jax", "math", "loss", "gradient", "hessian", "check_gradient
           "rtol", "atol", "float", "int", "dict", "zip", "abs", "max", "min", "sum", "bool"}
 
 
+def function(code: str, where: str) -> Any:
+    """The function that ``code`` (this module's output, never user text) defines: run
+    with exec in a fresh namespace; its source is kept as ``fn.code``."""
+    namespace: dict[str, Any] = {"__name__": "symjac_generated"}
+    exec(compile(code, f"<{where}>", "exec"), namespace)  # noqa: S102 - symjac's own code
+    for name in ("jacobian", "hessian", "gradient"):
+        fn = namespace.get(name)
+        if callable(fn):
+            fn.code = code
+            return fn
+    raise CannotEmit("the emitted code defines no function")
+
+
 def _tree(text: str) -> ast.AST:
     """The tree of text in symjac's matrix language, as its one parser reads it."""
     from symjac.ops.matexpr import MatrixParser
