@@ -80,7 +80,7 @@ def main() -> None:
             if name == "pendulum":
                 funcs, names = pendulum(int(size or 4), args.cache)
                 own = peers.system
-                peers.system = lambda c, f=funcs, n=names, own=own: (
+                peers.system = lambda c, f=funcs, n=names, own=own, case=case: (
                     (f, n, ", ".join(n)) if c == case else own(c))
             else:
                 funcs, names, _ = peers.system(case)
