@@ -70,6 +70,8 @@ def main() -> None:
                                                      "peers.py"))
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--symjac", default="symjac")
+    ap.add_argument("--timeout", default=None,
+                    help="symjac's --timeout for the timed runs (default: its default)")
     ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "symjac-bench"))
     args = ap.parse_args()
     peers = load(args.peers, "peers")
@@ -101,6 +103,9 @@ def main() -> None:
                                           f"@{variables}", "--no-steps", "-f", "json",
                                           "--sparse"],
             }
+            if args.timeout is not None:
+                for cmd in ours.values():
+                    cmd += ["--timeout", args.timeout]
             size_kb = sum(len(f) + 1 for f in funcs) / 1000
             print(f"{case}: {len(funcs)} functions of {len(names)} variables, "
                   f"{size_kb:,.0f} kB of text", flush=True)
@@ -111,7 +116,8 @@ def main() -> None:
                     line += "   " + "  ".join(f"{k}/{label} = {peers.ratio(times, k, label):.2f}"
                                              for k in ours)
                 print(line, flush=True)
-            peaks = {label: peak_mib([*cmd, "--timeout", "0", "--max-memory", "0"])
+            peaks = {label: peak_mib([*cmd, "--timeout", "0", "--max-memory", "0"]
+                                     if args.timeout is None else [*cmd, "--max-memory", "0"])
                      for label, cmd in ours.items()}
             peaks.update({label: peak_mib(cmd) for label, cmd in cmds.items()})
             for label, mib in peaks.items():
