@@ -9,7 +9,8 @@ another; symjac reads them as ``symjac jacobian @system.txt --wrt @vars.txt``.
 The peers are peers.py's own scripts (sympy is left out: minutes per run at
 this size): the symengine script, and Maxima where it is installed. The
 pendulum is benchmarks/mechanics.py's n-link pendulum on a cart (4 links:
-about 400 kB of text), cached in --cache.
+about 400 kB of text), cached in --cache; tall:N is N polytrig functions of
+only 10 variables (tall:10000 is a 10,000-line file).
 
 Time: peers.py's method (whole processes, interleaved, median of per-run
 ratios). Memory: the peak resident set of one process, from /usr/bin/time
@@ -54,6 +55,19 @@ def pendulum(links: int, cache: str) -> tuple[list[str], list[str]]:
     return funcs, names
 
 
+def tall(n: int) -> tuple[list[str], list[str]]:
+    """n polytrig-like functions of only 10 variables: a long, narrow system."""
+    import random
+
+    rng = random.Random(1)
+    funcs = []
+    for _ in range(n):
+        a, b, c = rng.sample(range(10), 3)
+        funcs.append(f"x{a}**3*x{b} + cos(x{b})**2 + 5*x{c} + x{a}*exp(x{c})"
+                     f" + sin(x{a}*x{b}**2*x{c})")
+    return funcs, [f"x{i}" for i in range(10)]
+
+
 def peak_mib(cmd: list[str], env: dict | None = None) -> float:
     done = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, env=env)
@@ -79,8 +93,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases.split(","):
             name, _, size = case.partition(":")
-            if name == "pendulum":
-                funcs, names = pendulum(int(size or 4), args.cache)
+            if name in ("pendulum", "tall"):
+                funcs, names = (pendulum(int(size or 4), args.cache) if name == "pendulum"
+                                 else tall(int(size or 10_000)))
                 own = peers.system
                 peers.system = lambda c, f=funcs, n=names, own=own, case=case: (
                     (f, n, ", ".join(n)) if c == case else own(c))
