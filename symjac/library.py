@@ -208,11 +208,9 @@ class ProblemFile:
         and ``.derivation`` (a Derivation; ``.undefined`` for an undefined answer)."""
         from dataclasses import replace
 
-        from symjac.batch import runner
-
-        jobs = [runner.Job(p, self.path, mode="solve") for p in self._problems.problems]
         out = []
-        for o in runner.run(jobs, limits=_limits(timeout, max_memory)):
+        for o in _run(self._problems, self.path, "solve", None, None,
+                      _limits(timeout, max_memory)):
             if o.undefined and o.derivation is None:
                 from symjac.api import Solution
 
@@ -230,20 +228,46 @@ class ProblemFile:
         ``.message``, ``.score`` and ``.points``. ``answers`` is an answer file's path or
         a mapping of problem ids to answers (text, lists or sympy objects); without
         it, each problem's own ``expect`` is checked."""
-        from symjac.batch import problems, runner
+        from symjac.batch import problems
 
-        if answers is None:
-            jobs = [runner.Job(p, self.path) for p in self._problems.problems]
-        else:
-            if isinstance(answers, str):
-                given: Mapping[str, Any] = problems.load_answers(answers)
-                source = answers
-            else:
-                given = {str(k): to_text(v, f"answer {k!r}") for k, v in answers.items()}
-                source = "answers"
-            jobs = [runner.Job(p, self.path, answer=given.get(p.id), answers=source)
-                    for p in self._problems.problems]
-        return runner.run(jobs, limits=_limits(timeout, max_memory))
+        given: dict[str, Any] | None = None
+        source = None
+        if isinstance(answers, str):
+            given, source = dict(problems.load_answers(answers)), answers
+        elif answers is not None:
+            given = {str(k): to_text(v, f"answer {k!r}") for k, v in answers.items()}
+            source = "answers"
+        return _run(self._problems, self.path, "check", given, source,
+                    _limits(timeout, max_memory))
+
+
+def _run(problem_set: Any, path: str, mode: str, given: dict[str, Any] | None,
+         source: str | None, limits: Any) -> list:
+    """Every problem's outcome, in the library's reused worker, which forks each batch of
+    problems under ``limits`` from its own warm imports; with no limits, here."""
+    from symjac.core.caps import Limits
+
+    if limits.off or not limits.fork:
+        return run_problems(problem_set, path, mode, given, source, limits)
+    # The worker itself is given no deadline: the runner holds each problem to its own.
+    return worker().call(run_problems, (problem_set, path, mode, given, source, limits), {},
+                         Limits(fork=True), "symjac.load")
+
+
+def run_problems(problem_set: Any, path: str, mode: str, given: dict[str, Any] | None,
+                 source: str | None, limits: Any) -> list:
+    """runner.run of a problem file's jobs, made in the process that runs them (a Job
+    without an answer holds a marker that would not survive being sent to a worker)."""
+    from symjac.batch import runner
+
+    if mode == "solve":
+        jobs = [runner.Job(p, path, mode="solve") for p in problem_set.problems]
+    elif given is None:
+        jobs = [runner.Job(p, path) for p in problem_set.problems]
+    else:
+        jobs = [runner.Job(p, path, answer=given.get(p.id), answers=source)
+                for p in problem_set.problems]
+    return runner.run(jobs, limits=limits)
 
 
 def _limits(timeout: Any, max_memory: Any) -> Any:

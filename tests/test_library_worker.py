@@ -12,6 +12,7 @@ import os
 import pickle
 import signal
 import time
+from pathlib import Path
 
 import pytest
 import sympy
@@ -170,3 +171,16 @@ def test_limits_resolve_applies_each_default_once(monkeypatch):
     assert bad.memory == 4 * 1024**3 and "SYMJAC_MAX_MEMORY" in (bad.warning or "")
     monkeypatch.setenv("SYMJAC_NO_FORK", "1")
     assert not Limits.resolve().fork
+
+
+def test_problem_files_run_from_the_reused_worker(fresh_worker):
+    examples = Path(__file__).parent.parent / "examples"
+    problems = symjac.load(str(examples / "discussion01.toml"))
+    checked = problems.check(str(examples / "answers-mistakes.toml"))
+    assert fresh_worker.pid != 0  # the runner ran in the worker, which forked the batches
+    here = problems.check(str(examples / "answers-mistakes.toml"), timeout=None,
+                          max_memory=None)
+    assert [(o.id, o.status) for o in checked] == [(o.id, o.status) for o in here]
+    assert {o.status for o in checked} == {"passed", "failed"}
+    solved = problems.solve()
+    assert all(o.status == "solved" for o in solved)
