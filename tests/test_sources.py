@@ -88,3 +88,9 @@ def test_files_that_cannot_be_read_are_one_line_and_exit_2(tmp_path):
         proc = run("jacobian", *args, stdin="x*y\n", cwd=tmp_path)
         assert proc.returncode == 2 and words in proc.stderr, proc.stderr
         assert len(proc.stderr.splitlines()) == 1
+
+
+def test_sparse_is_for_json_only():
+    for extra in (["-f", "text"], ["--emit", "numpy"]):
+        proc = run("jacobian", "x*y", "--sparse", *extra)
+        assert proc.returncode == 2 and "--sparse" in proc.stderr and proc.stdout == ""

@@ -93,6 +93,11 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
 
             raise InputError(f"--emit writes {emit_language} code; it cannot be combined "
                              f"with --format {opts['fmt']}")
+        if opts.get("sparse") and (emit_language or fmt != "json"):
+            from symjac.core.errors import InputError
+
+            raise InputError("--sparse shapes the JSON output; use it with --format json"
+                             + (", not with --emit" if emit_language else ""))
         derivation = compute()
         from symjac.render import render
 
