@@ -437,6 +437,7 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
             "summary_tex": summary_tex,
             "notes_tex": notes_tex,
             "wrt": p.wrt,
+            "loss": p.loss.text,  # as parsed (plain notation): --emit's loss and check
             "jacobian_shape": [1, n],
             "flattened": "row-major",
             "shapes": {k: list(v) for k, v in p.shapes.items()},
