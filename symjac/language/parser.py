@@ -989,13 +989,16 @@ class _EntryParser(Parser):
 
 
 def parse_entries(rows, symbols: dict | None = None):
-    """A sympy Matrix from entry strings in sympy's syntax (a Derivation's result)."""
+    """A sympy Matrix from entry strings in sympy's syntax (a Derivation's result).
+
+    symjac wrote them: a name is whole (np is the name np, never n·p)."""
     symbols = {} if symbols is None else symbols
     built = []
-    for row in rows:
-        out = []
-        for text in row:
-            parser = _EntryParser(_one_line(normalize(text, "entry")), symbols=symbols)
-            out.append(parser.expression("entry"))
-        built.append(out)
+    with notation.names_as_typed():
+        for row in rows:
+            out = []
+            for text in row:
+                parser = _EntryParser(_one_line(normalize(text, "entry")), symbols=symbols)
+                out.append(parser.expression("entry"))
+            built.append(out)
     return sympy_builder().matrix(built)
