@@ -32,40 +32,30 @@ from symjac.ops.matexpr import (
     Env,
     MatrixParser,
     ShapeSpec,
+    dim_mul,
     entry_latex,
     entry_names,
     name_latex,
     parse_index,
     parse_shape_spec,
     parse_where,
+    pretty,
+    read_sizes,
 )
 
 MAX_SHOWN_ROWS = 12  # rows of ∂u/∂θ shown one by one, reshaped
 MAX_SHOWN_ENTRIES = 24  # partial derivatives listed one by one when there is no chain
 L = "\\ell"
-_GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
-    "sigma tau upsilon phi chi psi omega"
-).split()
+
+
+def part(label: str, text: str, tex: str) -> Step:
+    """A heading sentence, as the worksheet's "(a) Show that ..."."""
+    return Step(kind="part", text=f"{label} {text}".strip(), latex="",
+                data={"label": label, "tex": tex})
 
 
 class RouteMismatch(Exception):
     """The chain-rule route and the entrywise route disagree: a bug, never an answer."""
-
-
-def pretty(name: str) -> str:
-    """theta -> θ, W1 -> W₁: names as a person writes them."""
-    import unicodedata
-
-    from symjac.language.printing import sub
-
-    head = name.rstrip("0123456789")
-    tail = name[len(head):]
-    if head.lower() in _GREEK:
-        kind = "CAPITAL" if head[0].isupper() else "SMALL"
-        letter = "LAMDA" if head.lower() == "lambda" else head.upper()
-        head = unicodedata.lookup(f"GREEK {kind} LETTER {letter}")
-    return head + (sub(int(tail)) if tail else "")
 
 
 def _sym(name: str) -> sympy.Symbol:
@@ -202,7 +192,6 @@ def prepare(
 
 
 DEFAULT_SIZES = (3, 2, 2, 3, 2, 3, 2)  # small: the check is entry by entry, at every y
-MAX_SIZE = 8
 
 
 SMALL_SIZES = (2, 3, 2, 3, 2, 3, 2)
@@ -221,35 +210,6 @@ def choose_sizes(letters: list[str], text: str | None, small: bool = False) -> d
     known = ", ".join(letters)
     return read_sizes(text, out, lambda key: f"'{key}' is not a size letter of --shape "
                       f"(its letters: {known})")
-
-
-def read_sizes(text: str, sizes: dict[str, int], unknown, limit: int = MAX_SIZE) -> dict[str, int]:
-    """--sizes ("n=4, k=3") over the defaults ``sizes``; ``unknown(key)`` words a wrong letter."""
-    import re
-
-    from symjac.core.errors import LimitError, ParseError
-
-    out = dict(sizes)
-    pos = 0
-    for raw in text.split(","):
-        col = pos + 1
-        pos += len(raw) + 1
-        if not raw.strip():
-            continue
-        m = re.fullmatch(r"\s*([A-Za-z]\w*)\s*=\s*(\d+)\s*", raw)
-        if not m:
-            raise ParseError(f"--sizes: cannot read '{raw.strip()}'; write e.g. \"n=3, k=2\"",
-                             col)
-        key, value = m.group(1), int(m.group(2))
-        if key not in out:
-            raise InputError(f"--sizes: {unknown(key)}", col)
-        if value < 1:
-            raise InputError(f"--sizes: {key} must be at least 1", col)
-        if value > limit:
-            raise LimitError(f"--sizes: {key} = {value} is above the limit of {limit} "
-                             "(verification works entry by entry)", col)
-        out[key] = value
-    return out
 
 
 # -- route 1: explicit entries, one index value at a time ---------------------------------
@@ -945,16 +905,12 @@ def _mentions(text: str, name: str) -> bool:
 
 
 def _dims(a, b) -> str:
-    from symjac.ops.matcalc import _dim_mul
-
-    return str(_dim_mul(a, b))
+    return str(dim_mul(a, b))
 
 
 def _closed_steps(p: Problem, closed: Closed, entry_steps: list[Step]) -> list[Step]:
     """One step per chain link in closed form, with shapes and rules; the entrywise
     working of the last link (at the concrete sizes) in between, as the worksheet's (b)."""
-    from symjac.ops.derive import part
-
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
     letters = iter("abcdefghijklmnopqrstuvwxyz")
     out: list[Step] = []

@@ -25,11 +25,10 @@ from symjac.ops.grad import (
     closed_form,
     entrywise_gradient,
     explicit,
-    pretty,
     sizes_text,
     verify_points,
 )
-from symjac.ops.matexpr import Env, name_latex
+from symjac.ops.matexpr import Env, dim_mul, name_latex, pretty
 
 DIRECTION = "V_"  # the direction of the Hessian-vector product: never a user's name
 
@@ -130,7 +129,7 @@ def hessian_closed_form(p: Problem, cf: matcalc.ClosedForm
             back.run(cf.defs[name], g)
     hv = back.acc.get(p.wrt)
     if hv is None:
-        H = calc.zero(matcalc._dim_mul(r, c), matcalc._dim_mul(r, c))
+        H = calc.zero(dim_mul(r, c), dim_mul(r, c))
     else:
         H = linear_map(calc, hv, V)
     rules = ["Hessian-vector product: H[V] = ∇θ ⟨V, ∇θ ℓ⟩",
@@ -260,7 +259,7 @@ def linear_map(calc: matcalc.Calc, hv, V) -> matcalc.Node:
             out.append((rest, calc.mm(_vec(calc, node), row)))
         else:
             raise matcalc.NoClosedForm("the direction appears transposed or inside a function")
-    n = matcalc._dim_mul(r, c)
+    n = dim_mul(r, c)
     return _collect_kron(calc, out, n)
 
 
@@ -322,7 +321,7 @@ def hessian(p: Problem, steps: bool = True) -> Derivation:
     if p.expect is not None:
         check = _expect(p, runs, compare_matrices)
     dims = p.spec.dims[p.wrt]
-    Nl = matcalc._dim_mul(*dims)
+    Nl = dim_mul(*dims)
     flat = ("row-major: " + ", ".join(str(s) for s in list(p.params)[:4])
             + (", …" if N > 4 else ""))
     at = f" at {sizes_text(p)}" if p.sizes else ""
