@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from symjac.core.model import Derivation
-
-TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
-if TYPE_CHECKING:
-    from typing import Any
 
 _DEFAULT: Any = object()  # the limits' defaults, distinct from None (no limit)
 
@@ -74,11 +72,72 @@ def stated(fn: Callable[..., Derivation], *args, **kwargs) -> Derivation:
             reading += f" ({'; '.join(names.notes)})"
         said.insert(0, f"read as: {reading}")
     said = [w for w in said if w not in d.warnings]
+    d = Solution.of(d)
     if not said and not reading:
         return d
-    from dataclasses import replace
-
     return replace(d, reading=reading or d.reading, warnings=(*said, *d.warnings))
+
+
+@dataclass(frozen=True, eq=False)
+class Solution(Derivation):
+    """A Derivation as a library user holds it: ``str()`` is the worked solution,
+    Jupyter shows it, and ``to_sympy()`` gives the result as a sympy Matrix."""
+
+    @classmethod
+    def of(cls, d: Derivation) -> Solution:
+        if isinstance(d, Solution):
+            return d
+        return cls(**{f.name: getattr(d, f.name) for f in fields(d)})
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Derivation):  # a Solution is equal to the Derivation it holds
+            return all(getattr(self, f.name) == getattr(other, f.name)
+                       for f in fields(Derivation) if f.compare)
+        return NotImplemented
+
+    __hash__ = Derivation.__hash__
+
+    def to_sympy(self, real: bool = False, symbols: dict | None = None) -> Any:
+        """The result as a sympy Matrix: the one computed, or else its entry strings
+        read back by symjac's parser (the fast engine and ``from_dict`` keep only those).
+
+        Its symbols are plain ``sympy.Symbol(name)``, equal to the user's own
+        ``sympy.symbols(...)``; ``real=True`` keeps symjac's real symbols, which
+        it uses to simplify ``sqrt(x**2)`` to ``Abs(x)``, and ``symbols`` (name ->
+        real Symbol, filled as it goes) shares them with other parsed input.
+        ``Derivative(...)`` entries (of floor or ceiling) stay unevaluated
+        derivatives. None without a result.
+        """
+        if self.result is None:
+            return None
+        import sympy
+
+        m = self.result.value
+        if not isinstance(m, sympy.MatrixBase):
+            from symjac.language.parser import parse_entries
+
+            m = parse_entries(self.result.matrix, {} if symbols is None else symbols)
+        if not real and symbols is None:
+            m = m.xreplace({s: sympy.Symbol(s.name) for s in m.free_symbols})
+        return m
+
+    def __str__(self) -> str:
+        """The plain-text worked solution, as `symjac ... -f text` prints it."""
+        from symjac.render import render
+
+        return render(self, "text")
+
+    # Jupyter shows a Solution as its worked solution (the renderers load lazily).
+    def _repr_markdown_(self) -> str:
+        from symjac.render import render
+
+        return render(self, "markdown")
+
+    def _repr_latex_(self) -> str:
+        from symjac.render import render
+        from symjac.render.document import ascii_latex
+
+        return ascii_latex(render(self, "latex"))
 
 
 def is_undefined(expect) -> bool:
@@ -159,7 +218,7 @@ def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
 
     expected = parse_matrix(expect, "expected", symbols)
     assert d.result is not None  # a product always has one
-    return replace(d, check=compare_matrices(d.to_sympy(symbols=symbols), expected))
+    return replace(d, check=compare_matrices(Solution.of(d).to_sympy(symbols=symbols), expected))
 
 
 @limited
@@ -403,7 +462,7 @@ def _check_jacobian(d: Derivation, expect: str, symbols: dict):
         return Check(False, (), "symjac cannot differentiate some entries, so the "
                      "expected answer cannot be compared with them",
                      outcome="undecided", method="symbolic")
-    found = compare_matrices(d.to_sympy(symbols=symbols), expected)
+    found = compare_matrices(Solution.of(d).to_sympy(symbols=symbols), expected)
     transposed = expected.shape == d.result.shape[::-1] != d.result.shape
     if transposed and 1 in expected.shape:
         found = replace(found, message=found.message + "; a flat list [a, b] is a "

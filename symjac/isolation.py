@@ -17,6 +17,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 # What only some paths need (pickle, struct, select, re, traceback, fcntl) is imported
 # where it is used: a small command pays for its one fork and nothing more.
@@ -30,10 +31,6 @@ from symjac.core.errors import (  # noqa: F401 (format_size, time_message: re-ex
     memory_message,
     time_message,
 )
-
-TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
-if TYPE_CHECKING:
-    from typing import Any
 
 DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space for the work
 MEMORY_ENV = "SYMJAC_MAX_MEMORY"  # e.g. "2G"; "0" means no cap

@@ -76,12 +76,15 @@ def _convert(param: inspect.Parameter, value: Any) -> Any:
 
 def undefined(command: str, error: Exception) -> Derivation:
     """The result of a command whose answer is undefined, saying why."""
+    from symjac.api import Solution
+
     reason = str(error)
-    return Derivation(
+    return Solution(
         command=command,
         summary=reason,
         notes=tuple(f"hint: {h}" for h in getattr(error, "hints", ())),
-        extra={"undefined": True, "reason": reason},
+        undefined=True,
+        reason=reason,
     )
 
 
@@ -143,11 +146,12 @@ class ProblemFile:
         out = []
         for o in runner.run(jobs, timeout=timeout):
             if o.undefined and o.derivation is None:
-                reason = o.message
-                o = replace(o, derivation=Derivation(
-                    command=o.command, summary=reason,
+                from symjac.api import Solution
+
+                o = replace(o, derivation=Solution(
+                    command=o.command, summary=o.message,
                     notes=tuple(f"hint: {h}" for h in o.hints),
-                    extra={"undefined": True, "reason": reason}))
+                    undefined=True, reason=o.message))
             out.append(o)
         return out
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import click
 
 from symjac.cli import options, shell
-from symjac.cli.options import DEFAULT_TIMEOUT, FORMATS
+from symjac.cli.options import DEFAULT_TIMEOUT
 from symjac.cli.shell import (
     EXIT_LIMIT,
     EXIT_OK,
@@ -27,6 +27,7 @@ from symjac.cli.shell import (
     say,
 )
 from symjac.core import __version__
+from symjac.render import FORMATS
 
 _emit, _write = shell.emit, shell.write
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -236,11 +237,7 @@ def common_options(f: Callable) -> Callable:
     @_declared(options.COMMON)
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        fmt, standalone = kwargs.get("fmt"), kwargs.get("standalone")
-        if standalone and fmt not in ("auto", "latex"):
-            raise click.UsageError(
-                f"--standalone writes a LaTeX document; it cannot be used with --format {fmt}"
-            )
+        output_format(kwargs["fmt"], kwargs.get("output"), kwargs.get("standalone", False))
         if not kwargs.get("debug"):
             kwargs["debug"] = bool(click.get_current_context().find_root().params.get("debug"))
         return f(*args, **kwargs)
@@ -249,12 +246,13 @@ def common_options(f: Callable) -> Callable:
 
 
 def output_format(fmt: str, output: str | None = None, standalone: bool = False) -> str:
-    """shell.output_format, with --standalone and another format refused as click does."""
-    if standalone and fmt not in ("auto", "latex"):
-        raise click.UsageError(
-            f"--standalone writes a LaTeX document; it cannot be used with --format {fmt}"
-        )
-    return shell.output_format(fmt, output, standalone)
+    """shell.output_format, its refusal (--standalone with another format) a usage error."""
+    from symjac.core.errors import InputError
+
+    try:
+        return shell.output_format(fmt, output, standalone)
+    except InputError as e:
+        raise click.UsageError(str(e)) from None
 
 
 def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> int:
@@ -667,7 +665,7 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
     # With --junit - or --gradescope -, stdout is that file, so the report goes to stderr.
     report_to_stderr = bool(to_stdout) and to_stdout[0] != "-o"
     fmt = output_format(fmt, output, standalone)
-    if fmt == "rich" and (output not in (None, "-") or report_to_stderr):
+    if fmt == "rich" and report_to_stderr:
         fmt = "text"
 
     jobs = _jobs(jobs)
@@ -844,7 +842,6 @@ def solve(file: str, jobs: int | None, **opts) -> int:
     """
     output = opts["output"]
     fmt = output_format(opts["fmt"], output, opts["standalone"])  # LaTeX is a whole document
-    to_file = output not in (None, "-")
     jobs = _jobs(jobs)
 
     def body() -> int:
@@ -856,8 +853,7 @@ def solve(file: str, jobs: int | None, **opts) -> int:
         jobs_list = [runner.Job(p, ps.path, mode="solve") for p in ps.problems]
         outcomes = runner.run(jobs_list, n_jobs=jobs, timeout=opts["timeout"],
                               memory=opts.get("max_memory"))
-        doc = render_document(ps, outcomes, "text" if to_file and fmt == "rich" else fmt,
-                              steps=opts["steps"])
+        doc = render_document(ps, outcomes, fmt, steps=opts["steps"])
         if output is not None:
             _write(output, doc)
         else:

@@ -18,14 +18,11 @@ codes. tests/test_options.py compares the two on generated command lines.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from symjac.core.caps import DEFAULT_TIMEOUT  # noqa: F401 (the one default, re-exported)
+from symjac.render import FORMATS
 
-TYPE_CHECKING = False  # typing costs more to import than this module: only for mypy
-if TYPE_CHECKING:
-    from typing import Any
-
-FORMATS = ("auto", "rich", "text", "markdown", "latex", "json")
 FORMAT_ALIASES = {"md": "markdown", "tex": "latex"}
 LAYOUTS = ("numerator", "denominator")
 ORDERS = ("row", "col")

@@ -15,10 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-
-TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
-if TYPE_CHECKING:
-    from typing import Any
+from typing import Any
 
 EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
 MIN_COLUMNS, MAX_COLUMNS = 20, 1000
@@ -69,8 +66,6 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     output = opts.get("output")
     standalone = bool(opts.get("standalone"))
     fmt = output_format(opts["fmt"], output, standalone)
-    if fmt == "rich" and output not in (None, "-"):
-        fmt = "text"  # a file gets no terminal escapes
     debug = bool(opts.get("debug"))
     from symjac.isolation import call_limited, memory_limit, time_limit
 
@@ -140,18 +135,10 @@ def color_forced() -> bool:
 
 
 def output_format(fmt: str, output: str | None = None, standalone: bool = False) -> str:
-    """The format to write: --format, else --standalone's LaTeX, else by -o's extension,
-    else rich on a terminal and text in a pipe. (--standalone with a format other
-    than latex is refused by the caller, as a usage error.)"""
-    if standalone:
-        return "latex"
-    if fmt != "auto":
-        return fmt
-    if output and output != "-":
-        ext = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-        return {"md": "markdown", "markdown": "markdown", "tex": "latex",
-                "json": "json"}.get(ext, "text")
-    return "rich" if sys.stdout.isatty() or color_forced() else "text"
+    """symjac.render.resolve_format, told whether stdout is a terminal (or colour forced)."""
+    from symjac.render import resolve_format
+
+    return resolve_format(fmt, output, standalone, sys.stdout.isatty() or color_forced())
 
 
 # -- output ---------------------------------------------------------------------------

@@ -21,13 +21,10 @@ faithfully; the caller then uses the reference engine.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from symjac.core.errors import LimitError, ParseError
 from symjac.language.sizes import check_call
-
-TYPE_CHECKING = False  # fractions (and decimal) load only where numbers need them
-if TYPE_CHECKING:
-    from fractions import Fraction
 
 MAX_NUMBER_BITS = 50_000  # about 15,000 decimal digits: any number built while parsing
 

@@ -23,17 +23,11 @@ import sys
 import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
+from typing import TypeGuard, cast
 
 from symjac.core.errors import LimitError, ParseError, SymjacError
 from symjac.language import notation
 from symjac.language.builders import MAX_NUMBER_BITS, sympy_builder  # noqa: F401 (the cap, re-exported)
-
-TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
-if TYPE_CHECKING:
-    from typing import TypeGuard, cast
-else:
-    def cast(_type, value):
-        return value
 
 MAX_LENGTH = 1_000_000  # characters of one input
 MAX_DEPTH = 100  # nesting of calls, powers, brackets (chains of + and * do not count)

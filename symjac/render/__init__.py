@@ -1,21 +1,51 @@
-"""One renderer per format, all reading the same Derivation.
+"""One renderer per format, all reading the same Derivation, and the one decision of
+which format a command writes (``resolve_format``).
 
 Each renderer dispatches a step to ``_render_<kind>`` and falls back to
-``_render_default``, as sympy's printers do with ``_print_<Class>``.
+``_render_default``, as sympy's printers do with ``_print_<Class>``
+(symjac.render.base).
 """
 
 from __future__ import annotations
 
-from symjac.core.model import Derivation
+from typing import Any
 
-TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
-if TYPE_CHECKING:
-    from typing import Any
+from symjac.core.errors import InputError
+from symjac.core.model import Derivation
+from symjac.render.base import Renderer
+
+__all__ = ["FORMATS", "Renderer", "render", "renderer", "resolve_format"]
 
 FORMATS = ("auto", "rich", "text", "markdown", "latex", "json")
+_BY_EXTENSION = {"md": "markdown", "markdown": "markdown", "tex": "latex", "json": "json"}
 
 
-def renderer(fmt: str):
+def resolve_format(fmt: str, output: str | None = None, standalone: bool = False,
+                   terminal: bool = False) -> str:
+    """The format a command writes: --format, else --standalone's LaTeX, else by -o's
+    extension, else rich on a terminal (``terminal``) and text in a pipe. Rich output
+    going to a file is text: a file gets no terminal escapes.
+
+    --standalone with a format other than latex is an InputError (a usage error).
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if standalone and fmt not in ("auto", "latex"):
+        raise InputError(
+            f"--standalone writes a LaTeX document; it cannot be used with --format {fmt}")
+    to_file = output not in (None, "-")
+    if standalone:
+        return "latex"
+    if fmt == "auto":
+        if to_file:
+            assert output is not None
+            ext = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+            return _BY_EXTENSION.get(ext, "text")
+        fmt = "rich" if terminal else "text"
+    return "text" if fmt == "rich" and to_file else fmt
+
+
+def renderer(fmt: str) -> Renderer:
     if fmt == "text":
         from symjac.render.text import TextRenderer
 
@@ -38,22 +68,3 @@ def renderer(fmt: str):
 def render(derivation: Derivation, fmt: str, steps: bool = True) -> Any:
     """A string, or for ``rich`` a renderable for a rich Console."""
     return renderer(fmt).render(derivation, steps=steps)
-
-
-class Renderer:
-    """Dispatches steps by kind; subclasses write ``_render_<kind>`` methods."""
-
-    def render(self, d: Derivation, steps: bool = True) -> Any:
-        raise NotImplementedError
-
-    def render_steps(self, d: Derivation) -> list:
-        out = []
-        for step in d.steps:
-            method = getattr(self, f"_render_{step.kind.replace('-', '_')}", self._render_default)
-            rendered = method(step)
-            if rendered is not None:
-                out.append(rendered)
-        return out
-
-    def _render_default(self, step):
-        return step.text

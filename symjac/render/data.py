@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from symjac.core.model import Derivation
-from symjac.render import Renderer
+from symjac.render.base import Renderer
 from symjac.render.safe import dumps
 
 __all__ = ["JsonRenderer", "dumps"]

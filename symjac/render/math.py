@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from symjac.core.model import Derivation, Step
-from symjac.render import Renderer
+from symjac.render.base import Renderer
 from symjac.render.safe import html, latex_text, md_code
 from symjac.render.text import counterexample
 

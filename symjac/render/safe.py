@@ -27,10 +27,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-
-TYPE_CHECKING = False  # typing is slow to import: only mypy reads these annotations
-if TYPE_CHECKING:
-    from typing import Any
+from typing import Any
 
 MAX_SHOWN = 2000  # characters of one untrusted text in a message, a cell or a report line
 

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from symjac.core.model import Derivation, Step
 from symjac.language.printing import uni
-from symjac.render import Renderer
+from symjac.render.base import Renderer
 from symjac.render.text import (
     at_values,
     counterexample,

@@ -6,7 +6,7 @@ import textwrap
 
 from symjac.core.model import Derivation, Result, Step
 from symjac.language.printing import grid, sub, uni
-from symjac.render import Renderer
+from symjac.render.base import Renderer
 
 MAX_SHOWN_ENTRIES = 400  # a larger result is summarised; JSON has every entry
 
