@@ -782,7 +782,8 @@ def closed_form(p: Problem, runs) -> Closed:
         expression = cf.text("lang")
         at_sizes = cf.text("lang", p.sizes)
     except matcalc.NoClosedForm as e:
-        return Closed(False, f"no closed-form rule for {e}")
+        return Closed(False, str(e) if str(e).startswith("no ") else
+                      f"no closed-form rule for {e}")
     except RecursionError:
         return Closed(False, "the expression is nested too deeply for the closed form")
     except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
@@ -871,7 +872,8 @@ def _closed_extra(p: Problem, closed: Closed) -> dict:
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
     where = [f"{pretty(name)} = {closed.form.show(closed.form.defs[name], 'uni')}"
              for name, _ in p.where
-             if closed.expression and _mentions(closed.expression, name)]
+             if closed.expression and name in closed.form.defs
+             and _mentions(closed.expression, name)]
     at = f" at {sizes_text(p)}" if p.sizes else " at the declared sizes"
     every = f", for every {', '.join(p.index)}" if p.index else ""
     if closed.found:

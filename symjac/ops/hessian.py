@@ -119,7 +119,7 @@ def hessian_closed_form(p: Problem, cf: matcalc.ClosedForm
     # ⟨V, G⟩ = VᵀG for a column, tr(VᵀG) for a matrix
     vg = calc.mm(calc.t(V), cf.gradient)
     s = vg if c == 1 else calc.number(calc.trace_of(vg))
-    back = matcalc.Backward(calc, _depends_on(calc, p.wrt, cf))
+    back = matcalc.Backward(calc, matcalc.depends_on(calc, p.wrt, cf.defs))
     back.run(s, calc.number(1))
     refs = {link.name for link in cf.links}
     # the intermediates stand for their definitions: push the adjoint through them
@@ -137,33 +137,6 @@ def hessian_closed_form(p: Problem, cf: matcalc.ClosedForm
     pr = matcalc.Printer
     return (pr(calc, "lang")(H), pr(calc, "tex")(H), pr(calc, "uni")(H), rules,
             pr(calc, "lang", p.sizes)(H))
-
-
-def _depends_on(calc: matcalc.Calc, wrt: str, cf: matcalc.ClosedForm):
-    cache: dict = {}
-
-    def depends(n) -> bool:
-        if n in cache:
-            return cache[n]
-        if isinstance(n, matcalc.Leaf):
-            out = n.name == wrt or (n.ref and depends(cf.defs[n.name]))
-        elif isinstance(n, matcalc.T):
-            out = depends(n.arg)
-        elif isinstance(n, matcalc.MatMul):
-            out = any(depends(a) for a in n.args)
-        elif isinstance(n, matcalc.Kron):
-            out = depends(n.a) or depends(n.b)
-        elif isinstance(n, matcalc.Call):
-            out = depends(n.arg)
-        elif isinstance(n, matcalc.EW):
-            out = any(depends(calc.atoms.node[s]) for s in n.expr.free_symbols
-                      if s in calc.atoms.node)
-        else:
-            out = False
-        cache[n] = out
-        return out
-
-    return depends
 
 
 def _has(calc, n, V) -> bool:

@@ -32,6 +32,7 @@ from symjac.ops.matcalc.nodes import (
     Eye,
     Kron,
     Leaf,
+    Lit,
     MatMul,
     NoClosedForm,
     Node,
@@ -40,8 +41,8 @@ from symjac.ops.matcalc.nodes import (
     T,
 )
 from symjac.ops.matcalc.printer import Printer
-from symjac.ops.matcalc.reverse import Backward, ClosedForm, Link, derive_gradient
+from symjac.ops.matcalc.reverse import Backward, ClosedForm, Link, depends_on, derive_gradient
 
 __all__ = ["EW", "Atoms", "Backward", "Call", "Calc", "ClosedForm", "Dim", "Eye", "Kron",
-           "Leaf", "Link", "MatMul", "NoClosedForm", "Node", "OneHot", "Ones", "Printer", "T",
-           "derive_gradient"]
+           "Leaf", "Link", "Lit", "MatMul", "NoClosedForm", "Node", "OneHot", "Ones", "Printer",
+           "T", "depends_on", "derive_gradient"]

@@ -16,6 +16,7 @@ from symjac.ops.matcalc.nodes import (
     Eye,
     Kron,
     Leaf,
+    Lit,
     NoClosedForm,
     Node,
     OneHot,
@@ -65,7 +66,25 @@ class Lifter:
             return self.subscript(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             return self.call(node.func.id, node.args)
+        if isinstance(node, ast.List):
+            return self.literal(node)
         raise NoClosedForm(type(node).__name__)
+
+    def literal(self, node: ast.List) -> Node:
+        """[[1, 2], [3, 4]] (a flat list is a column, as MatrixParser reads it)."""
+        if not node.elts:
+            raise NoClosedForm("an empty matrix")
+        if all(isinstance(e, ast.List) for e in node.elts):
+            rows = [[self.lift(e) for e in r.elts] for r in node.elts if isinstance(r, ast.List)]
+        else:
+            rows = [[self.lift(e)] for e in node.elts]
+        if any(len(r) != len(rows[0]) or not r for r in rows):
+            raise NoClosedForm("a ragged matrix")
+        if any(not e.scalar for r in rows for e in r):
+            raise NoClosedForm("a matrix entry that is not a scalar")
+        if len(rows) == 1 and len(rows[0]) == 1:
+            return rows[0][0]
+        return Lit(tuple(tuple(r) for r in rows))
 
     def name(self, ident: str) -> Node:
         s = self.scope
@@ -106,7 +125,40 @@ class Lifter:
             raise NoClosedForm("one index of a matrix")
         return Call("index", m, 1, 1, idx)
 
-    def call(self, fname: str, args: list[ast.expr]) -> Node:
+    def call_node(self, fname: str, m: Node) -> Node:
+        """fname(m) for a node already lifted (through the same rules as call)."""
+        return self.call(fname, [], [m])
+
+    def log_softmax(self, m: Node) -> Node | None:
+        """log softmax(h) = h − logsumexp(h), and log softmax(h)[y] = h[y] − logsumexp(h)."""
+        c = self.c
+        picked = m.index if isinstance(m, Call) and m.fn == "index" else None
+        soft = m.arg if picked is not None and isinstance(m, Call) else m
+        if not (isinstance(soft, Call) and soft.fn == "softmax"):
+            return None
+        h = soft.arg
+        c.rewrites.add("log-softmax: log softmax(h) = h − logsumexp(h)")
+        lse = c.number(c.atoms.of(Call("logsumexp", h, 1, 1)))
+        if picked is not None:
+            return c.combine("-", Call("index", h, 1, 1, picked), lse)
+        return c.combine("-", h, lse)
+
+    def kron_square(self, fname: str, m: Kron) -> Node:
+        """det, log det and inverse of A ⊗ B (A n×n, B p×p), Cookbook (10.2.1)."""
+        c = self.c
+        a, b = m.a, m.b
+        if fname == "inv":
+            c.rewrites.add("Kronecker: (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹")
+            return c.kron(self.call_node("inv", a), self.call_node("inv", b))
+        n, p = c.atoms.dim(a.rows), c.atoms.dim(b.rows)
+        da, db = (c.atoms.of(self.call_node(fname, x)) for x in (a, b))
+        if fname == "det":
+            c.rewrites.add("Kronecker: det(A ⊗ B) = det(A)^p det(B)^n")
+            return c.number(da ** p * db ** n)
+        c.rewrites.add("Kronecker: log det(A ⊗ B) = p log det A + n log det B")
+        return c.number(p * da + n * db)
+
+    def call(self, fname: str, args: list[ast.expr], lifted: list[Node] | None = None) -> Node:
         c = self.c
         if fname == "onehot":
             return OneHot(self._index(args[0]), self._size(args[1]))
@@ -115,14 +167,18 @@ class Lifter:
         if fname == "ones":
             n = self._size(args[0])
             return Ones(n, self._size(args[1]) if len(args) > 1 else 1)
-        vals = [self.lift(a) for a in args]
+        vals = lifted if lifted is not None else [self.lift(a) for a in args]
+        if fname in ("log", "ln") and len(vals) == 1:
+            soft = self.log_softmax(vals[0])
+            if soft is not None:
+                return soft
         if fname in _SCALAR_BUILDERS or fname in FUNCTIONS:
             builder = _SCALAR_BUILDERS.get(fname) or FUNCTIONS[fname][0]
             if fname == "relu":
                 builder = relu
             return c.apply(builder, vals)
         if fname == "kron":
-            return Kron(*vals)
+            return c.kron(*vals)
         (m,) = vals
         if fname == "sum":
             return c.number(c.sum_of(m))
@@ -137,6 +193,8 @@ class Lifter:
             if m.scalar:
                 x = c.atoms.of(m)
                 return c.number({"det": x, "logdet": sympy.log(x), "inv": 1 / x}[fname])
+            if isinstance(m, Kron) and m.a.rows == m.a.cols:
+                return self.kron_square(fname, m)
             if fname == "inv":
                 if isinstance(m, Call) and m.fn == "inv":
                     return m.arg
@@ -147,6 +205,10 @@ class Lifter:
         if fname == "norm":
             if m.scalar:
                 return c.number(sympy.Abs(c.atoms.of(m)))
+            if isinstance(m, Kron):  # the Frobenius norm is multiplicative over ⊗
+                c.rewrites.add("Kronecker: ‖A ⊗ B‖ = ‖A‖ ‖B‖")
+                return c.number(c.atoms.of(self.call_node("norm", m.a))
+                                * c.atoms.of(self.call_node("norm", m.b)))
             return c.number(c.atoms.of(Call("norm", m, 1, 1)))
         if fname in ("softmax", "logsumexp"):
             if m.rows != 1 and m.cols != 1:

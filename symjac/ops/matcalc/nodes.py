@@ -153,6 +153,21 @@ class Call(Node):
 
 
 @dataclass(frozen=True)
+class Lit(Node):
+    """A matrix written out entry by entry ([[1, 2], [3, 4]]): each entry a 1×1 node."""
+
+    entries: tuple[tuple[Node, ...], ...]
+
+    @property
+    def rows(self):
+        return len(self.entries)
+
+    @property
+    def cols(self):
+        return len(self.entries[0])
+
+
+@dataclass(frozen=True)
 class EW(Node):
     """An entrywise expression: sympy over atoms of this shape and scalars."""
 
@@ -353,12 +368,70 @@ class Calc:
         if isinstance(n, MatMul):
             return self.mm(*[self.t(a) for a in reversed(n.args)])
         if isinstance(n, Kron):
-            return Kron(self.t(n.a), self.t(n.b))
+            return self.kron(self.t(n.a), self.t(n.b))
+        if isinstance(n, Lit):
+            return Lit(tuple(zip(*n.entries, strict=True)))
         if isinstance(n, EW):
             terms = self.linear_terms(n)
             if terms is not None:
                 return self.from_terms([(c, self.t(m)) for c, m in terms], n.cols, n.rows)
         return T(n)
+
+    # -- Kronecker product ------------------------------------------------------------
+    def kron(self, a: Node, b: Node) -> Node:
+        """a ⊗ b; a 1×1 side is a scalar multiple, and a zero side a zero matrix."""
+        if a.scalar:
+            return self.scale(a, b)
+        if b.scalar:
+            return self.scale(b, a)
+        rows, cols = dim_mul(a.rows, b.rows), dim_mul(a.cols, b.cols)
+        if self.is_zero(a) or self.is_zero(b):
+            return self.zero(rows, cols)
+        if isinstance(a, Eye) and isinstance(b, Eye):
+            return Eye(rows)
+        if isinstance(a, Ones) and isinstance(b, Ones):
+            return Ones(rows, cols)
+        ta, tb = self.linear_terms(a), self.linear_terms(b)
+        if ta is not None and tb is not None and (len(ta) > 1 or len(tb) > 1
+                                                   or ta[0][0] != 1 or tb[0][0] != 1):
+            # bilinear: (2A + B) ⊗ C = 2 A ⊗ C + B ⊗ C
+            return self._sum_nodes([(ca * cb, self.kron(ma, mb)) for ca, ma in ta
+                                    for cb, mb in tb], rows, cols)
+        return Kron(a, b)
+
+    def kron_terms(self, g: Node, a: tuple[Dim, Dim], b: tuple[Dim, Dim]):
+        """g as Σ k·(P ⊗ Q) with P shaped a and Q shaped b, or None."""
+        terms = self.linear_terms(g)
+        if terms is None:
+            return None
+        out = []
+        for k, m in terms:
+            if isinstance(m, Kron) and m.a.shape == a and m.b.shape == b:
+                out.append((k, m.a, m.b))
+            elif isinstance(m, Eye) and a[0] == a[1] and b[0] == b[1]:
+                out.append((k, Eye(a[0]), Eye(b[0])))
+            elif isinstance(m, Ones):
+                out.append((k, Ones(*a), Ones(*b)))
+            else:
+                return None
+        return out
+
+    def pick(self, g: Node, i: int, j: int) -> Node:
+        """The entry (i, j) of g (1-based), a 1×1 node."""
+        if g.scalar:
+            return g
+        if isinstance(g, Lit):
+            return g.entries[i - 1][j - 1]
+        if isinstance(g, Ones):
+            return self.number(1)
+        if isinstance(g, Eye):
+            return self.number(int(i == j))
+        terms = self.linear_terms(g)
+        if terms is not None and (len(terms) > 1 or terms[0][0] != 1):
+            return self.number(sympy.Add(*[k * self.atoms.of(self.pick(m, i, j))
+                                           for k, m in terms]))
+        idx = (i, j) if g.rows != 1 and g.cols != 1 else ((i,) if g.cols == 1 else (j,))
+        return Call("index", g, 1, 1, idx)
 
     # -- matrix product -------------------------------------------------------------------
     def mm(self, *args: Node) -> Node:
@@ -372,6 +445,8 @@ class Calc:
             return self.zero(rows, cols)
         if a.scalar:  # 1×1 @ 1×c is a scalar multiple
             return self.scale(a, b)
+        if (rows, cols) == (1, 1) and (isinstance(a, Ones) or isinstance(b, Ones)):
+            return self.number(self.sum_of(b if isinstance(a, Ones) else a))  # 𝟏ᵀv = Σv
         if b.scalar:
             return self.scale(b, a)
         ta, tb = self.linear_terms(a), self.linear_terms(b)
@@ -384,6 +459,14 @@ class Calc:
         factors = [f for f in fa + fb if not isinstance(f, Eye)]
         factors = self._cancel_inverses(factors)
         factors = self._mixed_products(factors)
+        scalars = [f for f in factors if f.scalar]
+        if scalars and len(factors) > 1:
+            # (a ⊗ b)ᵀ(c ⊗ d) = (aᵀc)(bᵀd): a 1×1 factor of a product is a scalar multiple
+            rest = [f for f in factors if not f.scalar]
+            out = self.mm(*rest) if rest else Eye(rows)
+            for f in scalars:
+                out = self.scale(f, out)
+            return out
         if not factors:
             return Eye(rows)
         if len(factors) == 1:
@@ -402,7 +485,7 @@ class Calc:
             last = out[-1] if out else None
             if (isinstance(last, Kron) and isinstance(f, Kron) and last.a.cols == f.a.rows
                     and last.b.cols == f.b.rows):
-                out[-1] = Kron(self.mm(last.a, f.a), self.mm(last.b, f.b))
+                out[-1] = self.kron(self.mm(last.a, f.a), self.mm(last.b, f.b))
                 continue
             out.append(f)
         return out
@@ -433,6 +516,13 @@ class Calc:
             return sympy.Add(*[k * self.sum_of(n) for k, n in terms])
         if isinstance(m, Ones):
             return c.atoms.dim(m.rows) * c.atoms.dim(m.cols)
+        if isinstance(m, T):  # Σ Aᵀ = Σ A
+            return self.sum_of(m.arg)
+        if isinstance(m, Kron):  # Σ (A ⊗ B) = Σ A · Σ B
+            self.rewrites.add("Kronecker: Σ(A ⊗ B) = ΣA · ΣB")
+            return self.sum_of(m.a) * self.sum_of(m.b)
+        if isinstance(m, Lit):
+            return sympy.Add(*[c.atoms.of(e) for row in m.entries for e in row])
         return c.atoms.of(Call("sum", m, 1, 1))
 
     def trace_of(self, m: Node) -> sympy.Expr:
@@ -446,6 +536,11 @@ class Calc:
             return sympy.Add(*[k * self.trace_of(n) for k, n in terms])
         if isinstance(m, Eye):
             return c.atoms.dim(m.n)
+        if isinstance(m, Kron) and m.a.rows == m.a.cols and m.b.rows == m.b.cols:
+            self.rewrites.add("Kronecker: tr(A ⊗ B) = tr(A) tr(B)")
+            return self.trace_of(m.a) * self.trace_of(m.b)
+        if isinstance(m, Lit):
+            return sympy.Add(*[c.atoms.of(m.entries[i][i]) for i in range(m.rows)])
         if isinstance(m, T):
             m = m.arg
         return c.atoms.of(Call("trace", m, 1, 1))

@@ -12,6 +12,7 @@ from symjac.ops.matcalc.nodes import (
     Eye,
     Kron,
     Leaf,
+    Lit,
     MatMul,
     NoClosedForm,
     Node,
@@ -66,13 +67,25 @@ class Printer:
                     "tex": f"{a} \\otimes {b}", "uni": f"{a} ⊗ {b}"}[m]
         if isinstance(n, Call):
             return self.call(n)
+        if isinstance(n, Lit):
+            return self.literal(n)
         if isinstance(n, EW):
             return self.ew(n.expr, n.scalar)
         raise NoClosedForm("cannot print")
 
+    def literal(self, n: Lit) -> str:
+        """[[1, 2], [3, 4]] in the language (a column as [1, 2]), a bmatrix in LaTeX."""
+        rows = [[self._expr(self.c.atoms.of(e), True, 0) for e in row] for row in n.entries]
+        if self.mode == "tex":
+            body = " \\\\ ".join(" & ".join(r) for r in rows)
+            return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
+        if n.cols == 1:
+            return "[" + ", ".join(r[0] for r in rows) + "]"
+        return "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]"
+
     def wrap(self, n: Node) -> str:
         s = self.node(n)
-        if _atomic(n):
+        if _atomic(n) or (isinstance(n, Kron) and self.mode == "lang"):
             return s
         return f"\\left({s}\\right)" if self.mode == "tex" else f"({s})"
 
@@ -119,8 +132,8 @@ class Printer:
             return _name(str(s), self.mode), 9
         if isinstance(n, MatMul):
             return self.node(n), 5
-        if isinstance(n, Kron):
-            return self.node(n), 5
+        if isinstance(n, Kron):  # kron(a, b) is a call; a ⊗ b binds as a product
+            return self.node(n), 9 if self.mode == "lang" else 5
         return self.node(n), 9
 
     def _paren(self, s: str) -> str:
@@ -399,7 +412,7 @@ def _sup(n: int) -> str:
 
 
 def _atomic(n: Node) -> bool:
-    if isinstance(n, (Leaf, Eye, Ones, OneHot, Call, T)):
+    if isinstance(n, (Leaf, Eye, Ones, OneHot, Call, T, Lit)):
         return True
     if isinstance(n, EW):
         e = n.expr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from symjac.ops.matcalc.nodes import (
     Eye,
     Kron,
     Leaf,
+    Lit,
     MatMul,
     NoClosedForm,
     Node,
@@ -71,7 +73,35 @@ class Backward:
         if isinstance(node, Call):
             self.call(node, g)
             return
+        if isinstance(node, Lit):
+            self.rule("a matrix written entry by entry: entry (i, j) gets G_ij")
+            for i, row in enumerate(node.entries):
+                for j, e in enumerate(row):
+                    if self.depends(e):
+                        self.run(e, c.pick(g, i + 1, j + 1))
+            return
+        if isinstance(node, Kron):
+            self.kron(node, g)
+            return
         raise NoClosedForm(f"no rule for {type(node).__name__}")
+
+    def kron(self, node: Kron, g: Node) -> None:
+        """C = A ⊗ B: G_A[i, j] = Σ_kl G[(i,k), (j,l)] B_kl, written where G is itself a sum
+        of Kronecker products P ⊗ Q (then G_A = Σ ⟨Q, B⟩ P, G_B = Σ ⟨P, A⟩ Q)."""
+        c = self.c
+        self.rule("Kronecker: d(A ⊗ B) = dA ⊗ B + A ⊗ dB, and ⟨P ⊗ Q, dA ⊗ B⟩ = ⟨P, dA⟩⟨Q, B⟩")
+        terms = c.kron_terms(g, node.a.shape, node.b.shape)
+        if terms is None:
+            raise NoClosedForm("Kronecker product (its adjoint is no sum of Kronecker products)")
+        for side, other, first in ((node.a, node.b, True), (node.b, node.a, False)):
+            if not self.depends(side):
+                continue
+            acc: Node | None = None
+            for k, p, q in terms:
+                mine, theirs = (p, q) if first else (q, p)
+                inner = c.sum_of(c.combine("*", theirs, other))  # ⟨Q, B⟩
+                acc = c.add(acc, c.scale(c.number(k * inner), mine))
+            self.run(side, acc if acc is not None else c.zero(*side.shape))
 
     def entrywise(self, node: EW, g: Node) -> None:
         c = self.c
@@ -184,6 +214,51 @@ def _diag_of(c: Calc, g: Node) -> Node:
 
 
 
+def children(calc: Calc, n: Node) -> list[Node]:
+    """The nodes n is built from (a --where name's definition is not one: see depends_on)."""
+    if isinstance(n, T):
+        return [n.arg]
+    if isinstance(n, MatMul):
+        return list(n.args)
+    if isinstance(n, Kron):
+        return [n.a, n.b]
+    if isinstance(n, Call):
+        return [n.arg]
+    if isinstance(n, Lit):
+        return [e for row in n.entries for e in row]
+    if isinstance(n, EW):
+        return [calc.atoms.node[s] for s in n.expr.free_symbols if s in calc.atoms.node]
+    return []
+
+
+def depends_on(calc: Calc, wrt: str, defs: dict[str, Node]):
+    """node -> bool: does it reach the parameter wrt (through --where names too)?"""
+    cache: dict[Node, bool] = {}
+
+    def depends(n: Node) -> bool:
+        if n not in cache:
+            if isinstance(n, Leaf):
+                cache[n] = n.name == wrt or (n.ref and depends(defs[n.name]))
+            else:
+                cache[n] = any(depends(k) for k in children(calc, n))
+        return cache[n]
+
+    return depends
+
+
+def used(loss_tree: ast.AST, where: Sequence[tuple[str, Any]]) -> list[str]:
+    """The --where names the loss uses, directly or through other definitions, in order."""
+    trees = {name: parser.tree for name, parser in where}
+    need: set[str] = set()
+    todo = [loss_tree]
+    while todo:
+        for node in ast.walk(todo.pop()):
+            if isinstance(node, ast.Name) and node.id in trees and node.id not in need:
+                need.add(node.id)
+                todo.append(trees[node.id])
+    return [name for name, _ in where if name in need]
+
+
 @dataclass
 class Link:
     """∂ℓ/∂name in closed form, shaped like name: one step of the chain."""
@@ -222,6 +297,9 @@ def derive_gradient(
     sizes = {d for r, c in shapes.values() for d in (r, c) if isinstance(d, str)}
     scope = Scope(dict(shapes), set(symmetric), set(index), sizes=sizes)
     defs: dict[str, Node] = {}
+    # only what the loss uses: an unused definition needs no rule (nor a closed form)
+    needed = used(loss_parser.tree, where)
+    where = [(name, parser) for name, parser in where if name in needed]
     for name, parser in where:
         defs[name] = Lifter(calc, scope, parser).lift(parser.tree)
         scope.refs[name] = defs[name]
@@ -229,30 +307,7 @@ def derive_gradient(
     if not loss.scalar:
         raise NoClosedForm("the loss is not a scalar")
 
-    reach_cache: dict[Node, bool] = {}
-
-    def depends(n: Node) -> bool:
-        if n in reach_cache:
-            return reach_cache[n]
-        if isinstance(n, Leaf):
-            out = n.name == wrt or (n.ref and depends(defs[n.name]))
-        elif isinstance(n, (T,)):
-            out = depends(n.arg)
-        elif isinstance(n, MatMul):
-            out = any(depends(a) for a in n.args)
-        elif isinstance(n, Kron):
-            out = depends(n.a) or depends(n.b)
-        elif isinstance(n, Call):
-            out = depends(n.arg)
-        elif isinstance(n, EW):
-            out = any(depends(calc.atoms.node[s]) for s in n.expr.free_symbols
-                      if s in calc.atoms.node)
-        else:
-            out = False
-        reach_cache[n] = out
-        return out
-
-    back = Backward(calc, depends)
+    back = Backward(calc, depends_on(calc, wrt, defs))
     back.run(loss, calc.number(1))
     links = []
     for name, _ in reversed(where):
