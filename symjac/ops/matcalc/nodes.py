@@ -540,7 +540,7 @@ class Calc:
             self.rewrites.add("Kronecker: tr(A ⊗ B) = tr(A) tr(B)")
             return self.trace_of(m.a) * self.trace_of(m.b)
         if isinstance(m, Lit):
-            return sympy.Add(*[c.atoms.of(m.entries[i][i]) for i in range(m.rows)])
+            return sympy.Add(*[c.atoms.of(m.entries[i][i]) for i in range(len(m.entries))])
         if isinstance(m, T):
             m = m.arg
         return c.atoms.of(Call("trace", m, 1, 1))
