@@ -15,6 +15,7 @@ route for every index value before it is reported.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -467,6 +468,72 @@ def _check_entry_names(p: Problem) -> None:
                 seen[e] = name
 
 
+MAX_BOUND_LETTERS = 3  # size letters of an expected answer bound from the shapes
+
+
+def bind_sizes(p: Problem, runs, shapes_ok) -> dict[str, int]:
+    """Size letters the expected answer uses but --shape does not declare, bound from the shapes.
+
+    ``x @ (softmax(h) - onehot(y, k)).T`` at theta=3x2: k must make every product
+    and sum defined and the answer shaped ``shapes_ok(shape)``; each value of the
+    declared sizes is tried (1 last), and a letter is bound only when exactly one
+    value fits. One that several values fit (a letter used only as a number,
+    2/m) is refused with them; the binding is stated in the warnings.
+    """
+    import ast
+
+    from symjac.core.errors import SymjacError
+    from symjac.language.parser import CONSTANTS
+    from symjac.ops.matexpr import MATRIX_FUNCTIONS
+
+    assert p.expect is not None  # called only for a problem with an expectation
+    known = {*p.shapes, *(n for n, _ in p.where), *p.index, *p.sizes, *CONSTANTS}
+    calls = {id(n.func) for n in ast.walk(p.expect.tree) if isinstance(n, ast.Call)}
+    letters: list[str] = []
+    for node in ast.walk(p.expect.tree):
+        if not isinstance(node, ast.Name) or id(node) in calls or node.id in known:
+            continue
+        base, _, idx = node.id.rpartition("_")
+        if base in known or node.id in MATRIX_FUNCTIONS or node.id in letters:
+            continue  # h_1 is h[1]
+        if re.fullmatch(r"[A-Za-z](_?\d+)?", node.id):
+            letters.append(node.id)
+    if not letters or len(letters) > MAX_BOUND_LETTERS:
+        return {}
+    dims = {d for shape_ in [*p.shapes.values(), *p.inter_shapes.values()] for d in shape_}
+    dims |= {hi for _, hi in p.index.values() if hi >= 1}
+    at, values, _ = runs[0]
+
+    def fitting(candidates: list[int]) -> list[dict[str, int]]:
+        out = []
+        for combo in itertools.product(candidates, repeat=len(letters)):
+            binding = dict(zip(letters, combo, strict=True))
+            try:
+                e = p.expect.evaluate(Env(values, at, {**p.sizes, **binding}))
+            except (SymjacError, TypeError, ValueError, ZeroDivisionError):
+                continue
+            if shapes_ok(e.shape):
+                out.append(binding)
+        return out
+
+    found = fitting(sorted(d for d in dims if d != 1)) or (fitting([1]) if 1 in dims else [])
+    if not found:
+        return {}  # the answer fits no sizes: evaluating it says why
+    bound: dict[str, int] = {}
+    for letter in letters:
+        options = sorted({b[letter] for b in found})
+        if len(options) > 1:
+            listed = " or ".join(str(v) for v in options)
+            raise InputError(
+                f"the expected answer uses {letter}, which --shape does not declare, and "
+                f"the shapes do not decide it ({letter} could be {listed}); write the "
+                f"number, or declare the sizes as letters (e.g. --shape \"theta=nxk\")")
+        bound[letter] = options[0]
+    stated = ", ".join(f"{k} = {v}" for k, v in bound.items())
+    p.expect.warn(f"read {stated} from the shapes (a size letter the answer uses)")
+    return bound
+
+
 def _label_at(at: dict[str, int]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in at.items())
 
@@ -482,8 +549,11 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
     verdicts: list = []
     texts: dict = {}
     short_values = bp.values
+    g0 = runs[0][2]
+    bound = bind_sizes(p, runs, lambda s: s == g0.shape or (1 in g0.shape and s[::-1] == g0.shape))
+    sizes = {**p.sizes, **bound}
     for run, (at, values, g) in enumerate(runs):
-        e = p.expect.evaluate(Env(values, at, p.sizes))
+        e = p.expect.evaluate(Env(values, at, sizes))
         # For a vector parameter both the gradient (its shape) and the Jacobian
         # (numerator convention, its transpose) are usual answers: take either.
         transposed = e.shape != g.shape and 1 in g.shape and e.T.shape == g.shape
@@ -496,7 +566,7 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
                 f"{shape(*g.shape)}, the shape of {pretty(p.wrt)}",
             )
         fix = {bp.index_symbols[k]: v for k, v in at.items()}
-        e_short = p.expect.evaluate(Env(short_values, at, p.sizes)).xreplace(fix)
+        e_short = p.expect.evaluate(Env(short_values, at, sizes)).xreplace(fix)
         if transposed:
             e_short = e_short.T
         g_short = bp.gradient.xreplace(fix)
@@ -858,7 +928,8 @@ def verify_points(p: Problem, text: str, runs) -> bool | None:
 
 def _warnings(p: Problem) -> list[str]:
     out: list[str] = []
-    for parser in [p.loss, *(wp for _, wp in p.where)]:
+    expect = [p.expect] if p.expect is not None else []
+    for parser in [p.loss, *(wp for _, wp in p.where), *expect]:
         out += [w for w in parser.warnings if w not in out]
     return out
 
@@ -901,8 +972,6 @@ def _closed_extra(p: Problem, closed: Closed) -> dict:
 
 
 def _mentions(text: str, name: str) -> bool:
-    import re
-
     return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text) is not None
 
 

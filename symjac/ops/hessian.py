@@ -22,6 +22,7 @@ from symjac.language.printing import latex, shape, sstr
 from symjac.ops import matcalc
 from symjac.ops.grad import (
     Problem,
+    bind_sizes,
     closed_form,
     entrywise_gradient,
     explicit,
@@ -364,8 +365,10 @@ def _expect(p: Problem, runs, compare_matrices):
     from symjac.core.model import Check
 
     assert p.expect is not None
+    want = runs[0][2].shape
+    sizes = {**p.sizes, **bind_sizes(p, runs, lambda s: s == want)}
     for at, values, H in runs:
-        e = p.expect.evaluate(Env(values, at, p.sizes))
+        e = p.expect.evaluate(Env(values, at, sizes))
         if e.shape != H.shape:
             return Check(False, (), f"the expected Hessian is {shape(*e.shape)} but ∇²ℓ is "
                          f"{shape(*H.shape)}")
