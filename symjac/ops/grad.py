@@ -981,35 +981,27 @@ def _dims(a, b) -> str:
 
 def _closed_steps(p: Problem, closed: Closed, entry_steps: list[Step]) -> list[Step]:
     """One step per chain link in closed form, with shapes and rules; the entrywise
-    working of the last link (at the concrete sizes) in between, as the worksheet's (b)."""
+    working of the last link (at the concrete sizes) in between, as the worksheet's (b).
+    Parts are labelled (a), (b), ... only when there are two or more."""
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
-    letters = iter("abcdefghijklmnopqrstuvwxyz")
-    out: list[Step] = []
-    head = [s for s in entry_steps if s.kind == "chain"]
-    out += head
+    out: list[Step | tuple[str, str]] = []  # a part heading is (text, tex) until labelled
+    out += [s for s in entry_steps if s.kind == "chain"]
     for link in closed.links:
         u, ut = pretty(link["name"]), name_latex(link["name"])
         r, c = link["shape"]
         size = _dims(_int(r), _int(c))
-        label = f"({next(letters)})"
-        out.append(part(label, f"∂ℓ/∂{u}, in closed form.",
-                        f"${_frac(L, ut)}$, in closed form:"))
+        out.append((f"∂ℓ/∂{u}, in closed form.", f"${_frac(L, ut)}$, in closed form:"))
         out.append(_link_step(f"∂ℓ/∂{u}", _frac(L, ut), (r, c), size, link, p.wrt))
     rows = [s for s in entry_steps if s.kind != "chain"]
     if rows and closed.links:
         last = closed.links[-1]["name"]
-        label = f"({next(letters)})"
         at = f" at {sizes_text(p)}" if p.sizes else ""
-        out.append(part(label, f"∂{pretty(last)}ᵢ/∂{W}, entry by entry{at}.",
-                        f"${_frac(name_latex(last) + '_i', Wt)}$, entry by entry"
-                        + (f" at ${sizes_text(p)}$" if p.sizes else "") + ":"))
-        out += rows
-    elif rows:
-        out += rows
+        out.append((f"∂{pretty(last)}ᵢ/∂{W}, entry by entry{at}.",
+                    f"${_frac(name_latex(last) + '_i', Wt)}$, entry by entry"
+                    + (f" at ${sizes_text(p)}$" if p.sizes else "") + ":"))
+    out += rows
     r, c = p.spec.dims[p.wrt]
-    label = f"({next(letters)})"
-    out.append(part(label, f"∇{W} ℓ, in closed form.",
-                    f"$\\nabla_{{{Wt}}} \\ell$, in closed form:"))
+    out.append((f"∇{W} ℓ, in closed form.", f"$\\nabla_{{{Wt}}} \\ell$, in closed form:"))
     rules = list(closed.form.rules)
     text = f"∇{W} ℓ = {closed.text}   ({r}×{c}, like {W})"
     latex = f"\\nabla_{{{Wt}}} \\ell = {closed.latex}"
@@ -1017,7 +1009,11 @@ def _closed_steps(p: Problem, closed: Closed, entry_steps: list[Step]) -> list[S
                     latex=latex, rules=tuple(rules),
                     data={"wrt": p.wrt, "expression": closed.expression,
                           "rules_text": _rules_tex(rules)}))
-    return out
+    labels = iter("abcdefghijklmnopqrstuvwxyz")
+    several = sum(isinstance(s, tuple) for s in out) > 1
+    return [s if isinstance(s, Step) else
+            part(f"({next(labels)})" if several else "", s[0], s[1])
+            for s in out]
 
 
 def _int(d):
