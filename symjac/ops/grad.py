@@ -503,13 +503,14 @@ def bind_sizes(p: Problem, runs, shapes_ok) -> dict[str, int]:
     dims = {d for shape_ in [*p.shapes.values(), *p.inter_shapes.values()] for d in shape_}
     dims |= {hi for _, hi in p.index.values() if hi >= 1}
     at, values, _ = runs[0]
+    expect = p.expect
 
     def fitting(candidates: list[int]) -> list[dict[str, int]]:
         out = []
         for combo in itertools.product(candidates, repeat=len(letters)):
             binding = dict(zip(letters, combo, strict=True))
             try:
-                e = p.expect.evaluate(Env(values, at, {**p.sizes, **binding}))
+                e = expect.evaluate(Env(values, at, {**p.sizes, **binding}))
             except (SymjacError, TypeError, ValueError, ZeroDivisionError):
                 continue
             if shapes_ok(e.shape):
