@@ -14,9 +14,10 @@ file. ``symjac.api`` holds the commands' text-only back end.
 """
 
 from symjac.core import __version__
+from symjac.core.commands import COMMANDS
 
 # Loaded on first use, so `import symjac` stays cheap (no sympy).
-_API = ("matmul", "jacobian", "grad", "hessian", "derive")
+_API = tuple(COMMANDS)
 __all__ = ["__version__", "load", *_API]
 
 

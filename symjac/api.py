@@ -149,14 +149,12 @@ def _expect_undefined(command: str, call) -> Derivation:
     """--expect undefined: passes when the answer is undefined, fails when it exists."""
     from dataclasses import replace
 
-    from symjac.core.errors import SymjacError
+    from symjac.core.errors import Undefined
     from symjac.core.model import Check
 
     try:
         d = call()
-    except SymjacError as e:
-        if e.exit_code != 1:
-            raise
+    except Undefined as e:
         return Derivation(
             command=command,
             summary=str(e),
@@ -178,13 +176,25 @@ def matmul(
         return _expect_undefined(
             "matmul", lambda: matmul(*matrices, steps=steps, all_steps=all_steps)
         )
-    if not steps:
-        # Integer/fraction literals: an exact product without importing sympy.
-        from symjac.ops.fastmat import fast_matmul
+    from symjac.engines.choose import run
 
-        fast = fast_matmul(matrices)
-        if fast is not None:
-            return _check_product(fast, expect, {}) if expect is not None else fast
+    return run("matmul", {"steps": steps}, lambda: _exact_product(matrices, expect),
+               lambda: _reference_product(matrices, steps, all_steps, expect))
+
+
+def _exact_product(matrices: Sequence[str], expect: str | None) -> Derivation:
+    """Integer and fraction literals: an exact product without importing sympy."""
+    from symjac.language.builders import Unsupported
+    from symjac.ops.fastmat import fast_matmul
+
+    d = fast_matmul(matrices)
+    if d is None:
+        raise Unsupported("not a product of number matrices")
+    return _check_product(d, expect, {}) if expect is not None else d
+
+
+def _reference_product(matrices: Sequence[str], steps: bool, all_steps: bool,
+                       expect: str | None) -> Derivation:
     from symjac.core.errors import InputError
     from symjac.ops.matmul import DEFAULT_MAX_ENTRIES, NAMES
     from symjac.ops.matmul import matmul as op
@@ -327,36 +337,32 @@ def jacobian(
     flattened in ``order``); by default every free symbol, in natural order.
     ``at`` ("x=1, y=2") evaluates at a point; ``expect`` checks a hand-derived
     Jacobian; ``check`` compares with finite differences at random points.
-    ``engine`` is "auto" (ops/engine.py chooses: symengine unless sympy is
+    ``engine`` is "auto" (engines/choose.py chooses: symengine unless sympy is
     needed), "symengine" or "sympy"; every engine gives equal entries.
     """
     from symjac.core.errors import InputError
-    from symjac.engines.choose import choose
-    from symjac.language.builders import Unsupported
+    from symjac.engines.choose import run
     from symjac.ops.fastdiff import LAYOUTS, ORDERS
 
     if layout not in LAYOUTS:
         raise InputError(f"the layout must be numerator or denominator, not '{layout}'")
     if order not in ORDERS:
         raise InputError(f"the order must be row or col, not '{order}'")
-    which = choose("jacobian", {"engine": engine, "at": at, "check": check,
-                                "simplify": simplify})
     from symjac.ops.fastdiff import DEFAULT_MAX_ENTRIES
 
     max_entries: int | None = None if all_steps else DEFAULT_MAX_ENTRIES
-    if which == "symengine":
-        try:
-            d = _fast_jacobian(functions, wrt, layout, order, steps, max_entries)
-        except Unsupported:
-            if engine == "symengine":
-                raise InputError("the symengine engine cannot build this input exactly; "
-                                 "use --engine sympy") from None
-            which = "sympy"  # a constant such as exp(10**10*log(2)): sympy's size rules
     symbols: dict = {}
-    point = None
-    if which == "sympy":
-        d, funcs, variables, point = _reference_jacobian(
-            functions, wrt, at, layout, order, simplify, steps, max_entries, symbols)
+
+    def fast():
+        return _fast_jacobian(functions, wrt, layout, order, steps, max_entries), (), (), None
+
+    def reference():
+        return _reference_jacobian(functions, wrt, at, layout, order, simplify, steps,
+                                   max_entries, symbols)
+
+    d, funcs, variables, point = run(
+        "jacobian", {"engine": engine, "at": at, "check": check, "simplify": simplify},
+        fast, reference)
     assert d.result is not None  # a Jacobian always has one
     checks = []
     if expect is not None:

@@ -94,18 +94,14 @@ def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivat
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Derivation:
-        from symjac.core.errors import CheckFailed, SymjacError
+        from symjac.core.errors import Undefined
 
         bound = signature.bind(*args, **kwargs)
         for name, value in list(bound.arguments.items()):
             bound.arguments[name] = _convert(signature.parameters[name], value)
         try:
             return fn(*bound.args, **bound.kwargs)
-        except CheckFailed:
-            raise
-        except SymjacError as e:
-            if e.exit_code != 1:
-                raise
+        except Undefined as e:
             return undefined(command, e)
 
     return call

@@ -102,15 +102,17 @@ def test_a_bug_with_debug_shows_its_traceback(monkeypatch, capfd):
 
 def test_classify_maps_each_class_once():
     bug = errors.classify(KeyError("k"))
-    assert isinstance(bug, errors.ChildBug) and bug.exit_code == 4
+    assert isinstance(bug, errors.ChildBug) and errors.exit_code(bug) == 4
     assert "KeyError" in bug.trace or bug.trace == ""
     caused = ImportError("no module")
     caused.__cause__ = MemoryError()
     assert isinstance(errors.classify(caused), errors.LimitError)
     same = errors.ShapeError("mismatch")
-    assert errors.classify(same) is same and same.exit_code == 1
-    assert errors.classify(RecursionError()).exit_code == 3
-    assert errors.classify(errors.InputError("bad")).exit_code == 2
+    assert errors.classify(same) is same and errors.exit_code(same) == 1
+    assert errors.exit_code(errors.classify(RecursionError())) == 3
+    assert errors.exit_code(errors.classify(errors.InputError("bad"))) == 2
+    assert errors.exit_code(errors.UndefinedError("1/0")) == 1
+    assert isinstance(errors.ShapeError("m"), errors.Undefined)
 
 
 @pytest.mark.parametrize("exc, status, start", [

@@ -66,7 +66,7 @@ def test_fast_derivation_equals_the_sympy_path(kind):
     )
     assert fast.to_dict() == slow.to_dict()  # summary, label, strings, LaTeX (matrix and array)
     assert fast.result.latex == latex(slow.result.value)
-    assert fast.to_sympy(real=True) == slow.result.value
+    assert api.Solution.of(fast).to_sympy(real=True) == slow.result.value
 
 
 def test_200_by_200_through_the_api_matches_sympy():

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from symjac import api
 from symjac.cli.commands import cli
-from symjac.core.errors import InputError, LimitError, ParseError
+from symjac.core.errors import InputError, LimitError, ParseError, exit_code
 from symjac.isolation import ChildBug, call_limited, format_size, parse_size
 from symjac.language.parser import MAX_NUMBER_BITS, parse_expression, parse_matrix
 from symjac.language.printing import latex, sstr, uni
@@ -514,7 +514,7 @@ def test_errors_of_any_signature_cross_over():
     with pytest.raises(FileProblem) as info:
         call_limited(fail)
     e = info.value
-    assert (str(e), e.path, e.position, e.exit_code) == (
+    assert (str(e), e.path, e.position, exit_code(e)) == (
         "p.toml is bad at line 3 (column 3)", "p.toml", 3, 2
     )
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from symjac.api import is_undefined
 from symjac.batch.problems import Problem
-from symjac.core.errors import LimitError, SymjacError
+from symjac.core.errors import LimitError, SymjacError, Undefined
 from symjac.language.parser import watch_names
 from symjac.ops.mistakes import Mistake, Variant, find, variants
 
@@ -115,9 +115,7 @@ def make_key(p: Problem) -> Key:
     """Work the problem without steps; its result, label, mistake variants and names."""
     try:
         d = p.call(None, steps=False)
-    except SymjacError as e:
-        if e.exit_code != 1:
-            raise
+    except Undefined as e:
         return Key(label=LABELS.get(p.command, "the answer"), undefined=str(e),
                    names=problem_names(p))
     label = d.label or LABELS.get(p.command, "the answer")
@@ -378,7 +376,7 @@ def _against_key(p: Problem, answer: str, key: Key) -> Grade:
 
 def _undefined(e: SymjacError) -> bool:
     """Was the text read, to a value that is not defined (1/0)? Else it was not read."""
-    return e.exit_code == 1 or e.message.startswith("division by zero")
+    return isinstance(e, Undefined) or e.message.startswith("division by zero")
 
 
 def _unknown(used: Iterable[str], names: Names) -> tuple[str, ...]:
@@ -474,11 +472,11 @@ def _api_verdict(p: Problem, answer: str, names: Names, unknown: tuple[str, ...]
     except LimitError as e:
         return Grade("limit", str(e))
     except SymjacError as e:
-        if e.exit_code == 1:  # undefined: the student's, unless the problem's own answer is
+        if isinstance(e, Undefined):  # undefined: the student's, unless the problem's own answer is
             try:
                 p.call(None, **quiet)
             except SymjacError as again:
-                if again.exit_code == 1:
+                if isinstance(again, Undefined):
                     if is_undefined(answer):
                         return Grade("passed", f"undefined, as expected: {again}")
                     return Grade("failed", f"the answer is undefined ({again}), but yours "
@@ -490,7 +488,7 @@ def _api_verdict(p: Problem, answer: str, names: Names, unknown: tuple[str, ...]
         except LimitError:
             raise
         except SymjacError as again:
-            if again.exit_code != 1:
+            if not isinstance(again, Undefined):
                 return Grade("error", f"the problem itself cannot be worked: {again}")
         if unknown:
             return Grade("invalid", not_a_name(unknown, names), unknown=unknown)

@@ -2,8 +2,8 @@
 
 A problem's keys are its command's option names: the keyword arguments of
 the command's api function, checked against its signature, so a command
-joins problem files by one row in COMMANDS. Its positional argument is
-named by the row (`matrices` for matmul). `id`, `title`, `text`, `command`
+joins problem files by its row in symjac.core.commands. Its positional
+argument is named by the row (`matrices` for matmul). `id`, `title`, `text`, `command`
 and `points` are the problem's own. One bad problem never stops the others:
 it carries its error and is reported, not run.
 """
@@ -21,17 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from symjac.batch.files import load_data, type_name
+from symjac.core.commands import COMMANDS
 from symjac.core.errors import FileError, InputError
-
-
-@dataclass(frozen=True)
-class Command:
-    """How a problem file reaches one api function."""
-
-    api_name: str  # the function in symjac.api
-    positional: str  # the problem key holding the positional argument(s)
-    # The problem statement in LaTeX, built from the keys (e.g. the matrices of a product).
-    statement: Callable[[Mapping[str, Any]], str] | None = None
 
 
 def _matmul_statement(keys: Mapping[str, Any]) -> str:
@@ -80,13 +71,10 @@ def _jacobian_statement(keys: Mapping[str, Any]) -> str:
     return f"\\mathbf{{f}}{args} = " + bmatrix([[latex(f)] for f in outputs])
 
 
-# command -> api function: adding a command is adding a row.
-COMMANDS: dict[str, Command] = {
-    "matmul": Command("matmul", "matrices", _matmul_statement),
-    "jacobian": Command("jacobian", "functions", _jacobian_statement),
-    "grad": Command("grad", "loss"),
-    "hessian": Command("hessian", "loss"),
-    "derive": Command("derive", "name"),
+# The problem statement in LaTeX, built from the keys (e.g. the matrices of a product).
+STATEMENTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "matmul": _matmul_statement,
+    "jacobian": _jacobian_statement,
 }
 
 OWN_KEYS = ("id", "command", "title", "text", "points", "partial", "feedback")
@@ -100,7 +88,7 @@ def api_function(command: str) -> Callable | None:
         return None
     from symjac import api
 
-    return getattr(api, row.api_name)
+    return getattr(api, row.name)
 
 
 # -- the shape of a parameter's value ---------------------------------------------
@@ -307,10 +295,8 @@ class Problem:
         return " ".join(shlex.quote(w) for w in words)
 
     def statement(self) -> str | None:
-        row = COMMANDS.get(self.command)
-        if row is None or row.statement is None:
-            return None
-        return row.statement(self.keys)
+        make = STATEMENTS.get(self.command)
+        return None if make is None else make(self.keys)
 
 
 @dataclass(frozen=True)

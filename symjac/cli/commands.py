@@ -27,6 +27,7 @@ from symjac.cli.shell import (
     say,
 )
 from symjac.core import __version__
+from symjac.core.commands import COMMANDS
 from symjac.render import FORMATS
 
 _emit, _write = shell.emit, shell.write
@@ -286,7 +287,7 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("matrices", nargs=-1, required=True, metavar="A B [C ...]")
+@click.argument(COMMANDS["matmul"].positional, nargs=-1, required=True, metavar="A B [C ...]")
 @_declared(options.MATMUL)
 @common_options
 def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opts) -> int:
@@ -310,7 +311,7 @@ def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opt
 
 
 @cli.command(cls=ExpressionCommand)
-@click.argument("loss")
+@click.argument(COMMANDS["grad"].positional)
 @click.option("--wrt", required=True, metavar="NAME", help="The parameter, declared in --shape.")
 @click.option(
     "--shape",
@@ -378,7 +379,7 @@ def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | N
 
 
 @cli.command(cls=ExpressionCommand)
-@click.argument("loss")
+@click.argument(COMMANDS["hessian"].positional)
 @click.option("--wrt", metavar="NAME", help="The parameter (with --shape), or the variables "
               "'x, y' of a plain function (default: every free symbol).")
 @click.option("--shape", "shape", metavar="SHAPES",
@@ -429,7 +430,8 @@ def _derivation_names(ctx, param, incomplete: str):
 
 
 @cli.command()
-@click.argument("name", required=False, shell_complete=_derivation_names)
+@click.argument(COMMANDS["derive"].positional, required=False,
+                shell_complete=_derivation_names)
 @click.option("--list", "list_all", is_flag=True, help="List the known derivations.")
 @click.option(
     "--sizes", metavar="SIZES", help='Sizes to verify at, e.g. "n=4, k=3" (default: small ones).'
@@ -461,7 +463,7 @@ def derive(name: str | None, list_all: bool, sizes: str | None, **opts) -> int:
 
 
 @cli.command(cls=ExpressionCommand)
-@click.argument("functions", metavar="FUNCTIONS")
+@click.argument(COMMANDS["jacobian"].positional, metavar="FUNCTIONS")
 @_declared(options.JACOBIAN)
 @common_options
 def jacobian(

@@ -21,6 +21,7 @@ import math
 from typing import Any
 
 from symjac.core.caps import DEFAULT_TIMEOUT  # noqa: F401 (the one default, re-exported)
+from symjac.core.commands import COMMANDS as COMMAND_LIST
 from symjac.render import FORMATS
 
 FORMAT_ALIASES = {"md": "markdown", "tex": "latex"}
@@ -99,9 +100,10 @@ MATMUL = (
 )
 
 # command -> (its positional parameter, how many values it takes (-1: one or more), options)
+# (the commands the console script reads itself, of symjac.core.commands)
 COMMANDS: dict[str, tuple[str, int, tuple[Option, ...]]] = {
-    "jacobian": ("functions", 1, JACOBIAN + COMMON),
-    "matmul": ("matrices", -1, MATMUL + COMMON),
+    name: (COMMAND_LIST[name].positional, -1 if COMMAND_LIST[name].many else 1, own + COMMON)
+    for name, own in (("jacobian", JACOBIAN), ("matmul", MATMUL))
 }
 
 

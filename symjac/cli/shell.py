@@ -17,7 +17,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
+from symjac.core.errors import (  # noqa: F401 (the codes, for the commands)
+    EXIT_BUG,
+    EXIT_LIMIT,
+    EXIT_OK,
+    EXIT_UNDEFINED,
+    EXIT_USAGE,
+    exit_code,
+)
+
 MIN_COLUMNS, MAX_COLUMNS = 20, 1000
 _ANSI = r"\033\[[;?0-9]*[a-zA-Z]"  # what click.echo strips from output that is not a terminal
 
@@ -262,14 +270,15 @@ def fail(command: str, fmt: str, e, debug: bool = False) -> int:
         if debug and e.trace:
             _echo(e.trace.rstrip("\n"), err=True)
         return bug(e.summary, debug)
+    code = exit_code(e)
     if fmt == "json":
         from symjac.core.model import error_dict
         from symjac.render.safe import dumps
 
         _echo(dumps(error_dict(command, e)))
-        if e.exit_code == EXIT_UNDEFINED:
-            return e.exit_code
-    if e.exit_code == EXIT_UNDEFINED:
+        if code == EXIT_UNDEFINED:
+            return code
+    if code == EXIT_UNDEFINED:
         from symjac.render.safe import line
 
         if fmt in ("markdown", "latex"):
@@ -280,9 +289,9 @@ def fail(command: str, fmt: str, e, debug: bool = False) -> int:
             _echo(line(e))
             for h in e.hints:
                 _echo(f"hint: {line(h)}")
-        return e.exit_code
+        return code
     say("error", e)
-    return e.exit_code
+    return code
 
 
 def bug(summary: str, debug: bool) -> int:

@@ -1,18 +1,20 @@
 """Errors with messages written for people, and the one map from any exception to them.
 
-``classify`` turns whatever a command raised into a SymjacError (whose
-``exit_code`` says 1, 2 or 3) or a ChildBug (a bug: exit 4). The command
-line, the forked workers and the batch runner all go through it, so a
-MemoryError or a RecursionError means the same thing everywhere.
+``classify`` turns whatever a command raised into a SymjacError or a ChildBug
+(a bug). The command line, the forked workers and the batch runner all go
+through it, so a MemoryError or a RecursionError means the same thing
+everywhere. ``exit_code`` is the one map from those to exit codes, used at
+the edge (the command line); the library and the batch tell an undefined
+answer by its class, ``Undefined``.
 """
 
 from __future__ import annotations
 
+EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
+
 
 class SymjacError(Exception):
     """Base class: a problem symjac can explain in one line."""
-
-    exit_code = 2
 
     def __init__(self, message: str, position: int | None = None, hints: tuple[str, ...] = ()):
         super().__init__(message)
@@ -39,28 +41,20 @@ class ParseError(InputError):
     """The text is not an expression or matrix symjac understands."""
 
 
-class ShapeError(SymjacError):
-    """The answer is undefined: shapes do not fit (exit 1, it is an answer)."""
-
-    exit_code = 1
+class Undefined(SymjacError):
+    """The answer does not exist: it is an answer, not a failure (exit 1)."""
 
 
-class UndefinedError(SymjacError):
+class ShapeError(Undefined):
+    """The answer is undefined: shapes do not fit."""
+
+
+class UndefinedError(Undefined):
     """The answer is undefined for another reason (division by zero at a point)."""
-
-    exit_code = 1
-
-
-class CheckFailed(SymjacError):
-    """A hand-derived answer does not match."""
-
-    exit_code = 1
 
 
 class LimitError(SymjacError):
     """A limit was hit: time, size or memory."""
-
-    exit_code = 3
 
 
 class FileError(InputError):
@@ -70,8 +64,6 @@ class FileError(InputError):
 class ChildBug(Exception):
     """An internal error (a bug), carried as text: it may not pickle, and may come from a worker."""
 
-    exit_code = 4
-
     def __init__(self, summary: str, trace: str):
         super().__init__(summary)
         self.summary = summary
@@ -79,6 +71,24 @@ class ChildBug(Exception):
 
     def __reduce__(self):
         return (type(self), (self.summary, self.trace))
+
+
+# The one map from what went wrong to the exit code (DESIGN.md), the first class that
+# matches: an undefined answer 1, bad input 2, a limit 3, a bug 4. (A failed --expect
+# is exit 1 too: the Derivation says it, see the commands.)
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (Undefined, EXIT_UNDEFINED),
+    (LimitError, EXIT_LIMIT),
+    (SymjacError, EXIT_USAGE),
+)
+
+
+def exit_code(e: BaseException) -> int:
+    """The exit code of a classified error (see ``classify``)."""
+    for cls, code in EXIT_CODES:
+        if isinstance(e, cls):
+            return code
+    return EXIT_BUG
 
 
 def format_size(n: int) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from symjac.core.errors import LimitError, ParseError
-from symjac.language.notation import Tok, greek_name, lex
+from symjac.language.lexer import Tok, greek_name, lex
 
 MAX_NESTING = 100  # braces and environments inside one another (parsing.MAX_DEPTH)
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeGuard, cast
 
 from symjac.core.errors import LimitError, ParseError, SymjacError
-from symjac.language import notation
+from symjac.language import lexer, notation
 from symjac.language.builders import MAX_NUMBER_BITS, sympy_builder  # noqa: F401 (the cap, re-exported)
 
 MAX_LENGTH = 1_000_000  # characters of one input
@@ -155,7 +155,7 @@ def normalize(text: str, what: str = "input") -> str:
             )
         return text
     # NFKC would quietly turn x² into the name x2, not a power.
-    text = unicodedata.normalize("NFKC", notation.prepare(text))
+    text = unicodedata.normalize("NFKC", lexer.prepare(text))
     if len(text) > MAX_LENGTH:  # NFKC can lengthen text: U+FDFA alone becomes 18 characters
         raise LimitError(
             f"the {what} is {len(text):,} characters long once normalised; "
@@ -537,7 +537,7 @@ def check_identifier(ident: str, col: int | None = None) -> None:
 # -- public entry points ----------------------------------------------------------
 
 
-spell_name = notation.spell  # a name given by an option (θ -> theta), checked as in expressions
+spell_name = lexer.spell  # a name given by an option (θ -> theta), checked as in expressions
 watch_names = notation.watch  # with watch_names() as w: ...; w.warnings() names what was ambiguous
 
 

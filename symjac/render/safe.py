@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 from typing import Any
 
@@ -392,16 +393,15 @@ def json_safe(obj: Any) -> Any:
 ROWS_ON_ONE_LINE = 100  # a JSON matrix with more entries is written one row per line
 
 
-class _Unsafe(Exception):
-    """The fast route met what only json_safe handles (a lone surrogate, NaN)."""
-
-
 def dumps(obj: Any, indent: int | None = 2) -> str:
     """Strictly valid JSON: never NaN or Infinity, never a lone surrogate.
 
-    Strings keep their exact value, but invisible characters (bidi overrides,
-    C1 controls) are written as \\uXXXX escapes, as json writes C0 ones, so
-    the JSON itself is safe to show in a terminal.
+    As ``json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False)``
+    writes it, with two differences: strings keep their exact value, but
+    invisible characters (bidi overrides, C1 controls) are written as \\uXXXX
+    escapes, as json writes C0 ones, so the JSON itself is safe to show in a
+    terminal; and a matrix of more than ROWS_ON_ONE_LINE entries is written a
+    row per line (json would put each entry on a line of its own).
     """
     # Serialise first; walk the object with json_safe only when that meets a lone
     # surrogate or a non-finite float (a large Jacobian has neither).
@@ -411,108 +411,59 @@ def dumps(obj: Any, indent: int | None = 2) -> str:
         return _dumps(json_safe(obj), indent)
 
 
-try:  # CPython's own quoting, in C, without the json package (3 ms of start-up)
-    from _json import encode_basestring as _quote
-    from _json import encode_basestring_ascii as _quote_ascii
-except ImportError:  # pragma: no cover (another Python)
-    from json.encoder import py_encode_basestring as _quote
-    from json.encoder import py_encode_basestring_ascii as _quote_ascii
+class _Unsafe(Exception):
+    """What only json_safe handles: a lone surrogate, NaN or an infinity."""
+
+
+def _json(obj: Any, indent: int | None = None) -> str:
+    import json
+
+    try:
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False, indent=indent)
+    except ValueError:  # NaN or an infinity
+        raise _Unsafe from None
+    return _visible_json(text)
 
 
 def _dumps(obj: Any, indent: int | None) -> str:
-    """As json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False) writes it,
-    but a matrix of more than ROWS_ON_ONE_LINE entries is written a row per line."""
-    out: list[str] = []
-    _write(obj, out, None if indent is None else "\n", " " * (indent or 0), True)
-    return "".join(out)
+    if indent is None:
+        return _json(obj)
+    rows: list[str] = []
+    mark = os.urandom(8).hex()  # a placeholder no string of the input can forge
+    text = _json(_rows_apart(obj, rows, mark), indent)
+    if rows:  # each row of a large matrix, on one line where its placeholder stands
+        text = re.sub(f'"row {mark} (\\d+)"', lambda m: rows[int(m.group(1))], text)
+    return text
 
 
-def _write(o: Any, out: list[str], nl: str | None, step: str, rows: bool) -> None:
-    """o as JSON onto out. nl is the newline and indentation of o's line (None: on one
-    line, with json's ", " between items); rows: may a matrix be laid out a row per line."""
-    if isinstance(o, str):
-        out.append(_visible_json(_quote(o)))
-    elif o is None:
-        out.append("null")
-    elif o is True:
-        out.append("true")
-    elif o is False:
-        out.append("false")
-    elif isinstance(o, int):
-        out.append(int.__repr__(o))
-    elif isinstance(o, float):
-        out.append(_float(o))
-    elif isinstance(o, list | tuple):
-        if not o:
-            out.append("[]")
-        elif nl is None:
-            try:  # a row of entries, all strings: quoted in C
-                out += ("[", _visible_json(", ".join(map(_quote, o))), "]")
-                return
-            except (TypeError, AttributeError):  # not all strings
-                pass
-            out.append("[")
-            for k, v in enumerate(o):
-                if k:
-                    out.append(", ")
-                _write(v, out, None, step, False)
-            out.append("]")
-        else:
-            # A large matrix is laid out a row per line: the json module would put
-            # each entry on a line of its own.
-            inner = nl + step
-            by_rows = (rows and isinstance(o, list) and all(isinstance(r, list) for r in o)
-                       and sum(map(len, o)) > ROWS_ON_ONE_LINE)
-            out.append("[")
-            for k, v in enumerate(o):
-                out.append("," + inner if k else inner)
-                _write(v, out, None if by_rows else inner, step, rows and isinstance(o, list))
-            out += (nl, "]")
-    elif isinstance(o, dict):
-        if not o:
-            out.append("{}")
-            return
-        within = None if nl is None else nl + step
-        for k, (key, v) in enumerate(o.items()):
-            if within is None:
-                out.append("{" if not k else ", ")
-            else:
-                out.append(("{" if not k else ",") + within)
-            out += (_visible_json(_quote(_key(key))), ": ")
-            _write(v, out, within, step, rows)
-        out.append("}" if nl is None else nl + "}")
-    else:
-        raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
-
-
-def _key(key: Any) -> str:
-    """A dict key as json writes it."""
-    if isinstance(key, str):
-        return key
-    if key is True or key is False or key is None:
-        return {True: "true", False: "false", None: "null"}[key]
-    if isinstance(key, int):
-        return int.__repr__(key)
-    if isinstance(key, float):
-        return _float(key)
-    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
-
-
-def _float(x: float) -> str:
-    if not math.isfinite(x):
-        raise _Unsafe
-    return float.__repr__(x)
+def _rows_apart(o: Any, rows: list[str], mark: str) -> Any:
+    """o with each row of a large matrix (a list of lists) replaced by a placeholder
+    string, the row's one-line JSON kept in rows."""
+    if isinstance(o, dict):
+        return {k: _rows_apart(v, rows, mark) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        if (isinstance(o, list) and o and all(isinstance(r, list) for r in o)
+                and sum(map(len, o)) > ROWS_ON_ONE_LINE):
+            out = []
+            for r in o:
+                out.append(f"row {mark} {len(rows)}")
+                rows.append(_json(r))
+            return out
+        return [_rows_apart(v, rows, mark) for v in o]
+    return o
 
 
 def _visible_json(text: str) -> str:
     """JSON text with its invisible characters escaped; _Unsafe at a lone surrogate.
 
-    Only strings hold such characters: each is checked once quoted (a row of
-    entries at once), and most are ASCII, which needs no search."""
+    Outside its strings JSON is ASCII, so what is invisible stands in a string;
+    most text is ASCII, which needs no search."""
     if text.isascii():  # the only invisible ASCII character json leaves as it is: DEL
         return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
     if _INVISIBLE.isdisjoint(text):
         return text
     if not _SURROGATES.isdisjoint(text):
         raise _Unsafe
-    return _class(_JSON_INVISIBLE).sub(lambda m: _quote_ascii(m.group())[1:-1], text)
+    import json
+
+    return _class(_JSON_INVISIBLE).sub(lambda m: json.dumps(m.group())[1:-1], text)
