@@ -236,7 +236,8 @@ _MATH_SYMBOLS = {
     "∥": r"\Vert", "⟨": r"\langle", "⟩": r"\rangle", "⌊": r"\lfloor", "⌋": r"\rfloor",
     "⌈": r"\lceil", "⌉": r"\rceil", "′": r"{}^{\prime}", "″": r"{}^{\prime\prime}",
     "⊤": r"\top", "∀": r"\forall", "∃": r"\exists", "∅": r"\emptyset", "∧": r"\wedge",
-    "∨": r"\vee", "≔": r":=", "𝟏": r"\mathbf{1}", "𝟙": r"\mathbf{1}", "ϵ": r"\epsilon",
+    "∨": r"\vee", "✗": r"\times", "≔": r":=", "𝟏": r"\mathbf{1}", "𝟙": r"\mathbf{1}",
+    "ϵ": r"\epsilon",
 }
 _TEXT_SYMBOLS = {
     "“": "``", "”": "''", "‘": "`", "’": "'", "–": "--", "—": "---", "…": r"\ldots{}",
@@ -277,7 +278,39 @@ def _latex_char(ch: str) -> str:
     if ch in _TEXT_SYMBOLS:
         return f"\\mbox{{{_TEXT_SYMBOLS[ch]}}}" if ch not in "“”‘’–—\u00a0" \
             else _TEXT_SYMBOLS[ch]
-    return _pylatexenc(ch) or f"\\mbox{{\\texttt{{[U+{ord(ch):04X}]}}}}"
+    return (_pylatexenc(ch) or _compatible(ch)
+            or f"\\mbox{{\\texttt{{[U+{ord(ch):04X}]}}}}")
+
+
+_COMPAT_FORMS = {"<super>": "^{%s}", "<sub>": "_{%s}"}
+
+
+def _compatible(ch: str) -> str | None:
+    """A character by what it is a form of: ʰ is a superscript h, 𝐀 a bold A, － a minus,
+    and a capital Greek letter that has no macro (Α) is the Latin letter it looks like."""
+    import unicodedata
+
+    name = unicodedata.name(ch, "")
+    if name.startswith("GREEK CAPITAL LETTER"):
+        latin = {"ALPHA": "A", "BETA": "B", "EPSILON": "E", "ZETA": "Z", "ETA": "H", "IOTA": "I",
+                 "KAPPA": "K", "MU": "M", "NU": "N", "OMICRON": "O", "RHO": "P", "TAU": "T",
+                 "CHI": "X"}.get(name.removeprefix("GREEK CAPITAL LETTER "))
+        if latin:
+            return f"\\ensuremath{{\\mathrm{{{latin}}}}}"
+    if name == "GREEK SMALL LETTER OMICRON":
+        return "\\ensuremath{o}"
+    tag, _, _ = unicodedata.decomposition(ch).partition(" ")
+    if not tag.startswith("<"):
+        return None
+    base = unicodedata.normalize("NFKC", ch)
+    if not base or base == ch or not all(c.isascii() or c in _GREEK_LETTERS for c in base):
+        return None
+    if base.isascii() and not all(c.isalnum() or c in "+-=()[]<>.,;:!?/*'|" for c in base):
+        return None  # a form of a character LaTeX treats specially (＼, ＃): shown by its code
+    inner = latex_unicode(base) if not base.isascii() else base.replace("-", "{-}")
+    if tag in _COMPAT_FORMS:
+        return "\\ensuremath{" + _COMPAT_FORMS[tag] % inner + "}"
+    return inner
 
 
 # pylatexenc's macros that pdflatex with the preamble cannot set (from mathrsfs, wasysym,
@@ -287,8 +320,12 @@ _UNSET = frozenset(
     "\u0195\u019e\u03d2\u210b\u2110\u2112\u211b\u212c\u2130\u2131\u2133\u219c\u219d"
     "\u21c5\u21f5\u221f\u222f\u2230\u2231\u223b\u223e\u2246\u224b\u224c\u2259\u225b"
     "\u2278\u2279\u22a7\u22a8\u22ab\u22b6\u22b7\u22b9\u22be\u22d8\u22d9\u22e8\u22f0"
-    "\u2306\u2315\u2669\u266d\u266e\u266f\u2a0f\u2a16"
+    "\u2306\u2315\u2669\u266d\u266e\u266f\u2a0f\u2a16\u025b"
 )
+# macros of packages or font encodings the preamble does not load: mathrsfs (\mathscr),
+# T2A (Cyrillic), tipa (IPA); amssymb's blackboard bold has capitals only
+_NOT_LOADED = (r"\\mathscr|\\mathbb\{[^A-Z]|\\(cyr|CYR)|\\text(schwa|phi|glotstop|turn|"
+               r"schwa|epsilon|ipa|esh|yogh|ltailn|rtail|scr|barred|hooktop|crtail)")
 _KNOWN_TEXT = re.compile(r"\{?(\\[a-zA-Z]+\{?[a-zA-Z]?\}?|\\['`^\"~=.][a-zA-Z]|"
                          r"\\[a-zA-Z]+\{[a-zA-Z]\}|\\[a-zA-Z]+ [a-zA-Z])\}?")
 
@@ -309,8 +346,8 @@ def _pylatexenc(ch: str) -> str | None:
     if unicodedata.category(ch)[0] not in "LNPS":  # marks, spaces, controls: never set
         return None
     out = _encoder().unicode_to_latex(ch)
-    if not out.isascii() or ch in _UNSET or re.search(r"\\mathscr|\\mathbb\{[^A-Z]", out):
-        return None  # mathrsfs is not loaded; amssymb's blackboard bold has capitals only
+    if not out.isascii() or ch in _UNSET or re.search(_NOT_LOADED, out):
+        return None
     if out.startswith("{\\ensuremath{") and out.endswith("}}"):
         return out[1:-1]  # math: either mode
     if not _KNOWN_TEXT.fullmatch(out):
