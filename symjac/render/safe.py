@@ -283,6 +283,9 @@ def _latex_char(ch: str) -> str:
 
 
 _COMPAT_FORMS = {"<super>": "^{%s}", "<sub>": "_{%s}"}
+_SPECIAL_FORMS = {"#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&", "_": r"\_", "{": r"\{",
+                  "}": r"\}", "\\": r"\ensuremath{\backslash}",
+                  "~": r"\mbox{\textasciitilde}", "^": r"\mbox{\textasciicircum}"}
 
 
 def _compatible(ch: str) -> str | None:
@@ -305,8 +308,10 @@ def _compatible(ch: str) -> str | None:
     base = unicodedata.normalize("NFKC", ch)
     if not base or base == ch or not all(c.isascii() or c in _GREEK_LETTERS for c in base):
         return None
-    if base.isascii() and not all(c.isalnum() or c in "+-=()[]<>.,;:!?/*'|" for c in base):
-        return None  # a form of a character LaTeX treats specially (＼, ＃): shown by its code
+    if base in _SPECIAL_FORMS:  # ＼, ＃: a form of a character LaTeX treats specially
+        return _SPECIAL_FORMS[base]
+    if base.isascii() and not all(c.isalnum() or c in "+-=()[]<>.,;:!?/*'|@\"`" for c in base):
+        return None
     inner = latex_unicode(base) if not base.isascii() else base.replace("-", "{-}")
     if tag in _COMPAT_FORMS:
         return "\\ensuremath{" + _COMPAT_FORMS[tag] % inner + "}"
