@@ -302,6 +302,11 @@ def test_a_general_form_at_concrete_sizes_binds_its_size_letters():
 def test_a_size_letter_the_shapes_do_not_decide_is_refused_with_its_values():
     from symjac.core.errors import InputError
 
-    with pytest.raises(InputError, match=r"m could be 3 or 4"):
+    # n is an inner size: every n makes the shapes fit, and the value depends on it
+    with pytest.raises(InputError, match=r"n could be 2 or 3"):
+        api.grad("3 * sum(x) + sum(y)", "x", "x=3, y=2",
+                 expect="(ones(1, n) @ ones(n, 1)) * ones(3, 1)", steps=False)
+    # a name used only as a number is no size: it stays unknown, never bound
+    with pytest.raises(InputError, match=r"unknown name 'm'"):
         api.grad("mean((X @ w - t)**2)", "w", "X=4x3, w=3, t=4",
                  expect="2 / m * X.T @ (X @ w - t)", steps=False)

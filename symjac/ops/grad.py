@@ -477,27 +477,27 @@ def bind_sizes(p: Problem, runs, shapes_ok) -> dict[str, int]:
     ``x @ (softmax(h) - onehot(y, k)).T`` at theta=3x2: k must make every product
     and sum defined and the answer shaped ``shapes_ok(shape)``; each value of the
     declared sizes is tried (1 last), and a letter is bound only when exactly one
-    value fits. One that several values fit (a letter used only as a number,
-    2/m) is refused with them; the binding is stated in the warnings.
+    value fits. One that several values fit (an inner size, ones(1, n) @ ones(n, 1))
+    is refused with them; the binding is stated in the warnings.
     """
     import ast
 
     from symjac.core.errors import SymjacError
     from symjac.language.parser import CONSTANTS
-    from symjac.ops.matexpr import MATRIX_FUNCTIONS
 
     assert p.expect is not None  # called only for a problem with an expectation
     known = {*p.shapes, *(n for n, _ in p.where), *p.index, *p.sizes, *CONSTANTS}
-    calls = {id(n.func) for n in ast.walk(p.expect.tree) if isinstance(n, ast.Call)}
     letters: list[str] = []
     for node in ast.walk(p.expect.tree):
-        if not isinstance(node, ast.Name) or id(node) in calls or node.id in known:
+        # a size: onehot(y, k)'s k, eye(n)'s n, ones(n, m)'s n and m (a name used only
+        # as a number, 2/m or + q, is not bound: it stays an unknown name)
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
             continue
-        base, _, idx = node.id.rpartition("_")
-        if base in known or node.id in MATRIX_FUNCTIONS or node.id in letters:
-            continue  # h_1 is h[1]
-        if re.fullmatch(r"[A-Za-z](_?\d+)?", node.id):
-            letters.append(node.id)
+        sizes = {"onehot": node.args[1:2], "eye": node.args[:1], "ones": node.args[:2]}
+        for arg in sizes.get(node.func.id, []):
+            if isinstance(arg, ast.Name) and arg.id not in known and arg.id not in letters \
+                    and re.fullmatch(r"[A-Za-z](_?\d+)?", arg.id):
+                letters.append(arg.id)
     if not letters or len(letters) > MAX_BOUND_LETTERS:
         return {}
     dims = {d for shape_ in [*p.shapes.values(), *p.inter_shapes.values()] for d in shape_}
