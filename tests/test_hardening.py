@@ -440,13 +440,13 @@ def test_dots_in_strings_and_numbers_are_not_key_parts(tmp_path):
 
 def _endless_engine_choice(monkeypatch):
     """Make the work inside the library call never end (the forked worker inherits it)."""
-    from symjac.ops import engine
+    from symjac.engines import choose
 
     def endless(*args, **kwargs):
         while True:
             time.sleep(60)
 
-    monkeypatch.setattr(engine, "choose", endless)
+    monkeypatch.setattr(choose, "choose", endless)
 
 
 def test_the_library_applies_the_default_time_limit(monkeypatch):
@@ -460,6 +460,7 @@ def test_the_library_limits_can_be_set_and_turned_off(monkeypatch):
     _endless_engine_choice(monkeypatch)
     with pytest.raises(LimitError, match="took longer than the time limit of 0.5 s"):
         api.jacobian("x", steps=False, timeout=0.5)
+    monkeypatch.undo()
     calls = []
     monkeypatch.setattr(isolation, "call_limited", lambda *a, **k: calls.append(a))
     d = api.matmul("[[1, 2]]", "[[3], [4]]", timeout=None, max_memory=None)

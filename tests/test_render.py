@@ -140,3 +140,13 @@ def test_rich_result_too_wide_for_the_console_is_listed_entry_by_entry():
     assert "(1,3) = 3·a_long_name + 6·b_long_name" in narrow.getvalue()
     assert "A·B = [" in wide.getvalue() and "(1,3) =" not in wide.getvalue()
     assert all(len(line) <= 40 for line in narrow.getvalue().splitlines())
+
+
+def test_a_check_refuses_what_contradicts_itself():
+    from symjac.core.model import Check
+
+    assert Check(False).outcome == "different" and Check(True).outcome == "equal"
+    for bad in ({"passed": True, "outcome": "different"}, {"passed": False, "outcome": "maybe"},
+                {"passed": True, "method": "guess"}):
+        with pytest.raises(ValueError):
+            Check(**bad)

@@ -7,11 +7,10 @@ library's functions (``symjac.matmul`` ...) are all made from this list.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str
     positional: str  # its first argument, and the problem-file key that holds it
     many: bool = False  # one or more values (matmul's matrices), else exactly one

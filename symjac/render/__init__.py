@@ -3,18 +3,21 @@ which format a command writes (``resolve_format``).
 
 Each renderer dispatches a step to ``_render_<kind>`` and falls back to
 ``_render_default``, as sympy's printers do with ``_print_<Class>``
-(symjac.render.base).
+(symjac.render.base). The command line reads FORMATS and resolve_format
+before any work, so this module loads nothing more.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from symjac.core.errors import InputError
-from symjac.core.model import Derivation
-from symjac.render.base import Renderer
 
-__all__ = ["FORMATS", "Renderer", "render", "renderer", "resolve_format"]
+if TYPE_CHECKING:  # the values load with the first renderer, not with the format names
+    from symjac.core.model import Derivation
+    from symjac.render.base import Renderer
+
+__all__ = ["FORMATS", "render", "renderer", "resolve_format"]
 
 FORMATS = ("auto", "rich", "text", "markdown", "latex", "json")
 _BY_EXTENSION = {"md": "markdown", "markdown": "markdown", "tex": "latex", "json": "json"}
