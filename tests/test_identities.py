@@ -310,3 +310,12 @@ def test_a_size_letter_the_shapes_do_not_decide_is_refused_with_its_values():
     with pytest.raises(InputError, match=r"unknown name 'm'"):
         api.grad("mean((X @ w - t)**2)", "w", "X=4x3, w=3, t=4",
                  expect="2 / m * X.T @ (X @ w - t)", steps=False)
+
+
+def test_a_zero_gradient_or_hessian_is_a_zero_matrix_of_the_right_shape():
+    g = api.grad("sum(x)", "X", "X=2x3, x=2", steps=False)
+    assert g.result.extra["closed_form"] == "0*ones(2, 3)" and g.extra["verified"]["passed"]
+    h = api.hessian("trace(X)", "X", "X=2x2", steps=False)
+    assert h.result.extra["closed_form"] == "0*ones(4, 4)"
+    assert api.hessian("trace(X)", "X", "X=2x2", expect="0*ones(4, 4)", steps=False
+                       ).check.passed

@@ -70,6 +70,9 @@ class Printer:
         if isinstance(n, Lit):
             return self.literal(n)
         if isinstance(n, EW):
+            if n.expr.is_zero and not n.scalar:  # a zero matrix keeps its shape
+                return {"lang": f"0*ones({self.dim(n.rows)}, {self.dim(n.cols)})",
+                        "tex": "\\mathbf{0}", "uni": "𝟎"}[self.mode]
             return self.ew(n.expr, n.scalar)
         raise NoClosedForm("cannot print")
 
