@@ -150,12 +150,12 @@ def test_worksheet_handout_has_every_character_and_each_closed_form_once(tmp_pat
     wrt = {"3a": "h", "3c": "\\theta"}
     for pid, form in closed.items():
         assert tex.count(f"\\nabla_{{{wrt[pid]}}} \\ell = {form}") == 1, pid
-    # in the PDF's text: each closed form's line once (the entrywise check is a matrix,
-    # whose line holds no e_1); 3a's is a sum of e_1 and e_2 terms, 3c's x(...)ᵀ
+    # in the PDF's text: each closed form's line once (the entrywise check is a matrix
+    # of exponentials); the worksheet's forms, softmax(h) − e_1 and x (softmax(h) − e_1)ᵀ
     lines = [" ".join(ln.split()) for ln in text.splitlines()]
-    assert sum("∇θ ℓ = x " in ln and ln.endswith("e1") for ln in lines) == 1
-    assert sum("∇h ℓ =" in ln and ln.endswith("e1") for ln in lines) == 1
-    assert sum("ℓ =" in ln and ln.endswith("e1") for ln in lines) == 2
+    assert sum(ln == "∇h ℓ = softmax (h) − e1" for ln in lines) == 1
+    assert sum(ln == "∇θ ℓ = x(softmax (h) − e1 )T" for ln in lines) == 1
+    assert sum(ln.startswith(("∇h ℓ = s", "∇θ ℓ = x")) for ln in lines) == 2
     # 3a has one part, so no (a); 3c has three
     section = text[text.index("3a. "):text.index("3c. ")]
     assert "(a)" not in section

@@ -319,3 +319,16 @@ def test_a_zero_gradient_or_hessian_is_a_zero_matrix_of_the_right_shape():
     assert h.result.extra["closed_form"] == "0*ones(4, 4)"
     assert api.hessian("trace(X)", "X", "X=2x2", expect="0*ones(4, 4)", steps=False
                        ).check.passed
+
+
+def test_a_sum_over_every_entry_written_out_is_the_sum_of_the_vector():
+    # the worksheet's file writes log(exp(h[1]) + exp(h[2])): its closed form is the
+    # worksheet's x (z - e_1)ᵀ, z = softmax(h), not a sum of exponentials over e_1 and e_2
+    d = api.grad("-h[1] + log(exp(h[1]) + exp(h[2]))", "theta", "theta=3x2, x=3",
+                 where=["h = theta.T @ x"], steps=False)
+    assert d.result.extra["closed_form"] == "x @ (softmax(h) - onehot(1, 2)).T"
+    assert api.grad("x[1]**2 + x[2]**2 + x[3]**2", "x", "x=3", steps=False
+                    ).result.extra["closed_form"] == "2*x"
+    # not every entry: no sum of the vector
+    part = api.grad("x[1]**2 + x[2]**2", "x", "x=3", steps=False).result.extra["closed_form"]
+    assert "sum" not in part and part is not None

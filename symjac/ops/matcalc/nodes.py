@@ -224,6 +224,8 @@ class Calc:
         expr = _as_expr(expr)
         if (rows, cols) != (1, 1):
             expr = self._drop_ones(expr, rows, cols)
+        elif expr.is_Add:
+            expr = self._gather_sums(expr)
         expr = self._softmax(expr)
         if expr.is_Add or expr.is_Mul:
             expanded = sympy.expand(expr)
@@ -234,6 +236,42 @@ class Calc:
             if n.shape == (rows, cols):
                 return n
         return EW(expr, rows, cols)
+
+    def _gather_sums(self, expr):
+        """Σᵢ f(hᵢ) over every entry of a vector h, written out (exp(h[1]) + exp(h[2])),
+        is Σ f(h): then log Σ exp(h) has softmax(h) as its gradient, as a person writes it."""
+        x = sympy.Dummy("x")
+        groups: dict[tuple, list] = {}
+        for term in sympy.Add.make_args(expr):
+            picked = [s for s in term.free_symbols if self._picks(s) is not None]
+            if len(picked) != 1:
+                continue
+            v, i = self._picks(picked[0])
+            template = term.xreplace({picked[0]: x})
+            if any(self.atoms.is_matrix_atom(s) for s in template.free_symbols):
+                continue
+            groups.setdefault((v, template), []).append((i, term))
+        for (v, template), found in groups.items():
+            size = v.rows if v.cols == 1 else v.cols
+            if not isinstance(size, int) or sorted(i for i, _ in found) != list(
+                    range(1, size + 1)):
+                continue
+            entrywise = template.xreplace({x: self.atoms.of(v)})
+            whole = self.atoms.node.get(entrywise) or EW(entrywise, v.rows, v.cols)
+            self.rewrites.add("Σᵢ f(hᵢ) over every entry is Σ f(h)")
+            expr = expr - sympy.Add(*[t for _, t in found]) + self.sum_of(whole)
+        return expr
+
+    def _picks(self, s) -> tuple[Node, int] | None:
+        """(h, i) when the atom s is h[i], one entry of a vector by a whole number."""
+        n = self.atoms.node.get(s)
+        if not (isinstance(n, Call) and n.fn == "index" and len(n.index) == 1
+                and isinstance(n.index[0], int)):
+            return None
+        v = n.arg
+        if v.rows != 1 and v.cols != 1:
+            return None
+        return v, n.index[0]
 
     def _softmax(self, expr):
         """exp(h)/sum(exp(h)) is softmax(h), the form every ML text writes."""
