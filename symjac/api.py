@@ -190,7 +190,7 @@ def _exact_product(matrices: Sequence[str], expect: str | None) -> Derivation:
     d = fast_matmul(matrices)
     if d is None:
         raise Unsupported("not a product of number matrices")
-    return _check_product(d, expect, {}) if expect is not None else d
+    return _check_product(d, expect, {}, matrices) if expect is not None else d
 
 
 def _reference_product(matrices: Sequence[str], steps: bool, all_steps: bool,
@@ -207,7 +207,7 @@ def _reference_product(matrices: Sequence[str], steps: bool, all_steps: bool,
     parsed = [_parse_matrix(t, n, symbols) for t, n in zip(matrices, NAMES, strict=False)]
     d = op(parsed, steps=steps, max_entries=None if all_steps else DEFAULT_MAX_ENTRIES)
     if expect is not None:
-        d = _check_product(d, expect, symbols)
+        d = _check_product(d, expect, symbols, matrices)
     return d
 
 
@@ -220,15 +220,19 @@ def _parse_matrix(text: str, name: str, symbols: dict):
     return parse_matrix(text, name, symbols) if rows is None else sympy_matrix(rows)
 
 
-def _check_product(d: Derivation, expect: str, symbols: dict) -> Derivation:
+def _check_product(d: Derivation, expect: str, symbols: dict, matrices) -> Derivation:
+    """--expect: the answer against the product, through the one grading (ops.mistakes)."""
     from dataclasses import replace
 
     from symjac.language.parser import parse_matrix
-    from symjac.ops.compare import compare_matrices
+    from symjac.ops.mistakes import assess, context_of
 
-    expected = parse_matrix(expect, "expected", symbols)
+    answer = parse_matrix(expect, "expected", symbols)
     assert d.result is not None  # a product always has one
-    return replace(d, check=compare_matrices(Solution.of(d).to_sympy(symbols=symbols), expected))
+    check = assess("matmul", Solution.of(d).to_sympy(symbols=symbols), answer,
+                   d.label or "A·B",
+                   context=lambda: context_of("matmul", {"matrices": matrices}))
+    return replace(d, check=check)
 
 
 @limited
@@ -241,6 +245,7 @@ def grad(
     expect: str | None = None,
     steps: bool = True,
     sizes: str | None = None,
+    answer_shape: str = "either",
 ) -> Derivation:
     """The gradient of a scalar loss of matrix parameters, in closed form and entry by entry.
 
@@ -248,6 +253,9 @@ def grad(
     where=["h = theta.T @ x"], index="y=1..k") is the worksheet's problem 3:
     ``result.closed_form`` is "x @ (softmax(h) - onehot(y, k)).T", verified
     entry by entry at ``sizes`` ("n=3, k=2" by default for letters).
+    ``expect`` checks a gradient given by hand; for a vector parameter it may be in
+    the Jacobian's layout (1×n), with a note, unless ``answer_shape="like-wrt"``
+    asks for the parameter's shape.
     """
     from symjac.ops.grad import grad as op
     from symjac.ops.grad import prepare
@@ -255,7 +263,7 @@ def grad(
     if isinstance(where, str):
         where = [where]
     problem = prepare(loss, wrt, shape, where=list(where), index=index, expect=expect,
-                      sizes=sizes)
+                      sizes=sizes, answer_shape=answer_shape)
     return op(problem, steps=steps)
 
 
@@ -366,7 +374,8 @@ def jacobian(
     assert d.result is not None  # a Jacobian always has one
     checks = []
     if expect is not None:
-        checks.append(_check_jacobian(d, expect, symbols))
+        keys = {"functions": functions, "wrt": wrt, "at": at, "layout": layout, "order": order}
+        checks.append(_check_jacobian(d, expect, symbols, keys))
     if check:
         from dataclasses import replace
 
@@ -453,24 +462,18 @@ def _reference_jacobian(functions, wrt, at, layout, order, simplify, steps, max_
     return d, funcs, variables, point
 
 
-def _check_jacobian(d: Derivation, expect: str, symbols: dict):
-    """--expect: the expected matrix against the result, through the one comparison."""
-    from dataclasses import replace
-
+def _check_jacobian(d: Derivation, expect: str, symbols: dict, keys: dict):
+    """--expect: the answer against the Jacobian, through the one grading (ops.mistakes)."""
     from symjac.core.model import Check
     from symjac.language.parser import parse_matrix
-    from symjac.ops.compare import compare_matrices
+    from symjac.ops.mistakes import assess, context_of
 
-    expected = parse_matrix(expect, "expected", symbols)
+    answer = parse_matrix(expect, "expected", symbols)
     assert d.result is not None  # a Jacobian always has one
     if any("Derivative(" in s for row in d.result.matrix for s in row):
         # Derivative(floor(x), x) cannot be evaluated, so it cannot be compared.
-        return Check(False, (), "symjac cannot differentiate some entries, so the "
-                     "expected answer cannot be compared with them",
+        return Check(False, (), "symjac cannot differentiate some entries, so your "
+                     "answer cannot be compared with them",
                      outcome="undecided", method="symbolic")
-    found = compare_matrices(Solution.of(d).to_sympy(symbols=symbols), expected)
-    transposed = expected.shape == d.result.shape[::-1] != d.result.shape
-    if transposed and 1 in expected.shape:
-        found = replace(found, message=found.message + "; a flat list [a, b] is a "
-                        "column, a row is written [[a, b]]")
-    return found
+    return assess("jacobian", Solution.of(d).to_sympy(symbols=symbols), answer,
+                  d.label or "∇f", context=lambda: context_of("jacobian", keys))

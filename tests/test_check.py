@@ -57,8 +57,11 @@ def test_acceptance_in_a_real_process(tmp_path, jobs):
     assert got[4] == "passed"
     assert not canary.exists()
     wrong = json.loads(proc.stdout)["problems"][1]
-    assert wrong["mismatches"] == [{"index": [2, 1], "expected": "6", "got": "5",
-                                    "outcome": "different", "method": "exact"}]
+    # the problem's own expect is the answer checked; 5 is the right entry
+    assert wrong["mismatches"] == [{"index": [2, 1], "answer": "6", "correct": "5",
+                                    "expected": "5", "got": "6",
+                                    "outcome": "different", "method": "exact",
+                                    "message": "you wrote 6; entry (2, 1) of A·B is 5"}]
 
 
 def test_text_report_and_exit_codes(tmp_path):
@@ -68,7 +71,7 @@ def test_text_report_and_exit_codes(tmp_path):
     lines = r.stdout.splitlines()
     assert lines[0].split()[:2] == ["right", "passed"]
     assert lines[1].split()[:2] == ["wrong", "failed"]
-    assert "entry (2, 1): expected 6, got 5" in lines[2]
+    assert lines[2].strip() == "you wrote 6; entry (2, 1) of A·B is 5"
     assert lines[3].split()[:2] == ["code", "error"]
     assert "the expected answer cannot be read:" in lines[3]
     assert r.stdout.rstrip().endswith("2 passed, 1 failed, 1 error, 1 limit (5 problems)")
@@ -144,15 +147,15 @@ def test_answer_files_give_one_row_per_file_and_problem(tmp_path):
         ("bob", "1a", "failed"), ("bob", "1b", "failed"), ("bob", "1c", "failed"),
     ]
     assert rows[4]["message"] == "no answer given"
-    assert rows[5]["mismatches"] == [{"index": [3, 2], "expected": "72", "got": "73",
-                                      "outcome": "different", "method": "exact"}]
+    assert [(m["answer"], m["correct"], m["message"]) for m in rows[5]["mismatches"]] == [
+        ("72", "73", "you wrote 72; entry (3, 2) of A·B is 73")]
     assert "no problem has the id '9z'" in r.stderr
 
     suites = ET.parse(junit).getroot().findall("testsuite")
     assert [(s.get("tests"), s.get("failures"), s.get("errors")) for s in suites] == [
         ("3", "0", "0"), ("3", "3", "0")]
     failure = suites[1].find("testcase[@name='1c']/failure")
-    assert failure is not None and "entry (3, 2): answered 72, but it is 73" in failure.text
+    assert failure is not None and "you wrote 72; entry (3, 2) of A·B is 73" in failure.text
 
     # one results.json per student: never one student's points in another's file
     alice_r = json.loads((grades / "alice" / "results.json").read_text())
@@ -168,7 +171,8 @@ def test_answer_files_give_one_row_per_file_and_problem(tmp_path):
     grades = tmp_path / "bob-results.json"
     CliRunner().invoke(cli, ["check", str(problems), "--answers", str(bob), "--reveal",
                              "--gradescope", str(grades)])
-    assert "answered 72, but it is 73" in json.loads(grades.read_text())["tests"][2]["output"]
+    output = json.loads(grades.read_text())["tests"][2]["output"]
+    assert "you wrote 72; entry (3, 2) of A·B is 73" in output
 
 
 def test_progress_bar_only_on_a_terminal(tmp_path):

@@ -131,7 +131,8 @@ def test_shape_error_and_expect_still_work_with_no_steps():
     ok = api.matmul("[[4,3,6],[2,1,0],[0,5,7]]", "[2,1,3]", steps=False, expect="[29,5,26]")
     assert ok.check.passed
     bad = api.matmul("[[1/2]]", "[[2]]", steps=False, expect="[[2]]")
-    assert not bad.check.passed and bad.check.mismatches[0]["got"] == "1"
+    # (1/2)·2 = 1 by hand; the answer checked said 2
+    assert not bad.check.passed and bad.check.mismatches[0]["correct"] == "1"
 
 
 def test_every_format_renders_the_exact_matrix_as_the_sympy_path_does():

@@ -89,7 +89,7 @@ def test_each_named_mistake_through_the_installed_script(tmp_path):
     assert "∇f is 3×2" in rows["2a"]["message"]
     assert "p, q, r, s" in rows["2b"]["message"]
     assert by_id(subs[1])["2b"]["message"].startswith("entries (2, 3) and (2, 4)")
-    assert "2 times" in by_id(subs[1])["2a"]["message"]
+    assert "an extra factor of 2" in by_id(subs[1])["2a"]["message"]
     # the tags are JUnit properties too (of the test case, as pytest's record_property)
     suite = next(iter(junitparser.JUnitXml.fromfile(str(junit))))
     case = next(c for c in suite if c.name == "2a")

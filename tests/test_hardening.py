@@ -704,9 +704,9 @@ def test_junit_of_any_text_is_read_by_a_parser(ident, message, file, tags):
     outcomes = [
         _outcome(id=ident, message=message, file=file,
                  mistakes=tuple({"tag": t, "message": t} for t in tags),
-                 mismatches=({"index": [1, 1], "expected": message, "got": ident,
-                              "point": {ident: message}, "got_value": "1",
-                              "expected_value": message},)),
+                 mismatches=({"index": [1, 1], "correct": message, "answer": ident,
+                              "point": {ident: message}, "answer_value": "1",
+                              "correct_value": message},)),
         _outcome(id=message, message=ident, file=file, status="error", index=2),
         _outcome(id=ident, message=message, file=file, status="ungraded", index=3,
                  answers=message),

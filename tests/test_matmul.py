@@ -201,8 +201,11 @@ def test_expect_fail_lists_the_wrong_entry(invoke):
     obj = json.loads(r.stdout)
     assert obj["ok"] is False
     assert obj["check"]["passed"] is False
-    assert obj["check"]["mismatches"] == [{"index": [3, 2], "expected": "72", "got": "73",
-                                           "outcome": "different", "method": "exact"}]
+    # the worksheet's (3, 2) is 73; the answer checked says 72
+    assert obj["check"]["mismatches"] == [{"index": [3, 2], "answer": "72", "correct": "73",
+                                           "expected": "73", "got": "72",
+                                           "outcome": "different", "method": "exact",
+                                           "message": "you wrote 72; entry (3, 2) of A·B is 73"}]
     assert obj["check"]["outcome"] == "different" and obj["check"]["method"] == "exact"
     # the answer itself is still reported
     assert obj["result"]["matrix"][2] == ["36", "73"]

@@ -7,10 +7,12 @@ grader inherits them). Every comparison goes through ``symjac.ops.compare``.
 Other commands (grad, derive, a Jacobian at a point) are graded through
 their api function with the answer as ``expect``, as ``--expect`` is.
 
-When the answer is wrong, ``symjac.ops.mistakes`` names the mistake, the
-author's ``[[problem.feedback]]`` may say more and give credit, and
-``partial = true`` gives credit per matrix entry. Messages speak to the
-student: "your answer is 2×3; ∇f is 3×2".
+Both routes grade through the one grading path that ``--expect`` uses,
+``symjac.ops.mistakes.assess`` (grad's through its check): when the answer
+is wrong it names the mistake; then the author's ``[[problem.feedback]]``
+may say more and give credit, and ``partial = true`` gives credit per
+matrix entry. Messages speak to the student: "your answer is 2×3; ∇f is
+3×2", "you wrote 72; entry (3, 2) of A·B is 73".
 
 An answer is read as the problem's own names decide (``problem_names``:
 ``2xy`` is 2·x·y in a problem in x and y), and each loose reading is said
@@ -33,7 +35,7 @@ from symjac.api import is_undefined
 from symjac.batch.problems import Problem
 from symjac.core.errors import LimitError, SymjacError, Undefined
 from symjac.language.parser import watch_names
-from symjac.ops.mistakes import Mistake, Variant, find, variants
+from symjac.ops.mistakes import Mistake, Variant, assess, context_of, variants
 
 MATRIX_COMMANDS = ("matmul", "jacobian")
 LABELS = {"matmul": "A·B", "jacobian": "∇f"}
@@ -121,7 +123,7 @@ def make_key(p: Problem) -> Key:
     label = d.label or LABELS.get(p.command, "the answer")
     key = matrix_of(d)
     return Key(label=label, matrix=key,
-               variants=tuple(variants(p.command, key, label, _context(p, d))),
+               variants=tuple(variants(p.command, key, label, context_of(p.command, p.keys))),
                names=problem_names(p))
 
 
@@ -136,42 +138,6 @@ def matrix_of(d) -> Any:
 
     rows = ", ".join("[" + ", ".join(row) + "]" for row in d.result.matrix)
     return parse_matrix(f"[{rows}]", "the key")
-
-
-def _context(p: Problem, d) -> dict[str, Any]:
-    """What the variants of this problem's mistakes need."""
-    from symjac.language.parser import parse_functions, parse_matrix
-
-    ctx: dict[str, Any] = {}
-    try:
-        if p.command == "matmul":
-            symbols: dict = {}
-            ctx["factors"] = [parse_matrix(t, "ABCDEFGH"[i % 8], symbols)
-                              for i, t in enumerate(p.keys["matrices"])]
-        elif p.command == "jacobian":
-            import sympy
-
-            symbols = {}
-            ctx["functions"], _ = parse_functions(p.keys["functions"], symbols)
-            names = list(d.variables or ())
-            ctx["variables"] = [symbols.get(n) or sympy.Symbol(n, real=True) for n in names]
-            ctx["layout"] = p.keys.get("layout", "numerator")
-            wrt = p.keys.get("wrt") or ""
-            if p.keys.get("order", "row") == "row" and _is_matrix_input(wrt):
-                col = p.call(None, steps=False, order="col")
-                ctx["column_major"] = matrix_of(col)
-                ctx["row_names"] = names
-                ctx["col_names"] = list(col.variables or ())
-    except LimitError:
-        raise
-    except Exception:  # the variants only help to name a mistake; the key stands without them
-        pass
-    return ctx
-
-
-def _is_matrix_input(wrt: str) -> bool:
-    text = wrt.strip()
-    return ";" in text or bool(re.match(r"\[\s*\[", text)) and text.count("[") > 2
 
 
 # -- the problem's names ------------------------------------------------------------------
@@ -389,31 +355,27 @@ def _unknown(used: Iterable[str], names: Names) -> tuple[str, ...]:
 
 
 def _compared(p: Problem, key: Key, got: Any) -> Grade:
-    """A readable answer (a sympy Matrix) against the key."""
-    from symjac.language.printing import shape
-    from symjac.ops.compare import compare_matrices
-
+    """A readable answer (a sympy Matrix) against the key, through the one grading
+    (``symjac.ops.mistakes.assess``, as ``--expect`` is)."""
+    check = assess(p.command, key.matrix, got, key.label, key.variants)
     n = key.matrix.rows * key.matrix.cols
-    if got.shape != key.matrix.shape:
-        found = find(p.command, key.matrix, got, key.label, key.variants)
-        message = (found[0].message if found else
-                   f"your answer is {shape(*got.shape)}; {key.label} is "
-                   f"{shape(*key.matrix.shape)}")
-        if got.shape == key.matrix.shape[::-1] and 1 in got.shape and p.command == "jacobian":
-            message += "; a flat list [a, b] is a column, a row is written [[a, b]]"
-        return Grade("failed", message, mistakes=tuple(found), credit=0.0 if p.partial else None)
-    check = compare_matrices(key.matrix, got)
-    outcome = getattr(check, "outcome", None) or ("equal" if check.passed else "different")
-    if outcome == "equal":
+    credit = None
+    if p.partial and n:
+        credit = 0.0 if got.shape != key.matrix.shape else (n - len(check.mismatches)) / n
+    return _graded(check, credit)
+
+
+def _graded(check, credit: float | None = None) -> Grade:
+    """A Grade from the one grading's Check: its verdict, message, mismatches, mistakes."""
+    if check.outcome == "equal":
         return Grade("passed", check.message)
     mismatches = tuple(dict(m) for m in check.mismatches)
-    credit = (n - len(mismatches)) / n if p.partial and n else None
-    if outcome == "undecided":
+    mistakes = tuple(Mistake(m["tag"], m["message"]) for m in check.mistakes)
+    if check.outcome == "undecided":
         return Grade("undecided", check.message or "the comparison could not decide",
-                     mismatches, credit=credit)
-    found = find(p.command, key.matrix, got, key.label, key.variants)
-    message = found[0].message if found else (check.message or "the answer does not match")
-    return Grade("failed", message, mismatches, tuple(found), credit=credit)
+                     mismatches, mistakes, credit=credit)
+    return Grade("failed", check.message or "the answer does not match", mismatches,
+                 mistakes, credit=credit)
 
 
 def _in_matrix_language(p: Problem) -> bool:
@@ -496,74 +458,19 @@ def _api_verdict(p: Problem, answer: str, names: Names, unknown: tuple[str, ...]
     check = d.check
     if check is None:
         return Grade("ungraded", "no comparison was made")
-    outcome = getattr(check, "outcome", None) or ("equal" if check.passed else "different")
-    message = _yours(check.message)
-    if outcome == "equal":
-        return Grade("passed", message)
-    mismatches = tuple(dict(m) for m in check.mismatches)
     credit = None
-    if p.partial and d.result is not None and mismatches:
+    if p.partial and d.result is not None and check.mismatches:
         n = d.result.shape[0] * d.result.shape[1]
-        wrong = len({tuple(m.get("index") or ()) for m in mismatches})
+        wrong = len({tuple(m.get("index") or ()) for m in check.mismatches})
         credit = max(0.0, (n - wrong) / n) if n else None
-    if outcome == "undecided":
-        return Grade("undecided", message, mismatches, credit=credit)
-    found = _api_mistakes(p, answer, d, mismatches, quiet) if p.command in ("grad", "derive") \
-        else []
-    return Grade("failed", found[0].message if found else message, mismatches,
-                 tuple(found), credit=credit)
+    return _graded(check, credit)
 
 
 def _yours(message: str) -> str:
-    """grad's check speaks of "the expected gradient": here that is the student's answer."""
-    message = message.replace("the expected gradient is", "your answer is")
+    """An error in reading the answer speaks of "the expected gradient" (the command's
+    --expect): here that is the student's answer."""
+    message = message.replace("the expected gradient", "your answer")
     return re.sub(r"the expected (\S+) was read", r"your \1 answer was read", message)
-
-
-def _api_mistakes(p: Problem, answer: str, d, mismatches, quiet) -> list[Mistake]:
-    """A grad answer's mistake: the answer changed back by each mistake, graded again."""
-    label = d.label or "the gradient"
-    tries = [
-        ("sign", f"-({answer})", f"every entry of your answer has the wrong sign: it is "
-         f"−{label} (with a softmax, that is e_y − z written for z − e_y)"),
-        ("transpose", f"({answer}).T", f"your answer is {label} transposed; {label} is shown "
-         f"in the shape of {p.keys.get('wrt', 'the parameter')}"),
-    ]
-    c = _ratio(mismatches)
-    if c is not None:
-        from symjac.language.printing import sstr
-
-        tries.append(("factor", f"({answer}) / ({sstr(c)})",
-                      f"your answer is {sstr(c)} times {label}: a constant factor is off"))
-    for tag, text, message in tries:
-        try:
-            again = p.call(text, **quiet)
-        except Exception:
-            continue
-        if again.check is not None and again.check.passed:
-            return [Mistake(tag, message)]
-    return []
-
-
-def _ratio(mismatches) -> Any:
-    """answer / right at the first differing entry, when it is a number other than 0, ±1."""
-    import sympy
-
-    from symjac.language.parser import parse_expression
-
-    for m in mismatches:
-        try:
-            yours = parse_expression(str(m["expected"]), {})
-            right = parse_expression(str(m["got"]), {})
-            if right == 0:
-                continue
-            c = sympy.cancel(sympy.together(yours / right))
-        except Exception:
-            return None
-        if c.is_number and c.is_finite and c not in (0, 1, -1) and not c.free_symbols:
-            return c
-        return None
-    return None
 
 
 # -- the author's feedback ----------------------------------------------------------------

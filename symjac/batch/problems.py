@@ -397,6 +397,12 @@ def _problem(index: int, raw: Mapping[str, Any]) -> Problem:
                     f"unknown key {key!r} for {command}{did} (allowed: {allowed})"
                 )
             keys[key] = convert(spec[key], value)
+            if key == "answer_shape":  # grad: checked here, so no answer is graded in vain
+                from symjac.ops.grad import ANSWER_SHAPES
+
+                if keys[key] not in ANSWER_SHAPES:
+                    raise _KeyProblem(f"'answer_shape' must be {' or '.join(ANSWER_SHAPES)}, "
+                                      f"not {keys[key]!r}")
         missing = [n for n, p in spec.items() if p.required and n not in keys]
         if missing:
             raise _KeyProblem(f"missing key {missing[0]!r} for {command}")

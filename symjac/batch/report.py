@@ -10,9 +10,8 @@ from typing import Any
 from symjac.batch.runner import STATUSES, Outcome
 from symjac.core.model import SCHEMA
 from symjac.render.safe import cut, dumps, latex_text, line, md_text, rich_text
-from symjac.render.text import counterexample
+from symjac.render.text import mismatch_lines
 
-MAX_SHOWN = 3  # differing entries listed in a report; JSON has them all
 STYLES = {"passed": "green", "failed": "red", "invalid": "dark_orange", "undecided": "cyan",
           "error": "yellow", "limit": "magenta", "ungraded": "dim"}
 
@@ -58,18 +57,7 @@ def _detail(o: Outcome) -> list[str]:
     if o.tags:
         lines[-1:] = [(lines[-1] + "  " if lines else "") + "[" + ", ".join(o.tags) + "]"]
     lines += _reading(o)
-    shown = o.mismatches if len(o.mismatches) <= MAX_SHOWN + 1 else o.mismatches[:MAX_SHOWN]
-    for m in shown:
-        where = m.get("index")
-        at = f"entry ({', '.join(map(str, where))})" if where else "answer"
-        if o.answers is None:
-            lines.append(f"{at}: expected {m.get('expected')}, got {m.get('got')}"
-                         + counterexample(m))
-        else:  # the answer file's entry is what was "expected" of the computation
-            lines.append(f"{at}: answered {m.get('expected')}, but it is {m.get('got')}"
-                         + counterexample(m, "answered", "it is"))
-    if len(shown) < len(o.mismatches):
-        lines.append(f"... and {len(o.mismatches) - len(shown)} more entries")
+    lines += mismatch_lines(o.mismatches, o.mistakes)
     return lines
 
 

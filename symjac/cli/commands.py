@@ -332,9 +332,13 @@ def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opt
 )
 @click.option("--sizes", metavar="SIZES",
               help='Sizes to verify at when --shape uses letters, e.g. "n=4, k=3".')
+@click.option("--answer-shape", type=click.Choice(["either", "like-wrt"]), default="either",
+              show_default=True,
+              help="like-wrt: --expect must have the parameter's shape; either: for a "
+              "vector parameter the Jacobian's layout (1×n) is taken too, with a note.")
 @common_options
 def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | None,
-         expect: str | None, sizes: str | None, **opts) -> int:
+         expect: str | None, sizes: str | None, answer_shape: str, **opts) -> int:
     """The gradient of a scalar LOSS of matrix parameters, in closed form, step by step.
 
     The gradient is derived on the matrix expression itself (reverse mode:
@@ -373,7 +377,7 @@ def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | N
         from symjac import api
 
         return api.grad(loss, wrt, shape, where=where, index=index, expect=expect,
-                        steps=opts["steps"], sizes=sizes)
+                        steps=opts["steps"], sizes=sizes, answer_shape=answer_shape)
 
     return run("grad", opts, compute)
 

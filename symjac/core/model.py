@@ -100,6 +100,8 @@ class Check:
     ``outcome`` is "equal", "different" or "undecided" and ``method`` how it was
     reached ("exact", "symbolic" or "numeric"); ``passed`` is True only for
     "equal". Left out, the outcome follows ``passed`` and the method is "exact".
+    ``mistakes`` are the named mistakes that explain a wrong answer, each
+    {"tag", "message"} (JSON: ``mistakes``, the tags, and ``mistake_messages``).
     """
 
     passed: bool
@@ -107,6 +109,7 @@ class Check:
     message: str = ""
     outcome: str = ""
     method: str = "exact"
+    mistakes: tuple[Mapping[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.outcome:
@@ -125,6 +128,8 @@ class Check:
             "method": self.method,
             "mismatches": [dict(m) for m in self.mismatches],
             "message": self.message,
+            "mistakes": [m["tag"] for m in self.mistakes],
+            "mistake_messages": [dict(m) for m in self.mistakes],
         }
 
     @classmethod
@@ -135,6 +140,8 @@ class Check:
             message=d.get("message", ""),
             outcome=d.get("outcome", ""),
             method=d.get("method", "exact"),
+            mistakes=tuple(d.get("mistake_messages")
+                           or ({"tag": t, "message": ""} for t in d.get("mistakes", ()))),
         )
 
 

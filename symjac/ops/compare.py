@@ -25,7 +25,11 @@ come first: small whole numbers and fractions of both signs, and points where a
 power with a variable exponent has a negative base and a whole exponent, where
 identities of powers break. Then exact decimals spread over signs and scales
 (1e-4 to 1e5), drawn from a seed derived from both expressions: reproducible,
-not predictable from the source. A counterexample is the simplest point found.
+not predictable from the source. A counterexample is the simplest point found:
+rounded to few digits, then each value made simpler (1, -1, 2, ..., 1/2) while
+the difference still shows. What is said of it (``mismatch_text``: "you wrote
+72; entry (3, 2) of A·B is 73"; values to 4 significant digits, at most 3
+variables named) is said here once, for every output.
 Nothing here evaluates text: the expressions are already parsed.
 """
 
@@ -35,6 +39,7 @@ import hashlib
 import itertools
 import math
 import random
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -1039,6 +1044,7 @@ def _numeric(a, b, residue=None) -> Verdict:
         for point in simple_points(a, b, symbols):
             status, va, vb = _at_point(a, b, point, strict=True)
             if status == "different":
+                point, va, vb = _simplest(a, b, point, va, vb)
                 return _counterexample(point, va, vb, agreed)
         for phase, point in points:
             tried += 1
@@ -1046,9 +1052,7 @@ def _numeric(a, b, residue=None) -> Verdict:
             status, va, vb = _at_point(a, b, point,
                                        residue if agreed < RESIDUE_POINTS else None)
             if status == "different":
-                simpler = _simpler(a, b, point)
-                if simpler is not None:
-                    point, va, vb = simpler
+                point, va, vb = _simplest(a, b, point, va, vb)
                 return _counterexample(point, va, vb, agreed)
             if status == "equal":
                 agreed += 1
@@ -1082,17 +1086,49 @@ def _counterexample(point, va, vb, agreed: int) -> Verdict:
                    note=note, points=agreed)
 
 
-def _simpler(a, b, point):
-    """(point, a's value, b's value) at a rounding of ``point`` that still shows the
-    difference (every value to 1, 2, 3 or 4 significant digits), or None."""
-    for digits in range(1, 5):
-        rounded = {s: _round(v, digits) for s, v in point.items()}
-        if rounded == point:
-            return None
-        status, va, vb = _at_point(a, b, rounded, strict=True)
-        if status == "different":
-            return rounded, va, vb
-    return None
+SIMPLIFY_TRIES = 40  # evaluations spent making a counterexample point simpler
+
+
+def _simplest(a, b, point, va, vb):
+    """(point, a's value, b's value) at the simplest point found that still shows the
+    difference: ``point`` rounded to 1 to 4 significant digits, then each value in turn
+    replaced by a simpler one (1, -1, 2, ..., 1/2, ...) while the difference still shows.
+    """
+    tries = 0
+
+    def differs(candidate):
+        nonlocal tries
+        tries += 1
+        status, ca, cb = _at_point(a, b, candidate, strict=True)
+        return (ca, cb) if status == "different" else None
+
+    if any(_digits_of(v) > 4 for v in point.values()):
+        for digits in range(1, 5):
+            rounded = {s: _round(v, digits) for s, v in point.items()}
+            if rounded == point:
+                break
+            found = differs(rounded)
+            if found is not None:
+                point, (va, vb) = rounded, found
+                break
+    for s in list(point):
+        for value in sorted(_allowed(s), key=lambda v: _simplicity({0: v})):
+            if tries >= SIMPLIFY_TRIES or _simplicity({0: value}) >= _simplicity({0: point[s]}):
+                break
+            candidate = {**point, s: value}
+            found = differs(candidate)
+            if found is not None:
+                point, (va, vb) = candidate, found
+                break
+    return point, va, vb
+
+
+def _digits_of(v: sympy.Rational) -> int:
+    """Significant decimal digits of an exact decimal (a fraction such as 1/3 counts 1)."""
+    text = decimal_text(v)
+    if "/" in text:
+        return 1
+    return len(text.replace("-", "").replace(".", "").strip("0")) or 1
 
 
 def _round(v: sympy.Rational, digits: int) -> sympy.Rational:
@@ -1262,37 +1298,130 @@ def _exact_value(e, values) -> flint.fmpq | None:
 _WEAKNESS = {"exact": 0, "symbolic": 1, "numeric": 2}
 
 
-def compare_matrices(got: sympy.Matrix, expected: sympy.Matrix) -> Check:
-    """``expected`` (an answer) against ``got`` (symjac's result), entry by entry."""
-    if got.shape != expected.shape:
+def compare_matrices(correct: sympy.Matrix, answer: sympy.Matrix, label: str | None = None
+                     ) -> Check:
+    """``answer`` against ``correct`` (symjac's result), entry by entry.
+
+    ``label`` names the right answer in what the checked answer is told
+    ("you wrote 72; entry (3, 2) of A·B is 73"). Naming the mistake is
+    ``symjac.ops.mistakes.assess``, which builds on this.
+    """
+    if correct.shape != answer.shape:
         return Check(
             passed=False,
-            message=f"the answer is {shape(*got.shape)} but the expected one is "
-            f"{shape(*expected.shape)}",
+            message=f"your answer is {shape(*answer.shape)}; {label or 'the right one'} is "
+            f"{shape(*correct.shape)}",
             outcome="different",
             method="exact",
         )
-    verdicts = [((i, j), verdict(got[i, j], expected[i, j]))
-                for i in range(got.rows) for j in range(got.cols)]
-    return check_from(verdicts, lambda ij: (sstr(expected[ij]), sstr(got[ij])))
+    verdicts = [((i, j), verdict(correct[i, j], answer[i, j]))
+                for i in range(correct.rows) for j in range(correct.cols)]
+    return check_from(verdicts, lambda ij: (sstr(answer[ij]), sstr(correct[ij])), label=label)
 
 
-def mismatch(index, v: Verdict, expected: str, got: str, **more) -> dict:
-    """The JSON record of one entry that is not equal."""
-    m: dict[str, Any] = {"index": [index[0] + 1, index[1] + 1], "expected": expected,
-                         "got": got, "outcome": v.outcome, "method": v.method}
-    if v.point:  # a point of no variables (numbers compared) says nothing more
+def mismatch(index, v: Verdict, answer: str, correct: str, label: str | None = None,
+             **more) -> dict:
+    """The JSON record of one entry that is not equal: ``answer`` is what was given to be
+    checked, ``correct`` what symjac computed; ``message`` says it to the one who wrote
+    the answer. ``expected`` and ``got`` are the older names of ``correct`` and ``answer``.
+    """
+    m: dict[str, Any] = {"index": [index[0] + 1, index[1] + 1], "answer": answer,
+                         "correct": correct, "outcome": v.outcome, "method": v.method}
+    if v.point or v.point is not None and max(len(answer), len(correct)) > SHORT_TEXT:
+        # a point of no variables (numbers compared) says no more than short numbers do
         m["point"] = dict(v.point)
-        m["got_value"] = v.value_a
-        m["expected_value"] = v.value_b
+        m["answer_value"] = v.value_b
+        m["correct_value"] = v.value_a
     if v.note and v.outcome == "undecided":
         m["note"] = v.note
     m.update(more)
+    m["message"] = mismatch_text(m, label)
+    m["expected"], m["got"] = correct, answer
     return m
 
 
-def check_from(verdicts, texts, index=None, more=None) -> Check:
-    """One Check from entries' verdicts [(key, Verdict)]; texts(key) -> (expected, got).
+# -- what the one who wrote the answer is told --------------------------------------------
+
+SHORT_TEXT = 40  # an entry longer than this is not repeated in a message: its values are
+MAX_DIGITS = 4  # significant digits of a number in a message
+MAX_SHOWN_VARIABLES = 3  # of a counterexample point; "…" for the rest
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)")
+
+
+def short_number(text: str) -> str:
+    """Every number in ``text`` (a value: "-2.96703917210822", "1.5 - 2.25*I") to at most
+    MAX_DIGITS significant digits; it still reads back as a number."""
+    from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
+
+    wide = Context(Emin=MIN_EMIN, Emax=MAX_EMAX)  # 1e-3967497466299 is not 0
+
+    def four(match) -> str:
+        try:
+            d = Decimal(match.group(1))
+        except InvalidOperation:
+            return match.group(1)
+        if d == 0:
+            return "0"
+        r = Decimal(format(d, f".{MAX_DIGITS}g"))
+        if abs(r) < 10**6 and r == r.to_integral_value(context=wide):
+            return str(int(r))
+        return format(r.normalize(context=wide), "g")
+
+    return _NUMBER.sub(four, text)
+
+
+def point_text(point: Mapping[str, str]) -> str:
+    """"x = 1, y = -1/2" with at most MAX_SHOWN_VARIABLES names, "…" for the rest; a value
+    with more than MAX_DIGITS significant digits is shown rounded, after "≈"."""
+    shown = []
+    for name, value in list(point.items())[:MAX_SHOWN_VARIABLES]:
+        rounded = short_number(value)
+        shown.append(f"{name} = {value}" if rounded == value else f"{name} ≈ {rounded}")
+    if len(point) > MAX_SHOWN_VARIABLES:
+        shown.append("…")
+        values = set(point.values())
+        if len(values) == 1:
+            shown[-1] += f" (all {len(point)} are {short_number(next(iter(values)))})"
+    return ", ".join(shown)
+
+
+def counterexample_text(m: Mapping[str, Any]) -> str:
+    """"at x = 1, y = 2: yours is 3, it is 4" for a difference found at a point ("" if none)."""
+    point = m.get("point")
+    if point is None:
+        return ""
+    yours = short_number(str(m.get("answer_value")))
+    right = short_number(str(m.get("correct_value")))
+    text = (f"at {point_text(point)}: " if point else "") + f"yours is {yours}, it is {right}"
+    if yours == right:
+        text += f" (they differ beyond {MAX_DIGITS} significant digits)"
+    return text
+
+
+def mismatch_text(m: Mapping[str, Any], label: str | None = None) -> str:
+    """"you wrote 72; entry (3, 2) of A·B is 73", to the one who wrote the answer."""
+    index = m.get("index")
+    where = f"entry ({index[0]}, {index[1]})" if index else "the answer"
+    if label:
+        where += f" of {label}"
+    at = m.get("at")
+    if at:
+        where += " at " + ", ".join(f"{k} = {v}" for k, v in at.items())
+    answer, correct = str(m.get("answer")), str(m.get("correct"))
+    if m.get("outcome") == "undecided":
+        why = f" ({m['note']})" if m.get("note") else ""
+        return f"whether {where} is what you wrote could not be decided{why}"
+    short = len(answer) <= SHORT_TEXT and len(correct) <= SHORT_TEXT
+    if short:
+        text = f"you wrote {answer}; {where} is {correct}"
+    else:
+        text = f"{where} is not what you wrote"
+    found = counterexample_text(m) if m.get("point") or not short else ""
+    return f"{text}; {found}" if found else text
+
+
+def check_from(verdicts, texts, index=None, more=None, label: str | None = None) -> Check:
+    """One Check from entries' verdicts [(key, Verdict)]; texts(key) -> (answer, correct).
 
     ``index(key)`` gives the 0-based (i, j) of a key (the key itself by default) and
     ``more(key)`` extra fields of its mismatch record.
@@ -1300,7 +1429,8 @@ def check_from(verdicts, texts, index=None, more=None) -> Check:
     n = len(verdicts)
     bad = [(key, v) for key, v in verdicts if v.outcome != "equal"]
     mismatches = tuple(
-        mismatch(index(key) if index else key, v, *texts(key), **(more(key) if more else {}))
+        mismatch(index(key) if index else key, v, *_pair(texts(key)), label=label,
+                 **(more(key) if more else {}))
         for key, v in bad
     )
     different = [v for _, v in bad if v.outcome == "different"]
@@ -1324,6 +1454,11 @@ def check_from(verdicts, texts, index=None, more=None) -> Check:
     return Check(True, (), message, outcome="equal", method=method)
 
 
+def _pair(texts) -> tuple[str, str]:
+    answer, correct = texts
+    return answer, correct
+
+
 def merge(checks) -> Check:
     """Several checks of one answer (--expect and --check) as one."""
     checks = list(checks)
@@ -1333,10 +1468,13 @@ def merge(checks) -> Check:
     message = "; ".join(c.message for c in checks if c.message)
     different = [c for c in checks if c.outcome == "different"]
     undecided = [c for c in checks if c.outcome == "undecided"]
+    mistakes = tuple(m for c in checks for m in c.mistakes)
     if different:
-        return Check(False, mismatches, message, outcome="different", method=different[0].method)
+        return Check(False, mismatches, message, outcome="different", method=different[0].method,
+                     mistakes=mistakes)
     if undecided:
-        return Check(False, mismatches, message, outcome="undecided", method=undecided[0].method)
+        return Check(False, mismatches, message, outcome="undecided", method=undecided[0].method,
+                     mistakes=mistakes)
     method = max((c.method for c in checks), key=_WEAKNESS.__getitem__)
     return Check(True, mismatches, message, outcome="equal", method=method)
 

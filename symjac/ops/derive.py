@@ -464,10 +464,13 @@ def check_answer(name: str | None, expect: str, sizes: str | None = None) -> Che
             form = re.sub(rf"(?<![\w.]){re.escape(letter)}(?![\w\[(])", str(value), form)
         given[wrt] = form
     results = verify(recipe, at, closed_forms=given)
-    passed = all(c.passed for _, c in results)
+    from dataclasses import replace
+
+    from symjac.ops.compare import merge
+
+    merged = merge(c for _, c in results)  # the verdict, the mismatches, the mistakes
     message = "; ".join(f"∇{pretty(w)}: {c.message}" for w, c in results)
-    return Check(passed, tuple(m for _, c in results for m in c.mismatches),
-                 f"{message} (at {_size_text(at)})")
+    return replace(merged, message=f"{message} (at {_size_text(at)})")
 
 
 def _size_text(sizes: dict[str, int]) -> str:

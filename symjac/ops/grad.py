@@ -83,6 +83,7 @@ class Problem:
     spec: ShapeSpec = field(default_factory=lambda: ShapeSpec({}))  # as declared (n×k)
     sizes: dict[str, int] = field(default_factory=dict)  # letter -> the size worked at
     index_text: str | None = None
+    answer_shape: str = "either"  # "like-wrt": an answer must have the parameter's shape
 
     @property
     def params(self) -> sympy.Matrix:
@@ -121,12 +122,20 @@ def prepare(
     index: str | None = None,
     expect: str | None = None,
     sizes: str | None = None,
+    answer_shape: str = "either",
 ) -> Problem:
     """Parse every option and check that the names fit together.
+
+    ``answer_shape`` ("either" or "like-wrt") says whether an answer for a vector
+    parameter may be in the Jacobian's layout (1×n for an n×1 parameter), with a
+    note, or must have the parameter's shape.
 
     Sizes may be letters (theta=nxk): the entrywise route then works at small
     concrete sizes (``sizes``, "n=3, k=2", or defaults), named in the output.
     """
+    if answer_shape not in ANSWER_SHAPES:
+        raise InputError(f"the answer shape must be {' or '.join(ANSWER_SHAPES)}, not "
+                         f"'{answer_shape}'")
     spec = parse_shape_spec(shape_text)
     heavy = any(f in t for t in [loss, *where] for f in ("inv(", "det(", "**-"))
     size_map = choose_sizes(spec.letters, sizes, small=heavy)
@@ -188,8 +197,12 @@ def prepare(
         spec=spec,
         sizes=size_map,
         index_text=index,
+        answer_shape=answer_shape,
     )
     return p
+
+
+ANSWER_SHAPES = ("either", "like-wrt")
 
 
 DEFAULT_SIZES = (3, 2, 2, 3, 2, 3, 2)  # small: the check is entry by entry, at every y
@@ -540,15 +553,22 @@ def _label_at(at: dict[str, int]) -> str:
 
 
 def _check(p: Problem, runs, bp: Backprop) -> Check:
-    """The expectation against the gradient, entry by entry, at every index value.
+    """The answer against the gradient, entry by entry, at every index value, through
+    the one grading (``symjac.ops.mistakes``): a wrong answer's mistake is named.
 
     First in the intermediates' symbols (short expressions, and equal there means
     equal after substituting them); when that fails, in the declared entries, which
     is the entrywise route's own answer and decides.
     """
+    from symjac.ops.mistakes import explain
+
     assert p.expect is not None  # called only for a problem with an expectation
+    W = pretty(p.wrt)
+    label = f"∇{W} ℓ"
+    context = {"shape_of": W, "softmax": has_softmax(p)}
     verdicts: list = []
     texts: dict = {}
+    answers: list = []
     short_values = bp.values
     g0 = runs[0][2]
     bound = bind_sizes(p, runs, lambda s: s == g0.shape or (1 in g0.shape and s[::-1] == g0.shape))
@@ -556,16 +576,24 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
     for run, (at, values, g) in enumerate(runs):
         e = p.expect.evaluate(Env(values, at, sizes))
         # For a vector parameter both the gradient (its shape) and the Jacobian
-        # (numerator convention, its transpose) are usual answers: take either.
+        # (numerator convention, its transpose) are usual answers: either is taken,
+        # with a note, unless the problem asks for the parameter's shape.
         transposed = e.shape != g.shape and 1 in g.shape and e.T.shape == g.shape
+        if transposed and p.answer_shape == "like-wrt":
+            layout = "the Jacobian's layout" if g.cols == 1 else "a column"
+            message = (f"your answer is {shape(*e.shape)}, {layout}; {label} is asked for in "
+                       f"the shape of {W}, {shape(*g.shape)}")
+            return Check(False, (), message, outcome="different", method="exact",
+                         mistakes=({"tag": "transpose", "message": message},))
         if transposed:
             e = e.T
         if e.shape != g.shape:
-            return Check(
-                passed=False,
-                message=f"the expected gradient is {shape(*e.shape)} but ∇{pretty(p.wrt)} ℓ is "
-                f"{shape(*g.shape)}, the shape of {pretty(p.wrt)}",
-            )
+            named = explain("grad", g, e, label, context=context)
+            message = (named[0].message if named else f"your answer is {shape(*e.shape)}; "
+                       f"{label} has the shape of {W}, {shape(*g.shape)}")
+            return Check(False, (), message, outcome="different", method="exact",
+                         mistakes=tuple(m.to_dict() for m in named))
+        answers.append((g, e))
         fix = {bp.index_symbols[k]: v for k, v in at.items()}
         e_short = p.expect.evaluate(Env(short_values, at, sizes)).xreplace(fix)
         if transposed:
@@ -586,17 +614,50 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
     if p.index:
         where = " at every index value (" + "; ".join(_label_at(a) for a, _, _ in runs) + ")"
     found = compare.check_from(verdicts, lambda key: texts[key][:2],
-                               index=lambda key: key[1:], more=_index_values(texts))
-    if found.outcome == "different" and per > 1:
-        count = f"{per} entries" + (f" × {len(runs)} index values" if p.index else "")
-        return replace(found, message=f"{found.message} ({count})")
+                               index=lambda key: key[1:], more=_index_values(texts),
+                               label=label)
+    if found.outcome == "different":
+        run = next(key[0] for key, v in verdicts if v.outcome == "different")
+        g_run, e_run = answers[run]
+        named = explain("grad", g_run, e_run, label, context=context)
+        if named:
+            return replace(found, message=named[0].message,
+                           mistakes=tuple(m.to_dict() for m in named))
+        if per > 1 and p.index:
+            return replace(found, message=f"{found.message} ({per} entries × {len(runs)} "
+                           "index values)")
     if not found.passed:
         return found
-    as_jacobian = f"; the expected {shape(*g.shape[::-1])} was read as the Jacobian" \
-        if transposed else ""
+    read = ""
+    if transposed:
+        read = (f"; your {shape(*g.shape[::-1])} answer is read as the Jacobian (its layout); "
+                f"{label} has the shape of {W}, {shape(*g.shape)}" if g.cols == 1 else
+                f"; your {shape(*g.shape[::-1])} answer is read as a row, the shape of {W}")
     matched = "the entry matches" if per == 1 else f"all {per} entries match"
     numeric = found.message[found.message.find(" ("):] if found.method == "numeric" else ""
-    return replace(found, message=f"{matched}{where}{as_jacobian}{numeric}")
+    return replace(found, message=f"{matched}{where}{read}{numeric}")
+
+
+_SOFTMAX = ("softmax", "logsumexp", "log_softmax")
+
+
+def has_softmax(p: Problem) -> bool:
+    """Does the loss have a softmax in it (softmax, logsumexp, or log of a sum of exp)?
+    Only then is a wrong sign said to be e_y − z written for z − e_y."""
+    import ast
+
+    trees = [p.loss.tree, *(parser.tree for _, parser in p.where)]
+    for tree in trees:
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id in _SOFTMAX:
+                return True
+            if node.func.id == "log" and any(
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                    and n.func.id == "exp" for arg in node.args for n in ast.walk(arg)):
+                return True
+    return False
 
 
 def _index_values(texts):

@@ -18,7 +18,7 @@ import sympy
 
 from symjac.core.errors import InputError
 from symjac.core.model import Derivation, Result, Step
-from symjac.language.printing import latex, shape, sstr
+from symjac.language.printing import latex, sstr
 from symjac.ops import matcalc
 from symjac.ops.grad import (
     Problem,
@@ -40,9 +40,9 @@ DIRECTION = "V_"  # the direction of the Hessian-vector product: never a user's 
 def plain_hessian(functions: str, wrt: str | None, expect: str | None, steps: bool
                   ) -> Derivation:
     from symjac.language.parser import declare, parse_functions, parse_matrix, parse_variables
-    from symjac.ops.compare import compare_matrices
     from symjac.ops.jacobian import default_variables
     from symjac.ops.jacobian import jacobian as jac
+    from symjac.ops.mistakes import assess
 
     symbols: dict = {}
     if wrt is not None:  # declared variables decide how a run of letters splits
@@ -81,7 +81,7 @@ def plain_hessian(functions: str, wrt: str | None, expect: str | None, steps: bo
              + ("; it is symmetric (mixed partials agree)." if symmetric else ".")]
     check = None
     if expect is not None:
-        check = compare_matrices(H, parse_matrix(expect, "expected", symbols))
+        check = assess("hessian", H, parse_matrix(expect, "expected", symbols), "∇²f")
     return replace(
         d,
         command="hessian",
@@ -267,8 +267,6 @@ def _collect_kron(calc, terms, n):
 
 
 def hessian(p: Problem, steps: bool = True) -> Derivation:
-    from symjac.ops.compare import compare_matrices
-
     runs = entrywise_hessians(p)
     grad_runs = []
     for at, values, _ in runs:
@@ -293,7 +291,7 @@ def hessian(p: Problem, steps: bool = True) -> Derivation:
     H = runs[0][2] if len(runs) == 1 else runs[0][2]
     check = None
     if p.expect is not None:
-        check = _expect(p, runs, compare_matrices)
+        check = _expect(p, runs, f"∇²{W} ℓ")
     dims = p.spec.dims[p.wrt]
     Nl = dim_mul(*dims)
     flat = ("row-major: " + ", ".join(str(s) for s in list(p.params)[:4])
@@ -361,20 +359,23 @@ def hessian(p: Problem, steps: bool = True) -> Derivation:
     )
 
 
-def _expect(p: Problem, runs, compare_matrices):
+def _expect(p: Problem, runs, label: str):
+    """The answer against the Hessian at every index value, through the one grading."""
     from symjac.core.model import Check
+    from symjac.ops.compare import mismatch_text
+    from symjac.ops.mistakes import assess
 
     assert p.expect is not None
     want = runs[0][2].shape
     sizes = {**p.sizes, **bind_sizes(p, runs, lambda s: s == want)}
     for at, values, H in runs:
         e = p.expect.evaluate(Env(values, at, sizes))
-        if e.shape != H.shape:
-            return Check(False, (), f"the expected Hessian is {shape(*e.shape)} but ∇²ℓ is "
-                         f"{shape(*H.shape)}")
-        found = compare_matrices(H, e)
+        found = assess("hessian", H, e, label)
         if not found.passed:
-            return replace(found, mismatches=tuple({**m, "at": dict(at)} if at else m
-                                                   for m in found.mismatches))
+            if not at:
+                return found
+            marked = [{**m, "at": dict(at)} for m in found.mismatches]
+            return replace(found, mismatches=tuple(
+                {**m, "message": mismatch_text(m, label)} for m in marked))
     return Check(True, (), f"all {runs[0][2].rows * runs[0][2].cols} entries match"
                  + (" at every index value" if p.index else ""))

@@ -322,6 +322,8 @@ def finite_difference_check(
                     "index": [r + 1, c + 1],
                     "expected": f"{approx} (central difference at {where})",
                     "got": exact,
+                    "message": f"entry ({r + 1}, {c + 1}) is {exact}, but its central "
+                    f"difference at {where} is {approx}",
                 })
     record = {"points": used, "max_error": worst, "tolerance": FD_TOLERANCE,
               "step": f"2^-{FD_PRECISIONS[0] // 3}·max(|x|, 2^-10) (smaller if needed)"}

@@ -13,12 +13,20 @@ the student, with a stable tag for reports:
 
 The variants that depend only on the problem are built once, with its key
 (``variants``); ``find`` tries them, and those that depend on the answer (a
-factor, a permutation), against one answer.
+factor, a permutation), against one answer. A variant's note is said only
+where the problem has that structure (the softmax's e_y − z only for a loss
+with a softmax in it).
+
+``assess`` is the one grading of a matrix answer: ``--expect`` of every
+command and ``symjac check`` both go through it (a gradient of matrices
+through ``explain``, after grad has evaluated the answer at every index
+value). It returns the Check: the comparison's verdict, the mismatches, and
+the mistake named in the message, spoken to the one who wrote the answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,8 +76,10 @@ def variants(command: str, key, label: str, context: dict[str, Any]) -> list[Var
 
     context may hold ``"factors"`` (the matrices of a product, in order),
     ``"column_major"`` (the Jacobian with the input flattened by columns) and
-    its variable orders ``"row_names"``/``"col_names"``, and ``"functions"`` with
-    ``"variables"`` and ``"layout"`` (a Jacobian's, for the chain rule).
+    its variable orders ``"row_names"``/``"col_names"``, ``"functions"`` with
+    ``"variables"`` and ``"layout"`` (a Jacobian's, for the chain rule),
+    ``"shape_of"`` (a gradient's parameter, whose shape it has) and
+    ``"softmax"`` (True when the loss has a softmax: the sign's note).
     """
     out: list[Variant] = []
     if key.rows * key.cols > MAX_ENTRIES:
@@ -77,8 +87,12 @@ def variants(command: str, key, label: str, context: dict[str, Any]) -> list[Var
     convention = ("in the denominator convention each input is a row"
                   if context.get("layout") == "denominator"
                   else "in the numerator convention each output is a row")
+    like = context.get("shape_of")
     if key.shape != key.T.shape:
-        if command == "matmul":
+        if like:
+            why = (f"your answer is ({label})ᵀ ({_shape(key.T)}); {label} has the shape of "
+                   f"{like}, {_shape(key)}")
+        elif command == "matmul":
             why = f"your answer is ({label})ᵀ ({_shape(key.T)}); {label} is {_shape(key)}"
         else:
             why = (f"your answer is {label}ᵀ ({_shape(key.T)}): {convention}, "
@@ -86,6 +100,7 @@ def variants(command: str, key, label: str, context: dict[str, Any]) -> list[Var
         out.append(Variant("transpose", key.T, why))
     elif key != key.T:
         why = (f"your answer is ({label})ᵀ, the transpose of the product" if command == "matmul"
+               else f"your answer is ({label})ᵀ, the transpose" if like
                else f"your answer is {label}ᵀ, the transpose: {convention}")
         out.append(Variant("transpose", key.T, why))
     col = context.get("column_major")
@@ -108,7 +123,7 @@ def variants(command: str, key, label: str, context: dict[str, Any]) -> list[Var
                 "a product of matrices does not commute"))
     if any(e != 0 for e in key):
         hint = ""
-        if command == "grad":
+        if context.get("softmax"):
             hint = " (with a softmax, that is e_y − z written for z − e_y)"
         out.append(Variant("sign", -key, f"every entry of your answer has the wrong sign: "
                            f"it is −{label}{hint}"))
@@ -118,6 +133,50 @@ def variants(command: str, key, label: str, context: dict[str, Any]) -> list[Var
         if chain is not None and chain.shape == key.shape and chain != key:
             out.append(Variant("chain-rule", chain, "", entrywise=True))
     return out
+
+
+def context_of(command: str, keys: Mapping[str, Any]) -> dict[str, Any]:
+    """What the variants of a problem's mistakes need, from its options as text (the
+    command's keyword arguments, as a problem file or the command line gives them):
+    the factors of a product; a Jacobian's functions, variables, layout and, for a
+    matrix input flattened row by row, the Jacobian flattened column by column.
+    Empty when they cannot be had: they only help to name a mistake.
+    """
+    from symjac.core.errors import LimitError
+    from symjac.language.parser import parse_functions, parse_matrix, parse_variables
+
+    ctx: dict[str, Any] = {}
+    try:
+        if command == "matmul":
+            symbols: dict = {}
+            ctx["factors"] = [parse_matrix(t, "ABCDEFGH"[i % 8], symbols)
+                              for i, t in enumerate(keys["matrices"])]
+        elif command == "jacobian" and not keys.get("at"):
+            from symjac.ops.jacobian import default_variables
+            from symjac.ops.jacobian import jacobian as jac
+
+            symbols = {}
+            wrt = keys.get("wrt")
+            order = keys.get("order") or "row"
+            layout = keys.get("layout") or "numerator"
+            variables, input_shape = (parse_variables(str(wrt), symbols, order) if wrt
+                                      else (None, None))
+            functions, _ = parse_functions(keys["functions"], symbols)
+            if variables is None:
+                variables = default_variables(functions)
+            ctx.update(functions=functions, variables=variables, layout=layout)
+            if order == "row" and input_shape is not None and min(input_shape) > 1:
+                by_col, _ = parse_variables(str(wrt), symbols, "col")
+                col = jac(functions, by_col, layout=layout, steps=False)
+                assert col.result is not None  # a Jacobian always has one
+                ctx["column_major"] = col.result.value
+                ctx["row_names"] = [str(v) for v in variables]
+                ctx["col_names"] = [str(v) for v in by_col]
+    except LimitError:
+        raise
+    except Exception:  # the variants only help to name a mistake; the key stands without them
+        return {}
+    return ctx
 
 
 def _product(ms: list):
@@ -188,16 +247,22 @@ def _fingerprint(m) -> list:
     hit = _PRINTS.get(id(m))
     if hit is not None and hit[0] is m:
         return hit[1]
+    from symjac.ops.compare import evaluate
+
     out: list = []
     for e in m:
+        # FLINT balls at 80 bits, not sympy's exact arithmetic: (p/q)**(r/s) with sympy
+        # factors integers, which can take minutes
         try:
-            v = e.xreplace({s: _point_value(s) for s in e.free_symbols}).evalf(15)
-            if v.is_Float or v.is_Integer or v.is_Rational:
-                out.append(float(v))
-            else:
-                out.append(complex(v) if v.is_number and v.is_finite else None)
-        except Exception:
-            out.append(None)
+            z = evaluate(e, {s: _point_value(s) for s in e.free_symbols}, 80)
+        except Exception:  # a function the evaluator does not know
+            z = None
+        if z is None or not z.is_finite() or float(z.rad()) > 1e-12 * max(1.0, float(abs(z))):
+            out.append(None)  # not a number there, or not known well enough to tell
+        elif 0 in z.imag:
+            out.append(float(z.real.mid()))
+        else:
+            out.append(complex(float(z.real.mid()), float(z.imag.mid())))
     if len(_PRINTS) > 10_000:
         _PRINTS.clear()
     _PRINTS[id(m)] = (m, out)
@@ -251,15 +316,71 @@ def find(command: str, key, answer, label: str, found: Sequence[Variant]) -> lis
                                          for x in _fingerprint(key)], _fingerprint(answer)):
             c = None
         if c is not None and _same(c * key, answer, equal):
-            from symjac.language.printing import sstr
-
-            out.append(Mistake("factor", f"your answer is {sstr(c)} times {label}: "
-                               "a constant factor is off"))
+            out.append(Mistake("factor", factor_message(c, label)))
             return out
         swap = _swapped(key, answer, equal)
         if swap is not None:
             out.append(swap)
     return out
+
+
+def factor_message(c, label: str) -> str:
+    """What a constant factor c (answer = c·label) says: a factor of 2 missing, or extra."""
+    from symjac.language.printing import sstr
+
+    if c.is_Rational and c.p in (1, -1) and c.q > 1:
+        sign = "; and the sign is wrong" if c < 0 else ""
+        return f"your answer is {label}/{c.q}: a factor of {c.q} is missing{sign}"
+    if c.is_Integer:
+        sign = "; and the sign is wrong" if c < 0 else ""
+        return f"your answer is {abs(c)}·{label}: an extra factor of {abs(c)}{sign}"
+    return f"your answer is {sstr(c)} times {label}: a constant factor is off"
+
+
+Context = Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None
+
+
+def explain(command: str, correct, answer, label: str,
+            found: Sequence[Variant] | None = None, context: Context = None) -> list[Mistake]:
+    """The named mistakes that explain ``answer``, a wrong answer to ``correct``.
+
+    ``context`` (for ``variants``) may be a function, called only when it is needed.
+    """
+    if found is None:
+        ctx = context() if callable(context) else context
+        found = variants(command, correct, label, dict(ctx or {}))
+    return find(command, correct, answer, label, found)
+
+
+def assess(command: str, correct, answer, label: str,
+           found: Sequence[Variant] | None = None, context: Context = None):
+    """The one grading of ``answer`` (a sympy Matrix) against ``correct``: a Check whose
+    message names the mistake when one explains the answer ("your answer is ∇fᵀ ..."),
+    else says what differs; each mismatch speaks to the one who wrote the answer
+    ("you wrote 72; entry (3, 2) of A·B is 73").
+
+    ``found``: the problem's variants, built once (``variants``); else from ``context``.
+    """
+    from dataclasses import replace
+
+    from symjac.core.model import Check
+    from symjac.ops.compare import compare_matrices
+
+    if answer.shape != correct.shape:
+        named = explain(command, correct, answer, label, found, context)
+        message = (named[0].message if named else
+                   f"your answer is {_shape(answer)}; {label} is {_shape(correct)}")
+        if command == "jacobian" and answer.shape == correct.shape[::-1] and 1 in answer.shape:
+            message += "; a flat list [a, b] is a column, a row is written [[a, b]]"
+        return Check(False, (), message, outcome="different", method="exact",
+                     mistakes=tuple(m.to_dict() for m in named))
+    check = compare_matrices(correct, answer, label)
+    if check.outcome != "different":
+        return check
+    named = explain(command, correct, answer, label, found, context)
+    if not named:
+        return check
+    return replace(check, message=named[0].message, mistakes=tuple(m.to_dict() for m in named))
 
 
 def _same(a, b, equal) -> bool:

@@ -9,13 +9,13 @@ from symjac.core.model import Derivation, Step
 from symjac.language.printing import uni
 from symjac.render.base import Renderer
 from symjac.render.text import (
-    at_values,
-    counterexample,
     entry_list,
     labelled_matrix,
+    mismatch_lines,
     partial_columns,
     partial_parts,
     string_grid,
+    tags,
 )
 
 ROW, COL = "bold cyan", "bold magenta"
@@ -48,14 +48,10 @@ class RichRenderer(Renderer):
             return Text("✓ check passed" + (f": {check.message}" if check.message else ""),
                         style="bold green")
         verdict = "undecided" if check.outcome == "undecided" else "failed"
-        t = Text(f"✗ check {verdict}" + (f": {check.message}" if check.message else ""),
-                 style="bold red")
-        for m in check.mismatches:
-            where = m.get("index")
-            at = f"entry {tuple(where)}" if where else "answer"
-            at += at_values(m)
-            t.append(f"\n  {at}: expected {m.get('expected')}, got {m.get('got')}"
-                     + counterexample(m))
+        t = Text(f"✗ check {verdict}" + (f": {check.message}" if check.message else "")
+                 + tags(check.mistakes), style="bold red")
+        for text in mismatch_lines(check.mismatches, check.mistakes):
+            t.append(f"\n  {text}")
         return t
 
     def _render_product(self, step: Step) -> Text:

@@ -35,14 +35,37 @@ def at_values(mismatch) -> str:
 
 
 def counterexample(mismatch, expected: str = "expected", got: str = "got") -> str:
-    """'; at x = 0.5: expected 1.5, got 2.5' for a difference found at a point."""
-    point = mismatch.get("point")
-    if point is None:
+    """'; at x = 1/2: yours is 2.5, it is 1.5' for a difference found at a point (at most
+    4 significant digits and 3 variables). ``expected``/``got`` are no longer used."""
+    from symjac.ops.compare import counterexample_text
+
+    if mismatch.get("point") is None:
         return f" ({mismatch['note']})" if mismatch.get("outcome") == "undecided" and \
             mismatch.get("note") else ""
-    where = ", ".join(f"{k} = {v}" for k, v in point.items())
-    return (f"; at {where}" if where else "; its value") + \
-        f": {expected} {mismatch.get('expected_value')}, {got} {mismatch.get('got_value')}"
+    return "; " + counterexample_text(mismatch)
+
+
+def tags(mistakes) -> str:
+    """'  [transpose]': the named mistakes' tags, as `check` shows them."""
+    return "  [" + ", ".join(m["tag"] for m in mistakes) + "]" if mistakes else ""
+
+
+MAX_SHOWN_MISMATCHES = 3  # wrong entries said in text; JSON has them all
+
+
+def mismatch_lines(mismatches, mistakes=()) -> list[str]:
+    """What is said of each wrong entry ("you wrote 72; entry (3, 2) of A·B is 73"), the
+    first three and how many more; none when a named mistake already explains the
+    answer (the JSON keeps every entry)."""
+    if mistakes:
+        return []
+    from symjac.ops.compare import mismatch_text
+
+    said = [m.get("message") or mismatch_text(m) for m in mismatches]
+    if len(said) > MAX_SHOWN_MISMATCHES + 1:
+        more = len(said) - MAX_SHOWN_MISMATCHES
+        said = [*said[:MAX_SHOWN_MISMATCHES], f"... and {more} more entries"]
+    return said
 
 
 def string_grid(rows) -> list[str]:
@@ -98,13 +121,9 @@ class TextRenderer(Renderer):
         if check.passed:
             return "check: passed" + (f" ({check.message})" if check.message else "")
         verdict = "UNDECIDED" if check.outcome == "undecided" else "FAILED"
-        lines = [f"check: {verdict}" + (f" ({check.message})" if check.message else "")]
-        for m in check.mismatches:
-            where = m.get("index")
-            at = f"entry {tuple(where)}" if where else "answer"
-            at += at_values(m)
-            lines.append(f"{self.indent}{at}: expected {m.get('expected')}, got {m.get('got')}"
-                         + counterexample(m))
+        lines = [f"check: {verdict}" + (f" ({check.message})" if check.message else "")
+                 + tags(check.mistakes)]
+        lines += [self.indent + text for text in mismatch_lines(check.mismatches, check.mistakes)]
         return "\n".join(lines)
 
     def _render_product(self, step: Step) -> str:
