@@ -228,8 +228,8 @@ _MATH_SYMBOLS = {
     "↔": r"\leftrightarrow", "∇": r"\nabla", "ℝ": r"\mathbb{R}", "ℕ": r"\mathbb{N}",
     "ℤ": r"\mathbb{Z}", "ℚ": r"\mathbb{Q}", "ℂ": r"\mathbb{C}", "∂": r"\partial",
     "∑": r"\sum", "∏": r"\prod", "∫": r"\int", "≤": r"\leq", "≥": r"\geq", "≠": r"\neq",
-    "≈": r"\approx", "≡": r"\equiv", "∼": r"\sim", "∝": r"\propto", "−": "-", "∈": r"\in",
-    "∉": r"\notin", "⊂": r"\subset", "⊆": r"\subseteq", "∪": r"\cup", "∩": r"\cap",
+    "≈": r"\approx", "≡": r"\equiv", "∼": r"\sim", "∝": r"\propto", "−": "-",
+    "∈": r"\in", "∉": r"\notin", "⊂": r"\subset", "⊆": r"\subseteq", "∪": r"\cup", "∩": r"\cap",
     "∞": r"\infty", "⊙": r"\odot", "⊗": r"\otimes", "⊕": r"\oplus", "∘": r"\circ",
     "⋯": r"\cdots", "⋮": r"\vdots", "⋱": r"\ddots", "√": r"\surd", "✓": r"\checkmark",
     "ℓ": r"\ell", "±": r"\pm", "∓": r"\mp", "¬": r"\neg", "÷": r"\div", "‖": r"\Vert",
@@ -274,7 +274,7 @@ def _latex_char(ch: str) -> str:
         return f"\\ensuremath{{\\{_GREEK_LETTERS[ch]}}}"
     if ch in _MATH_SYMBOLS:
         sym = _MATH_SYMBOLS[ch]
-        return f"\\ensuremath{{{sym}}}" if sym.startswith(("\\", "{")) else sym
+        return f"\\ensuremath{{{sym}}}" if sym != ":=" else sym  # − is a minus sign in text too
     if ch in _TEXT_SYMBOLS:
         return f"\\mbox{{{_TEXT_SYMBOLS[ch]}}}" if ch not in "“”‘’–—\u00a0" \
             else _TEXT_SYMBOLS[ch]
