@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from symjac.core.errors import InputError
 from symjac.core.model import Check, Derivation, Step
-from symjac.ops.grad import pretty, read_sizes
+from symjac.ops.grad import part
+from symjac.ops.matexpr import name_latex, pretty, read_sizes
 
 MAX_SIZE = 6  # each size letter when verifying; the engine works entry by entry
 
@@ -47,12 +48,6 @@ class Recipe:
 
 
 # -- step builders ------------------------------------------------------------------------------
-
-
-def part(label: str, text: str, tex: str) -> Step:
-    """A heading sentence, as the worksheet's "(a) Show that ..."."""
-    return Step(kind="part", text=f"{label} {text}".strip(), latex="",
-                data={"label": label, "tex": tex})
 
 
 def equation(text_lines: list[str], lines: list[tuple[str, str]], tex: str = "",
@@ -545,8 +540,6 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
 
 
 def _tex_name(name: str) -> str:
-    from symjac.ops.matexpr import name_latex
-
     return name_latex(name)
 
 
