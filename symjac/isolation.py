@@ -21,7 +21,16 @@ from typing import Any
 
 # What only some paths need (pickle, struct, select, re, traceback, fcntl) is imported
 # where it is used: a small command pays for its one fork and nothing more.
-from symjac.core.caps import DEFAULT_TIMEOUT
+from symjac.core.caps import (  # noqa: F401 (the defaults and sizes: re-exported)
+    DEFAULT_MEMORY,
+    DEFAULT_TIMEOUT,
+    MEMORY_ENV,
+    NO_FORK_ENV,
+    Limits,
+    can_fork,
+    memory_from_env,
+    parse_size,
+)
 from symjac.core.errors import (  # noqa: F401 (format_size, time_message: re-exported)
     ChildBug,
     LimitError,
@@ -32,47 +41,7 @@ from symjac.core.errors import (  # noqa: F401 (format_size, time_message: re-ex
     time_message,
 )
 
-DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space for the work
-MEMORY_ENV = "SYMJAC_MAX_MEMORY"  # e.g. "2G"; "0" means no cap
-NO_FORK_ENV = "SYMJAC_NO_FORK"  # "1": run in-process (alarm only; cannot stop C code)
 _READ_CHUNK = 1 << 20  # bytes read from the worker at a time
-
-_SIZE = r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*\Z"
-_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-
-
-# -- sizes and messages -------------------------------------------------------------
-
-
-def parse_size(text: str) -> int:
-    """'4G', '512M', '2.5GiB', '1048576' -> bytes; '0' means no cap. ValueError if bad."""
-    import math
-    import re
-
-    m = re.match(_SIZE, str(text), re.IGNORECASE)
-    if not m:
-        raise ValueError(f"'{text}' is not a size; write e.g. 4G, 512M or 0 for no cap")
-    value = float(m.group(1)) * _UNITS[m.group(2).lower()]
-    if not math.isfinite(value) or value > 2**62:
-        raise ValueError(f"'{text}' is too large a size")
-    return int(value)
-
-
-def default_memory() -> int:
-    """The memory cap: $SYMJAC_MAX_MEMORY if set and valid, else 4 GiB."""
-    return memory_from_env()[0]
-
-
-def memory_from_env() -> tuple[int, str | None]:
-    """($SYMJAC_MAX_MEMORY or the default, why the variable was not used if it was bad)."""
-    text = os.environ.get(MEMORY_ENV, "").strip()
-    if not text:
-        return DEFAULT_MEMORY, None
-    try:
-        return parse_size(text), None
-    except ValueError as e:
-        return DEFAULT_MEMORY, (f"${MEMORY_ENV}: {e}; using the default of "
-                                f"{format_size(DEFAULT_MEMORY)}")
 
 
 def cpu_count() -> int:
@@ -83,47 +52,33 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-# -- already limited? ----------------------------------------------------------------
-
-_active = 0  # > 0 inside a time_limit block or a call_limited child
+# -- one piece of work under resolved limits ---------------------------------------------
 
 
-def active() -> bool:
-    """True where limits already hold (a worker, a time_limit block): no second fork."""
-    return _active > 0
+def run(fn: Callable[[], Any], limits: Limits, what: str = "the command") -> Any:
+    """fn() under ``limits`` (resolved by the caller: symjac.core.caps.Limits.resolve).
 
-
-@contextlib.contextmanager
-def _entered():
-    global _active
-    _active += 1
-    try:
-        yield
-    finally:
-        _active -= 1
-
-
-def limited(
-    fn: Callable[[], Any],
-    timeout: float | None = DEFAULT_TIMEOUT,
-    memory: int | None = None,
-    what: str = "the command",
-) -> Any:
-    """fn() under the limits, as call_limited, unless limits already hold here.
-
-    The library's functions go through this, so a caller gets the CLI's
-    limits by default while symjac's own workers (and a command's nested
-    calls) are not forked twice. timeout and memory of 0 or None turn each
-    limit off (memory=None is the default cap; pass 0 for none); with both
-    off fn runs in this process.
+    No limit: fn runs here, unbounded. ``limits.fork``: in a forked child
+    (call_limited), a hard limit. Otherwise here, under an alarm and a cap
+    (in_process). Work that is already inside limits (a worker's) is given
+    ``caps.NONE`` by whoever started it, so nothing forks twice.
     """
-    if active():
+    if limits.off:
         return fn()
-    if memory is None:
-        memory = default_memory()
-    if not timeout and not memory:
-        return fn()
-    return call_limited(fn, timeout, memory, what)
+    if limits.fork:
+        return call_limited(fn, limits.timeout, limits.memory, what)
+    return in_process(fn, limits.timeout, limits.memory, what)
+
+
+def in_process(fn: Callable[[], Any], timeout: float | None, memory: int | None,
+               what: str = "the command") -> Any:
+    """fn() in this process under an alarm and an address-space cap; errors classified,
+    as a child's would be. The alarm cannot stop a long C call: prefer call_limited."""
+    with time_limit(timeout, what), memory_limit(memory):
+        try:
+            return fn()
+        except Exception as e:
+            raise classify(e, what, memory) from None
 
 
 # -- in-process limits (the fallback, and for code already inside a child) --------------
@@ -146,16 +101,14 @@ def time_limit(seconds: float | None, what: str = "the command"):
             previous = signal.signal(signal.SIGALRM, _expired)
             armed = True
     if not armed:
-        with _entered():
-            yield
+        yield
         return
     # Fire again every 0.1 s until the block ends: code that catches Exception
     # broadly (inside sympy) may swallow the first one.
     assert seconds is not None  # armed only with a number of seconds
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
-        with _entered():
-            yield
+        yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
@@ -197,31 +150,23 @@ def memory_limit(memory: int | None):
 # -- the hard limit: a forked child --------------------------------------------------
 
 
-def can_fork() -> bool:
-    return hasattr(os, "fork") and os.environ.get(NO_FORK_ENV, "") in ("", "0")
-
-
 def call_limited(
     fn: Callable[[], Any],
-    timeout: float | None = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
     memory: int | None = None,
     what: str = "the command",
 ) -> Any:
-    """fn() under a hard time limit and a memory cap; its value, or its exception re-raised.
+    """fn() in a forked child under a hard time limit and a memory cap; its value, or its
+    exception re-raised.
 
-    fn runs in a forked child; its value must pickle. A SymjacError raised
-    by fn is raised here; running out of time or memory raises LimitError;
-    any other exception is raised here as ChildBug (with the child's
-    traceback as text). timeout/memory of 0 or None mean no limit.
+    fn's value must pickle. A SymjacError raised by fn is raised here;
+    running out of time or memory raises LimitError; any other exception is
+    raised here as ChildBug (with the child's traceback as text). timeout
+    and memory of None (or 0) mean no limit: nothing is defaulted here (see
+    Limits.resolve). Without os.fork, fn runs in this process (in_process).
     """
-    if memory is None:
-        memory = default_memory()
-    if not can_fork():
-        with time_limit(timeout, what), memory_limit(memory):
-            try:
-                return fn()
-            except Exception as e:  # as a child's would be: classified
-                raise classify(e, what, memory) from None
+    if not hasattr(os, "fork"):
+        return in_process(fn, timeout, memory, what)
     deadline = None
     if timeout and 0 < timeout < 1e7:
         deadline = time.monotonic() + timeout
@@ -468,9 +413,7 @@ def _child_signals() -> None:
 
 
 def _child(fn: Callable[[], Any], fd: int, memory: int | None, what: str) -> None:
-    global _active
     code = 0
-    _active += 1  # the limits hold here: nothing inside forks again
     try:
         _child_signals()
         _set_memory_cap(memory)
@@ -505,8 +448,7 @@ def run_batches(
     work: Callable[[Any], Any],
     batches: Sequence[Sequence[Any]],
     on_result: Callable[[int, int, bool, Any], None],
-    timeout: float | None = DEFAULT_TIMEOUT,
-    memory: int | None = None,
+    limits: Limits,
     workers: int = 1,
     budget: float | None = None,
     what: Callable[[Any], str] = lambda job: "the job",
@@ -515,22 +457,21 @@ def run_batches(
     """work(job) for every job of every batch, each batch in one forked worker.
 
     Up to ``workers`` workers run at once; a worker does its batch's jobs in
-    order, each under ``timeout`` seconds (an alarm first, so the worker goes
-    on to the next job, then SIGKILL after a grace, and a fresh worker takes
-    the rest of the batch) and the whole batch under ``budget`` seconds: jobs
-    not reached in time get a LimitError. The worker's address space is
-    capped at ``memory`` bytes. ``on_result(batch, job, ok, value)`` is called
-    in the parent once per job, ``value`` being work's value (ok) or the
-    exception (a SymjacError, LimitError, or ChildBug), as call_limited
-    raises them. Without fork, jobs run here under the alarm and the cap.
+    order, each under ``limits.timeout`` seconds (an alarm first, so the
+    worker goes on to the next job, then SIGKILL after a grace, and a fresh
+    worker takes the rest of the batch) and the whole batch under ``budget``
+    seconds: jobs not reached in time get a LimitError. The worker's address
+    space is capped at ``limits.memory`` bytes. ``on_result(batch, job, ok,
+    value)`` is called in the parent once per job, ``value`` being work's
+    value (ok) or the exception (a SymjacError, LimitError, or ChildBug), as
+    call_limited raises them. Without ``limits.fork``, jobs run here under
+    the alarm and the cap.
     """
-    if memory is None:
-        memory = default_memory()
-    timeout = timeout if timeout and 0 < timeout < 1e7 else None
+    timeout, memory = limits.timeout, limits.memory
     budget = budget if budget and 0 < budget < 1e7 else None
     from functools import partial
 
-    if not can_fork():
+    if not limits.fork:
         for b, batch in enumerate(batches):
             start = time.monotonic()
             for j, job in enumerate(batch):
@@ -725,3 +666,205 @@ def _death(status: int, what: str, memory: int | None) -> SymjacError | ChildBug
         # the cap (1 MiB leaves no room to build a message).
         return LimitError(memory_message(what, memory))
     return ChildBug(f"the worker process exited with status {os.WEXITSTATUS(status)}", "")
+
+
+# -- one worker, reused across calls (the library's) -------------------------------------
+
+_LENGTH = "!Q"  # the length of one message between a reused worker and its parent (struct)
+
+
+class ReusedWorker:
+    """One forked worker process, started on the first call and reused by the next ones.
+
+    ``call(fn, args, kwargs, limits, what)`` sends fn (a module-level
+    function, pickled by reference: never code or text to evaluate) and its
+    arguments to the worker, which runs it under the memory cap and answers;
+    the parent kills it (SIGKILL) at the deadline, inside C code too. The
+    worker keeps what it imported and cached, so a call costs a round trip
+    through a pipe, not a fork. It is replaced (the next call starts a fresh
+    one) after a limit is hit, after it dies, or when the caller's process
+    has forked since it was started (os.getpid() changed): a forked copy of
+    the caller never talks to its parent's worker.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.pid = 0
+        self.owner = 0  # the pid of the process that started it
+        self.send = self.receive = self.watch = -1
+        self.lock = threading.Lock()  # one job at a time on the pipe, whatever the threads
+
+    # -- the caller's side --
+
+    def call(self, fn: Callable[..., Any], args: tuple, kwargs: dict, limits: Limits,
+             what: str = "the command") -> Any:
+        """fn(*args, **kwargs) under ``limits`` (resolved by the caller)."""
+        from functools import partial
+
+        if not limits.fork:  # no limit (here, unbounded), or no fork: as run() does
+            return run(partial(fn, *args, **kwargs), limits, what)
+        import pickle
+
+        job = pickle.dumps((fn, args, kwargs, limits.timeout, limits.memory, what))
+        with self.lock:  # a thread waiting here has not started its time yet
+            return self._call(job, limits, what)
+
+    def _call(self, job: bytes, limits: Limits, what: str) -> Any:
+        from struct import pack
+
+        deadline = None
+        if limits.timeout:
+            deadline = time.monotonic() + limits.timeout
+        if not self.alive():
+            self.start()
+        try:
+            try:
+                _write_all(self.send, pack(_LENGTH, len(job)) + job)
+            except OSError:  # it died between calls (killed from outside): once more
+                self.stop()
+                self.start()
+                _write_all(self.send, pack(_LENGTH, len(job)) + job)
+            data = self._answer(deadline, limits.timeout, what)
+        except BaseException:
+            self.stop()  # a limit, an interrupt: the worker may be mid-work
+            raise
+        if data is None:
+            status = self.stop()
+            raise _death(status, what, limits.memory)
+        ok, payload = _unpickle(data)
+        if ok:
+            return payload
+        if isinstance(payload, LimitError | ChildBug):
+            self.stop()  # out of memory (its heap may be a mess), or a bug: start afresh
+        raise payload
+
+    def alive(self) -> bool:
+        if not self.pid:
+            return False
+        if self.owner != os.getpid():  # the caller forked: that worker is its parent's
+            _close(self.send, self.receive)
+            _WATCHED.discard(self.watch)
+            _close(self.watch)
+            self.pid = 0
+            return False
+        return True
+
+    def _answer(self, deadline: float | None, timeout: float | None, what: str) -> bytes | None:
+        from struct import calcsize, unpack
+
+        buffer = b""
+        size = calcsize(_LENGTH)
+        want = None
+        while want is None or len(buffer) < size + want:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                raise LimitError(time_message(what, timeout or 0))
+            ready, _, _ = _select([self.receive], None if wait is None else min(wait, 60))
+            if not ready:
+                continue
+            chunk = os.read(self.receive, _READ_CHUNK)
+            if not chunk:
+                return None
+            buffer += chunk
+            if want is None and len(buffer) >= size:
+                (want,) = unpack(_LENGTH, buffer[:size])
+        return buffer[size:]
+
+    def start(self) -> None:
+        _ready_to_fork()
+        parent = os.getpid()
+        jobs_read, jobs_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        pid, watch = _fork(jobs_read, jobs_write, answers_read, answers_write)
+        if pid == 0:
+            try:
+                _close(jobs_write, answers_read)
+                die_with_parent(parent, watch)
+                _child_signals()
+                _serve(jobs_read, answers_write)
+            finally:
+                os._exit(70)
+        _close(jobs_read, answers_write)
+        self.pid, self.owner, self.watch = pid, parent, watch
+        self.send, self.receive = jobs_write, answers_read
+
+    def stop(self) -> int:
+        """Kill the worker (if this process owns one); its exit status."""
+        status = 0
+        if self.pid and self.owner == os.getpid():
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                _, status = os.waitpid(self.pid, 0)
+            _close(self.send, self.receive)
+            _unwatch(self.watch)
+        self.pid = 0
+        return status
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    chunks, got = [], 0
+    while got < n:
+        chunk = os.read(fd, min(n - got, _READ_CHUNK))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(jobs: int, answers: int) -> None:
+    """The reused worker's loop: a job in, its answer out, until the parent closes the pipe."""
+    import pickle
+    from functools import partial
+    from struct import calcsize, pack, unpack
+
+    size = calcsize(_LENGTH)
+    while True:
+        header = _read_exact(jobs, size)
+        if header is None:
+            os._exit(0)
+        data = _read_exact(jobs, unpack(_LENGTH, header)[0])
+        if data is None:
+            os._exit(0)
+        try:
+            fn, args, kwargs, timeout, memory, what = pickle.loads(data)
+        except Exception as e:  # a function this process does not have (defined after it forked)
+            answer = _pickled(False, ChildBug(f"the job could not be read ({type(e).__name__}: "
+                                              f"{e})", ""), "the job", None)
+            _write_all(answers, pack(_LENGTH, len(answer)) + answer)
+            continue
+        _job_memory(memory)
+        _cpu_backstop(timeout)
+        answer = _attempt(partial(fn, *args, **kwargs), memory, what)
+        _write_all(answers, pack(_LENGTH, len(answer)) + answer)
+
+
+def _job_memory(memory: int | None) -> None:
+    """This job's soft address-space cap (None: as high as the hard limit allows), lifting
+    or lowering a previous job's."""
+    with contextlib.suppress(Exception):
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if not memory:
+            memory = hard
+        elif hard != resource.RLIM_INFINITY:
+            memory = min(memory, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
+
+
+def _cpu_backstop(timeout: float | None) -> None:
+    """A CPU-time backstop for this job, should the parent be stopped rather than killed."""
+    with contextlib.suppress(Exception):
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        if not timeout or timeout >= 1e7:
+            resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+            return
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = int(usage.ru_utime + usage.ru_stime + timeout) + 5
+        if hard == resource.RLIM_INFINITY or cpu < hard:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))

@@ -22,7 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from symjac.core.caps import DEFAULT_TIMEOUT
+from symjac.core.caps import DEFAULT, DEFAULT_TIMEOUT
 from symjac.core.model import Derivation
 
 
@@ -88,22 +88,92 @@ def undefined(command: str, error: Exception) -> Derivation:
     )
 
 
+# What an input parameter accepts, as help() shows it: anything to_text writes.
+INPUT = "str | int | Fraction | list | tuple | sympy.Basic | numpy.ndarray"
+INPUTS = f"{INPUT} | Sequence[{INPUT}]"
+
+_WORKER: Any = None  # the one reused worker (isolation.ReusedWorker), made on the first call
+
+
+def worker() -> Any:
+    """The library's worker process: one, started on the first call and reused."""
+    global _WORKER
+    if _WORKER is None:
+        from symjac.isolation import ReusedWorker
+
+        _WORKER = ReusedWorker()
+    return _WORKER
+
+
+def _shown(param: inspect.Parameter) -> inspect.Parameter:
+    """The parameter as help() should show it: what an input accepts, not just 'str'."""
+    annotation = str(param.annotation)
+    if param.kind is inspect.Parameter.VAR_POSITIONAL:
+        return param.replace(annotation=INPUT)
+    if "str" not in annotation or isinstance(param.default, str):
+        return param  # a flag, a number, or a word such as layout="numerator"
+    if "Sequence" in annotation:
+        return param.replace(annotation=INPUTS)
+    if "None" in annotation:
+        return param.replace(annotation=f"{INPUT} | None")
+    return param.replace(annotation=INPUT)
+
+
+LIMITS_DOC = """
+
+    Runs under the command line's limits, in one worker process reused across
+    calls: ``timeout=`` seconds (default {timeout:g}) and ``max_memory=`` bytes
+    or a size such as "512M" (default $SYMJAC_MAX_MEMORY, else {memory});
+    ``None`` (or 0) turns each off, and with both off the work runs in this
+    process. Inputs may be text, numbers, nested lists, sympy objects or NumPy
+    arrays; each is written as text and read by symjac's one parser.
+"""
+
+
 def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
-    """The library form of an api function: any inputs, undefined as a result."""
+    """The library form of an api function: any inputs, limits in a reused worker,
+    undefined as a result."""
+    from symjac.core.caps import DEFAULT, DEFAULT_MEMORY, DEFAULT_TIMEOUT
+    from symjac.core.errors import format_size
+
     signature = inspect.signature(fn)
+    what = f"symjac.{command}"
 
-    @functools.wraps(fn)
-    def call(*args: Any, **kwargs: Any) -> Derivation:
-        from symjac.core.errors import Undefined
+    def call(*args: Any, timeout: Any = DEFAULT, max_memory: Any = DEFAULT,
+             **kwargs: Any) -> Derivation:
+        from symjac import api
+        from symjac.core.caps import Limits
+        from symjac.core.errors import ChildBug, InputError, Undefined
 
-        bound = signature.bind(*args, **kwargs)
+        try:
+            limits = Limits.resolve(timeout, max_memory)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{what}(): {e}") from None
         for name, value in list(bound.arguments.items()):
             bound.arguments[name] = _convert(signature.parameters[name], value)
         try:
-            return fn(*bound.args, **bound.kwargs)
+            return worker().call(api.stated, (fn, *bound.args), bound.kwargs, limits, what)
+        except ChildBug as e:  # a bug in the worker: as the exception it was
+            raise RuntimeError(f"symjac internal error: {e.summary}") from None
         except Undefined as e:
             return undefined(command, e)
 
+    shown = [_shown(p) for p in signature.parameters.values()]
+    shown += [
+        inspect.Parameter("timeout", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT,
+                          annotation="float | None"),
+        inspect.Parameter("max_memory", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT,
+                          annotation="int | str | None"),
+    ]
+    call.__signature__ = signature.replace(parameters=shown)  # type: ignore[attr-defined]
+    call.__name__ = call.__qualname__ = fn.__name__
+    call.__module__ = "symjac"
+    call.__doc__ = (fn.__doc__ or "").rstrip() + LIMITS_DOC.format(
+        timeout=DEFAULT_TIMEOUT, memory=format_size(DEFAULT_MEMORY).replace(" ", ""))
     return call
 
 
@@ -122,8 +192,9 @@ def function(name: str) -> Callable[..., Derivation]:
 class ProblemFile:
     """A problem file, loaded: ``.solve()`` works it, ``.check()`` grades it.
 
-    Each problem runs in its own process under ``timeout`` seconds, as
-    ``symjac solve`` and ``symjac check`` run them.
+    Each problem runs in a worker process under ``timeout`` seconds and
+    ``max_memory`` (as for symjac.jacobian), as ``symjac solve`` and ``symjac
+    check`` run them.
     """
 
     path: str
@@ -137,17 +208,16 @@ class ProblemFile:
 
         return problems.for_student(self._problems, student or "")
 
-    def solve(self, timeout: float | None = DEFAULT_TIMEOUT, student: str | None = None) -> list:
+    def solve(self, timeout: float | None = DEFAULT_TIMEOUT,
+              max_memory: Any = DEFAULT, student: str | None = None) -> list:
         """Each problem's outcome: ``.status`` ("solved", "error" or "limit"), ``.message``
         and ``.derivation`` (a Derivation; ``.undefined`` for an undefined answer).
         ``student``: whose variant of problems with parameters."""
         from dataclasses import replace
 
-        from symjac.batch import runner
-
-        jobs = [runner.Job(p, self.path, mode="solve") for p in self._for(student).problems]
         out = []
-        for o in runner.run(jobs, timeout=timeout):
+        for o in _run(self._for(student), self.path, "solve", None, None,
+                      _limits(timeout, max_memory)):
             if o.undefined and o.derivation is None:
                 from symjac.api import Solution
 
@@ -159,30 +229,68 @@ class ProblemFile:
         return out
 
     def check(self, answers: str | Mapping[str, Any] | None = None,
-              timeout: float | None = DEFAULT_TIMEOUT, student: str | None = None) -> list:
+              timeout: float | None = DEFAULT_TIMEOUT,
+              max_memory: Any = DEFAULT, student: str | None = None) -> list:
         """Each problem's grade: ``.status`` ("passed", "failed", "error" or "limit"; "solved"
         for a problem without ``expect``), ``.message``, ``.score`` and ``.points``.
         ``answers`` is an answer file's path or a mapping of problem ids to answers (text,
         lists or sympy objects); without it, each problem's own ``expect`` is checked.
         ``student``: whose variant of problems with parameters (default: an answer file's
         ``student`` key, else its name)."""
-        from symjac.batch import problems, runner
+        from symjac.batch import problems
         from symjac.batch.variants import student_of
 
-        if answers is None:
-            jobs = [runner.Job(p, self.path) for p in self._for(student).problems]
-        else:
-            if isinstance(answers, str):
-                given: Mapping[str, Any]
-                given, own = problems.load_submission(answers)
-                source = answers
-                student = student or student_of(answers, own)
-            else:
-                given = {str(k): to_text(v, f"answer {k!r}") for k, v in answers.items()}
-                source = "answers"
-            jobs = [runner.Job(p, self.path, answer=given.get(p.id), answers=source)
-                    for p in self._for(student).problems]
-        return runner.run(jobs, timeout=timeout)
+        given: dict[str, Any] | None = None
+        source = None
+        if isinstance(answers, str):
+            loaded, own = problems.load_submission(answers)
+            given, source = dict(loaded), answers
+            student = student or student_of(answers, own)
+        elif answers is not None:
+            given = {str(k): to_text(v, f"answer {k!r}") for k, v in answers.items()}
+            source = "answers"
+        return _run(self._for(student), self.path, "check", given, source,
+                    _limits(timeout, max_memory))
+
+
+def _run(problem_set: Any, path: str, mode: str, given: dict[str, Any] | None,
+         source: str | None, limits: Any) -> list:
+    """Every problem's outcome, in the library's reused worker, which forks each batch of
+    problems under ``limits`` from its own warm imports; with no limits, here."""
+    from symjac.core.caps import Limits
+
+    if limits.off or not limits.fork:
+        return run_problems(problem_set, path, mode, given, source, limits)
+    # The worker itself is given no deadline: the runner holds each problem to its own.
+    return worker().call(run_problems, (problem_set, path, mode, given, source, limits), {},
+                         Limits(fork=True), "symjac.load")
+
+
+def run_problems(problem_set: Any, path: str, mode: str, given: dict[str, Any] | None,
+                 source: str | None, limits: Any) -> list:
+    """runner.run of a problem file's jobs, made in the process that runs them (a Job
+    without an answer holds a marker that would not survive being sent to a worker)."""
+    from symjac.batch import runner
+
+    if mode == "solve":
+        jobs = [runner.Job(p, path, mode="solve") for p in problem_set.problems]
+    elif given is None:
+        jobs = [runner.Job(p, path) for p in problem_set.problems]
+    else:
+        jobs = [runner.Job(p, path, answer=given.get(p.id), answers=source)
+                for p in problem_set.problems]
+    return runner.run(jobs, limits=limits)
+
+
+def _limits(timeout: Any, max_memory: Any) -> Any:
+    """Limits.resolve, a bad value an InputError (as the command line's options refuse it)."""
+    from symjac.core.caps import Limits
+    from symjac.core.errors import InputError
+
+    try:
+        return Limits.resolve(timeout, max_memory)
+    except ValueError as e:
+        raise InputError(str(e)) from None
 
 
 def load(path: str) -> ProblemFile:

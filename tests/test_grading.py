@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from symjac import isolation
 from symjac.cli.commands import cli
+from symjac.core.caps import Limits
 from symjac.core.errors import LimitError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -524,7 +525,7 @@ def test_run_batches_stops_a_stuck_job_and_goes_on():
     # A limit the quick jobs stay well inside even on a loaded machine.
     isolation.run_batches(_work, [["a", "stuck", "b"], ["c", "slow", "d"]],
                        lambda b, j, ok, v: got.__setitem__((b, j), (ok, v)),
-                       timeout=5, workers=2)
+                       Limits.resolve(timeout=5), workers=2)
     assert got[(0, 0)][0] and got[(0, 2)][0] and got[(1, 0)][0] and got[(1, 2)][0]
     ok, e = got[(0, 1)]
     assert not ok and isinstance(e, LimitError) and "was stopped" in str(e)
@@ -538,7 +539,7 @@ def test_run_batches_keeps_a_budget_per_batch():
     got: dict = {}
     isolation.run_batches(_work, [["slow", "a", "b"]],
                        lambda b, j, ok, v: got.__setitem__(j, (ok, v)),
-                       timeout=600, budget=1, workers=1)
+                       Limits.resolve(timeout=600), budget=1, workers=1)
     assert all(not ok and isinstance(v, LimitError) for ok, v in got.values())
     assert "budget" in str(got[2][1])
 

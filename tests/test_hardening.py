@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from symjac import api, isolation
 from symjac.batch import files
 from symjac.cli.commands import cli
-from symjac.core.errors import FileError, LimitError, UndefinedError
+from symjac.core.errors import FileError, UndefinedError
 from symjac.render import safe
 
 SCRIPT = Path(sys.executable).parent / "symjac"
@@ -436,44 +436,6 @@ def test_dots_in_strings_and_numbers_are_not_key_parts(tmp_path):
     path.write_text('a.b.c = "1.2.3.4.5.6.7.8.9"\nv = [' + ", ".join(["1.5"] * 100) + "]\n"
                     "w = '''\n" + "." * 100 + "\n'''\n# " + "." * 100 + "\n")
     assert files.load_data(str(path))["a"]["b"]["c"] == "1.2.3.4.5.6.7.8.9"
-
-
-def _endless_engine_choice(monkeypatch):
-    """Make the work inside the library call never end (the forked worker inherits it)."""
-    from symjac.engines import choose
-
-    def endless(*args, **kwargs):
-        while True:
-            time.sleep(60)
-
-    monkeypatch.setattr(choose, "choose", endless)
-
-
-def test_the_library_applies_the_default_time_limit(monkeypatch):
-    monkeypatch.setattr(isolation, "DEFAULT_TIMEOUT", 1.0)
-    _endless_engine_choice(monkeypatch)
-    with pytest.raises(LimitError, match="took longer than the time limit of 1 s"):
-        api.jacobian("x", steps=False)
-
-
-def test_the_library_limits_can_be_set_and_turned_off(monkeypatch):
-    _endless_engine_choice(monkeypatch)
-    with pytest.raises(LimitError, match="took longer than the time limit of 0.5 s"):
-        api.jacobian("x", steps=False, timeout=0.5)
-    monkeypatch.undo()
-    calls = []
-    monkeypatch.setattr(isolation, "call_limited", lambda *a, **k: calls.append(a))
-    d = api.matmul("[[1, 2]]", "[[3], [4]]", timeout=None, max_memory=None)
-    assert d.result.matrix == (("11",),) or d.result.matrix == [["11"]]
-    assert calls == []  # ran in this process
-
-
-def test_library_inside_limits_does_not_fork_again(monkeypatch):
-    calls = []
-    monkeypatch.setattr(isolation, "call_limited", lambda *a, **k: calls.append(a))
-    with isolation.time_limit(5):
-        api.matmul("[[1]]", "[[2]]")
-    assert calls == []
 
 
 # -- options and environment ---------------------------------------------------------------

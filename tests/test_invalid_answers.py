@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from symjac.batch import grading, problems
 from symjac.batch.runner import Outcome
 from symjac.cli.commands import cli
+from symjac.core.caps import Limits
 
 # f(x, y) = x²y: ∇f = [2xy, x²]; g(x, y) = e^(x²y): ∇g = [2xy·e^(x²y), x²·e^(x²y)].
 PROBLEMS = '''
@@ -90,7 +91,7 @@ def test_an_unreadable_answer_is_invalid_but_a_broken_problem_is_an_error(tmp_pa
             runner.Job(ps["f"], "p.toml", answer=problems.BadAnswer("the answer to 'f' must "
                                                                     "be text, not a boolean"),
                        answers="b.toml")]
-    unreadable, broken, boolean = runner.run(jobs, n_jobs=1, timeout=20)
+    unreadable, broken, boolean = runner.run(jobs, n_jobs=1, limits=Limits.resolve(20))
     assert unreadable.status == "invalid"
     assert unreadable.message.startswith("your answer cannot be read")
     assert broken.status == "error" and "the problem itself" in broken.message

@@ -44,3 +44,14 @@ def test_star_import_offers_every_command_and_load():
                              "matmul"]
     assert names["matmul"] is symjac.matmul  # the library form of api.matmul
     assert names["hessian"]("x**3", wrt="x").result.matrix == (("6*x",),)
+
+
+def test_to_sympy_reads_a_results_names_whole():
+    # symjac wrote the entries: np is the name np (never n·p), as --wrt declared it
+    import sympy
+
+    d = symjac.jacobian("np*x + cos(numpy)", wrt="x, np, numpy", timeout=None, max_memory=None)
+    x, np_, numpy_ = sympy.symbols("x np numpy")
+    assert d.to_sympy() == sympy.Matrix([[np_, x, -sympy.sin(numpy_)]])
+    f = d.to_function()
+    assert f([2.0, 3.0, 0.0]).tolist() == [[3.0, 2.0, 0.0]]

@@ -399,13 +399,14 @@ def test_every_batch_worker_dies_with_their_parent():
     # though the later ones were forked while the earlier ones ran.
     code = (
         "import os\n"
+        "from symjac.core.caps import Limits\n"
         "from symjac.isolation import run_batches\n"
         "def work(job):\n"
         # One write each: print writes a number and its newline apart, so the lines of
         # three workers could interleave ("12341235\\n", "\\n").
         "    os.write(1, f'{os.getpid()}\\n'.encode())\n"
         + "".join(f"    {line}\n" for line in FOREVER.splitlines())
-        + "run_batches(work, [[1], [2], [3]], lambda *a: None, timeout=3600, workers=3)\n"
+        + "run_batches(work, [[1], [2], [3]], lambda *a: None, Limits.resolve(3600), workers=3)\n"
     )
     _kill_the_parent_of(code, 3)
 

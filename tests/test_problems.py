@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from symjac import api
+from symjac import api, isolation
 from symjac.batch import problems, runner
+from symjac.core.caps import Limits
 from symjac.core.errors import FileError
 
 
@@ -128,7 +129,8 @@ index = true
     assert ok.keys["where"] == ("h = theta.T @ x", "g = h") and ok.keys["expect"] == "2"
     assert one.keys["where"] == ("h = theta.T @ x",)  # one text is a list of one
     assert ok.call().check.passed  # two definitions reached the function
-    outcomes = runner.run([runner.Job(p, ps.path) for p in ps.problems], n_jobs=2, timeout=600)
+    outcomes = runner.run([runner.Job(p, ps.path) for p in ps.problems], n_jobs=2,
+                          limits=Limits.resolve(600))
     # one-where has no expect: solved (computed, not checked)
     assert [o.status for o in outcomes] == ["passed", "solved", "error", "error"]
     assert "--where 'h = theta.T @ x' --where 'g = h'" in ok.command_line()
@@ -192,10 +194,11 @@ def slow_in_python(*matrices, steps=True, all_steps=False, expect=None):
 def test_runaway_problems_are_stopped_and_others_go_on(tmp_path, monkeypatch, fake, words):
     (p,) = load(tmp_path, MATMUL).problems
     monkeypatch.setattr(api, "matmul", fake)
-    (out,) = runner.run([runner.Job(p, "p.toml")], n_jobs=1, timeout=1, memory_mb=200)
+    limits = Limits.resolve(1, isolation.headroom(200))
+    (out,) = runner.run([runner.Job(p, "p.toml")], n_jobs=1, limits=limits)
     assert out.status == "limit" and words in out.message
     monkeypatch.undo()
-    (ok,) = runner.run([runner.Job(p, "p.toml")], n_jobs=1, timeout=600)
+    (ok,) = runner.run([runner.Job(p, "p.toml")], n_jobs=1, limits=Limits.resolve(600))
     assert ok.status == "passed"
 
 
@@ -209,8 +212,8 @@ expect = "[[{2 * i if i % 3 else 0}]]"
 ''' for i in range(1, 9))
     ps = load(tmp_path, text)
     jobs = [runner.Job(p, ps.path) for p in ps.problems]
-    one = runner.run(jobs, n_jobs=1, timeout=600)
-    two = runner.run(jobs, n_jobs=2, timeout=600)
+    one = runner.run(jobs, n_jobs=1, limits=Limits.resolve(600))
+    two = runner.run(jobs, n_jobs=2, limits=Limits.resolve(600))
     key = [(o.id, o.status, o.message, o.mismatches) for o in one]
     assert key == [(o.id, o.status, o.message, o.mismatches) for o in two]
     assert [o.status for o in one] == ["failed" if i % 3 == 0 else "passed" for i in range(1, 9)]

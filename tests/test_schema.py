@@ -28,6 +28,7 @@ from symjac.core.schema import (
     ErrorJSON,
     ResultExtra,
     ResultJSON,
+    SparseResultJSON,
     StepData,
     StepJSON,
 )
@@ -132,6 +133,17 @@ def test_every_object_written_conforms(corpus):
                        (DerivationExtra, DerivationJSON)):
         unused = set(get_type_hints(merged)) - seen[td]
         assert unused == set(), f"{merged.__name__}: no command writes {sorted(unused)}"
+
+
+def test_the_sparse_result_conforms():
+    from symjac.render.data import JsonRenderer
+
+    names = ", ".join(f"x{i}" for i in range(11))
+    d = api.jacobian(", ".join(f"x{i}**2" for i in range(11)), names)
+    obj = json.loads(JsonRenderer(sparse=True).render(d))
+    assert problems(obj, DerivationJSON) == []
+    assert problems(obj["result"], SparseResultJSON) == []  # not read as a whole matrix
+    assert obj["result"]["nnz"] == 11 == len(obj["result"]["entries"])
 
 
 def test_a_failure_conforms():

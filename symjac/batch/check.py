@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from symjac.core.caps import Limits
 from symjac.core.errors import FileError, InputError
 
 
@@ -28,10 +29,8 @@ class Checking:
     answers_dir: str | None = None
     shard: tuple[int, int] | None = None
     jobs: int | None = None
-    timeout: float | None = None
+    limits: Limits | None = None  # resolved once by the caller (None: the defaults)
     budget: float | None = None
-    max_memory: int | None = None
-    memory: int | None = None  # deprecated: MB beyond symjac's own
     junit: str | None = None
     gradescope: str | None = None
     visibility: str = "visible"
@@ -71,8 +70,6 @@ def check(c: Checking, *, warn: Callable[[str], None], write: Callable[[str, str
     from symjac.batch import problems, report, runner
     from symjac.batch.files import check_outputs
 
-    if c.memory is not None:
-        warn("--memory MB is deprecated; use --max-memory SIZE")
     # --gradescope may name a folder: one results.json per submission inside it
     check_outputs({"-o": c.output, "--junit": c.junit, "--gradescope": c.gradescope,
                    "--report": c.report_path, "--gradebook": c.gradebook},
@@ -143,13 +140,8 @@ def check(c: Checking, *, warn: Callable[[str], None], write: Callable[[str, str
     if progress is not None:
         progress.start(len(jobs_list))
     try:
-        cap = c.max_memory
-        if cap is None and c.memory is not None:
-            from symjac.isolation import headroom
-
-            cap = headroom(c.memory)
         outcomes = runner.run(
-            jobs_list, n_jobs=c.jobs, timeout=c.timeout, memory=cap, budget=c.budget,
+            jobs_list, n_jobs=c.jobs, limits=c.limits, budget=c.budget,
             on_done=None if progress is None else (lambda _o: progress.advance()),
             tick=None if progress is None else progress.refresh)
     finally:

@@ -28,6 +28,7 @@ from symjac import isolation
 from symjac.api import is_undefined
 from symjac.batch import grading
 from symjac.batch.problems import BadAnswer, Problem
+from symjac.core.caps import Limits
 
 KILL_GRACE = isolation.KILL_GRACE  # seconds after the time limit before a worker is killed
 NO_ANSWERS = object()  # grade the problem's own `expect`
@@ -313,7 +314,7 @@ def _failure(job: Job, e: BaseException, seconds: float = 0.0) -> Outcome:
     return replace(_outcome(job, *failure(e, job.problem.name)), seconds=seconds)
 
 
-def _work_keys(jobs: Sequence[Job], n_jobs: int, timeout, memory) -> None:
+def _work_keys(jobs: Sequence[Job], n_jobs: int, limits: Limits) -> None:
     """Work, once each, the key of every problem graded against one (into grading.KEYS)."""
     todo: dict[tuple[str, int, tuple], Problem] = {}
     for job in jobs:
@@ -331,8 +332,8 @@ def _work_keys(jobs: Sequence[Job], n_jobs: int, timeout, memory) -> None:
     def store(b: int, j: int, ok: bool, value: Any) -> None:
         grading.KEYS[batches[b][j]] = value
 
-    isolation.run_batches(lambda k: grading.make_key(todo[k]), batches, store, timeout=timeout,
-                       memory=memory, workers=n_jobs, what=lambda k: todo[k].name)
+    isolation.run_batches(lambda k: grading.make_key(todo[k]), batches, store, limits,
+                          workers=n_jobs, what=lambda k: todo[k].name)
 
 
 def _over_budget(jobs: Sequence[Job], results: list, budget: float) -> None:
@@ -354,11 +355,9 @@ def _over_budget(jobs: Sequence[Job], results: list, budget: float) -> None:
 def run(
     jobs: Sequence[Job],
     n_jobs: int | None = None,
-    timeout: float | None = isolation.DEFAULT_TIMEOUT,
-    memory_mb: int | None = None,
+    limits: Limits | None = None,
     on_done: Callable[[Outcome], None] | None = None,
     tick: Callable[[], None] | None = None,
-    memory: int | None = None,
     budget: float | None = None,
 ) -> list[Outcome]:
     """Every job's outcome, in job order.
@@ -367,13 +366,13 @@ def run(
     gave it); the distinct answers, and the jobs without answers, are shared
     among ``n_jobs`` workers, each doing its share in order. An answer
     file's answers past ``budget`` seconds of grading in all are limits.
-    ``memory`` caps each worker's address space in bytes (``memory_mb``: that
-    many MB beyond this process's own); each job has ``timeout`` seconds.
+    ``limits`` (resolved by the caller; None: the defaults, Limits.resolve())
+    hold for each job: ``limits.timeout`` seconds, and ``limits.memory`` bytes
+    of address space for each worker.
     """
     n_jobs = max(1, n_jobs or isolation.cpu_count())
-    timeout = timeout or None
-    if memory is None:
-        memory = isolation.headroom(memory_mb) if memory_mb else isolation.default_memory()
+    if limits is None:
+        limits = Limits.resolve()
     results: list[Outcome | None] = [None] * len(jobs)
     queue: list[int] = []
     for i, job in enumerate(jobs):
@@ -391,7 +390,7 @@ def run(
     # object inherited from the parent.
     gc.freeze()
     try:
-        _work_keys([jobs[i] for i in queue], n_jobs, timeout, memory)
+        _work_keys([jobs[i] for i in queue], n_jobs, limits)
         # The same answer to the same problem is graded once, however many students
         # gave it (a cohort's right answers are mostly alike): each distinct answer
         # is one job, and the distinct answers are shared among the workers.
@@ -421,7 +420,7 @@ def run(
                     on_done(mine)
 
         isolation.run_batches(
-            lambda i: work(jobs[i], None), batches, record, timeout=timeout, memory=memory,
+            lambda i: work(jobs[i], None), batches, record, limits,
             workers=n_jobs, what=lambda i: jobs[i].problem.name, tick=tick,
         )
         if budget:

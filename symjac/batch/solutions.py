@@ -15,6 +15,7 @@ from typing import Any
 
 from symjac.batch.problems import ProblemSet
 from symjac.batch.runner import Outcome
+from symjac.core.caps import Limits
 from symjac.core.model import SCHEMA
 from symjac.render import render
 from symjac.render.document import command_block, latex_document, markdown_text, markdown_to_latex
@@ -222,7 +223,7 @@ EXTENSIONS = {"markdown": ".md", "latex": ".tex", "json": ".json", "text": ".txt
 
 def solve(path: str, *, fmt: str, steps: bool = True, solutions: bool = True,
           student: str | None = None, roster: str | None = None, jobs: int | None = None,
-          timeout: float | None = None, memory: int | None = None,
+          limits: Limits | None = None,
           warn: Any = None) -> list[tuple[ProblemSet, list[Outcome], Any]]:
     """Each document to write: its problem set (for one student), outcomes and text.
 
@@ -244,7 +245,7 @@ def solve(path: str, *, fmt: str, steps: bool = True, solutions: bool = True,
     if not solutions:
         return [(mine, sheet(mine), None) for mine in sets]
     all_jobs = [runner.Job(p, path, mode="solve") for mine in sets for p in mine.problems]
-    outcomes = runner.run(all_jobs, n_jobs=jobs, timeout=timeout, memory=memory)
+    outcomes = runner.run(all_jobs, n_jobs=jobs, limits=limits)
     out, at = [], 0
     for mine in sets:
         n = len(mine.problems)

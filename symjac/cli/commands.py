@@ -336,6 +336,7 @@ def matmul(matrices: tuple[str, ...], all_steps: bool, expect: str | None, **opt
 )
 @click.option("--sizes", metavar="SIZES",
               help='Sizes to verify at when --shape uses letters, e.g. "n=4, k=3".')
+@_declared(options.RESULT)
 @click.option("--answer-shape", type=click.Choice(["either", "like-wrt"]), default="either",
               show_default=True,
               help="like-wrt: --expect must have the parameter's shape; either: for a "
@@ -379,9 +380,11 @@ def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | N
 
     def compute():
         from symjac import api
+        from symjac.cli.sources import read_source
 
-        return api.grad(loss, wrt, shape, where=where, index=index, expect=expect,
-                        steps=opts["steps"], sizes=sizes, answer_shape=answer_shape)
+        return api.grad(read_source(loss, "loss"), wrt, shape, where=where, index=index,
+                        expect=expect, steps=opts["steps"], sizes=sizes,
+                        answer_shape=answer_shape)
 
     return run("grad", opts, compute)
 
@@ -398,6 +401,7 @@ def grad(loss: str, wrt: str, shape: str, where: tuple[str, ...], index: str | N
               help="A hand-derived Hessian to check (exit 1 if wrong).")
 @click.option("--sizes", metavar="SIZES",
               help='Sizes to verify at when --shape uses letters, e.g. "n=4".')
+@_declared(options.RESULT)
 @common_options
 def hessian(loss: str, wrt: str | None, shape: str | None, where: tuple[str, ...],
             index: str | None, expect: str | None, sizes: str | None, **opts) -> int:
@@ -420,9 +424,12 @@ def hessian(loss: str, wrt: str | None, shape: str | None, where: tuple[str, ...
 
     def compute():
         from symjac import api
+        from symjac.cli.sources import one_stdin, read_source
 
-        return api.hessian(loss, wrt, shape, where=where, index=index, expect=expect,
-                           steps=opts["steps"], sizes=sizes)
+        one_stdin(loss, wrt)
+        return api.hessian(read_source(loss, "loss"), read_source(wrt, "variables"), shape,
+                           where=where, index=index, expect=expect, steps=opts["steps"],
+                           sizes=sizes)
 
     return run("hessian", opts, compute)
 
@@ -700,10 +707,17 @@ def check(files, answer_files, answers_dir, shard, jobs, timeout, budget, max_me
     def body() -> int:
         from symjac.batch.check import Checking, all_passed, check
 
+        cap = max_memory
+        if memory is not None:
+            say("warning", "--memory MB is deprecated; use --max-memory SIZE")
+            if cap is None:
+                from symjac.isolation import headroom
+
+                cap = headroom(memory)
         checked = check(
             Checking(files=files, answer_files=answer_files, answers_dir=answers_dir,
-                     shard=shard, jobs=jobs, timeout=timeout, budget=budget,
-                     max_memory=max_memory, memory=memory, junit=junit, gradescope=gradescope,
+                     shard=shard, jobs=jobs, limits=shell.resolve_limits(timeout, cap),
+                     budget=budget, junit=junit, gradescope=gradescope,
                      visibility=visibility, report_path=report_path, output=output,
                      reveal=reveal, fmt=fmt, standalone=standalone, student=student,
                      roster=roster, metadata=metadata, gradebook=gradebook),
@@ -784,8 +798,9 @@ def solve(file: str, jobs: int | None, student: str | None, roster: str | None,
 
             raise FileError(f"{output}: not a folder (--roster writes one file per student)")
         docs = solving(file, fmt=fmt, steps=opts["steps"], solutions=solutions,
-                       student=student, roster=roster, jobs=jobs, timeout=opts["timeout"],
-                       memory=opts.get("max_memory"), warn=lambda w: say("warning", w))
+                       student=student, roster=roster, jobs=jobs,
+                       limits=shell.resolve_limits(opts["timeout"], opts.get("max_memory")),
+                       warn=lambda w: say("warning", w))
         shown = fmt
         code = EXIT_OK
         if roster is not None:

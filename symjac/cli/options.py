@@ -27,6 +27,7 @@ from symjac.render import FORMATS
 FORMAT_ALIASES = {"md": "markdown", "tex": "latex"}
 LAYOUTS = ("numerator", "denominator")
 ORDERS = ("row", "col")
+EMIT = ("numpy", "jax", "c", "python")  # symjac.ops.emit.LANGUAGES (not loaded for --help)
 
 
 class Option:
@@ -71,6 +72,16 @@ COMMON = (
            default=False),
 )
 
+# The options of every command whose result is a matrix of derivatives.
+RESULT = (
+    Option("emit", ("--emit",), "Write the result as code instead: a function of the "
+           "variables, in their order (numpy, jax, c or python; a gradient's closed form: "
+           "numpy or jax).", type="choice", choices=EMIT, metavar="LANG"),
+    Option("sparse", ("--sparse",), "JSON: write the nonzero entries only, as [row, "
+           "column, entry] (0-based); every JSON result gives its nnz.", kind="flag",
+           default=False),
+)
+
 JACOBIAN = (
     Option("wrt", ("--wrt",), "The variables, 'x, y' or a matrix '[[p, q], [r, s]]' (a "
            "matrix input, flattened in --order). Default: every free symbol, in natural order "
@@ -90,6 +101,7 @@ JACOBIAN = (
     Option("simplify", ("--simplify",), "Simplify every entry.", kind="flag", default=False),
     Option("all_steps", ("--all-steps",), "Work every entry, even of a large Jacobian "
            "(default: 100).", kind="flag", default=False),
+    *RESULT,
 )
 
 MATMUL = (

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from symjac.core.caps import Limits
 from symjac.core.errors import (  # noqa: F401 (the codes, for the commands)
     EXIT_BUG,
     EXIT_LIMIT,
@@ -40,8 +41,11 @@ def jacobian(functions: str, wrt: str | None, at: str | None, layout: str, order
 
     def compute():
         from symjac import api
+        from symjac.cli.sources import one_stdin, read_source
 
-        return api.jacobian(functions, wrt=wrt, at=at, layout=layout, order=order,
+        one_stdin(functions, wrt)
+        return api.jacobian(read_source(functions, "functions"),
+                            wrt=read_source(wrt, "variables"), at=at, layout=layout, order=order,
                             expect=expect, check=check, simplify=simplify,
                             steps=opts["steps"], all_steps=all_steps)
 
@@ -75,17 +79,33 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     standalone = bool(opts.get("standalone"))
     fmt = output_format(opts["fmt"], output, standalone)
     debug = bool(opts.get("debug"))
-    from symjac.isolation import call_limited, memory_limit, time_limit
+    from symjac import isolation
 
-    timeout = opts.get("timeout")
-    memory = memory_cap(opts.get("max_memory"))
+    limits = resolve_limits(opts.get("timeout"), opts.get("max_memory"))
+    memory = limits.memory
     what = f"symjac {command}"
 
+    emit_language = opts.get("emit")
+
     def work() -> tuple[str, bool, bool, tuple[str, ...]]:
+        if emit_language and opts["fmt"] not in ("auto", None):
+            from symjac.core.errors import InputError
+
+            raise InputError(f"--emit writes {emit_language} code; it cannot be combined "
+                             f"with --format {opts['fmt']}")
+        if opts.get("sparse") and (emit_language or fmt != "json"):
+            from symjac.core.errors import InputError
+
+            raise InputError("--sparse shapes the JSON output; use it with --format json"
+                             + (", not with --emit" if emit_language else ""))
         derivation = compute()
         from symjac.render import render
 
-        out, is_text = as_text(render(derivation, fmt, steps=opts["steps"]))
+        if emit_language:
+            out, is_text = derivation.to_code(emit_language, command_line(command)), True
+            return out, is_text, derivation.ok, tuple(derivation.warnings)
+        out, is_text = as_text(render(derivation, fmt, steps=opts["steps"],
+                                      sparse=bool(opts.get("sparse"))))
         if standalone:
             from symjac.render.document import standalone as document
 
@@ -99,10 +119,9 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     # --no-steps) answer without it, and the cap leaves ample room to load it.
     try:
         if isolate:
-            out, is_text, ok, warnings = call_limited(work, timeout, memory, what)
+            out, is_text, ok, warnings = isolation.run(work, limits, what)
         else:
-            with time_limit(timeout, what), memory_limit(memory):
-                out, is_text, ok, warnings = work()
+            out, is_text, ok, warnings = isolation.in_process(work, limits.timeout, memory, what)
     except (KeyboardInterrupt, BrokenPipeError):
         raise  # guard() reports these
     except Exception as e:
@@ -125,16 +144,28 @@ def run(command: str, opts: dict, compute: Callable, isolate: bool = True) -> in
     return EXIT_OK if ok else EXIT_UNDEFINED
 
 
-def memory_cap(memory: int | None) -> int:
-    """--max-memory, else $SYMJAC_MAX_MEMORY, else the default; a bad variable warns."""
-    if memory is not None:
-        return memory
-    from symjac.isolation import memory_from_env
+def command_line(command: str) -> str:
+    """The command line that is running, quoted as a shell would read it (for the header
+    of emitted code); the command's name alone where this process is not the console
+    script (a test's runner)."""
+    import shlex
 
-    value, problem = memory_from_env()
-    if problem:
-        say("warning", problem)
-    return value
+    program = os.path.basename(sys.argv[0] if sys.argv else "")
+    if program.startswith("symjac") or program == "__main__.py":
+        return shlex.join(["symjac", *sys.argv[1:]])
+    return f"symjac {command} ..."
+
+
+def resolve_limits(timeout: float | None, max_memory: int | None) -> Limits:
+    """The command's limits, resolved once (Limits.resolve): --timeout as given (its
+    option's default is the default), --max-memory else $SYMJAC_MAX_MEMORY else the
+    default; a bad variable warns."""
+    from symjac.core.caps import DEFAULT, Limits
+
+    limits = Limits.resolve(timeout, DEFAULT if max_memory is None else max_memory)
+    if limits.warning:
+        say("warning", limits.warning)
+    return limits
 
 
 def color_forced() -> bool:

@@ -226,6 +226,7 @@ class DerivationExtra(TypedDict, total=False):
     finite_differences: FiniteDifferences  # jacobian --check
     symmetric: bool  # hessian of a function of variables: the result is symmetric
     wrt: str  # grad, hessian: the matrix parameter
+    loss: str  # grad: the loss as parsed, in plain notation (for --emit)
     flattened: str  # grad, hessian: "row-major"
     jacobian_shape: list[int]  # grad: [1, n], the gradient as a Jacobian
     shapes: dict[str, list[int]]  # grad: each name's shape at the sizes worked at
@@ -261,6 +262,15 @@ class ResultJSON(ResultExtra):
     matrix: list[list[str]]
     latex: str
     latex_entries: NotRequired[list[list[str]]]
+    nnz: NotRequired[int]  # the entries that are not 0: --format json writes it, to_dict() not
+
+
+class SparseResultJSON(ResultExtra):
+    """A matrix answer as --sparse writes it: only the entries that are not 0."""
+
+    shape: list[int]
+    nnz: int
+    entries: list[list[int | str]]  # [row, column, entry], 0-based, row-major
 
 
 class CheckJSON(TypedDict):
@@ -285,7 +295,7 @@ class DerivationJSON(DerivationExtra):
     label: str
     notes: list[str]
     warnings: list[str]
-    result: ResultJSON | None
+    result: ResultJSON | SparseResultJSON | None
     variables: list[str] | None
     steps: list[StepJSON]
     check: CheckJSON | None

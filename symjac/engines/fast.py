@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import symengine as se
 
@@ -302,6 +302,7 @@ _LATEX_HEADS = {"Max": r"\max", "Min": r"\min", "atan2": r"\operatorname{atan2}"
 # symengine writes 2*3**x as "2 3^{x}", which reads as 23^x: a \cdot between the two
 # numbers (but not in a name's subscript, x_{1 2}).
 _SIDE_BY_SIDE = re.compile(r"(_\{[^{}]*\})|(?<=\d) (?=\d)")
+_DIGITS_APART = re.compile(r"\d \d")
 
 
 class LatexPrinter:
@@ -339,7 +340,8 @@ class LatexPrinter:
             # LaTeX (symengine writes a name holding a backslash as it is).
             swap.update({f: se.Symbol(self._function(f)) for f in _outermost(e)})
             out = se.latex(e.subs(swap))
-        out = _SIDE_BY_SIDE.sub(lambda m: m.group(1) or r" \cdot ", out)
+        if _DIGITS_APART.search(out):  # else nothing to change: no callback per subscript
+            out = _SIDE_BY_SIDE.sub(lambda m: m.group(1) or r" \cdot ", out)
         return abbreviate_digits(out, latex=True)
 
     def _name(self, v: se.Symbol) -> se.Symbol | None:
@@ -378,7 +380,7 @@ def _outermost(e: se.Basic) -> list[se.Basic]:
     return found
 
 
-def latex_matrix(cells: list[list[str]]) -> str:
+def latex_matrix(cells: Sequence[Sequence[str]]) -> str:
     """A matrix of LaTeX entries, as sympy writes one (an array beyond 10 columns)."""
     cols = len(cells[0])
     body = "\\\\".join(" & ".join(row) for row in cells)

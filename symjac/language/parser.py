@@ -743,9 +743,12 @@ def _lines_as_items(text: str) -> str:
     function per line); inside brackets, and in a LaTeX environment, it is a space."""
     if "\n" not in text and "\r" not in text:
         return _one_line(text)
+    if "\\" not in text:  # no LaTeX: line by line (a system of 10,000 lines)
+        return _plain_lines_as_items(text)
     out: list[str] = []
     depth = 0
     pending = False  # a newline at the top level, since the last item's text
+    last = ""  # the last character written that is not a space (no rejoin: linear in lines)
     for m in re.finditer(r"\\begin\b|\\end\b|\\left\b|\\right\b|\\.|[\r\n]|[^\\\r\n]", text):
         s = m.group()
         if s in ("\r", "\n"):
@@ -758,17 +761,55 @@ def _lines_as_items(text: str) -> str:
         elif s in ("\\end", "\\right") or s in ")]}":
             depth -= 1
         if pending and not s.isspace():
-            before = "".join(out).rstrip()
-            if before and not before.endswith(",") and s != ",":
-                if before[-1] in "+-*/^·×" or s in "+*/^·×":
+            if last and last != "," and s != ",":
+                if last in "+-*/^·×" or s in "+*/^·×":
                     raise ParseError("a line ends or begins with an operator, so it is not clear "
                                      "whether it continues a function: a newline separates "
                                      "functions; write one function per line, or the whole "
                                      "function in brackets", m.start() + 1)
                 out.append(",")
+                last = ","
             pending = False
         out.append(s.replace("\t", " "))
+        if not s.isspace():
+            last = s[-1]
     return "".join(out)
+
+
+_CONTINUES = "+-*/^·×"  # a line ending in one of these may continue on the next
+_OPENS = "+*/^·×"  # a line starting with one of these may continue the previous one
+
+
+def _plain_lines_as_items(text: str) -> str:
+    """_lines_as_items for text without LaTeX, a line at a time: a newline at the top
+    level (brackets counted per line) separates items, as a comma does."""
+    parts: list[str] = []
+    depth = 0
+    pending = False
+    last = ""  # the last character that is not a space, so far
+    offset = 0
+    for k, line in enumerate(re.split(r"(?:\r\n|\r|\n)", text)):
+        if k:
+            if depth == 0:
+                pending = True
+            parts.append(" ")
+            offset += 1
+        content = line.strip()
+        if content:
+            first = content[0]
+            if pending and last and last != "," and first != ",":
+                if last in _CONTINUES or first in _OPENS:
+                    raise ParseError("a line ends or begins with an operator, so it is not clear "
+                                     "whether it continues a function: a newline separates "
+                                     "functions; write one function per line, or the whole "
+                                     "function in brackets", offset + line.index(first) + 1)
+                parts.append(",")
+            pending = False
+            last = content[-1]
+        parts.append(line.replace("\t", " "))
+        offset += len(line)
+        depth += sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+    return "".join(parts)
 
 
 def _is_matrix_node(node: ast.AST) -> TypeGuard[ast.List]:
@@ -967,13 +1008,16 @@ class _EntryParser(Parser):
 
 def parse_entries(rows: Iterable[Iterable[str]], symbols: Symbols | None = None
                   ) -> sympy.Matrix:
-    """A sympy Matrix from entry strings in sympy's syntax (a Derivation's result)."""
+    """A sympy Matrix from entry strings in sympy's syntax (a Derivation's result).
+
+    symjac wrote them: a name is whole (np is the name np, never n·p)."""
     symbols = {} if symbols is None else symbols
     built = []
-    for row in rows:
-        out = []
-        for text in row:
-            parser = _EntryParser(_one_line(normalize(text, "entry")), symbols=symbols)
-            out.append(parser.expression("entry"))
-        built.append(out)
+    with notation.names_as_typed():
+        for row in rows:
+            out = []
+            for text in row:
+                parser = _EntryParser(_one_line(normalize(text, "entry")), symbols=symbols)
+                out.append(parser.expression("entry"))
+            built.append(out)
     return sympy_builder().matrix(built)

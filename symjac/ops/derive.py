@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, cast
 
 from symjac.core.errors import InputError
 from symjac.core.model import Check, Derivation, Step
-from symjac.ops.grad import pretty, read_sizes
+from symjac.ops.grad import part
+from symjac.ops.matexpr import name_latex, pretty, read_sizes
 
 if TYPE_CHECKING:
     from symjac.core.schema import DeriveProblem
@@ -51,12 +52,6 @@ class Recipe:
 
 
 # -- step builders ------------------------------------------------------------------------------
-
-
-def part(label: str, text: str, tex: str) -> Step:
-    """A heading sentence, as the worksheet's "(a) Show that ..."."""
-    return Step(kind="part", text=f"{label} {text}".strip(), latex="",
-                data={"label": label, "tex": tex})
 
 
 def equation(text_lines: list[str], lines: list[tuple[str, str]], tex: str = "",
@@ -550,8 +545,6 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
 
 
 def _tex_name(name: str) -> str:
-    from symjac.ops.matexpr import name_latex
-
     return name_latex(name)
 
 

@@ -153,8 +153,8 @@ def jacobian(
         from symjac.ops.faststeps import Stepper
 
         stepper = Stepper(diff, text, tex)
-    text_rows: list[list[str]] = []
-    latex_rows: list[list[str]] = []
+    text_rows: list[tuple[str, ...]] = []
+    latex_rows: list[tuple[str, ...]] = []
     partials: list[Step] = []
     zeros = not_worked = 0
     used: set[str] = set()
@@ -175,8 +175,9 @@ def jacobian(
 
                     pos = (i + 1, j + 1) if layout == "numerator" else (j + 1, i + 1)
                     underived.extend((nm, *pos) for nm in underived_names(d))
-            text_rows.append(row)
-            latex_rows.append(latex_row)
+            # Tuples at once: a 1000×1000 system holds no second copy of its rows.
+            text_rows.append(tuple(row))
+            latex_rows.append(tuple(latex_row))
             continue
         row, latex_row = [], []
         for j, x in enumerate(variables):
@@ -203,11 +204,11 @@ def jacobian(
 
                 d = diff(f, x) if d is None else d
                 underived.extend((nm, *pos) for nm in underived_names(d))
-        text_rows.append(row)
-        latex_rows.append(latex_row)
+        text_rows.append(tuple(row))
+        latex_rows.append(tuple(latex_row))
     if layout == "denominator":
-        text_rows = [list(col) for col in zip(*text_rows, strict=True)]
-        latex_rows = [list(col) for col in zip(*latex_rows, strict=True)]
+        text_rows = list(zip(*text_rows, strict=True))
+        latex_rows = list(zip(*latex_rows, strict=True))
     all_steps = list(partials)
     if zeros:
         all_steps.append(zero_note(zeros))
@@ -221,9 +222,9 @@ def jacobian(
         summary=statement(k, n, names, layout),
         result=Result(
             shape=(rows, cols),
-            matrix=tuple(map(tuple, text_rows)),
+            matrix=tuple(text_rows),
             latex=latex_matrix(latex_rows),
-            latex_entries=tuple(map(tuple, latex_rows)),
+            latex_entries=tuple(latex_rows),
         ),
         steps=tuple(all_steps),
         label="∇f",

@@ -15,6 +15,7 @@ route for every index value before it is reported.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -32,12 +33,15 @@ from symjac.ops.matexpr import (
     Env,
     MatrixParser,
     ShapeSpec,
+    dim_mul,
     entry_latex,
     entry_names,
     name_latex,
     parse_index,
     parse_shape_spec,
     parse_where,
+    pretty,
+    read_sizes,
 )
 
 if TYPE_CHECKING:
@@ -46,29 +50,16 @@ if TYPE_CHECKING:
 MAX_SHOWN_ROWS = 12  # rows of ∂u/∂θ shown one by one, reshaped
 MAX_SHOWN_ENTRIES = 24  # partial derivatives listed one by one when there is no chain
 L = "\\ell"
-_GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
-    "sigma tau upsilon phi chi psi omega"
-).split()
+
+
+def part(label: str, text: str, tex: str) -> Step:
+    """A heading sentence, as the worksheet's "(a) Show that ..."."""
+    return Step(kind="part", text=f"{label} {text}".strip(), latex="",
+                data={"label": label, "tex": tex})
 
 
 class RouteMismatch(Exception):
     """The chain-rule route and the entrywise route disagree: a bug, never an answer."""
-
-
-def pretty(name: str) -> str:
-    """theta -> θ, W1 -> W₁: names as a person writes them."""
-    import unicodedata
-
-    from symjac.language.printing import sub
-
-    head = name.rstrip("0123456789")
-    tail = name[len(head):]
-    if head.lower() in _GREEK:
-        kind = "CAPITAL" if head[0].isupper() else "SMALL"
-        letter = "LAMDA" if head.lower() == "lambda" else head.upper()
-        head = unicodedata.lookup(f"GREEK {kind} LETTER {letter}")
-    return head + (sub(int(tail)) if tail else "")
 
 
 def _sym(name: str) -> sympy.Symbol:
@@ -218,7 +209,6 @@ ANSWER_SHAPES = ("either", "like-wrt")
 
 
 DEFAULT_SIZES = (3, 2, 2, 3, 2, 3, 2)  # small: the check is entry by entry, at every y
-MAX_SIZE = 8
 
 
 SMALL_SIZES = (2, 3, 2, 3, 2, 3, 2)
@@ -237,35 +227,6 @@ def choose_sizes(letters: list[str], text: str | None, small: bool = False) -> d
     known = ", ".join(letters)
     return read_sizes(text, out, lambda key: f"'{key}' is not a size letter of --shape "
                       f"(its letters: {known})")
-
-
-def read_sizes(text: str, sizes: dict[str, int], unknown, limit: int = MAX_SIZE) -> dict[str, int]:
-    """--sizes ("n=4, k=3") over the defaults ``sizes``; ``unknown(key)`` words a wrong letter."""
-    import re
-
-    from symjac.core.errors import LimitError, ParseError
-
-    out = dict(sizes)
-    pos = 0
-    for raw in text.split(","):
-        col = pos + 1
-        pos += len(raw) + 1
-        if not raw.strip():
-            continue
-        m = re.fullmatch(r"\s*([A-Za-z]\w*)\s*=\s*(\d+)\s*", raw)
-        if not m:
-            raise ParseError(f"--sizes: cannot read '{raw.strip()}'; write e.g. \"n=3, k=2\"",
-                             col)
-        key, value = m.group(1), int(m.group(2))
-        if key not in out:
-            raise InputError(f"--sizes: {unknown(key)}", col)
-        if value < 1:
-            raise InputError(f"--sizes: {key} must be at least 1", col)
-        if value > limit:
-            raise LimitError(f"--sizes: {key} = {value} is above the limit of {limit} "
-                             "(verification works entry by entry)", col)
-        out[key] = value
-    return out
 
 
 # -- route 1: explicit entries, one index value at a time ---------------------------------
@@ -440,6 +401,7 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
             "summary_tex": summary_tex,
             "notes_tex": notes_tex,
             "wrt": p.wrt,
+            "loss": p.loss.text,  # as parsed (plain notation): --emit's loss and check
             "jacobian_shape": [1, n],
             "flattened": "row-major",
             "shapes": {k: list(v) for k, v in p.shapes.items()},
@@ -523,6 +485,73 @@ def _check_entry_names(p: Problem) -> None:
                 seen[e] = name
 
 
+MAX_BOUND_LETTERS = 3  # size letters of an expected answer bound from the shapes
+
+
+def bind_sizes(p: Problem, runs, shapes_ok) -> dict[str, int]:
+    """Size letters the expected answer uses but --shape does not declare, bound from the shapes.
+
+    ``x @ (softmax(h) - onehot(y, k)).T`` at theta=3x2: k must make every product
+    and sum defined and the answer shaped ``shapes_ok(shape)``; each value of the
+    declared sizes is tried (1 last), and a letter is bound only when exactly one
+    value fits. One that several values fit (an inner size, ones(1, n) @ ones(n, 1))
+    is refused with them; the binding is stated in the warnings.
+    """
+    import ast
+
+    from symjac.core.errors import SymjacError
+    from symjac.language.parser import CONSTANTS
+
+    assert p.expect is not None  # called only for a problem with an expectation
+    known = {*p.shapes, *(n for n, _ in p.where), *p.index, *p.sizes, *CONSTANTS}
+    letters: list[str] = []
+    for node in ast.walk(p.expect.tree):
+        # a size: onehot(y, k)'s k, eye(n)'s n, ones(n, m)'s n and m (a name used only
+        # as a number, 2/m or + q, is not bound: it stays an unknown name)
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        sizes = {"onehot": node.args[1:2], "eye": node.args[:1], "ones": node.args[:2]}
+        for arg in sizes.get(node.func.id, []):
+            if isinstance(arg, ast.Name) and arg.id not in known and arg.id not in letters \
+                    and re.fullmatch(r"[A-Za-z](_?\d+)?", arg.id):
+                letters.append(arg.id)
+    if not letters or len(letters) > MAX_BOUND_LETTERS:
+        return {}
+    dims = {d for shape_ in [*p.shapes.values(), *p.inter_shapes.values()] for d in shape_}
+    dims |= {hi for _, hi in p.index.values() if hi >= 1}
+    at, values, _ = runs[0]
+    expect = p.expect
+
+    def fitting(candidates: list[int]) -> list[dict[str, int]]:
+        out = []
+        for combo in itertools.product(candidates, repeat=len(letters)):
+            binding = dict(zip(letters, combo, strict=True))
+            try:
+                e = expect.evaluate(Env(values, at, {**p.sizes, **binding}))
+            except (SymjacError, TypeError, ValueError, ZeroDivisionError):
+                continue
+            if shapes_ok(e.shape):
+                out.append(binding)
+        return out
+
+    found = fitting(sorted(d for d in dims if d != 1)) or (fitting([1]) if 1 in dims else [])
+    if not found:
+        return {}  # the answer fits no sizes: evaluating it says why
+    bound: dict[str, int] = {}
+    for letter in letters:
+        options = sorted({b[letter] for b in found})
+        if len(options) > 1:
+            listed = " or ".join(str(v) for v in options)
+            raise InputError(
+                f"the expected answer uses {letter}, which --shape does not declare, and "
+                f"the shapes do not decide it ({letter} could be {listed}); write the "
+                f"number, or declare the sizes as letters (e.g. --shape \"theta=nxk\")")
+        bound[letter] = options[0]
+    stated = ", ".join(f"{k} = {v}" for k, v in bound.items())
+    p.expect.warn(f"read {stated} from the shapes (a size letter the answer uses)")
+    return bound
+
+
 def _label_at(at: dict[str, int]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in at.items())
 
@@ -545,8 +574,11 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
     texts: dict = {}
     answers: list = []
     short_values = bp.values
+    g0 = runs[0][2]
+    bound = bind_sizes(p, runs, lambda s: s == g0.shape or (1 in g0.shape and s[::-1] == g0.shape))
+    sizes = {**p.sizes, **bound}
     for run, (at, values, g) in enumerate(runs):
-        e = p.expect.evaluate(Env(values, at, p.sizes))
+        e = p.expect.evaluate(Env(values, at, sizes))
         # For a vector parameter both the gradient (its shape) and the Jacobian
         # (numerator convention, its transpose) are usual answers: either is taken,
         # with a note, unless the problem asks for the parameter's shape.
@@ -567,7 +599,7 @@ def _check(p: Problem, runs, bp: Backprop) -> Check:
                          mistakes=tuple(m.to_dict() for m in named))
         answers.append((g, e))
         fix = {bp.index_symbols[k]: v for k, v in at.items()}
-        e_short = p.expect.evaluate(Env(short_values, at, p.sizes)).xreplace(fix)
+        e_short = p.expect.evaluate(Env(short_values, at, sizes)).xreplace(fix)
         if transposed:
             e_short = e_short.T
         g_short = bp.gradient.xreplace(fix)
@@ -886,7 +918,8 @@ def closed_form(p: Problem, runs) -> Closed:
         expression = cf.text("lang")
         at_sizes = cf.text("lang", p.sizes)
     except matcalc.NoClosedForm as e:
-        return Closed(False, f"no closed-form rule for {e}")
+        return Closed(False, str(e) if str(e).startswith("no ") else
+                      f"no closed-form rule for {e}")
     except RecursionError:
         return Closed(False, "the expression is nested too deeply for the closed form")
     except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
@@ -961,7 +994,8 @@ def verify_points(p: Problem, text: str, runs) -> bool | None:
 
 def _warnings(p: Problem) -> list[str]:
     out: list[str] = []
-    for parser in [p.loss, *(wp for _, wp in p.where)]:
+    expect = [p.expect] if p.expect is not None else []
+    for parser in [p.loss, *(wp for _, wp in p.where), *expect]:
         out += [w for w in parser.warnings if w not in out]
     return out
 
@@ -975,7 +1009,8 @@ def _closed_extra(p: Problem, closed: Closed) -> dict:
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
     where = [f"{pretty(name)} = {closed.form.show(closed.form.defs[name], 'uni')}"
              for name, _ in p.where
-             if closed.expression and _mentions(closed.expression, name)]
+             if closed.expression and name in closed.form.defs
+             and _mentions(closed.expression, name)]
     at = f" at {sizes_text(p)}" if p.sizes else " at the declared sizes"
     every = f", for every {', '.join(p.index)}" if p.index else ""
     if closed.found:
@@ -1003,51 +1038,37 @@ def _closed_extra(p: Problem, closed: Closed) -> dict:
 
 
 def _mentions(text: str, name: str) -> bool:
-    import re
-
     return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text) is not None
 
 
 def _dims(a, b) -> str:
-    from symjac.ops.matcalc import _dim_mul
-
-    return str(_dim_mul(a, b))
+    return str(dim_mul(a, b))
 
 
 def _closed_steps(p: Problem, closed: Closed, entry_steps: list[Step]) -> list[Step]:
     """One step per chain link in closed form, with shapes and rules; the entrywise
-    working of the last link (at the concrete sizes) in between, as the worksheet's (b)."""
-    from symjac.ops.derive import part
-
+    working of the last link (at the concrete sizes) in between, as the worksheet's (b).
+    Parts are labelled (a), (b), ... only when there are two or more."""
     assert closed.expression is not None  # a closed form was found
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
-    letters = iter("abcdefghijklmnopqrstuvwxyz")
-    out: list[Step] = []
-    head = [s for s in entry_steps if s.kind == "chain"]
-    out += head
+    out: list[Step | tuple[str, str]] = []  # a part heading is (text, tex) until labelled
+    out += [s for s in entry_steps if s.kind == "chain"]
     for link in closed.links:
         u, ut = pretty(link["name"]), name_latex(link["name"])
         r, c = link["shape"]
         size = _dims(_int(r), _int(c))
-        label = f"({next(letters)})"
-        out.append(part(label, f"∂ℓ/∂{u}, in closed form.",
-                        f"${_frac(L, ut)}$, in closed form:"))
+        out.append((f"∂ℓ/∂{u}, in closed form.", f"${_frac(L, ut)}$, in closed form:"))
         out.append(_link_step(f"∂ℓ/∂{u}", _frac(L, ut), (r, c), size, link, p.wrt))
     rows = [s for s in entry_steps if s.kind != "chain"]
     if rows and closed.links:
         last = closed.links[-1]["name"]
-        label = f"({next(letters)})"
         at = f" at {sizes_text(p)}" if p.sizes else ""
-        out.append(part(label, f"∂{pretty(last)}ᵢ/∂{W}, entry by entry{at}.",
-                        f"${_frac(name_latex(last) + '_i', Wt)}$, entry by entry"
-                        + (f" at ${sizes_text(p)}$" if p.sizes else "") + ":"))
-        out += rows
-    elif rows:
-        out += rows
+        out.append((f"∂{pretty(last)}ᵢ/∂{W}, entry by entry{at}.",
+                    f"${_frac(name_latex(last) + '_i', Wt)}$, entry by entry"
+                    + (f" at ${sizes_text(p)}$" if p.sizes else "") + ":"))
+    out += rows
     r, c = p.spec.dims[p.wrt]
-    label = f"({next(letters)})"
-    out.append(part(label, f"∇{W} ℓ, in closed form.",
-                    f"$\\nabla_{{{Wt}}} \\ell$, in closed form:"))
+    out.append((f"∇{W} ℓ, in closed form.", f"$\\nabla_{{{Wt}}} \\ell$, in closed form:"))
     rules = list(closed.form.rules)
     text = f"∇{W} ℓ = {closed.text}   ({r}×{c}, like {W})"
     latex = f"\\nabla_{{{Wt}}} \\ell = {closed.latex}"
@@ -1055,7 +1076,11 @@ def _closed_steps(p: Problem, closed: Closed, entry_steps: list[Step]) -> list[S
                     latex=latex, rules=tuple(rules),
                     data={"wrt": p.wrt, "expression": closed.expression,
                           "rules_text": _rules_tex(rules)}))
-    return out
+    labels = iter("abcdefghijklmnopqrstuvwxyz")
+    several = sum(isinstance(s, tuple) for s in out) > 1
+    return [s if isinstance(s, Step) else
+            part(f"({next(labels)})" if several else "", s[0], s[1])
+            for s in out]
 
 
 def _int(d):

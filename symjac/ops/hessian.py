@@ -23,14 +23,14 @@ from symjac.language.printing import latex, sstr
 from symjac.ops import matcalc
 from symjac.ops.grad import (
     Problem,
+    bind_sizes,
     closed_form,
     entrywise_gradient,
     explicit,
-    pretty,
     sizes_text,
     verify_points,
 )
-from symjac.ops.matexpr import Env, name_latex
+from symjac.ops.matexpr import Env, dim_mul, name_latex, pretty
 
 if TYPE_CHECKING:
     from symjac.core.schema import Headline
@@ -124,7 +124,7 @@ def hessian_closed_form(p: Problem, cf: matcalc.ClosedForm
     # ⟨V, G⟩ = VᵀG for a column, tr(VᵀG) for a matrix
     vg = calc.mm(calc.t(V), cf.gradient)
     s = vg if c == 1 else calc.number(calc.trace_of(vg))
-    back = matcalc.Backward(calc, _depends_on(calc, p.wrt, cf))
+    back = matcalc.Backward(calc, matcalc.depends_on(calc, p.wrt, cf.defs))
     back.run(s, calc.number(1))
     refs = {link.name for link in cf.links}
     # the intermediates stand for their definitions: push the adjoint through them
@@ -134,7 +134,7 @@ def hessian_closed_form(p: Problem, cf: matcalc.ClosedForm
             back.run(cf.defs[name], g)
     hv = back.acc.get(p.wrt)
     if hv is None:
-        H = calc.zero(matcalc._dim_mul(r, c), matcalc._dim_mul(r, c))
+        H = calc.zero(dim_mul(r, c), dim_mul(r, c))
     else:
         H = linear_map(calc, hv, V)
     rules = ["Hessian-vector product: H[V] = ∇θ ⟨V, ∇θ ℓ⟩",
@@ -142,33 +142,6 @@ def hessian_closed_form(p: Problem, cf: matcalc.ClosedForm
     pr = matcalc.Printer
     return (pr(calc, "lang")(H), pr(calc, "tex")(H), pr(calc, "uni")(H), rules,
             pr(calc, "lang", p.sizes)(H))
-
-
-def _depends_on(calc: matcalc.Calc, wrt: str, cf: matcalc.ClosedForm):
-    cache: dict = {}
-
-    def depends(n) -> bool:
-        if n in cache:
-            return cache[n]
-        if isinstance(n, matcalc.Leaf):
-            out = n.name == wrt or (n.ref and depends(cf.defs[n.name]))
-        elif isinstance(n, matcalc.T):
-            out = depends(n.arg)
-        elif isinstance(n, matcalc.MatMul):
-            out = any(depends(a) for a in n.args)
-        elif isinstance(n, matcalc.Kron):
-            out = depends(n.a) or depends(n.b)
-        elif isinstance(n, matcalc.Call):
-            out = depends(n.arg)
-        elif isinstance(n, matcalc.EW):
-            out = any(depends(calc.atoms.node[s]) for s in n.expr.free_symbols
-                      if s in calc.atoms.node)
-        else:
-            out = False
-        cache[n] = out
-        return out
-
-    return depends
 
 
 def _has(calc, n, V) -> bool:
@@ -264,7 +237,7 @@ def linear_map(calc: matcalc.Calc, hv, V) -> matcalc.Node:
             out.append((rest, calc.mm(_vec(calc, node), row)))
         else:
             raise matcalc.NoClosedForm("the direction appears transposed or inside a function")
-    n = matcalc._dim_mul(r, c)
+    n = dim_mul(r, c)
     return _collect_kron(calc, out, n)
 
 
@@ -324,7 +297,7 @@ def hessian(p: Problem, steps: bool = True) -> Derivation:
     if p.expect is not None:
         check = _expect(p, runs, f"∇²{W} ℓ")
     dims = p.spec.dims[p.wrt]
-    Nl = matcalc._dim_mul(*dims)
+    Nl = dim_mul(*dims)
     flat = ("row-major: " + ", ".join(str(s) for s in list(p.params)[:4])
             + (", …" if N > 4 else ""))
     at = f" at {sizes_text(p)}" if p.sizes else ""
@@ -398,8 +371,10 @@ def _expect(p: Problem, runs, label: str):
     from symjac.ops.mistakes import assess
 
     assert p.expect is not None
+    want = runs[0][2].shape
+    sizes = {**p.sizes, **bind_sizes(p, runs, lambda s: s == want)}
     for at, values, H in runs:
-        e = p.expect.evaluate(Env(values, at, p.sizes))
+        e = p.expect.evaluate(Env(values, at, sizes))
         found = assess("hessian", H, e, label)
         if not found.passed:
             if not at:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast
@@ -33,6 +34,7 @@ from symjac.language.parser import (
     spell_name,
 )
 from symjac.language.printing import shape as shape_text
+from symjac.language.printing import sub
 
 # name -> (smallest, largest number of arguments); elementwise scalar
 # functions (FUNCTIONS) are allowed too.
@@ -499,6 +501,58 @@ class MatrixParser(Parser):
 def name_latex(name: str) -> str:
     """theta -> \\theta, W1 -> W_{1}: sympy's own way of writing a symbol's name."""
     return sympy.latex(sympy.Symbol(name))
+
+
+_GREEK = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
+    "sigma tau upsilon phi chi psi omega"
+).split()
+
+
+def pretty(name: str) -> str:
+    """theta -> θ, W1 -> W₁: names as a person writes them."""
+    head = name.rstrip("0123456789")
+    tail = name[len(head):]
+    if head.lower() in _GREEK:
+        kind = "CAPITAL" if head[0].isupper() else "SMALL"
+        letter = "LAMDA" if head.lower() == "lambda" else head.upper()
+        head = unicodedata.lookup(f"GREEK {kind} LETTER {letter}")
+    return head + (sub(int(tail)) if tail else "")
+
+
+def dim_mul(a: int | str, b: int | str) -> int | str:
+    """The product of two sizes, either of which may be a letter: n·k is "nk"."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a * b
+    return f"{a}{b}" if a != 1 and b != 1 else (b if a == 1 else a)
+
+
+MAX_SIZE = 8  # a size letter's largest value: verification works entry by entry
+
+
+def read_sizes(text: str, sizes: dict[str, int], unknown, limit: int = MAX_SIZE) -> dict[str, int]:
+    """--sizes ("n=4, k=3") over the defaults ``sizes``; ``unknown(key)`` words a wrong letter."""
+    out = dict(sizes)
+    pos = 0
+    for raw in text.split(","):
+        col = pos + 1
+        pos += len(raw) + 1
+        if not raw.strip():
+            continue
+        m = re.fullmatch(r"\s*([A-Za-z]\w*)\s*=\s*(\d+)\s*", raw)
+        if not m:
+            raise ParseError(f"--sizes: cannot read '{raw.strip()}'; write e.g. \"n=3, k=2\"",
+                             col)
+        key, value = m.group(1), int(m.group(2))
+        if key not in out:
+            raise InputError(f"--sizes: {unknown(key)}", col)
+        if value < 1:
+            raise InputError(f"--sizes: {key} must be at least 1", col)
+        if value > limit:
+            raise LimitError(f"--sizes: {key} = {value} is above the limit of {limit} "
+                             "(verification works entry by entry)", col)
+        out[key] = value
+    return out
 
 
 def entry_names(name: str, rows: int, cols: int) -> list[list[str]]:

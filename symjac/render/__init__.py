@@ -48,7 +48,7 @@ def resolve_format(fmt: str, output: str | None = None, standalone: bool = False
     return "text" if fmt == "rich" and to_file else fmt
 
 
-def renderer(fmt: str) -> Renderer:
+def renderer(fmt: str, sparse: bool = False) -> Renderer:
     if fmt == "text":
         from symjac.render.text import TextRenderer
 
@@ -64,10 +64,11 @@ def renderer(fmt: str) -> Renderer:
     if fmt == "json":
         from symjac.render.data import JsonRenderer
 
-        return JsonRenderer()
+        return JsonRenderer(sparse=sparse)
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def render(derivation: Derivation, fmt: str, steps: bool = True) -> Any:
-    """A string, or for ``rich`` a renderable for a rich Console."""
-    return renderer(fmt).render(derivation, steps=steps)
+def render(derivation: Derivation, fmt: str, steps: bool = True, sparse: bool = False) -> Any:
+    """A string, or for ``rich`` a renderable for a rich Console. ``sparse``: JSON holds
+    the nonzero entries only (render.data)."""
+    return renderer(fmt, sparse).render(derivation, steps=steps)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from symjac.render.safe import block, html, latex_text, safe_math
+from symjac.render.safe import block, html, latex_text, latex_unicode, safe_math
 
 # -- markdown ----------------------------------------------------------------------------
 
@@ -76,8 +76,6 @@ def command_block(command_line: str) -> str:
     """
     import shlex
 
-    from symjac.render.math import latex_text
-
     line = command_line.strip()
     if not line.isascii() or "\\end{lstlisting}" in line:
         return f"\\texttt{{{latex_text(line)}}}"
@@ -105,8 +103,6 @@ def command_block(command_line: str) -> str:
 
 def standalone(body: str, title: str = "") -> str:
     """A complete LaTeX document around a rendered fragment (``--standalone``)."""
-    from symjac.render.math import latex_text
-
     head = f"\\title{{{latex_text(title)}}}\n" if title else ""
     return latex_document(head, [body])
 
@@ -159,49 +155,7 @@ def markdown_to_latex(text: str) -> str:
     return "".join(out)
 
 
-_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ⁿᵀ", "0123456789-+nT", strict=True))  # ¹²³ too: text-only
-_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₋₊ᵢⱼₖ", "0123456789-+ijk", strict=True))
-_GREEK = dict(zip(
-    "αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ",
-    ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
-     "sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi "
-     "Omega").split(),
-    strict=True,
-))
-_SYMBOLS = {
-    "×": r"\times", "·": r"\cdot", "→": r"\to", "←": r"\leftarrow", "∇": r"\nabla",
-    "ℝ": r"\mathbb{R}", "∂": r"\partial", "∑": r"\sum", "∏": r"\prod", "≤": r"\leq",
-    "≥": r"\geq", "≠": r"\neq", "≈": r"\approx", "−": "-", "∈": r"\in", "∞": r"\infty",
-    "⊙": r"\odot", "⊗": r"\otimes", "…": r"\ldots", "⋯": r"\cdots", "√": r"\surd",
-    "✓": r"\checkmark", "ℓ": r"\ell", "±": r"\pm", "¬": r"\neg", "÷": r"\div",
-}
-
-
 def ascii_latex(doc: str) -> str:
-    """Make any Unicode symbol safe for pdflatex, in text and in math alike.
-
-    ``\\ensuremath`` works in both modes, so a symbol is replaced the same way
-    wherever a renderer put it; Latin-1 letters are left to inputenc.
-    """
-    out = []
-    for ch in doc:
-        if ch in _SUP:
-            out.append(f"\\ensuremath{{^{{{_SUP[ch]}}}}}")
-        elif ch in _SUB:
-            out.append(f"\\ensuremath{{_{{{_SUB[ch]}}}}}")
-        elif ch in _GREEK:
-            out.append(f"\\ensuremath{{\\{_GREEK[ch]}}}")
-        elif ch in _SYMBOLS:
-            sym = _SYMBOLS[ch]
-            out.append(sym if not sym.startswith("\\") else f"\\ensuremath{{{sym}}}")
-        elif ch in "“”":
-            out.append("``" if ch == "“" else "''")
-        elif ch in "‘’":
-            out.append("`" if ch == "‘" else "'")
-        elif ch in "–—":
-            out.append("--" if ch == "–" else "---")
-        elif ord(ch) < 0x100:  # Latin-1 letters: inputenc knows them
-            out.append(ch)
-        else:
-            out.append(f"[U+{ord(ch):04X}]")
-    return "".join(out)
+    """Every Unicode character of a LaTeX document made safe for pdflatex, in text and in
+    math alike (render.safe.latex_unicode, the one mapping)."""
+    return latex_unicode(doc)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from symjac.core.model import Derivation, Step
 from symjac.render.base import Renderer
-from symjac.render.safe import html, latex_text, md_code
+from symjac.render.safe import html, latex_text, latex_unicode, md_code
 from symjac.render.text import counterexample
 
 __all__ = ["LatexRenderer", "MarkdownRenderer", "bmatrix", "latex_text", "undefined"]
@@ -15,6 +16,35 @@ __all__ = ["LatexRenderer", "MarkdownRenderer", "bmatrix", "latex_text", "undefi
 def bmatrix(rows: list[list[str]]) -> str:
     body = " \\\\ ".join(" & ".join(row) for row in rows)
     return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
+
+
+_INNERMOST_MATRIX = re.compile(
+    r"(\\begin\{[bpvBV]?matrix\})((?:(?!\\begin\{[bpvBV]?matrix\}).)*?)(\\end\{[bpvBV]?matrix\})",
+    re.S)
+_ROW_BREAK = re.compile(r"(?<!\\)\\\\(?!\[)")
+FRACTION_ROW_GAP = "6pt"
+
+
+def spaced_fractions(tex: str) -> str:
+    """Rows of a matrix holding fractions get room to breathe (\\\\[6pt]): the template
+    ∂fᵢ/∂xⱼ would otherwise touch the row below. Every matrix of the output, wherever
+    it was written (ops' steps, the renderers), is laid out by this one rule."""
+    if "frac" not in tex or "matrix}" not in tex:
+        return tex
+
+    def spread(m: re.Match) -> str:
+        body = m.group(2)
+        if "\\frac" in body or "\\dfrac" in body:
+            body = _ROW_BREAK.sub(lambda _: f"\\\\[{FRACTION_ROW_GAP}]", body)
+        # the body is marked done so that an outer matrix is found next
+        return m.group(1).replace("matrix", "matri\0x") + body + m.group(3).replace(
+            "matrix", "matri\0x")
+
+    while True:
+        out = _INNERMOST_MATRIX.sub(spread, tex)
+        if out == tex:
+            return out.replace("matri\0x", "matrix")
+        tex = out
 
 
 class MarkdownRenderer(Renderer):
@@ -39,8 +69,10 @@ class MarkdownRenderer(Renderer):
         if steps:
             parts += self.render_steps(d)
         head = d.extra.get("headline")
+        shown = {s.latex for s in d.steps} if steps else set()
         if head and head.get("latex"):
-            parts.append(self.display(head["latex"]))
+            if head["latex"] not in shown:  # a step may have shown it already: once only
+                parts.append(self.display(head["latex"]))
             parts.append(self.para(head["note"].lstrip("✓ ")))
         elif head:
             parts.append(self.para(head["text"]))
@@ -59,7 +91,11 @@ class MarkdownRenderer(Renderer):
                     + self.code(m.get("expected")) + self.para(", got ") + self.code(m.get("got"))
                     + self.para(counterexample(m))
                 )
-        return "\n\n".join(p for p in parts if p) + "\n"
+        return self.finish("\n\n".join(p for p in parts if p) + "\n")
+
+    def finish(self, out: str) -> str:
+        """The whole output, as this format's readers need it."""
+        return spaced_fractions(out)
 
     def solution_line(self, d: Derivation) -> str:
         if d.extra.get("summary_tex"):
@@ -185,7 +221,8 @@ class MarkdownRenderer(Renderer):
     _render_equation = _with_display
 
     def _render_part(self, step: Step) -> str:
-        return f"{self.bold(step.data.get('label', ''))} {step.data.get('tex', '')}".strip()
+        label = step.data.get("label", "")
+        return f"{self.bold(label) if label else ''} {step.data.get('tex', '')}".strip()
 
     def _render_note(self, step: Step) -> str:
         return self.tex_para(step)
@@ -214,6 +251,11 @@ class LatexRenderer(MarkdownRenderer):
             return self.solution + d.extra["summary_tex"]
         return self.solution + latex_text(d.summary) + ("" if d.summary.endswith(".") else ".")
 
+    def finish(self, out: str) -> str:
+        """Matrices of fractions spaced, and no character the fonts lack (pdflatex sets
+        ASCII macros only: every Unicode character through render.safe.latex_unicode)."""
+        return latex_unicode(spaced_fractions(out))
+
 
 def undefined(error, fmt: str) -> str:
     """An undefined answer as the worksheet words 1(a): a Solution line, then any hints."""
@@ -221,7 +263,7 @@ def undefined(error, fmt: str) -> str:
     message = str(error)
     parts = [r.solution + r.para(message + ("" if message.endswith(".") else "."))]
     parts += [r.para(f"Hint: {h}.") for h in getattr(error, "hints", ())]
-    return "\n\n".join(parts) + "\n"
+    return r.finish("\n\n".join(parts) + "\n")
 
 
 def _at(m) -> str:

@@ -206,7 +206,158 @@ def latex_text(s: Any, multiline: bool = False) -> str:
         ("∂", "$\\partial$"),
     ):
         s = s.replace(a, b)
-    return s
+    return latex_unicode(s)
+
+
+# Every character symjac itself writes, and the common ones of people's text, in a
+# form that works in text and in math alike (\ensuremath, \mbox), with the fonts of
+# render.document's preamble (lmodern in T1, amssymb).
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁼⁽⁾ⁿⁱᵀᵗ", "0123456789-+=()niTt", strict=True))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₋₊₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ",
+                       "0123456789-+=()aeoxhklmnpstijruv", strict=True))
+_GREEK_LETTERS = dict(zip(
+    "αβγδεζηθικλμνξπρστυφχψωϵϑϕϱςΓΔΘΛΞΠΣΥΦΨΩ",
+    ("alpha beta gamma delta varepsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
+     "sigma tau upsilon varphi chi psi omega epsilon vartheta phi varrho varsigma Gamma Delta "
+     "Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split(),
+    strict=True,
+))
+_MATH_SYMBOLS = {
+    "×": r"\times", "·": r"\cdot", "⋅": r"\cdot", "∙": r"\cdot", "→": r"\to",
+    "←": r"\leftarrow", "↦": r"\mapsto", "⇒": r"\Rightarrow", "⇔": r"\Leftrightarrow",
+    "↔": r"\leftrightarrow", "∇": r"\nabla", "ℝ": r"\mathbb{R}", "ℕ": r"\mathbb{N}",
+    "ℤ": r"\mathbb{Z}", "ℚ": r"\mathbb{Q}", "ℂ": r"\mathbb{C}", "∂": r"\partial",
+    "∑": r"\sum", "∏": r"\prod", "∫": r"\int", "≤": r"\leq", "≥": r"\geq", "≠": r"\neq",
+    "≈": r"\approx", "≡": r"\equiv", "∼": r"\sim", "∝": r"\propto", "−": "-",
+    "∈": r"\in", "∉": r"\notin", "⊂": r"\subset", "⊆": r"\subseteq", "∪": r"\cup", "∩": r"\cap",
+    "∞": r"\infty", "⊙": r"\odot", "⊗": r"\otimes", "⊕": r"\oplus", "∘": r"\circ",
+    "⋯": r"\cdots", "⋮": r"\vdots", "⋱": r"\ddots", "√": r"\surd", "✓": r"\checkmark",
+    "ℓ": r"\ell", "±": r"\pm", "∓": r"\mp", "¬": r"\neg", "÷": r"\div", "‖": r"\Vert",
+    "∥": r"\Vert", "⟨": r"\langle", "⟩": r"\rangle", "⌊": r"\lfloor", "⌋": r"\rfloor",
+    "⌈": r"\lceil", "⌉": r"\rceil", "′": r"{}^{\prime}", "″": r"{}^{\prime\prime}",
+    "⊤": r"\top", "∀": r"\forall", "∃": r"\exists", "∅": r"\emptyset", "∧": r"\wedge",
+    "∨": r"\vee", "✗": r"\times", "≔": r":=", "𝟏": r"\mathbf{1}", "𝟙": r"\mathbf{1}",
+    "ϵ": r"\epsilon",
+}
+_TEXT_SYMBOLS = {
+    "“": "``", "”": "''", "‘": "`", "’": "'", "–": "--", "—": "---", "…": r"\ldots{}",
+    "\u00a0": "~", "•": r"\textbullet{}", "°": r"\textdegree{}", "§": r"\S{}",
+    "¶": r"\P{}", "©": r"\copyright{}", "«": r"\guillemotleft{}",
+    "»": r"\guillemotright{}",
+}
+
+
+def latex_unicode(s: str) -> str:
+    """Every non-ASCII character of s as ASCII LaTeX, in text and in math alike.
+
+    The one mapping for all LaTeX output: symbols and Greek letters become math
+    macros (\\ensuremath, so a renderer need not know the mode), accented letters
+    and the text symbols pylatexenc knows become text macros in an \\mbox, and a
+    character no font of the document has is shown by its code point
+    (``[U+4E2D]``), never passed to pdflatex raw.
+    """
+    if s.isascii():
+        return s
+    import unicodedata
+
+    s = unicodedata.normalize("NFC", s)
+    return "".join(ch if ch.isascii() else _latex_char(ch) for ch in s)
+
+
+@functools.cache
+def _latex_char(ch: str) -> str:
+    if ch in _SUPERSCRIPTS:
+        return f"\\ensuremath{{^{{{_SUPERSCRIPTS[ch]}}}}}"
+    if ch in _SUBSCRIPTS:
+        return f"\\ensuremath{{_{{{_SUBSCRIPTS[ch]}}}}}"
+    if ch in _GREEK_LETTERS:
+        return f"\\ensuremath{{\\{_GREEK_LETTERS[ch]}}}"
+    if ch in _MATH_SYMBOLS:
+        sym = _MATH_SYMBOLS[ch]
+        return f"\\ensuremath{{{sym}}}" if sym != ":=" else sym  # − is a minus sign in text too
+    if ch in _TEXT_SYMBOLS:
+        return f"\\mbox{{{_TEXT_SYMBOLS[ch]}}}" if ch not in "“”‘’–—\u00a0" \
+            else _TEXT_SYMBOLS[ch]
+    return (_pylatexenc(ch) or _compatible(ch)
+            or f"\\mbox{{\\texttt{{[U+{ord(ch):04X}]}}}}")
+
+
+_COMPAT_FORMS = {"<super>": "^{%s}", "<sub>": "_{%s}"}
+_SPECIAL_FORMS = {"#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&", "_": r"\_", "{": r"\{",
+                  "}": r"\}", "\\": r"\ensuremath{\backslash}",
+                  "~": r"\mbox{\textasciitilde}", "^": r"\mbox{\textasciicircum}"}
+
+
+def _compatible(ch: str) -> str | None:
+    """A character by what it is a form of: ʰ is a superscript h, 𝐀 a bold A, － a minus,
+    and a capital Greek letter that has no macro (Α) is the Latin letter it looks like."""
+    import unicodedata
+
+    name = unicodedata.name(ch, "")
+    if name.startswith("GREEK CAPITAL LETTER"):
+        latin = {"ALPHA": "A", "BETA": "B", "EPSILON": "E", "ZETA": "Z", "ETA": "H", "IOTA": "I",
+                 "KAPPA": "K", "MU": "M", "NU": "N", "OMICRON": "O", "RHO": "P", "TAU": "T",
+                 "CHI": "X"}.get(name.removeprefix("GREEK CAPITAL LETTER "))
+        if latin:
+            return f"\\ensuremath{{\\mathrm{{{latin}}}}}"
+    if name == "GREEK SMALL LETTER OMICRON":
+        return "\\ensuremath{o}"
+    tag, _, _ = unicodedata.decomposition(ch).partition(" ")
+    if not tag.startswith("<"):
+        return None
+    base = unicodedata.normalize("NFKC", ch)
+    if not base or base == ch or not all(c.isascii() or c in _GREEK_LETTERS for c in base):
+        return None
+    if base in _SPECIAL_FORMS:  # ＼, ＃: a form of a character LaTeX treats specially
+        return _SPECIAL_FORMS[base]
+    if base.isascii() and not all(c.isalnum() or c in "+-=()[]<>.,;:!?/*'|@\"`" for c in base):
+        return None
+    inner = latex_unicode(base) if not base.isascii() else base.replace("-", "{-}")
+    if tag in _COMPAT_FORMS:
+        return "\\ensuremath{" + _COMPAT_FORMS[tag] % inner + "}"
+    return inner
+
+
+# pylatexenc's macros that pdflatex with the preamble cannot set (from mathrsfs, wasysym,
+# stmaryrd..., or math macros it writes as text); found by compiling every character of
+# Latin, Greek, punctuation, letterlike, arrows, mathematical operators and symbols.
+_UNSET = frozenset(
+    "\u0195\u019e\u03d2\u210b\u2110\u2112\u211b\u212c\u2130\u2131\u2133\u219c\u219d"
+    "\u21c5\u21f5\u221f\u222f\u2230\u2231\u223b\u223e\u2246\u224b\u224c\u2259\u225b"
+    "\u2278\u2279\u22a7\u22a8\u22ab\u22b6\u22b7\u22b9\u22be\u22d8\u22d9\u22e8\u22f0"
+    "\u2306\u2315\u2669\u266d\u266e\u266f\u2a0f\u2a16\u025b"
+)
+# macros of packages or font encodings the preamble does not load: mathrsfs (\mathscr),
+# T2A (Cyrillic), tipa (IPA); amssymb's blackboard bold has capitals only
+_NOT_LOADED = (r"\\mathscr|\\mathbb\{[^A-Z]|\\(cyr|CYR)|\\text(schwa|phi|glotstop|turn|"
+               r"schwa|epsilon|ipa|esh|yogh|ltailn|rtail|scr|barred|hooktop|crtail)")
+_KNOWN_TEXT = re.compile(r"\{?(\\[a-zA-Z]+\{?[a-zA-Z]?\}?|\\['`^\"~=.][a-zA-Z]|"
+                         r"\\[a-zA-Z]+\{[a-zA-Z]\}|\\[a-zA-Z]+ [a-zA-Z])\}?")
+
+
+@functools.cache
+def _encoder():
+    from pylatexenc.latexencode import UnicodeToLatexEncoder
+
+    return UnicodeToLatexEncoder(non_ascii_only=True, unknown_char_policy="keep",
+                                 replacement_latex_protection="braces-all",
+                                 unknown_char_warning=False)
+
+
+def _pylatexenc(ch: str) -> str | None:
+    """A letter or text symbol through pylatexenc's table, if it has one that our fonts set."""
+    import unicodedata
+
+    if unicodedata.category(ch)[0] not in "LNPS":  # marks, spaces, controls: never set
+        return None
+    out = _encoder().unicode_to_latex(ch)
+    if not out.isascii() or ch in _UNSET or re.search(_NOT_LOADED, out):
+        return None
+    if out.startswith("{\\ensuremath{") and out.endswith("}}"):
+        return out[1:-1]  # math: either mode
+    if not _KNOWN_TEXT.fullmatch(out):
+        return None
+    return f"\\mbox{{{out}}}"
 
 
 # Commands that only typeset mathematics: none reads or writes a file, defines

@@ -1,0 +1,186 @@
+"""The library's limits: one worker process, reused, replaced after a limit, a crash or a fork.
+
+No test here asserts on elapsed time (benchmarks/library.py measures the cost per call);
+work that must hit the time limit is work that cannot finish.
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+import os
+import pickle
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import sympy
+
+import symjac
+from symjac import isolation, library
+from symjac.core.caps import DEFAULT_TIMEOUT, Limits
+from symjac.core.errors import InputError, LimitError
+
+
+@pytest.fixture
+def fresh_worker():
+    """A worker started after the test's patches, so it inherits them; stopped after."""
+    library.worker().stop()
+    yield library.worker()
+    library.worker().stop()
+
+
+def _endless(*args, **kwargs):
+    while True:
+        time.sleep(60)
+
+
+def _patch_engine_choice(monkeypatch, replacement):
+    from symjac.engines import choose
+
+    monkeypatch.setattr(choose, "choose", replacement)
+
+
+def test_limits_off_run_in_the_callers_process(monkeypatch, fresh_worker):
+    def no_fork(*args, **kwargs):
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(isolation, "_fork", no_fork)
+    d = symjac.jacobian("x*y, x+y", timeout=None, max_memory=None)
+    assert d.result.matrix == (("y", "x"), ("1", "1"))
+    d = symjac.matmul("[[1, 2]]", "[[3], [4]]", timeout=None, max_memory=None)
+    assert d.result.matrix == (("11",),)
+    d = symjac.grad("sum((A @ x - b)**2)", "x", "A=3x2, x=2, b=3", timeout=None,
+                    max_memory=None)
+    assert d.result is not None
+    assert fresh_worker.pid == 0
+
+
+def test_the_worker_is_started_once_and_reused(fresh_worker):
+    x, y = sympy.symbols("x y")
+    first = symjac.jacobian("x**2*y")
+    pid = fresh_worker.pid
+    assert pid != 0
+    second = symjac.jacobian([x * y, sympy.sin(x)], wrt="x, y")
+    assert fresh_worker.pid == pid
+    assert sympy.simplify(first.to_sympy() - sympy.Matrix([[2 * x * y, x**2]])) == sympy.zeros(1, 2)
+    assert second.to_sympy() == sympy.Matrix([[y, x], [sympy.cos(x), 0]])
+
+
+def test_a_call_over_its_time_limit_raises_and_the_next_call_works(monkeypatch, fresh_worker):
+    _patch_engine_choice(monkeypatch, _endless)
+    with pytest.raises(LimitError, match="time limit of 1 s"):
+        symjac.jacobian("x*y", timeout=1)
+    assert fresh_worker.pid == 0  # the stuck worker was killed
+    monkeypatch.undo()
+    d = symjac.jacobian("x*y")
+    assert d.result.matrix == (("y", "x"),)
+
+
+def test_the_default_time_limit_applies(monkeypatch, fresh_worker):
+    monkeypatch.setattr("symjac.core.caps.DEFAULT_TIMEOUT", 1.0)
+    assert Limits.resolve().timeout == 1.0
+    _patch_engine_choice(monkeypatch, _endless)
+    with pytest.raises(LimitError, match="time limit of 1 s"):
+        symjac.jacobian("x")
+
+
+def test_a_memory_limit_replaces_the_worker(monkeypatch, fresh_worker):
+    def hungry(*args, **kwargs):
+        return bytearray(16 * 1024**3)
+
+    _patch_engine_choice(monkeypatch, hungry)
+    assert fresh_worker.call(operator.add, (1, 2), {}, Limits.resolve()) == 3  # it starts,
+    # with the patch
+    pid = fresh_worker.pid
+    with pytest.raises(LimitError, match="memory"):
+        symjac.jacobian("x", max_memory="8G")
+    assert fresh_worker.pid == 0
+    monkeypatch.undo()
+    assert symjac.jacobian("x**3").result.matrix == (("3*x**2",),)
+    assert fresh_worker.pid not in (0, pid)
+
+
+def test_a_worker_killed_from_outside_is_replaced(fresh_worker):
+    assert symjac.jacobian("x*y").result.matrix == (("y", "x"),)
+    os.kill(fresh_worker.pid, signal.SIGKILL)
+    time.sleep(0.1)
+    assert symjac.jacobian("x + y").result.matrix == (("1", "1"),)
+
+
+def test_a_forked_caller_gets_its_own_worker(fresh_worker):
+    symjac.jacobian("x")
+    parent_worker = fresh_worker.pid
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the caller's child: must not talk to its parent's worker
+        code = 1
+        try:
+            d = symjac.jacobian("x*y")
+            mine = library.worker().pid
+            os.write(write, pickle.dumps((d.result.matrix, mine)))
+            library.worker().stop()
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    data = b""
+    while chunk := os.read(read, 65536):
+        data += chunk
+    os.close(read)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    matrix, childs_worker = pickle.loads(data)
+    assert matrix == (("y", "x"),)
+    assert childs_worker not in (0, parent_worker)
+    assert fresh_worker.pid == parent_worker
+    assert symjac.jacobian("x**2").result.matrix == (("2*x",),)  # the parent's still answers
+
+
+def test_bad_limits_are_input_errors():
+    with pytest.raises(InputError):
+        symjac.jacobian("x", timeout=-1)
+    with pytest.raises(InputError):
+        symjac.jacobian("x", max_memory="lots")
+
+
+def test_signatures_show_what_each_function_takes():
+    for name in ("matmul", "jacobian", "grad", "hessian", "derive"):
+        params = inspect.signature(getattr(symjac, name)).parameters
+        assert params["timeout"].kind is inspect.Parameter.KEYWORD_ONLY
+        assert params["max_memory"].kind is inspect.Parameter.KEYWORD_ONLY
+        assert "timeout=" in getattr(symjac, name).__doc__
+    functions = str(inspect.signature(symjac.jacobian).parameters["functions"].annotation)
+    assert "list" in functions and "sympy" in functions and "numpy" in functions
+    with pytest.raises(TypeError, match="symjac.jacobian"):
+        symjac.jacobian("x", nonsense=1)
+
+
+def test_limits_resolve_applies_each_default_once(monkeypatch):
+    monkeypatch.delenv("SYMJAC_MAX_MEMORY", raising=False)
+    monkeypatch.delenv("SYMJAC_NO_FORK", raising=False)
+    limits = Limits.resolve()
+    assert (limits.timeout, limits.memory, limits.fork) == (DEFAULT_TIMEOUT, 4 * 1024**3, True)
+    assert Limits.resolve(None, None).off and not Limits.resolve(None, None).fork
+    assert Limits.resolve(0, "512M") == Limits(None, 512 * 1024**2, True)
+    monkeypatch.setenv("SYMJAC_MAX_MEMORY", "1G")
+    assert Limits.resolve().memory == 1024**3
+    monkeypatch.setenv("SYMJAC_MAX_MEMORY", "bogus")
+    bad = Limits.resolve()
+    assert bad.memory == 4 * 1024**3 and "SYMJAC_MAX_MEMORY" in (bad.warning or "")
+    monkeypatch.setenv("SYMJAC_NO_FORK", "1")
+    assert not Limits.resolve().fork
+
+
+def test_problem_files_run_from_the_reused_worker(fresh_worker):
+    examples = Path(__file__).parent.parent / "examples"
+    problems = symjac.load(str(examples / "discussion01.toml"))
+    checked = problems.check(str(examples / "answers-mistakes.toml"))
+    assert fresh_worker.pid != 0  # the runner ran in the worker, which forked the batches
+    here = problems.check(str(examples / "answers-mistakes.toml"), timeout=None,
+                          max_memory=None)
+    assert [(o.id, o.status) for o in checked] == [(o.id, o.status) for o in here]
+    assert {o.status for o in checked} == {"passed", "failed"}
+    solved = problems.solve()
+    assert all(o.status == "solved" for o in solved)
