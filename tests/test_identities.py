@@ -225,8 +225,8 @@ CASES = {f"{i:03d} {c[0][:40]} / {c[1]}": c for i, c in enumerate(CORPUS)}
 @functools.cache
 def solved(key: str):
     loss, wrt, shape, where, index, book = CASES[key]
-    return api.grad(loss, wrt, shape, where=list(where), index=index, expect=book, steps=False,
-                    timeout=600)
+    # symjac.api runs in this process, with no limit: this tests the forms, not the limits
+    return api.grad(loss, wrt, shape, where=list(where), index=index, expect=book, steps=False)
 
 
 STEP = sympy.Rational(1, 10**6)
