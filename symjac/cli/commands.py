@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 import click
 
@@ -38,13 +38,16 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 class SymjacGroup(click.Group):
     """A group whose every failure is one line on stderr and an exit code."""
 
-    def main(self, args=None, prog_name=None, **extra):
-        extra.pop("standalone_mode", None)
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> NoReturn:
+        # standalone_mode is ignored: every failure here is one line and an exit code.
         argv = list(args) if args is not None else sys.argv[1:]
 
         def invoke():
             try:
                 return super(SymjacGroup, self).main(args, prog_name or "symjac",
+                                                     complete_var=complete_var,
                                                      standalone_mode=False, **extra)
             except click.exceptions.NoArgsIsHelpError as e:
                 click.echo(e.ctx.get_help())
@@ -590,10 +593,10 @@ class Shard(click.ParamType):
         i, slash, n = text.partition("/")
         if not slash or not i.strip().isdigit() or not n.strip().isdigit():
             self.fail(f"'{value}' is not a shard; write i/N, e.g. 1/4", param, ctx)
-        i, n = int(i), int(n)
-        if not 1 <= i <= n or n > 100_000:
+        share, shares = int(i), int(n)
+        if not 1 <= share <= shares or shares > 100_000:
             self.fail(f"'{value}': the shard i/N needs 1 <= i <= N", param, ctx)
-        return (i, n)
+        return (share, shares)
 
 
 @cli.command()

@@ -10,19 +10,25 @@ answer by its class, ``Undefined``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 EXIT_OK, EXIT_UNDEFINED, EXIT_USAGE, EXIT_LIMIT, EXIT_BUG = 0, 1, 2, 3, 4
 
 
 class SymjacError(Exception):
     """Base class: a problem symjac can explain in one line."""
 
-    def __init__(self, message: str, position: int | None = None, hints: tuple[str, ...] = ()):
+    def __init__(self, message: str, position: int | None = None,
+                 hints: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.position = position  # 1-based column in the input text, when known
         self.hints = hints  # further lines that help, e.g. an order that would work
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[..., SymjacError], tuple[object, ...]]:
         # Errors cross from the worker process to the parent by pickle, position and
         # all; rebuilt without calling __init__, whatever a subclass's signature is.
         return (_rebuild, (type(self), self.args, self.__dict__))
@@ -64,12 +70,12 @@ class FileError(InputError):
 class ChildBug(Exception):
     """An internal error (a bug), carried as text: it may not pickle, and may come from a worker."""
 
-    def __init__(self, summary: str, trace: str):
+    def __init__(self, summary: str, trace: str) -> None:
         super().__init__(summary)
         self.summary = summary
         self.trace = trace
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[ChildBug], tuple[str, str]]:
         return (type(self), (self.summary, self.trace))
 
 
@@ -159,7 +165,8 @@ def _safe_str(e: BaseException) -> str:
         return "(the message could not be printed)"
 
 
-def _rebuild(cls: type[SymjacError], args: tuple, state: dict) -> SymjacError:
+def _rebuild(cls: type[SymjacError], args: tuple[object, ...],
+             state: dict[str, object]) -> SymjacError:
     error = cls.__new__(cls)
     Exception.__init__(error, *args)
     error.__dict__.update(state)

@@ -8,9 +8,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:  # the JSON's types; nothing of them is needed to run
+    from symjac.core.schema import (
+        CheckJSON,
+        DerivationExtra,
+        DerivationJSON,
+        ErrorJSON,
+        Mismatch,
+        ResultExtra,
+        ResultJSON,
+        StepData,
+        StepJSON,
+    )
 
 SCHEMA = "symjac/1"
+
+
+# The defaults of data and extra: no keys (every key of theirs is optional).
+def _no_data() -> StepData:
+    return {}
+
+
+def _no_result_extra() -> ResultExtra:
+    return {}
+
+
+def _no_extra() -> DerivationExtra:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -24,10 +50,10 @@ class Step:
     chain: tuple[str, ...] = ()  # successive forms, first to last, in sympy syntax
     latex_chain: tuple[str, ...] = ()  # the same forms in LaTeX
     rules: tuple[str, ...] = ()  # the rules that justify the step
-    data: Mapping[str, Any] = field(default_factory=dict)  # kind-specific, JSON-ready
+    data: StepData = field(default_factory=_no_data)  # kind-specific, JSON-ready
 
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
+    def to_dict(self) -> StepJSON:
+        return {
             "kind": self.kind,
             "index": None if self.index is None else list(self.index),
             "text": self.text,
@@ -35,9 +61,8 @@ class Step:
             "chain": list(self.chain),
             "latex_chain": list(self.latex_chain),
             "rules": list(self.rules),
+            **self.data,
         }
-        d.update(self.data)
-        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Step:
@@ -50,7 +75,7 @@ class Step:
             chain=tuple(d.get("chain", ())),
             latex_chain=tuple(d.get("latex_chain", ())),
             rules=tuple(d.get("rules", ())),
-            data={k: v for k, v in d.items() if k not in known},
+            data=cast("StepData", {k: v for k, v in d.items() if k not in known}),
         )
 
 
@@ -68,18 +93,17 @@ class Result:
     # Each entry in LaTeX, row-major like ``matrix``: renderers read these, never a
     # computer-algebra object.
     latex_entries: tuple[tuple[str, ...], ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. grad's closed_form
+    extra: ResultExtra = field(default_factory=_no_result_extra)  # e.g. grad's closed_form
 
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
+    def to_dict(self) -> ResultJSON:
+        d: ResultJSON = {
             "shape": list(self.shape),
             "matrix": [list(row) for row in self.matrix],
             "latex": self.latex,
         }
         if self.latex_entries:
             d["latex_entries"] = [list(row) for row in self.latex_entries]
-        d.update(self.extra)
-        return d
+        return {**d, **self.extra}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Result:
@@ -88,8 +112,8 @@ class Result:
             matrix=tuple(tuple(row) for row in d["matrix"]),
             latex=d["latex"],
             latex_entries=tuple(tuple(row) for row in d.get("latex_entries", ())),
-            extra={k: v for k, v in d.items()
-                   if k not in ("shape", "matrix", "latex", "latex_entries")},
+            extra=cast("ResultExtra", {k: v for k, v in d.items()
+                                     if k not in ("shape", "matrix", "latex", "latex_entries")}),
         )
 
 
@@ -105,7 +129,7 @@ class Check:
     """
 
     passed: bool
-    mismatches: tuple[Mapping[str, Any], ...] = ()
+    mismatches: tuple[Mismatch, ...] = ()
     message: str = ""
     outcome: str = ""
     method: str = "exact"
@@ -121,12 +145,12 @@ class Check:
         if self.passed != (self.outcome == "equal"):
             raise ValueError(f"passed={self.passed} contradicts the outcome {self.outcome!r}")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CheckJSON:
         return {
             "passed": self.passed,
             "outcome": self.outcome,
             "method": self.method,
-            "mismatches": [dict(m) for m in self.mismatches],
+            "mismatches": [{**m} for m in self.mismatches],
             "message": self.message,
             "mistakes": [m["tag"] for m in self.mistakes],
             "mistake_messages": [dict(m) for m in self.mistakes],
@@ -158,7 +182,7 @@ class Derivation:
     check: Check | None = None
     notes: tuple[str, ...] = ()  # sentences shown under the summary
     warnings: tuple[str, ...] = ()  # said on stderr, not part of the answer
-    extra: Mapping[str, Any] = field(default_factory=dict)  # command-specific JSON keys
+    extra: DerivationExtra = field(default_factory=_no_extra)  # command-specific keys
     # The input as read, when symjac inserted an operator or split a name ("2·x·y + y^2"):
     # stated before the result.
     reading: str = ""
@@ -173,8 +197,8 @@ class Derivation:
     def ok(self) -> bool:
         return not self.undefined and (self.check is None or self.check.passed)
 
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
+    def to_dict(self) -> DerivationJSON:
+        d: DerivationJSON = {
             "schema": SCHEMA,
             "command": self.command,
             "ok": self.ok,
@@ -192,8 +216,7 @@ class Derivation:
             d["reading"] = self.reading
         if self.undefined:
             d["undefined"], d["reason"] = True, self.reason
-        d.update(self.extra)
-        return d
+        return {**d, **self.extra}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Derivation:
@@ -214,11 +237,11 @@ class Derivation:
             reading=d.get("reading", ""),
             undefined=bool(d.get("undefined", False)),
             reason=str(d.get("reason", "")),
-            extra={k: v for k, v in d.items() if k not in known},
+            extra=cast("DerivationExtra", {k: v for k, v in d.items() if k not in known}),
         )
 
 
-def error_dict(command: str, error: Exception) -> dict[str, Any]:
+def error_dict(command: str, error: Exception) -> ErrorJSON:
     """The JSON object for a command that failed (DESIGN.md)."""
     return {
         "schema": SCHEMA,

@@ -25,7 +25,7 @@ ENGINES = ("auto", "sympy", "symengine")
 _REFERENCE_ONLY = ("simplify", "at", "check")
 
 
-def choose(command: str, options: Mapping) -> str:
+def choose(command: str, options: Mapping[str, object]) -> str:
     """'symengine', 'exact' or 'sympy' for ``command`` with these options (the api's
     keywords).
 
@@ -33,7 +33,7 @@ def choose(command: str, options: Mapping) -> str:
     default) takes the fast engine wherever it does all that was asked.
     """
     asked = options.get("engine") or "auto"
-    if asked not in ENGINES:
+    if not isinstance(asked, str) or asked not in ENGINES:
         from symjac.core.errors import InputError
 
         raise InputError(f"the engine must be one of {', '.join(ENGINES)}, not '{asked}'")
@@ -51,7 +51,8 @@ def choose(command: str, options: Mapping) -> str:
     return "sympy" if needs else "symengine"
 
 
-def run(command: str, options: Mapping, fast: Callable[[], T], reference: Callable[[], T]) -> T:
+def run(command: str, options: Mapping[str, object], fast: Callable[[], T],
+        reference: Callable[[], T]) -> T:
     """The command's work on the engine ``choose`` names, and the one fallback.
 
     ``fast`` is the fast engine's work and ``reference`` the reference engine's.

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import symengine as se
 
@@ -49,10 +49,10 @@ _SPECIAL_TEXT = re.compile(r"\b(?:abs|max|min|sign|acosh|Heaviside|DiracDelta)\(
 class Differentiator:
     """∂e/∂x for one variable at a time; remembers which subtrees need its own rules."""
 
-    def __init__(self):
-        self._special: dict = {}
+    def __init__(self) -> None:
+        self._special: dict[se.Basic, bool] = {}
 
-    def special(self, e) -> bool:
+    def special(self, e: se.Basic) -> bool:
         """Does e hold a function that symengine does not differentiate (|u|, Max, ...)?"""
         got = self._special.get(e)
         if got is None:
@@ -63,14 +63,14 @@ class Differentiator:
             self._special[e] = got
         return got
 
-    def __call__(self, e, x):
+    def __call__(self, e: se.Basic, x: se.Symbol) -> se.Basic:
         if not self.special(e):
             return se.diff(e, x)
         if x not in e.free_symbols:
             return se.Integer(0)
         return self._own(e, x)
 
-    def _own(self, e, x):
+    def _own(self, e: se.Basic, x: se.Symbol) -> se.Basic:
         d = self
         if isinstance(e, se.Add):
             return se.Add(*[d(a, x) for a in e.args])
@@ -110,7 +110,7 @@ class Differentiator:
                              * d(a, x))
         return se.Add(*terms)
 
-    def _minmax(self, e, x):
+    def _minmax(self, e: se.Basic, x: se.Symbol) -> se.Basic:
         # sympy's MinMaxBase.fdiff: ∂Max(a, b)/∂a = Heaviside(a - b), ∂Min(a, b)/∂a =
         # Heaviside(b - a); with more arguments, against the Max/Min of the others.
         args = e.args
@@ -126,22 +126,22 @@ class Differentiator:
         return se.Add(*terms)
 
 
-def acosh_derivative(u):
+def acosh_derivative(u: se.Basic) -> se.Basic:
     """sympy's 1/(sqrt(u - 1)*sqrt(u + 1)): symengine's 1/sqrt(u**2 - 1) has the
     wrong sign for u < -1, where acosh is complex."""
     return 1 / (se.sqrt(u - 1) * se.sqrt(u + 1))
 
 
-def _function_name(e) -> str | None:
+def _function_name(e: se.Basic) -> str | None:
     get = getattr(e, "get_name", None)
     return get() if get is not None else None
 
 
-def _is_special(e) -> bool:
+def _is_special(e: se.Basic) -> bool:
     return isinstance(e, _SPECIAL) or _function_name(e) in _SPECIAL_NAMES
 
 
-def underived(e) -> list[str]:
+def underived(e: se.Basic) -> list[str]:
     """Names of the functions left as Derivative(...) (floor, ceiling), sorted."""
     found = set()
     for d in e.atoms(se.Derivative):
@@ -153,7 +153,7 @@ def underived(e) -> list[str]:
 # -- printing ---------------------------------------------------------------------------
 
 
-def _name(e) -> str:
+def _name(e: se.Basic) -> str:
     name = _function_name(e)
     if name is not None:
         return name
@@ -161,10 +161,11 @@ def _name(e) -> str:
     return _NAMES.get(cls, cls)
 
 
-def _split_mul(e):
+def _split_mul(e: se.Basic) -> tuple[tuple[int, int], list[se.Basic], list[se.Basic]]:
     """(coefficient as (p, q), numerator factors, denominator factors) of a product."""
     p, q = 1, 1
-    num, den = [], []
+    num: list[se.Basic] = []
+    den: list[se.Basic] = []
     # (symengine's .args and comparisons cost a microsecond each: each is asked once)
     for a in e.args if isinstance(e, se.Mul) else (e,):
         if a.is_Number:
@@ -183,7 +184,7 @@ def _split_mul(e):
 _COEFFICIENT = re.compile(r"-?\s*[0-9]+(?:\s*\*\s*|\s+(?=[^+\-]))?")
 
 
-def _term_key(s: str) -> tuple:
+def _term_key(s: str) -> tuple[bool, bool, bool, str, str]:
     """Terms as a person writes them: positive first, polynomial before functions,
     then alphabetical without the coefficient (p + 4*q, 5*x + cos(y)**2), a number last."""
     negative = s.startswith("-")
@@ -195,7 +196,7 @@ def _sum(printed: list[str]) -> str:
     return join_terms(sorted(printed, key=_term_key))
 
 
-def join_terms(terms) -> str:
+def join_terms(terms: Iterable[str]) -> str:
     """Printed terms as one sum, in the given order: a - b, not a + -b."""
     out = ""
     for i, s in enumerate(terms):
@@ -211,14 +212,14 @@ def join_terms(terms) -> str:
 class TextPrinter:
     """sympy's syntax: what JSON, --expect and problem files read."""
 
-    def __init__(self):
-        self.cache: dict = {}
+    def __init__(self) -> None:
+        self.cache: dict[se.Basic, tuple[str, int]] = {}
         self.names: dict[str, tuple[str, int]] = {}
 
-    def __call__(self, e) -> str:
+    def __call__(self, e: se.Basic) -> str:
         return self.p(e)[0]
 
-    def p(self, e) -> tuple[str, int]:
+    def p(self, e: se.Basic) -> tuple[str, int]:
         if isinstance(e, se.Symbol):
             # Names are the commonest node: looked up by their text, which is cheaper
             # than comparing symengine objects.
@@ -235,11 +236,11 @@ class TextPrinter:
     def _symbol(self, name: str) -> str:
         return name
 
-    def wrap(self, e, level: int) -> str:
+    def wrap(self, e: se.Basic, level: int) -> str:
         s, prec = self.p(e)
         return f"({s})" if prec <= level else s
 
-    def _p(self, e) -> tuple[str, int]:
+    def _p(self, e: se.Basic) -> tuple[str, int]:
         if e.is_Number:
             n, d = fraction(e)
             if d == 1:
@@ -260,7 +261,7 @@ class TextPrinter:
             return f"Derivative({self(inner)}, {', '.join(self(v) for v in wrt)})", _ATOM
         return f"{_name(e)}({', '.join(self(a) for a in e.args)})", _ATOM
 
-    def _mul(self, e) -> tuple[str, int]:
+    def _mul(self, e: se.Basic) -> tuple[str, int]:
         (p, q), num, den = _split_mul(e)
         sign = "-" if p < 0 else ""
         p = abs(p)
@@ -274,7 +275,7 @@ class TextPrinter:
             s += "/" + (bottom[0] if len(bottom) == 1 else "(" + "*".join(bottom) + ")")
         return sign + s, (_ADD if sign else _MUL)
 
-    def _pow(self, e) -> tuple[str, int]:
+    def _pow(self, e: se.Basic) -> tuple[str, int]:
         base, ex = e.args
         if isinstance(base, _E):
             return f"exp({self(ex)})", _ATOM
@@ -307,17 +308,18 @@ _DIGITS_APART = re.compile(r"\d \d")
 class LatexPrinter:
     """symengine's LaTeX, with the few forms above written the way symjac reads them."""
 
-    def __init__(self):
-        self.cache: dict = {}
-        self.names: dict = {}  # a variable's name -> the symbol printed for it, or None
+    def __init__(self) -> None:
+        self.cache: dict[se.Basic, str] = {}
+        # a variable's name -> the symbol printed for it, or None
+        self.names: dict[str, se.Symbol | None] = {}
 
-    def __call__(self, e) -> str:
+    def __call__(self, e: se.Basic) -> str:
         got = self.cache.get(e)
         if got is None:
             got = self.cache[e] = self._write(e)
         return got
 
-    def p(self, e) -> tuple[str, int]:
+    def p(self, e: se.Basic) -> tuple[str, int]:
         """The LaTeX and how tightly it holds together, as TextPrinter.p gives them."""
         s = self(e)
         if s.startswith("-") or isinstance(e, se.Add):
@@ -326,8 +328,8 @@ class LatexPrinter:
             return s, _MUL
         return s, (_POW if isinstance(e, se.Pow) else _ATOM)
 
-    def _write(self, e) -> str:
-        swap = {}
+    def _write(self, e: se.Basic) -> str:
+        swap: dict[se.Basic, se.Basic] = {}
         for v in e.free_symbols:
             named = self._name(v)
             if named is not None:
@@ -342,7 +344,7 @@ class LatexPrinter:
             out = _SIDE_BY_SIDE.sub(lambda m: m.group(1) or r" \cdot ", out)
         return abbreviate_digits(out, latex=True)
 
-    def _name(self, v):
+    def _name(self, v: se.Symbol) -> se.Symbol | None:
         """The symbol to print in v's place (None: v itself): its name as the LaTeX
         reader reads it back (printing.latex_name: x_{1} for x_1, \\mathit{x1} for x1)."""
         name = v.name
@@ -351,7 +353,7 @@ class LatexPrinter:
             self.names[name] = None if se.latex(v) == want else se.Symbol(want)
         return self.names[name]
 
-    def _function(self, f) -> str:
+    def _function(self, f: se.Basic) -> str:
         name = _name(f)
         args = [self(a) for a in f.args]
         if name == "KroneckerDelta":
@@ -363,10 +365,11 @@ class LatexPrinter:
         return rf"{_LATEX_HEADS[name]}\left({', '.join(args)}\right)"
 
 
-def _outermost(e) -> list:
+def _outermost(e: se.Basic) -> list[se.Basic]:
     """The functions of e that symengine writes in LaTeX symjac reads otherwise, but
     not those inside another one (whose own LaTeX writes them)."""
-    found, stack = [], [e]
+    found: list[se.Basic] = []
+    stack = [e]
     while stack:
         node = stack.pop()
         name = _name(node)

@@ -21,12 +21,42 @@ faithfully; the caller then uses the reference engine.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Protocol
 
 from symjac.core.errors import LimitError, ParseError
 from symjac.language.sizes import check_call
 
+if TYPE_CHECKING:
+    import symengine
+    import sympy
+
 MAX_NUMBER_BITS = 50_000  # about 15,000 decimal digits: any number built while parsing
+
+# An exact builder's number (ExactBuilder); the other builders' values are sympy's and
+# symengine's expressions, which have no types for a type checker (so Any).
+Exact = int | Fraction
+
+
+class Builder(Protocol):
+    """What the parser asks of a builder (the three below): each node's value."""
+
+    name: str
+    functions: dict[str, Callable[..., Any]]
+
+    def integer(self, n: int) -> Any: ...
+    def rational(self, p: int, q: int) -> Any: ...
+    def constant(self, name: str) -> Any: ...
+    def symbol(self, name: str) -> Any: ...
+    def add(self, terms: Sequence[Any]) -> Any: ...
+    def mul(self, factors: Sequence[Any]) -> Any: ...
+    def neg(self, x: Any) -> Any: ...
+    def is_zero(self, x: Any) -> bool: ...
+    def pow(self, base: Any, exponent: Any) -> Any: ...
+    def call(self, name: str, args: Sequence[Any]) -> Any: ...
+    def check(self, value: Any) -> Any: ...
+    def matrix(self, rows: list[list[Any]]) -> Any: ...
 
 
 class Unsupported(Exception):
@@ -77,38 +107,38 @@ class SympyBuilder:
 
     name = "sympy"
 
-    def __init__(self):
+    def __init__(self) -> None:
         import sympy
 
         self.sp = sympy
         self.functions = _sympy_functions(sympy)
         self._non_finite = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
-    def integer(self, n: int):
+    def integer(self, n: int) -> sympy.Expr:
         return self.sp.Integer(n)
 
-    def rational(self, p: int, q: int):
+    def rational(self, p: int, q: int) -> sympy.Expr:
         return self.sp.Rational(p, q)
 
-    def constant(self, name: str):
+    def constant(self, name: str) -> sympy.Expr:
         return self.sp.pi if name == "pi" else self.sp.E
 
-    def symbol(self, name: str):
+    def symbol(self, name: str) -> sympy.Symbol:
         return self.sp.Symbol(name, real=True)
 
-    def add(self, terms):
+    def add(self, terms: Sequence[sympy.Expr]) -> sympy.Expr:
         return self.check(self.sp.Add(*terms))
 
-    def mul(self, factors):
+    def mul(self, factors: Sequence[sympy.Expr]) -> sympy.Expr:
         return self.check(self.sp.Mul(*factors))
 
-    def neg(self, x):
+    def neg(self, x: sympy.Expr) -> sympy.Expr:
         return self.check(-x)
 
-    def is_zero(self, x) -> bool:
+    def is_zero(self, x: sympy.Expr) -> bool:
         return bool(x.is_zero)
 
-    def pow(self, base, exponent):
+    def pow(self, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
         if base.is_zero and exponent.is_negative:
             raise ParseError("division by zero (0 to a negative power)")
         if base.is_Rational and exponent.is_Rational:
@@ -122,7 +152,7 @@ class SympyBuilder:
             check_call(self.sp.Pow, [base, exponent], MAX_NUMBER_BITS)
         return self.check(self.sp.Pow(base, exponent))
 
-    def call(self, name: str, args):
+    def call(self, name: str, args: Sequence[sympy.Expr]) -> sympy.Expr:
         fn = self.functions[name]
         if name in ("exp", "floor", "ceiling"):
             # exp(10**10*log(2)) is 2**(10**10); floor(E**(10**10)) has billions of digits.
@@ -133,7 +163,7 @@ class SympyBuilder:
             raise ParseError(f"{name}(): {e}") from None
         return self.check(value)
 
-    def check(self, value):
+    def check(self, value: sympy.Expr) -> sympy.Expr:
         """Refuse numbers past the size cap and infinities as soon as they appear."""
         if value.is_Rational:
             _check_bits(int(value.p), int(value.q))
@@ -141,12 +171,12 @@ class SympyBuilder:
             raise _undefined()
         return value
 
-    def matrix(self, rows):
+    def matrix(self, rows: list[list[sympy.Expr]]) -> sympy.Matrix:
         return self.sp.Matrix(rows)
 
 
-def _sympy_functions(sp) -> dict:
-    def log(u, base=None):
+def _sympy_functions(sp: Any) -> dict[str, Callable[..., sympy.Expr]]:
+    def log(u: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
         return sp.log(u) if base is None else sp.log(u, base)
 
     out = {
@@ -188,37 +218,37 @@ class SymengineBuilder:
 
     name = "symengine"
 
-    def __init__(self):
+    def __init__(self) -> None:
         import symengine as se
 
         self.se = se
         self.functions = _symengine_functions(se)
         self._non_finite = (se.zoo, se.nan, se.oo, -se.oo)
 
-    def integer(self, n: int):
+    def integer(self, n: int) -> symengine.Basic:
         return self.se.Integer(n)
 
-    def rational(self, p: int, q: int):
+    def rational(self, p: int, q: int) -> symengine.Basic:
         return self.se.Rational(p, q)
 
-    def constant(self, name: str):
+    def constant(self, name: str) -> symengine.Basic:
         return self.se.pi if name == "pi" else self.se.E
 
-    def symbol(self, name: str):
+    def symbol(self, name: str) -> symengine.Symbol:
         return self.se.Symbol(name)
 
     # Sums and products of finite terms are finite: only their numbers are checked.
     # An infinity can only come from a power or a function of a constant.
-    def add(self, terms):
+    def add(self, terms: Sequence[symengine.Basic]) -> symengine.Basic:
         return self._number(self.se.Add(*terms))
 
-    def mul(self, factors):
+    def mul(self, factors: Sequence[symengine.Basic]) -> symengine.Basic:
         return self._distributed(self._number(self.se.Mul(*factors)))
 
-    def neg(self, x):
+    def neg(self, x: symengine.Basic) -> symengine.Basic:
         return self._distributed(self._number(-x))
 
-    def _distributed(self, value):
+    def _distributed(self, value: symengine.Basic) -> symengine.Basic:
         """A rational number times a sum, distributed as sympy distributes it:
         -(x1 - t) is t - x1, and (a + b)/2 is a/2 + b/2. symengine keeps the
         product, so x + y - (y - t) would keep y, which sympy cancels."""
@@ -233,15 +263,15 @@ class SymengineBuilder:
                     return se.Add(*[c * t for t in rest.args])
         return value
 
-    def _number(self, value):
+    def _number(self, value: symengine.Basic) -> symengine.Basic:
         if value.is_Number:
             return self.check(value)
         return value
 
-    def is_zero(self, x) -> bool:
-        return x == 0
+    def is_zero(self, x: symengine.Basic) -> bool:
+        return bool(x == 0)
 
-    def pow(self, base, exponent):
+    def pow(self, base: symengine.Basic, exponent: symengine.Basic) -> symengine.Basic:
         se = self.se
         if isinstance(base, se.Pow) and not exponent.is_Integer:
             # symengine writes (1/a)**x as a**(-x): a different branch where a < 0, which
@@ -279,7 +309,7 @@ class SymengineBuilder:
             return value
         return self._real(self.check(value))
 
-    def _real(self, value):
+    def _real(self, value: symengine.Basic) -> symengine.Basic:
         # log(-2) = log(2) + I*pi, sqrt(-2): the reference engine says what a
         # complex constant means in a real expression.
         # Only results of calls and powers with a constant argument come here, so the walk
@@ -288,7 +318,7 @@ class SymengineBuilder:
             raise Unsupported("a complex constant")
         return value
 
-    def call(self, name: str, args):
+    def call(self, name: str, args: Sequence[symengine.Basic]) -> symengine.Basic:
         variable = [bool(a.free_symbols) for a in args]
         if all(variable):
             return self.functions[name](*args)  # finite where it is defined
@@ -300,7 +330,7 @@ class SymengineBuilder:
         value = self.functions[name](*args)
         return self._real(self.check(value))
 
-    def check(self, value):
+    def check(self, value: symengine.Basic) -> symengine.Basic:
         if value.is_Number:
             if not value.is_Rational:
                 raise Unsupported("a decimal number")
@@ -309,18 +339,18 @@ class SymengineBuilder:
             raise _undefined()
         return value
 
-    def matrix(self, rows):
+    def matrix(self, rows: list[list[symengine.Basic]]) -> list[list[symengine.Basic]]:
         return rows
 
 
 _SIZED = ("exp", "log", "ln", "log2", "log10", "floor", "ceiling", "sigmoid", "softplus")
 
 
-def _small(a) -> bool:
+def _small(a: symengine.Basic) -> bool:
     return a.is_Number and a.is_Rational and max(x.bit_length() for x in fraction(a)) < 64
 
 
-def _complex(value) -> bool:
+def _complex(value: symengine.Basic) -> bool:
     """Is a constant such as atanh(E) or asin(2) not a real number (symengine keeps it
     unevaluated, and would compare it in Max or Min)?"""
     if value.is_Number:
@@ -332,7 +362,7 @@ def _complex(value) -> bool:
         return True  # not evaluable here: the reference engine decides
 
 
-def fraction(n) -> tuple[int, int]:
+def fraction(n: symengine.Basic) -> tuple[int, int]:
     """A symengine rational's numerator and denominator. Any other number (zoo, nan,
     oo, I: from 0**x, (-2)**x, atanh(1)) is the reference engine's to say."""
     if not n.is_Rational:
@@ -341,10 +371,10 @@ def fraction(n) -> tuple[int, int]:
     return int(p), int(q)
 
 
-def _symengine_functions(se) -> dict:
+def _symengine_functions(se: Any) -> dict[str, Callable[..., symengine.Basic]]:
     heaviside, delta = se.Function("Heaviside"), se.Function("DiracDelta")
 
-    def log(u, base=None):
+    def log(u: symengine.Basic, base: symengine.Basic | None = None) -> symengine.Basic:
         return se.log(u) if base is None else se.log(u) / se.log(base)
 
     out = {
@@ -370,8 +400,8 @@ def _symengine_functions(se) -> dict:
     return out
 
 
-def _complex_part(name: str):
-    def refuse(u):
+def _complex_part(name: str) -> Callable[[symengine.Basic], symengine.Basic]:
+    def refuse(u: symengine.Basic) -> symengine.Basic:
         raise Unsupported(f"{name}(): symengine has no real and imaginary parts")
 
     return refuse
@@ -384,39 +414,39 @@ class ExactBuilder:
     """int and Fraction only: exact matrix arithmetic without a computer-algebra system."""
 
     name = "exact"
-    functions: dict = {}
+    functions: dict[str, Callable[..., Any]] = {}
 
-    def __init__(self):
+    def __init__(self) -> None:
         from fractions import Fraction
 
         self.fraction = Fraction
 
-    def integer(self, n: int):
+    def integer(self, n: int) -> Exact:
         return n
 
-    def rational(self, p: int, q: int):
+    def rational(self, p: int, q: int) -> Exact:
         f = self.fraction(p, q)
         return f.numerator if f.denominator == 1 else f
 
-    def constant(self, name: str):
+    def constant(self, name: str) -> Exact:
         raise Unsupported(name)
 
-    def symbol(self, name: str):
+    def symbol(self, name: str) -> Exact:
         raise Unsupported(name)
 
-    def add(self, terms):
+    def add(self, terms: Iterable[Exact]) -> Exact:
         return self.check(sum(terms))
 
-    def mul(self, factors):
+    def mul(self, factors: Iterable[Exact]) -> Exact:
         return self.check(math.prod(factors))
 
-    def neg(self, x):
+    def neg(self, x: Exact) -> Exact:
         return -x
 
-    def is_zero(self, x) -> bool:
+    def is_zero(self, x: Exact) -> bool:
         return x == 0
 
-    def pow(self, base, exponent):
+    def pow(self, base: Exact, exponent: Exact) -> Exact:
         if isinstance(exponent, self.fraction):
             raise Unsupported("a fractional power")
         if base == 0 and exponent < 0:
@@ -425,13 +455,13 @@ class ExactBuilder:
         _check_rational_power(f.numerator, f.denominator, self.fraction(exponent))
         return self.check(f ** exponent)
 
-    def call(self, name: str, args):
+    def call(self, name: str, args: Sequence[Exact]) -> Exact:
         raise Unsupported(name)
 
-    def check(self, value):
+    def check(self, value: Exact) -> Exact:
         f = self.fraction(value)
         _check_bits(f.numerator, f.denominator)
         return f.numerator if f.denominator == 1 else f
 
-    def matrix(self, rows):
+    def matrix(self, rows: list[list[Exact]]) -> list[list[Exact]]:
         return rows

@@ -18,9 +18,17 @@ through ``forms``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from symjac.core.errors import LimitError, ParseError
-from symjac.language.lexer import Tok, greek_name, lex
+from symjac.language.lexer import Tok, TokData, greek_name, lex
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from pylatexenc.latexwalker import LatexNode
+    from pylatexenc.macrospec import LatexContextDb
 
 MAX_NESTING = 100  # braces and environments inside one another (parsing.MAX_DEPTH)
 
@@ -44,7 +52,7 @@ _GREEK = {
      "Rho", "Tau", "Chi", "omicron"}
 
 
-def _context():
+def _context() -> LatexContextDb:
     from pylatexenc import macrospec as ms
 
     db = ms.LatexContextDb()
@@ -86,7 +94,7 @@ def _bracketed_matrices(text: str) -> str:
     return text
 
 
-def tokens(text: str, matrix: bool = False, functions=()) -> list[Tok]:
+def tokens(text: str, matrix: bool = False, functions: Iterable[str] = ()) -> list[Tok]:
     """The tokens of a LaTeX text, for forms' rewriter."""
     from pylatexenc import latexwalker
 
@@ -108,7 +116,7 @@ def tokens(text: str, matrix: bool = False, functions=()) -> list[Tok]:
 
 
 class _Walk:
-    def __init__(self, text: str, matrix: bool, functions: set[str]):
+    def __init__(self, text: str, matrix: bool, functions: set[str]) -> None:
         self.text = text
         self.functions = functions
         self.matrix = matrix
@@ -116,14 +124,14 @@ class _Walk:
         self.rounding: list[str] = []  # the \lfloor and \lceil not yet closed
         self.sized: str | None = None  # "left" or "right" just before: \left| is |(
 
-    def add(self, kind: str, text: str, pos: int, **data) -> None:
+    def add(self, kind: str, text: str, pos: int, **data: Unpack[TokData]) -> None:
         self.toks.append(Tok(kind, text, pos, True, data))
 
-    def nodes(self, nodes, in_matrix: bool = False) -> None:
+    def nodes(self, nodes: Iterable[LatexNode | None], in_matrix: bool = False) -> None:
         for n in nodes:
             self.node(n, in_matrix)
 
-    def node(self, n, in_matrix: bool) -> None:
+    def node(self, n: LatexNode | None, in_matrix: bool) -> None:
         from pylatexenc import latexwalker as lw
 
         if n is None:
@@ -162,17 +170,17 @@ class _Walk:
         else:
             self.add("close", ")", pos)
 
-    def group(self, nodelist, start: int, end: int) -> None:
+    def group(self, nodelist: Iterable[LatexNode | None], start: int, end: int) -> None:
         self.add("open", "(", start)
         self.nodes(nodelist)
         self.add("close", ")", end)
 
-    def arg(self, n, k: int):
+    def arg(self, n: LatexNode, k: int) -> LatexNode | None:
         args = n.nodeargd.argnlist if n.nodeargd else []
         a = args[k] if k < len(args) else None
         return a
 
-    def arg_group(self, a, pos: int, what: str) -> None:
+    def arg_group(self, a: LatexNode | None, pos: int, what: str) -> None:
         if a is None:
             raise ParseError(f"{what} is missing", pos + 1)
         from pylatexenc import latexwalker as lw
@@ -180,7 +188,7 @@ class _Walk:
         nodelist = a.nodelist if isinstance(a, lw.LatexGroupNode) else [a]
         self.group(nodelist, a.pos, a.pos + a.len - 1)
 
-    def macro(self, n, sized: str | None = None) -> None:
+    def macro(self, n: LatexNode, sized: str | None = None) -> None:
         name, pos = n.macroname, n.pos
         if name in ("left", "right"):
             self.sized = name
@@ -257,13 +265,13 @@ class _Walk:
             word = name if len(name) < 30 else name[:27] + "..."
             raise ParseError(f"the LaTeX command \\{word} is not supported", pos + 1)
 
-    def environment(self, n) -> None:
+    def environment(self, n: LatexNode) -> None:
         from pylatexenc import latexwalker as lw
 
         if n.environmentname not in _MATRICES:
             raise ParseError(f"the LaTeX environment {n.environmentname} is not supported; "
                              "use bmatrix or pmatrix for a matrix", n.pos + 1)
-        rows: list[list[list]] = [[[]]]
+        rows: list[list[list[LatexNode]]] = [[[]]]
         for c in n.nodelist:
             if isinstance(c, lw.LatexSpecialsNode) and c.specials_chars == "&":
                 rows[-1].append([])
@@ -272,7 +280,7 @@ class _Walk:
             else:
                 rows[-1][-1].append(c)
 
-        def blank(cell) -> bool:
+        def blank(cell: list[LatexNode]) -> bool:
             return all(isinstance(c, lw.LatexCharsNode) and not c.chars.strip() for c in cell)
 
         if len(rows) > 1 and all(blank(c) for c in rows[-1]):
@@ -399,7 +407,7 @@ class _Walk:
         inner = toks[i + 1 : j - 1] if toks[i].kind == "open" else toks[i:j]
         return " ".join(u.text for u in inner), j
 
-    def _sum_range(self, sub: str, t: Tok) -> dict:
+    def _sum_range(self, sub: str, t: Tok) -> TokData:
         m = re.fullmatch(r"\s*([^\W\d]\w*)\s*=\s*(\w+)\s*", sub)
         if not m:
             raise ParseError("write the sum's range as \\sum_{j=1}^{k}", t.col + 1)

@@ -11,6 +11,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Collection
+from typing import TypedDict
 
 from symjac.core.errors import ParseError
 
@@ -102,18 +103,28 @@ def prepare(text: str) -> str:
 # -- tokens ------------------------------------------------------------------------
 
 
+class TokData(TypedDict, total=False):
+    """What a token knows beyond its text."""
+
+    latex_run: bool  # a run of letters in LaTeX (xy): a product, never a name
+    indicator: bool  # \mathbb{1} before \{a = b\}: the indicator, one operand
+    index: str  # a sum's index (\sum_{j=1}^{k}: "j")
+    lower: str  # its first value ("1")
+    upper: str  # its last value ("k"), "" when not written
+
+
 class Tok:
     # (Plain classes here, not dataclasses: a dataclass costs a millisecond to define,
     # on every start of the program.)
     __slots__ = ("kind", "text", "col", "space", "data")
 
     def __init__(self, kind: str, text: str, col: int, space: bool = False,
-                 data: dict | None = None):
+                 data: TokData | None = None) -> None:
         self.kind = kind  # num name func op open close bar sqrt sum T indicator
         self.text = text
         self.col = col  # 0-based index in the text as typed (after normalising)
         self.space = space  # whitespace before it
-        self.data: dict = {} if data is None else data
+        self.data: TokData = {} if data is None else data
 
     def __repr__(self) -> str:
         return f"Tok({self.kind!r}, {self.text!r}, {self.col})"

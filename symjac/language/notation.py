@@ -149,7 +149,7 @@ class Translation:
     """Text in the one grammar; cols[i] is where text[i] was typed (0-based)."""
 
     def __init__(self, text: str, cols: Sequence[int], implicit: set[int],
-                 verbatim: bool = False, loose: bool = False, notes: Sequence[str] = ()):
+                 verbatim: bool = False, loose: bool = False, notes: Sequence[str] = ()) -> None:
         self.text = text
         self.cols = cols
         self.implicit = implicit  # indices in text of products written by juxtaposition
@@ -294,7 +294,7 @@ class _Word:
     """How one run of letters may be read: as one name, or as the pieces of a product
     (names and at most one function applied to the last piece)."""
 
-    def __init__(self, pieces: list[tuple[str, str]]):
+    def __init__(self, pieces: list[tuple[str, str]]) -> None:
         self.pieces = pieces  # (kind, text): kind is name or func
 
     def shown(self) -> str:
@@ -311,7 +311,7 @@ class _Word:
             k += 1
         return "·".join(out)
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[tuple[str, str], ...]:
         return tuple(self.pieces)
 
     def applies(self) -> bool:
@@ -339,7 +339,8 @@ def _made_of(name: str, pieces: set[str]) -> bool:
 
 
 class _Rewriter:
-    def __init__(self, toks, text, functions, matrix, latex):
+    def __init__(self, toks: list[Tok], text: str, functions: Collection[str], matrix: bool,
+                 latex: bool) -> None:
         self.src = text
         self.functions = set(functions) | set(_FUNCTION_ALIASES)
         self.matrix = matrix

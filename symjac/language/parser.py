@@ -22,12 +22,26 @@ import re
 import sys
 import unicodedata
 import warnings
-from collections.abc import Callable, Sequence
-from typing import TypeGuard, cast
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 from symjac.core.errors import LimitError, ParseError, SymjacError
 from symjac.language import lexer, notation
-from symjac.language.builders import MAX_NUMBER_BITS, sympy_builder  # noqa: F401 (the cap, re-exported)
+from symjac.language.builders import MAX_NUMBER_BITS as MAX_NUMBER_BITS  # the cap, re-exported
+from symjac.language.builders import sympy_builder
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import sympy
+
+    from symjac.language.builders import Builder
+
+# What the parser builds is its builder's (symjac.language.builders): a sympy or a
+# symengine expression, or an exact number; the first two have no types (so Any).
+Value = Any
+Symbols = dict[str, Any]  # name -> its symbol, shared by the inputs of one command
+T = TypeVar("T")
 
 MAX_LENGTH = 1_000_000  # characters of one input
 MAX_DEPTH = 100  # nesting of calls, powers, brackets (chains of + and * do not count)
@@ -74,8 +88,8 @@ ARITY: dict[str, tuple[int, int]] = {
 }
 
 
-def _sympy_function(name: str) -> Callable:
-    def build(*args):
+def _sympy_function(name: str) -> Callable[..., sympy.Expr]:
+    def build(*args: sympy.Expr) -> sympy.Expr:
         return sympy_builder().functions[name](*args)
 
     build.__name__ = name
@@ -84,17 +98,17 @@ def _sympy_function(name: str) -> Callable:
 
 # name -> (sympy builder, smallest and largest number of arguments), for the
 # matrix-expression language, which evaluates with sympy.
-FUNCTIONS: dict[str, tuple[Callable, int, int]] = {
+FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], int, int]] = {
     name: (_sympy_function(name), lo, hi) for name, (lo, hi) in ARITY.items()
 }
 
 
-class _Constants(dict):
+class _Constants(dict[str, str]):
     """`pi`, `E` and `e` (Euler's number: students write e**x, and a silent
     variable named e would give a wrong Jacobian without a word). The keys are
     the grammar; a value is sympy's, built on first use."""
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> sympy.Expr:  # the value, not the name
         return sympy_builder().constant(dict.__getitem__(self, name))
 
 
@@ -199,7 +213,7 @@ def _in_main_thread() -> bool:
 
 
 @contextlib.contextmanager
-def _room_for_chains():
+def _room_for_chains() -> Iterator[None]:
     """Python's ast nests a + b + c ... one level per term, and its conversion
     recurses: past ~3,000 terms it fails at the default recursion limit. Give
     it room for MAX_CHAIN terms (measured safe on an 8 MiB stack up to 100,000)."""
@@ -215,7 +229,7 @@ def _room_for_chains():
 
 
 @contextlib.contextmanager
-def _collector_paused():
+def _collector_paused() -> Iterator[None]:
     """Python's cycle collector walks every live object each time it runs; a parse makes
     only objects that stay alive (the tree, then the expressions), and no cycles. For a
     system of 400 kB the collector took three times as long as the parse itself."""
@@ -240,16 +254,17 @@ class Parser:
 
     matrix = False  # a matrix expression (grad's language): implicit products are @, ^T is .T
 
-    def __init__(self, text: str, offset: int = 0, symbols: dict | None = None, builder=None):
+    def __init__(self, text: str, offset: int = 0, symbols: Symbols | None = None,
+                 builder: Builder | None = None) -> None:
         self.text = text
         self.offset = offset  # columns before `text` in what the user typed
         self._bytes = text.encode()
         self._cols: Sequence[int] | None = None
         self.implicit: set[int] = set()
-        self.symbols: dict = {} if symbols is None else symbols
-        self.b = sympy_builder() if builder is None else builder
+        self.symbols: Symbols = {} if symbols is None else symbols
+        self.b: Builder = sympy_builder() if builder is None else builder
 
-    def built(self, node: ast.AST, make: Callable, *args):
+    def built(self, node: ast.AST, make: Callable[..., Value], *args: Any) -> Value:
         """make(*args) by the builder, its errors placed at the node's column."""
         try:
             return make(*args)
@@ -258,7 +273,7 @@ class Parser:
                 raise
             raise type(e)(e.message, self.col(node)) from None
 
-    def function_names(self):
+    def function_names(self) -> Collection[str]:
         return FUNCTIONS
 
     # -- entry points -------------------------------------------------------
@@ -331,7 +346,7 @@ class Parser:
         self._bytes = source.strip().encode()
         return tree.body
 
-    def expression(self, what: str = "expression"):
+    def expression(self, what: str = "expression") -> Value:
         return self.scalar(self.parse(what))
 
     # -- helpers --------------------------------------------------------------
@@ -371,7 +386,7 @@ class Parser:
         return self.error(f"{name} is not allowed here", node)
 
     # -- scalars ----------------------------------------------------------------
-    def scalar(self, node: ast.AST, depth: int = 0):
+    def scalar(self, node: ast.AST, depth: int = 0) -> Value:
         if depth > MAX_DEPTH:
             raise LimitError(f"the expression is nested more than {MAX_DEPTH} levels deep")
         kind = type(node)  # ast.parse makes no subclasses; the commonest first
@@ -389,7 +404,7 @@ class Parser:
             raise self.error("a list is not allowed inside an expression", node)
         raise self._not_allowed(node)
 
-    def number(self, node: ast.Constant):
+    def number(self, node: ast.Constant) -> Value:
         value = node.value
         if isinstance(value, bool) or value is None or value is Ellipsis:
             raise self.error(f"'{value}' is not a number", node)
@@ -411,7 +426,7 @@ class Parser:
         frac = Fraction(src)
         return self.built(node, self.b.rational, frac.numerator, frac.denominator)
 
-    def name(self, node: ast.Name):
+    def name(self, node: ast.Name) -> Value:
         ident = node.id
         if ident in CONSTANTS:
             return self.b.constant(dict.__getitem__(CONSTANTS, ident))
@@ -420,7 +435,7 @@ class Parser:
         sym = self.symbols.get(ident)
         return self.symbol(ident, node) if sym is None else sym
 
-    def symbol(self, ident: str, node: ast.AST | None = None):
+    def symbol(self, ident: str, node: ast.AST | None = None) -> Value:
         sym = self.symbols.get(ident)
         if sym is None:
             # A name is checked once; its column (a scan) is found only for an error.
@@ -431,14 +446,14 @@ class Parser:
             sym = self.symbols[ident] = self.b.symbol(ident)
         return sym
 
-    def unary(self, node: ast.UnaryOp, depth: int):
+    def unary(self, node: ast.UnaryOp, depth: int) -> Value:
         if isinstance(node.op, ast.USub):
             return self.built(node, self.b.neg, self.scalar(node.operand, depth + 1))
         if isinstance(node.op, ast.UAdd):
             return self.scalar(node.operand, depth + 1)
         raise self.error(f"the operator '{_op_text(node.op)}' is not allowed", node)
 
-    def binop(self, top: ast.BinOp, depth: int):
+    def binop(self, top: ast.BinOp, depth: int) -> Value:
         node: ast.expr = top
         op = type(top.op)
         if op not in _BINOPS:
@@ -468,14 +483,14 @@ class Parser:
         exponent = self.scalar(top.right, depth + 1)
         return self.power(base, exponent, top)
 
-    def power(self, base, exponent, node: ast.AST):
+    def power(self, base: Value, exponent: Value, node: ast.AST) -> Value:
         return self.built(node, self.b.pow, base, exponent)
 
-    def checked(self, value, node: ast.AST):
+    def checked(self, value: Value, node: ast.AST) -> Value:
         """Refuse numbers past the size cap and infinities as soon as they appear."""
         return self.built(node, self.b.check, value)
 
-    def call(self, node: ast.Call, depth: int):
+    def call(self, node: ast.Call, depth: int) -> Value:
         if not isinstance(node.func, ast.Name):
             if isinstance(node.func, (ast.Constant, ast.Call, ast.BinOp, ast.UnaryOp)):
                 left = self.source(node.func)
@@ -541,7 +556,7 @@ spell_name = lexer.spell  # a name given by an option (θ -> theta), checked as 
 watch_names = notation.watch  # with watch_names() as w: ...; w.warnings() names what was ambiguous
 
 
-def declare(variables) -> None:
+def declare(variables: Iterable[object]) -> None:
     """The variables (names or symbols) that decide how a run of letters splits in the
     inputs read next (DESIGN.md, Reading): --wrt, or a problem's variables."""
     watch = notation.current_watch()
@@ -549,14 +564,15 @@ def declare(variables) -> None:
         watch.declare([str(v) for v in variables])
 
 
-def parse_expression(text: str, symbols: dict | None = None, what: str = "expression",
-                     builder=None):
+def parse_expression(text: str, symbols: Symbols | None = None, what: str = "expression",
+                     builder: Builder | None = None) -> Value:
     """One scalar expression, e.g. ``"x**3*y"`` (a sympy expression unless ``builder``)."""
     text = normalize(text, what).replace("\n", " ").replace("\r", " ").replace("\t", " ")
     return Parser(text, symbols=symbols, builder=builder).expression(what)
 
 
-def parse_matrix(text: str, name: str = "A", symbols: dict | None = None, builder=None):
+def parse_matrix(text: str, name: str = "A", symbols: Symbols | None = None,
+                 builder: Builder | None = None) -> Any:
     """A matrix literal: ``[[1,6],[7,5]]``, ``"1 6; 7 5"``, or ``[3,0,2]`` (a column).
 
     A single expression is a 1×1 matrix; ``"3 0 2"`` (no brackets) is a row.
@@ -603,7 +619,7 @@ def _check_entries(n: int, what: str) -> None:
         raise LimitError(f"{what} has {n:,} entries or more; the limit is {MAX_ENTRIES:,}")
 
 
-def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> list[list]:
+def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> list[list[Value]]:
     """The rows of a bracketed matrix literal."""
     if not isinstance(node, ast.List):
         return [[parser.scalar(node)]]
@@ -635,24 +651,25 @@ def _matrix_from_node(parser: Parser, node: ast.AST, what: str) -> list[list]:
     return [[parser.scalar(e)] for e in node.elts]
 
 
-def _matrix_from_rows(text: str, what: str, symbols: dict | None, builder=None):
+def _matrix_from_rows(text: str, what: str, symbols: Symbols | None,
+                      builder: Builder | None = None) -> Any:
     """The compact form: rows separated by ';' or new lines, entries by spaces or commas."""
     builder = sympy_builder() if builder is None else builder
 
-    def entry(token: str, col: int):
+    def entry(token: str, col: int) -> Value:
         return Parser(token, offset=col, symbols=symbols, builder=builder).expression(what)
 
     return builder.matrix(_compact_rows(text, what, entry))
 
 
-def _compact_rows(text: str, what: str, entry: Callable[[str, int], object]) -> list[list]:
+def _compact_rows(text: str, what: str, entry: Callable[[str, int], T]) -> list[list[T]]:
     """Rows of ``"1 6; 7 5"`` (optionally in brackets), each token read by entry(token, col)."""
     body, shift = text, 0
     s = text.strip()
     if s.startswith("[") and s.endswith("]"):
         shift = text.index("[") + 1
         body = text[shift : text.rindex("]")]
-    rows: list[list] = []
+    rows: list[list[T]] = []
     pos = shift
     for raw in re.split(r"[;\n]", body):
         row_start, pos = pos, pos + len(raw) + 1
@@ -804,8 +821,8 @@ def _is_matrix_node(node: ast.AST) -> TypeGuard[ast.List]:
 
 
 def parse_functions(
-    text: str, symbols: dict | None = None, builder=None
-) -> tuple[list, tuple[int, int] | None]:
+    text: str, symbols: Symbols | None = None, builder: Builder | None = None
+) -> tuple[list[Value], tuple[int, int] | None]:
     """The FUNCTIONS of ``symjac jacobian``, in order, and the shape of a matrix literal.
 
     ``"x**3*y, cos(y)**2"`` (commas at the top level, so ``atan2(y, x)`` keeps
@@ -834,8 +851,8 @@ def parse_functions(
 
 
 def parse_variables(
-    text: str, symbols: dict | None = None, order: str = "row", builder=None
-) -> tuple[list, tuple[int, int] | None]:
+    text: str, symbols: Symbols | None = None, order: str = "row", builder: Builder | None = None
+) -> tuple[list[Value], tuple[int, int] | None]:
     """The VARS of ``symjac jacobian``: names, flattened, and the shape of a matrix input.
 
     ``"x, y"``, ``"[x, y]"``, or a matrix ``"[[p, q], [r, s]]"`` (also
@@ -851,8 +868,8 @@ def parse_variables(
         return _parse_variables(text, what, symbols, order, builder)
 
 
-def _parse_variables(text: str, what: str, symbols: dict | None, order: str, builder
-                     ) -> tuple[list, tuple[int, int] | None]:
+def _parse_variables(text: str, what: str, symbols: Symbols | None, order: str,
+                     builder: Builder | None) -> tuple[list[Value], tuple[int, int] | None]:
     if ";" in text and not notation.is_latex(text):
         rows = _variable_rows(text, what, symbols, builder)
     else:
@@ -884,7 +901,7 @@ def _parse_variables(text: str, what: str, symbols: dict | None, order: str, bui
     return _distinct(flat), shape
 
 
-def _variable(parser: Parser, node: ast.AST) -> tuple[object, int | None]:
+def _variable(parser: Parser, node: ast.AST) -> tuple[Value, int | None]:
     col = parser.col(node)
     if isinstance(node, ast.Name):
         check_identifier(node.id, col)
@@ -899,18 +916,19 @@ def _variable(parser: Parser, node: ast.AST) -> tuple[object, int | None]:
     raise ParseError(f"a variable must be a name, not '{text}'", col)
 
 
-def _variable_rows(text: str, what: str, symbols: dict | None, builder=None) -> list:
+def _variable_rows(text: str, what: str, symbols: Symbols | None, builder: Builder | None = None
+                   ) -> list[list[tuple[Value, int | None]]]:
     """``"p q; r s"``: rows split by ';', names by spaces or commas."""
 
-    def entry(token: str, col: int):
+    def entry(token: str, col: int) -> tuple[Value, int | None]:
         parser = Parser(token, offset=col, symbols=symbols, builder=builder)
         return _variable(parser, parser.parse(what))
 
     return _compact_rows(text, "the matrix of variables", entry)
 
 
-def _distinct(found: list[tuple[object, int | None]]) -> list:
-    seen: set = set()
+def _distinct(found: list[tuple[Value, int | None]]) -> list[Value]:
+    seen: set[Value] = set()
     for sym, col in found:
         if sym in seen:
             raise ParseError(f"the variable '{sym}' is listed twice", col)
@@ -933,7 +951,7 @@ def _top_level_pieces(text: str, sep: str) -> list[tuple[int, str]]:
     return pieces
 
 
-def parse_point(text: str, symbols: dict | None = None) -> list[tuple[str, object, int]]:
+def parse_point(text: str, symbols: Symbols | None = None) -> list[tuple[str, sympy.Expr, int]]:
     """``--at "x=1, y=2"``: [(name, exact value, column)]; values are numbers.
 
     Values may be any constant expression (``1/2``, ``pi/4``, ``sqrt(2)``,
@@ -943,7 +961,7 @@ def parse_point(text: str, symbols: dict | None = None) -> list[tuple[str, objec
     text = _one_line(normalize(text, what))
     if not text.strip():
         raise ParseError(f"the {what} is empty; write it as x=1, y=2")
-    out: list[tuple[str, object, int]] = []
+    out: list[tuple[str, sympy.Expr, int]] = []
     seen: set[str] = set()
     for start, piece in _top_level_pieces(text, ","):
         if not piece.strip():
@@ -977,7 +995,7 @@ def parse_point(text: str, symbols: dict | None = None) -> list[tuple[str, objec
 class _EntryParser(Parser):
     """Entries symjac itself wrote: the grammar, plus ``Derivative(f, x)`` (of floor)."""
 
-    def call(self, node: ast.Call, depth: int):
+    def call(self, node: ast.Call, depth: int) -> Value:
         if isinstance(node.func, ast.Name) and node.func.id == "Derivative":
             if len(node.args) != 2 or not isinstance(node.args[1], ast.Name) or node.keywords:
                 raise self.error("Derivative() takes an expression and a name", node)
@@ -988,7 +1006,8 @@ class _EntryParser(Parser):
         return super().call(node, depth)
 
 
-def parse_entries(rows, symbols: dict | None = None):
+def parse_entries(rows: Iterable[Iterable[str]], symbols: Symbols | None = None
+                  ) -> sympy.Matrix:
     """A sympy Matrix from entry strings in sympy's syntax (a Derivation's result).
 
     symjac wrote them: a name is whole (np is the name np, never n·p)."""

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import sympy
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -18,7 +24,7 @@ _INT_POWER = r"\*\*(\d+|\(-\d+\))"
 MAX_PRINTED_DIGITS = 4000  # Python refuses str() of longer ints; abbreviate instead
 
 
-def sstr(expr) -> str:
+def sstr(expr: object) -> str:
     """sympy's own syntax (`3*x**2*y`), the form JSON and --expect use.
 
     Integers too long to print (Python refuses str() past 4300 digits) are
@@ -28,10 +34,12 @@ def sstr(expr) -> str:
 
     if isinstance(expr, int | sympy.Integer) and _huge(int(expr)):
         return _abbreviate_int(int(expr))
+    text: str
     try:
-        return sympy.sstr(expr)
+        text = sympy.sstr(expr)
     except ValueError:
-        return sympy.sstr(_abbreviated(expr, latex=False))
+        text = sympy.sstr(_abbreviated(expr, latex=False))
+    return text
 
 
 def _printed_digits() -> int:
@@ -54,7 +62,7 @@ def abbreviate_digits(text: str, latex: bool = False) -> str:
     if len(text) <= digits:
         return text
 
-    def size(m) -> str:
+    def size(m: re.Match[str]) -> str:
         about = f"integer of about {len(m.group()):,} digits"
         return rf"\langle\text{{{about}}}\rangle" if latex else f"<{about}>"
 
@@ -69,7 +77,7 @@ def _abbreviate_int(n: int, latex: bool = False) -> str:
     return f"{sign}<integer of about {digits:,} digits>"
 
 
-def _abbreviated(expr, latex: bool):
+def _abbreviated(expr: Any, latex: bool) -> Any:
     """expr with each huge number replaced by a placeholder symbol that names its size."""
     import sympy
 
@@ -77,7 +85,7 @@ def _abbreviated(expr, latex: bool):
         return expr.applyfunc(lambda e: _abbreviated(e, latex))
     if not isinstance(expr, sympy.Basic):
         return expr
-    swap = {}
+    swap: dict[sympy.Rational, sympy.Expr] = {}
     for r in expr.atoms(sympy.Rational):
         if _huge(r.p) or _huge(r.q):
             # Named for the absolute value: a sign stays outside, as sympy prints it.
@@ -90,13 +98,15 @@ def _abbreviated(expr, latex: bool):
     return expr.xreplace(swap)
 
 
-def latex(expr, **settings) -> str:
+def latex(expr: object, **settings: object) -> str:
     """sympy's LaTeX, as ``latex_printer()`` writes it (with sympy's settings)."""
     printer = latex_printer()(settings)
+    text: str
     try:
-        return printer.doprint(expr)
+        text = printer.doprint(expr)
     except ValueError:
-        return printer.doprint(_abbreviated(expr, latex=True))
+        text = printer.doprint(_abbreviated(expr, latex=True))
+    return text
 
 
 _LATEX_PRINTER: type | None = None
@@ -113,28 +123,31 @@ def latex_printer() -> type:
     if _LATEX_PRINTER is None:
         from sympy.printing.latex import LatexPrinter
 
-        class SymjacLatexPrinter(LatexPrinter):
+        class SymjacLatexPrinter(LatexPrinter):  # type: ignore[misc]  # sympy has no types
             _default_settings = {**LatexPrinter._default_settings, "diff_operator": r"\partial"}
 
-            def _named(self, name: str, expr, exp) -> str:
+            def _named(self, name: str, expr: sympy.Function, exp: str | None) -> str:
                 # pargs: Heaviside(u) without the value at 0 that sympy keeps in args
                 args = ", ".join(self._print(a) for a in getattr(expr, "pargs", expr.args))
                 tex = rf"\operatorname{{{name}}}\left({args}\right)"
                 return tex if exp is None else f"{tex}^{{{exp}}}"
 
-            def _print_Heaviside(self, expr, exp=None):  # noqa: N802 (sympy's naming)
+            def _print_Heaviside(  # noqa: N802 (sympy's naming)
+                    self, expr: sympy.Heaviside, exp: str | None = None) -> str:
                 return self._named("Heaviside", expr, exp)
 
-            def _print_DiracDelta(self, expr, exp=None):  # noqa: N802
+            def _print_DiracDelta(  # noqa: N802
+                    self, expr: sympy.DiracDelta, exp: str | None = None) -> str:
                 return self._named("DiracDelta", expr, exp)
 
-            def _print_atan2(self, expr, exp=None):
+            def _print_atan2(self, expr: sympy.atan2, exp: str | None = None) -> str:
                 return self._named("atan2", expr, exp)
 
-            def _print_Symbol(self, expr, style="plain"):  # noqa: N802
+            def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:  # noqa: N802
                 return latex_name(expr.name)
 
-            def _print_KroneckerDelta(self, expr, exp=None):  # noqa: N802
+            def _print_KroneckerDelta(  # noqa: N802
+                    self, expr: sympy.KroneckerDelta, exp: str | None = None) -> str:
                 a, b = (self._print(x) for x in expr.args)
                 tex = rf"\mathbb{{1}}\{{{b} = {a}\}}"  # as the text writes it (indicators)
                 return tex if exp is None else f"{tex}^{{{exp}}}"
@@ -143,7 +156,7 @@ def latex_printer() -> type:
     return _LATEX_PRINTER
 
 
-def uni(text) -> str:
+def uni(text: object) -> str:
     """One-line Unicode for a terminal: `3*x**2*y` -> `3·x²·y`."""
     s = indicators(text if isinstance(text, str) else sstr(text))
     s = re.sub(_INT_POWER, lambda m: m.group(1).strip("()").translate(_SUPERSCRIPT), s)
@@ -192,7 +205,7 @@ def shape(rows: int, cols: int) -> str:
 _NUMBER = r"-?\d+(/\d+)?\Z"
 
 
-def grid(rows) -> str:
+def grid(rows: Sequence[Sequence[str]]) -> str:
     """The bracketed multi-line form (⎡29⎤ ...) of entry strings, one line per row.
 
     Columns of numbers are right-aligned, other columns left-aligned.

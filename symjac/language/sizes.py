@@ -11,8 +11,13 @@ checks while it substitutes a point).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from symjac.core.errors import LimitError
+
+if TYPE_CHECKING:
+    import sympy
 
 AT_POINT = "evaluating at the point gives"
 IN_EXPRESSION = "the expression holds"
@@ -22,7 +27,8 @@ def too_big(cap: int, context: str = IN_EXPRESSION) -> str:
     return f"{context} a number of more than {cap * math.log10(2):,.0f} digits (the size limit)"
 
 
-def check_call(func, args: list, cap: int, context: str = IN_EXPRESSION) -> None:
+def check_call(func: object, args: Sequence[sympy.Expr], cap: int,
+               context: str = IN_EXPRESSION) -> None:
     """Refuse func(*args) before it is built if sympy would compute a huge number.
 
     Symbolic powers (x**(10**10), x free) and exp(10**10) are cheap and
@@ -67,7 +73,7 @@ def check_call(func, args: list, cap: int, context: str = IN_EXPRESSION) -> None
             raise LimitError(too_big(cap, context))
 
 
-def _numbers_size(base) -> float:
+def _numbers_size(base: sympy.Expr) -> float:
     """log2 of the largest numerator or denominator among the numbers written in `base`."""
     import sympy
 
@@ -83,7 +89,7 @@ _FLOOR_BITS = 14_000  # about 4,200 digits
 _BOUNDED = ("sin", "cos", "tanh", "sech", "atan", "acot", "sign", "asin", "acos")
 
 
-def _log2_bound(value, cap: int, context: str) -> float:
+def _log2_bound(value: sympy.Expr, cap: int, context: str) -> float:
     """An upper bound of log2|value| for a number, from its tree, evaluating nothing.
 
     Raises LimitError if any part of it is larger than `cap` bits: sympy

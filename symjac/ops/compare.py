@@ -44,13 +44,16 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import flint
 import sympy
 
 from symjac.core.model import Check
 from symjac.language.printing import shape, sstr
+
+if TYPE_CHECKING:
+    from symjac.core.schema import Mismatch
 
 OUTCOMES = ("equal", "different", "undecided")
 METHODS = ("exact", "symbolic", "numeric")
@@ -1320,13 +1323,13 @@ def compare_matrices(correct: sympy.Matrix, answer: sympy.Matrix, label: str | N
 
 
 def mismatch(index, v: Verdict, answer: str, correct: str, label: str | None = None,
-             **more) -> dict:
+             **more) -> Mismatch:
     """The JSON record of one entry that is not equal: ``answer`` is what was given to be
     checked, ``correct`` what symjac computed; ``message`` says it to the one who wrote
     the answer. ``expected`` and ``got`` are the older names of ``correct`` and ``answer``.
     """
-    m: dict[str, Any] = {"index": [index[0] + 1, index[1] + 1], "answer": answer,
-                         "correct": correct, "outcome": v.outcome, "method": v.method}
+    m: Mismatch = {"index": [index[0] + 1, index[1] + 1], "answer": answer,
+                   "correct": correct, "outcome": v.outcome, "method": v.method}
     if v.point or v.point is not None and max(len(answer), len(correct)) > SHORT_TEXT:
         # a point of no variables (numbers compared) says no more than short numbers do
         m["point"] = dict(v.point)
@@ -1334,7 +1337,7 @@ def mismatch(index, v: Verdict, answer: str, correct: str, label: str | None = N
         m["correct_value"] = v.value_a
     if v.note and v.outcome == "undecided":
         m["note"] = v.note
-    m.update(more)
+    m.update(cast("Mismatch", more))  # the index variables' values ("at")
     m["message"] = mismatch_text(m, label)
     m["expected"], m["got"] = correct, answer
     return m

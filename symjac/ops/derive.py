@@ -12,11 +12,15 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 from symjac.core.errors import InputError
 from symjac.core.model import Check, Derivation, Step
 from symjac.ops.grad import part
 from symjac.ops.matexpr import name_latex, pretty, read_sizes
+
+if TYPE_CHECKING:
+    from symjac.core.schema import DeriveProblem
 
 MAX_SIZE = 6  # each size letter when verifying; the engine works entry by entry
 
@@ -533,7 +537,8 @@ def derive(name: str | None, sizes: str | None = None, steps: bool = True) -> De
                 "sizes": dict(at),
                 "checks": [{"wrt": w, "passed": c.passed, "outcome": c.outcome,
                             "method": c.method, "message": c.message} for w, c in results],
-                "problem": {k: v for k, v in inst.items() if k != "closed_forms"},
+                "problem": cast("DeriveProblem",
+                                {k: v for k, v in inst.items() if k != "closed_forms"}),
             },
         },
     )

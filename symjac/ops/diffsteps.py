@@ -395,17 +395,19 @@ class _StagePrinter(latex_printer()):  # type: ignore[misc]
     2 cos(y) − sin(y).
     """
 
-    def _print_UnevaluatedExpr(self, expr):  # noqa: N802 (sympy's naming)
+    def _print_UnevaluatedExpr(self, expr: sympy.UnevaluatedExpr) -> str:  # noqa: N802
         inner = expr.args[0]
-        s = self._print(inner)
+        s: str = self._print(inner)
         # Bracketed exactly where the str printer brackets it: 2*cos(y)*(-sin(y)).
         grouped = inner.is_Add or inner.is_Mul or inner.could_extract_minus_sign()
         return rf"\left({s}\right)" if grouped else s
 
 
-def stage_latex(expr) -> str:
+def stage_latex(expr: sympy.Expr) -> str:
     """A stage in LaTeX, its grouped inner derivative kept in brackets."""
+    text: str
     try:
-        return _StagePrinter().doprint(expr)
+        text = _StagePrinter().doprint(expr)
     except ValueError:  # a number too long for Python to print: abbreviated, as everywhere
-        return _StagePrinter().doprint(_abbreviated(expr, latex=True))
+        text = _StagePrinter().doprint(_abbreviated(expr, latex=True))
+    return text

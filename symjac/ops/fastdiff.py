@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from symjac.core.model import Derivation, Result, Step
+
+if TYPE_CHECKING:
+    import symengine as se
 
 MAX_LISTED_VARIABLES = 12  # in the headline; JSON always has every variable
 DEFAULT_MAX_ENTRIES = 100  # partials worked before the rest are only computed
@@ -25,14 +29,14 @@ _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _DIGITS = r"(\d+)"  # compiled by re on first use
 
 
-def natural_key(name) -> tuple:
+def natural_key(name: object) -> tuple[tuple[str | int, ...], str]:
     """x1 < x2 < x10, and a total order: x1 and x01 tie on numbers, then the name decides.
 
     Digit runs compare as numbers (the parts alternate text, number, text);
     the name itself breaks ties, so the order never depends on a hash seed.
     Takes a name or anything with ``.name`` (a Symbol of either engine).
     """
-    name = getattr(name, "name", name)
+    name = str(getattr(name, "name", name))
     parts = tuple(int(p) if i % 2 else p for i, p in enumerate(re.split(_DIGITS, name)))
     return parts, name
 
@@ -120,8 +124,8 @@ def _input_matrix(names: Sequence[str], input_shape: tuple[int, int], order: str
 
 
 def jacobian(
-    functions: Sequence,
-    variables: Sequence,
+    functions: Sequence[se.Basic],
+    variables: Sequence[se.Symbol],
     *,
     layout: str = "numerator",
     order: str = "row",
@@ -233,5 +237,5 @@ def jacobian(
     )
 
 
-def _pos(item):
+def _pos(item: tuple[object, int, int]) -> tuple[int, int]:
     return item[1], item[2]

@@ -18,8 +18,12 @@ from collections.abc import Sequence
 from fractions import Fraction
 from math import lcm
 from operator import mul
+from typing import TYPE_CHECKING
 
 from symjac.core.model import Derivation, Result
+
+if TYPE_CHECKING:
+    import sympy
 
 # printing.sstr abbreviates integers above this many bits; such results go the slow way.
 MAX_PRINTED_BITS = 4000 * 3.3
@@ -38,9 +42,10 @@ def parse_numeric_matrix(text: str, name: str = "A") -> Rows | None:
     from symjac.language.parser import parse_matrix
 
     try:
-        return parse_matrix(text, name, builder=ExactBuilder())
+        rows: Rows = parse_matrix(text, name, builder=ExactBuilder())
     except Unsupported:
         return None
+    return rows
 
 
 def _common_denominator(rows: Rows) -> tuple[list[list[int]], int]:
@@ -102,7 +107,7 @@ def latex_matrix(rows: Rows) -> str:
     return f"\\left[\\begin{{array}}{{{'c' * cols}}}{body}\\end{{array}}\\right]"
 
 
-def sympy_matrix(rows: Rows):
+def sympy_matrix(rows: Rows) -> sympy.Matrix:
     """A sympy Matrix of the rows, built without sympify for each entry."""
     import sympy
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import cmath
 import random
 from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeGuard, Union
 
 import symengine as se
 
@@ -34,8 +36,15 @@ from symjac.language.printing import latex_name, sub
 ZERO, ONE, MINUS_ONE = se.Integer(0), se.Integer(1), se.Integer(-1)
 SIMPLIFY = "simplify"
 
+# A worked form: a symengine expression (a leaf), or a tuple ("add", terms), ("mul",
+# factors), ("group", form) or ("quot", top, bottom) of forms. (symengine has no types.)
+Form = Union["se.Basic", tuple[Any, ...]]  # noqa: UP007 (se.Basic: a name for the checker)
+# A form's shape (_shape): nested tuples of kinds, leaves and counts, hashable.
+Shape = tuple[Any, ...]
+Diff = Callable[[se.Basic, se.Symbol], se.Basic]  # ∂e/∂x, the engine's
+
 # Outer derivatives written the way a worksheet does (sec**2 rather than 1 + tan**2).
-_TRIG = {
+_TRIG: dict[str, Callable[[se.Basic], se.Basic]] = {
     "sin": lambda g: se.cos(g),
     "cos": lambda g: -se.sin(g),
     "tan": lambda g: se.sec(g) ** 2,
@@ -52,14 +61,14 @@ _HYPERBOLIC = ("sinh", "cosh", "tanh", "coth", "sech", "csch",
 # or a symengine expression (a leaf) --------------------------------------------------------
 
 
-def _is_leaf(n) -> bool:
+def _is_leaf(n: Form) -> TypeGuard[se.Basic]:
     return not isinstance(n, tuple)
 
 
-def _mul(*factors):
+def _mul(*factors: Form) -> Form:
     """A product: nested products flattened, numbers merged in front, 0 absorbs."""
     coeff = ONE
-    rest: list = []
+    rest: list[Form] = []
     for f in factors:
         for a in f[1] if isinstance(f, tuple) and f[0] == "mul" else (f,):
             if _is_leaf(a) and a.is_Number:
@@ -74,8 +83,8 @@ def _mul(*factors):
     return args[0] if len(args) == 1 else ("mul", tuple(args))
 
 
-def _add(*terms):
-    flat: list = []
+def _add(*terms: Form) -> Form:
+    flat: list[Form] = []
     for t in terms:
         flat.extend(t[1] if isinstance(t, tuple) and t[0] == "add" else (t,))
     flat = [t for t in flat if not (_is_leaf(t) and t == 0)]
@@ -84,14 +93,14 @@ def _add(*terms):
     return flat[0] if len(flat) == 1 else ("add", tuple(flat))
 
 
-def _group(n):
+def _group(n: Form) -> Form:
     """Keep an inner derivative parenthesised and last, as in f'(g)*(g')."""
     if _is_leaf(n) and (isinstance(n, se.Symbol) or (n.is_Number and n > 0)):
         return n
     return ("group", n)
 
 
-def evaluate(n):
+def evaluate(n: Form) -> se.Basic:
     """The worked form as one symengine expression."""
     if _is_leaf(n):
         return n
@@ -108,21 +117,21 @@ def evaluate(n):
 class _Forms:
     """Prints worked forms in text and LaTeX, with the engine's printers for the leaves."""
 
-    def __init__(self, printer: TextPrinter | LatexPrinter, latex: bool):
+    def __init__(self, printer: TextPrinter | LatexPrinter, latex: bool) -> None:
         self.printer = printer
         self.latex = latex
 
-    def __call__(self, n) -> str:
+    def __call__(self, n: Form) -> str:
         return self.p(n)[0]
 
     def paren(self, s: str) -> str:
         return f"\\left({s}\\right)" if self.latex else f"({s})"
 
-    def wrap(self, n, level: int) -> str:
+    def wrap(self, n: Form, level: int) -> str:
         s, prec = self.p(n)
         return self.paren(s) if prec <= level else s
 
-    def p(self, n) -> tuple[str, int]:
+    def p(self, n: Form) -> tuple[str, int]:
         if _is_leaf(n):
             return self.printer.p(n)
         kind = n[0]
@@ -178,16 +187,16 @@ def _join_factors(parts: list[str]) -> str:
     return out
 
 
-def _is_group(n) -> bool:
+def _is_group(n: Form) -> bool:
     return isinstance(n, tuple) and n[0] == "group"
 
 
-def _is_reciprocal(n) -> bool:
+def _is_reciprocal(n: Form) -> bool:
     return (_is_leaf(n) and isinstance(n, se.Pow) and n.args[0] != se.E
             and _negative_exponent(n.args[1]))
 
 
-def _shape(n):
+def _shape(n: Form) -> Shape:
     """A hashable form that ignores the order of terms and factors (worked form or leaf).
 
     Two forms with the same shape print alike up to that order, so a worked
@@ -207,8 +216,8 @@ def _shape(n):
     return (kind, _bag(kind, [_shape(a) for a in n[1]]))
 
 
-def _bag(kind: str, parts: list) -> frozenset:
-    flat: list = []
+def _bag(kind: str, parts: list[Shape]) -> frozenset[tuple[Shape, int]]:
+    flat: list[Shape] = []
     for p in parts:
         if p[0] == kind:
             flat.extend(x for x, count in p[1] for _ in range(count))
@@ -220,21 +229,21 @@ def _bag(kind: str, parts: list) -> frozenset:
 # -- the rules -------------------------------------------------------------------------------
 
 
-def _name(e) -> str:
+def _name(e: se.Basic) -> str:
     get = getattr(e, "get_name", None)
     return get() if get is not None else type(e).__name__
 
 
-def _negative_exponent(ex) -> bool:
+def _negative_exponent(ex: se.Basic) -> bool:
     if ex.is_Number:
-        return ex < 0
-    return isinstance(ex, se.Mul) and ex.args[0].is_Number and ex.args[0] < 0
+        return bool(ex < 0)  # symengine's BooleanTrue or BooleanFalse
+    return isinstance(ex, se.Mul) and ex.args[0].is_Number and bool(ex.args[0] < 0)
 
 
 class _Rules:
     """Builds the worked derivative of one expression in one variable, naming its rules."""
 
-    def __init__(self, x, diff):
+    def __init__(self, x: se.Symbol, diff: Diff) -> None:
         self.x = x
         self.diff = diff
         self.rules: list[str] = []
@@ -243,10 +252,10 @@ class _Rules:
         if rule not in self.rules:
             self.rules.append(rule)
 
-    def depends(self, e) -> bool:
+    def depends(self, e: se.Basic) -> bool:
         return self.x in e.free_symbols
 
-    def d(self, e):
+    def d(self, e: se.Basic) -> Form:
         x = self.x
         if not self.depends(e):
             self.use("constant")
@@ -270,11 +279,11 @@ class _Rules:
             return self.d_function(e, name, e.args[0])
         return self.fallback(e)
 
-    def fallback(self, e):
+    def fallback(self, e: se.Basic) -> Form:
         self.use("differentiate")
         return self.diff(e, self.x)
 
-    def chain(self, g, rule: str):
+    def chain(self, g: se.Basic, rule: str) -> Form | None:
         """Record the outer rule; return the inner factor g' (None when g is x)."""
         if g == self.x:
             self.use(rule)
@@ -283,7 +292,7 @@ class _Rules:
         self.use(rule)
         return _group(self.d(g))
 
-    def d_mul(self, e):
+    def d_mul(self, e: se.Basic) -> Form:
         consts = [f for f in e.args if not self.depends(f)]
         deps = [f for f in e.args if self.depends(f)]
         if consts:
@@ -303,11 +312,11 @@ class _Rules:
         self.use("product rule")
         return _add(*[_mul(*deps[:i], self.d(f), *deps[i + 1:]) for i, f in enumerate(deps)])
 
-    def is_denominator(self, f) -> bool:
+    def is_denominator(self, f: se.Basic) -> bool:
         return (isinstance(f, se.Pow) and f.args[0] != se.E and self.depends(f.args[0])
                 and not self.depends(f.args[1]) and _negative_exponent(f.args[1]))
 
-    def d_pow(self, e):
+    def d_pow(self, e: se.Basic) -> Form:
         base, ex = e.args
         base_dep, exp_dep = self.depends(base), self.depends(ex)
         if base_dep and not exp_dep:
@@ -321,7 +330,7 @@ class _Rules:
         bracket = _add(_mul(dv, se.log(base)), _mul(ex, du, se.Pow(base, MINUS_ONE)))
         return _mul(e, _group(bracket))
 
-    def d_atan2(self, e):
+    def d_atan2(self, e: se.Basic) -> Form:
         a, b = e.args
         if any(self.depends(t) and t != self.x for t in (a, b)):
             self.use("chain rule")
@@ -330,7 +339,7 @@ class _Rules:
         top = _add(_mul(b, da), _mul(MINUS_ONE, a, db))
         return ("quot", top, a**2 + b**2)
 
-    def d_function(self, e, name: str, g):
+    def d_function(self, e: se.Basic, name: str, g: se.Basic) -> Form:
         if name == "exp":
             outer, rule = e, "exponential"
         elif name == "log":
@@ -351,7 +360,7 @@ class _Rules:
         return _mul(outer, *([inner] if inner is not None else []))
 
 
-def _same(a, b) -> bool:
+def _same(a: se.Basic, b: se.Basic) -> bool:
     """a == b as expressions: structurally, after expansion, or at random points."""
     if a == b:
         return True
@@ -383,11 +392,12 @@ def _same(a, b) -> bool:
 class Stepper:
     """Worked partial derivatives as Steps, sharing the engine's printers and caches."""
 
-    def __init__(self, diff, text: TextPrinter, tex: LatexPrinter):
+    def __init__(self, diff: Diff, text: TextPrinter, tex: LatexPrinter) -> None:
         self.diff, self.text, self.tex = diff, text, tex
         self.forms, self.latex_forms = _Forms(text, False), _Forms(tex, True)
 
-    def stages(self, f, x) -> tuple[list[str], list[str], list[str], list[str]]:
+    def stages(self, f: se.Basic, x: se.Symbol
+               ) -> tuple[list[str], list[str], list[str], list[str]]:
         """(text forms, LaTeX forms, stage rules, rules) of ∂f/∂x."""
         final = self.diff(f, x)
         final_text, final_tex = self.text(final), self.tex(final)
@@ -408,10 +418,10 @@ class Stepper:
         return [final_text], [final_tex], ["differentiate"], ["differentiate"]
 
     @staticmethod
-    def depends(f, x) -> bool:
+    def depends(f: se.Basic, x: se.Symbol) -> bool:
         return x in f.free_symbols
 
-    def partial(self, f, x, i: int, j: int, index: tuple[int, int]) -> Step:
+    def partial(self, f: se.Basic, x: se.Symbol, i: int, j: int, index: tuple[int, int]) -> Step:
         """The step ∂f_i/∂x_j; ``index`` is its place in the result."""
         chain, latex_chain, stage_rules, rules = self.stages(f, x)
         name, of = x.name, self.text(f)

@@ -18,7 +18,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
@@ -43,6 +43,9 @@ from symjac.ops.matexpr import (
     pretty,
     read_sizes,
 )
+
+if TYPE_CHECKING:
+    from symjac.core.schema import Factor, Intermediate
 
 MAX_SHOWN_ROWS = 12  # rows of ∂u/∂θ shown one by one, reshaped
 MAX_SHOWN_ENTRIES = 24  # partial derivatives listed one by one when there is no chain
@@ -363,7 +366,7 @@ def grad(p: Problem, steps: bool = True) -> Derivation:
         f"$\\nabla_{{{Wt}}} \\ell$ is $1 \\times {dn}$, shown ${_tex_shape(dr, dc)}$ like "
         f"${Wt}$" + (f" (entries at ${sizes_text(p)}$)." if p.sizes else ".")
     )
-    intermediates = {
+    intermediates: dict[str, Intermediate] = {
         name: {
             "definition": " ".join(parser.text.split()),
             "shape": list(p.inter_shapes[name]),
@@ -737,7 +740,7 @@ def _steps(p: Problem, bp: Backprop) -> list[Step]:
     names = ["ℓ", *[pretty(u) for u in path], W]
     texes = ["\\ell", *[name_latex(u) for u in path], Wt]
     sizes = [1, *[len(bp.symbols[u]) for u in path], n]
-    factors = [
+    factors: list[Factor] = [
         {"of": path[k - 1] if k else "loss", "wrt": path[k] if k < len(path) else p.wrt,
          "shape": [sizes[k], sizes[k + 1]]}
         for k in range(len(path) + 1)
@@ -1046,6 +1049,7 @@ def _closed_steps(p: Problem, closed: Closed, entry_steps: list[Step]) -> list[S
     """One step per chain link in closed form, with shapes and rules; the entrywise
     working of the last link (at the concrete sizes) in between, as the worksheet's (b).
     Parts are labelled (a), (b), ... only when there are two or more."""
+    assert closed.expression is not None  # a closed form was found
     W, Wt = pretty(p.wrt), name_latex(p.wrt)
     out: list[Step | tuple[str, str]] = []  # a part heading is (text, tex) until labelled
     out += [s for s in entry_steps if s.kind == "chain"]

@@ -13,6 +13,7 @@ form is verified against the entrywise Hessian before it is shown.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import sympy
 
@@ -30,6 +31,9 @@ from symjac.ops.grad import (
     verify_points,
 )
 from symjac.ops.matexpr import Env, dim_mul, name_latex, pretty
+
+if TYPE_CHECKING:
+    from symjac.core.schema import Headline
 
 DIRECTION = "V_"  # the direction of the Hessian-vector product: never a user's name
 
@@ -313,6 +317,7 @@ def hessian(p: Problem, steps: bool = True) -> Derivation:
                               text=f"∇²{W} ℓ = {H_uni}   [{'; '.join(rules)}]",
                               latex=f"\\nabla^2_{{{Wt}}} \\ell = {H_tex}", rules=tuple(rules),
                               data={"rules_text": "Rules: " + "; ".join(rules) + "."}))
+    head: Headline
     if H_uni:
         head = {"text": f"∇²{W} ℓ = {H_uni}",
                 "latex": f"\\nabla^2_{{{Wt}}} \\ell = {H_tex}",

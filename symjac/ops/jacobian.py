@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
 
 import sympy
 
@@ -10,10 +12,8 @@ from symjac.core.errors import InputError, UndefinedError
 from symjac.core.model import Check, Derivation, Step
 from symjac.language.printing import latex, sstr, sub
 from symjac.ops.diffsteps import stage_latex
-from symjac.ops.fastdiff import (  # noqa: F401 (LAYOUTS, ORDERS: re-exported)
+from symjac.ops.fastdiff import (
     DEFAULT_MAX_ENTRIES,
-    LAYOUTS,
-    ORDERS,
     elided_note,
     jacobian_notes,
     natural_key,
@@ -22,14 +22,26 @@ from symjac.ops.fastdiff import (  # noqa: F401 (LAYOUTS, ORDERS: re-exported)
     unused_warnings,
     zero_note,
 )
+from symjac.ops.fastdiff import LAYOUTS as LAYOUTS  # re-exported
+from symjac.ops.fastdiff import ORDERS as ORDERS  # re-exported
 from symjac.ops.matmul import matrix_result
+
+if TYPE_CHECKING:
+    import flint
+
+    from symjac.core.schema import DerivationExtra, FiniteDifferenceRecord, Mismatch
+    from symjac.ops.diffsteps import DiffResult
+
+# An entry checked by finite differences: (symbolic, difference quotient, relative
+# error, too large?)
+FDEntry = tuple[str, str, float, bool]
 
 _NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
 
 def default_variables(functions: Sequence[sympy.Expr]) -> list[sympy.Symbol]:
     """Every free symbol of the functions, in natural sort order (a total order)."""
-    free: set = set()
+    free: set[sympy.Symbol] = set()
     for f in functions:
         free |= f.free_symbols
     return sorted(free, key=natural_key)
@@ -75,7 +87,7 @@ def jacobian(
     skip_zeros = limit < k * n
     zeros_skipped = not_worked = 0
 
-    entries: list[list] = []
+    entries: list[list[sympy.Expr]] = []
     partials: list[Step] = []
     for i, f in enumerate(functions):
         row = []
@@ -124,7 +136,7 @@ def jacobian(
         )
 
     label = "∇f"
-    extra: dict = {"layout": layout, "order": order,
+    extra: DerivationExtra = {"layout": layout, "order": order,
                    "input_shape": None if input_shape is None else list(input_shape),
                    "output_shape": None if output_shape is None else list(output_shape)}
     if at:
@@ -158,7 +170,7 @@ def jacobian(
     )
 
 
-def _differentiate(f: sympy.Expr, x: sympy.Symbol, depends: set):
+def _differentiate(f: sympy.Expr, x: sympy.Symbol, depends: set[sympy.Symbol]) -> DiffResult:
     """The stepper's worked derivative; a constant's is built directly (it is 0)."""
     from symjac.ops.diffsteps import DiffResult, DiffStage, differentiate
 
@@ -189,7 +201,8 @@ def partial_latex(i: int, wrt: str) -> str:
     return rf"\frac{{\partial f_{{{i}}}}}{{\partial {latex(sympy.Symbol(wrt))}}}"
 
 
-def partial_step(worked, i: int, j: int, index: tuple[int, int], final=None) -> Step:
+def partial_step(worked: DiffResult, i: int, j: int, index: tuple[int, int],
+                 final: sympy.Expr | None = None) -> Step:
     """One entry ∂f_i/∂x_j: the stepper's stages, then --simplify's form if it differs.
 
     ``index`` is the entry's place in the result (row, column), which in the
@@ -241,13 +254,13 @@ def symbolic_warning(where: str, symbolic: list[str]) -> str:
             "so they stay symbolic")
 
 
-def _decimal(v, digits: int) -> str:
+def _decimal(v: float | sympy.Expr, digits: int) -> str:
     if isinstance(v, float):
         return f"{v:.{digits}g}"
     return sstr(v.evalf(digits))
 
 
-def _decimal_list(rows: list[list], digits: int) -> str:
+def _decimal_list(rows: list[list[float | sympy.Expr]], digits: int) -> str:
     inner = ("[" + ", ".join(_decimal(v, digits) for v in r) + "]" for r in rows)
     return "[" + ", ".join(inner) + "]"
 
@@ -258,6 +271,7 @@ FD_PRECISIONS = (320, 640, 1280)  # bits; the step is 2^-(bits/3)·max(|x|, 2^-1
 FD_TOLERANCE = 1e-15  # relative, beyond the truncation error estimated by halving h
 FD_POINTS = 3
 FD_ATTEMPTS = 60
+Point = dict[sympy.Symbol, sympy.Rational]  # a point of exact values
 
 
 def finite_difference_check(
@@ -268,7 +282,7 @@ def finite_difference_check(
     layout: str = "numerator",
     points: int = FD_POINTS,
     seed: int | None = None,
-) -> tuple[Check, dict]:
+) -> tuple[Check, FiniteDifferenceRecord]:
     """Compare the symbolic Jacobian with central differences at random points.
 
     Values are FLINT balls at 320 bits or more (compare.evaluate, the evaluator
@@ -296,9 +310,9 @@ def finite_difference_check(
     syms = sorted(free, key=natural_key)
     if seed is None:
         seed = compare.seed_of(*functions, *variables)
-    used: list[dict] = []
+    used: list[dict[str, str]] = []
     worst = 0.0
-    mismatches: list[dict] = []
+    mismatches: list[Mismatch] = []
     tried = 0
     for point in compare.sample_points(syms, seed):
         if len(used) >= points or tried >= FD_ATTEMPTS:
@@ -325,7 +339,7 @@ def finite_difference_check(
                     "message": f"entry ({r + 1}, {c + 1}) is {exact}, but its central "
                     f"difference at {where} is {approx}",
                 })
-    record = {"points": used, "max_error": worst, "tolerance": FD_TOLERANCE,
+    record: FiniteDifferenceRecord = {"points": used, "max_error": worst, "tolerance": FD_TOLERANCE,
               "step": f"2^-{FD_PRECISIONS[0] // 3}·max(|x|, 2^-10) (smaller if needed)"}
     if not used:
         return Check(False, (), "finite differences: no random point was found where every "
@@ -345,15 +359,19 @@ def _all_entries(n: int) -> str:
     return "the 1 entry" if n == 1 else f"all {n} entries"
 
 
-def _real_value(compare, expr, point, prec):
+def _real_value(compare: ModuleType, expr: sympy.Expr, point: Point, prec: int
+                ) -> flint.arb | None:
     """A finite real ball, or None (not finite, not real, or too wide to use)."""
     v = compare.evaluate(expr, point, prec)
     if v is None or 0 not in v.imag:
         return None
-    return v.real
+    real: flint.arb = v.real
+    return real
 
 
-def _fd_at(functions, variables, num, point, compare) -> dict | None:
+def _fd_at(functions: Sequence[sympy.Expr], variables: Sequence[sympy.Symbol],
+           num: sympy.Matrix, point: Point, compare: ModuleType
+           ) -> dict[tuple[int, int], FDEntry] | None:
     """{(i, j): (symbolic, difference quotient, relative error, too large?)}, or None.
 
     Each entry is tried at 320 bits with h = 2^-106·max(|x|, 2^-10), then with
@@ -361,7 +379,7 @@ def _fd_at(functions, variables, num, point, compare) -> dict | None:
     are accurate and the truncation error is small; a point where that never
     happens is skipped, never passed.
     """
-    found = {}
+    found: dict[tuple[int, int], FDEntry] = {}
     for i, f in enumerate(functions):
         if _real_value(compare, f, point, FD_PRECISIONS[0]) is None:
             return None
@@ -383,7 +401,8 @@ def _fd_at(functions, variables, num, point, compare) -> dict | None:
     return found
 
 
-def _fd_entry(compare, f, derivative, x, point, prec):
+def _fd_entry(compare: ModuleType, f: sympy.Expr, derivative: sympy.Expr, x: sympy.Symbol,
+              point: Point, prec: int) -> FDEntry | Literal["retry"] | None:
     """One partial at one precision: the record, None (undefined) or "retry"."""
     import flint
 
@@ -417,5 +436,6 @@ def _fd_entry(compare, f, derivative, x, point, prec):
         flint.ctx.prec = old
 
 
-def _fd_text(x) -> str:
-    return x.mid().str(12, radius=False)
+def _fd_text(x: flint.arb) -> str:
+    text: str = x.mid().str(12, radius=False)
+    return text

@@ -25,6 +25,10 @@ _DIGITS = 30  # working precision; the estimate keeps about 4 of them
 _TIE = mpmath.mpf(10) ** -20  # relative difference of top exponents treated as equal
 
 
+# sympy expressions already estimated, within one estimate (sympy's objects: no types)
+Memo = dict[sympy.Expr, "Big | None"]
+
+
 class Big(NamedTuple):
     """sign · 10^10^…^y, ``level`` tens (sign · y itself at level 0)."""
 
@@ -33,7 +37,7 @@ class Big(NamedTuple):
     y: mpmath.mpf  # >= 0
 
 
-def _normal(sign: int, level: int, y) -> Big:
+def _normal(sign: int, level: int, y: mpmath.mpf | int | float) -> Big:
     y = abs(mpmath.mpf(y))
     if not mpmath.isfinite(y):
         raise ValueError("not a finite number")
@@ -46,12 +50,12 @@ def _normal(sign: int, level: int, y) -> Big:
     return Big(sign, level, y)
 
 
-def _of(x) -> Big:
+def _of(x: mpmath.mpf | int | float) -> Big:
     x = mpmath.mpf(x)
     return _normal(int(mpmath.sign(x)), 0, x)
 
 
-def _key(b: Big) -> tuple:
+def _key(b: Big) -> tuple[int, mpmath.mpf]:
     return (b.level, b.y)
 
 
@@ -122,7 +126,7 @@ def _ln10() -> Big:
         return _of(mpmath.log(10))
 
 
-def estimate(e, memo: dict | None = None) -> Big | None:
+def estimate(e: sympy.Expr, memo: Memo | None = None) -> Big | None:
     """e (a real number, as an expression without symbols) as a Big, or None."""
     with mpmath.workdps(_DIGITS):
         try:
@@ -131,7 +135,7 @@ def estimate(e, memo: dict | None = None) -> Big | None:
             return None
 
 
-def _estimate(e, memo: dict) -> Big | None:
+def _estimate(e: sympy.Expr, memo: Memo) -> Big | None:
     if e in memo:
         return memo[e]
     out = _node(e, memo)
@@ -139,7 +143,7 @@ def _estimate(e, memo: dict) -> Big | None:
     return out
 
 
-def _node(e, memo: dict) -> Big | None:
+def _node(e: sympy.Expr, memo: Memo) -> Big | None:
     if e.free_symbols:
         return None
     if e.is_Rational:
@@ -199,12 +203,13 @@ def exceeds(b: Big | None, digits: int) -> TypeGuard[Big]:
 def text(b: Big) -> str:
     """10^(10^9565) for a Big that large; its value to 4 digits at level 0."""
     if b.level == 0:
-        return mpmath.nstr(b.sign * b.y, 4)
+        value: str = mpmath.nstr(b.sign * b.y, 4)
+        return value
     sign = "-" if b.sign < 0 else ""
     return sign + _tower(b.level, b.y)
 
 
-def _tower(level: int, y) -> str:
+def _tower(level: int, y: mpmath.mpf) -> str:
     if level == 1:
         exponent = str(int(mpmath.nint(y))) if y >= 1000 else mpmath.nstr(y, 4)
         exponent = exponent[:-2] if exponent.endswith(".0") else exponent

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import sympy
 
 from symjac.core.errors import InputError, ShapeError
 from symjac.core.model import Derivation, Result, Step
 from symjac.language.printing import latex, shape, sstr
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from symjac.ops.fastmat import Rows
 
 DEFAULT_MAX_ENTRIES = 64  # entries worked per product before the rest are elided
 NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -79,13 +85,13 @@ def matrix_result(m: sympy.Matrix) -> Result:
 FAST_ENTRIES = 400  # from this size on, exact numeric matrices skip sympy's arithmetic
 
 
-def _exact_rows(m: sympy.Matrix):
+def _exact_rows(m: sympy.Matrix) -> Rows | None:
     """The entries as ints and Fractions, or None if any is not a rational number."""
     from fractions import Fraction
 
-    rows = []
+    rows: Rows = []
     for i in range(m.rows):
-        row = []
+        row: list[int | Fraction] = []
         for x in m.row(i):
             if not x.is_Rational:
                 return None
@@ -94,7 +100,7 @@ def _exact_rows(m: sympy.Matrix):
     return rows
 
 
-def _printable(rows) -> bool:
+def _printable(rows: Rows) -> bool:
     from symjac.ops.fastmat import MAX_PRINTED_BITS
 
     return all(
@@ -109,7 +115,7 @@ def _product(a: sympy.Matrix, b: sympy.Matrix) -> sympy.Matrix:
     if a.rows * a.cols * b.cols >= FAST_ENTRIES * 20:
         ra = _exact_rows(a)
         rb = None if ra is None else _exact_rows(b)
-        if rb is not None:
+        if ra is not None and rb is not None:
             from symjac.ops.fastmat import product, sympy_matrix
 
             return sympy_matrix(product(ra, rb))
@@ -140,7 +146,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _hints(a, b, na: str, nb: str) -> list[str]:
+def _hints(a: sympy.Matrix, b: sympy.Matrix, na: str, nb: str) -> list[str]:
     (m, n), (p, q) = a.shape, b.shape
     hints = []
     if q == m:
@@ -152,7 +158,8 @@ def _hints(a, b, na: str, nb: str) -> list[str]:
     return hints
 
 
-def _product_steps(a, b, na: str, nb: str, max_entries: int | None) -> list[Step]:
+def _product_steps(a: sympy.Matrix, b: sympy.Matrix, na: str, nb: str,
+                   max_entries: int | None) -> list[Step]:
     rows, cols = a.rows, b.cols
     total = rows * cols
     shown = total if max_entries is None else min(total, max_entries)
@@ -179,7 +186,8 @@ def _product_steps(a, b, na: str, nb: str, max_entries: int | None) -> list[Step
     return steps
 
 
-def entry_step(row, col, index: tuple[int, int], product: str) -> Step:
+def entry_step(row: sympy.Matrix, col: sympy.Matrix, index: tuple[int, int],
+               product: str) -> Step:
     """One entry: products, then their values, then the sum (4*2 + 3*1 = 8 + 3 = 11)."""
     pairs = list(zip(row, col, strict=True))
     values = [x * y for x, y in pairs]
@@ -212,30 +220,30 @@ def entry_step(row, col, index: tuple[int, int], product: str) -> Step:
 
 # A large product repeats the same few numbers thousands of times: print each once.
 @functools.lru_cache(maxsize=4096)
-def _sstr(x) -> str:
+def _sstr(x: sympy.Expr) -> str:
     return sstr(x)
 
 
 @functools.lru_cache(maxsize=4096)
-def _latex(x) -> str:
+def _latex(x: sympy.Expr) -> str:
     return latex(x)
 
 
-def _needs_parens(x) -> bool:
+def _needs_parens(x: sympy.Expr) -> bool:
     return bool(x.is_Add or x.could_extract_minus_sign() or (x.is_Rational and not x.is_Integer))
 
 
 @functools.lru_cache(maxsize=4096)
-def _factor(x) -> str:
+def _factor(x: sympy.Expr) -> str:
     return f"({sstr(x)})" if _needs_parens(x) else sstr(x)
 
 
 @functools.lru_cache(maxsize=4096)
-def _lfactor(x) -> str:
+def _lfactor(x: sympy.Expr) -> str:
     return f"\\left({latex(x)}\\right)" if _needs_parens(x) else latex(x)
 
 
-def _join(terms) -> str:
+def _join(terms: Iterable[str]) -> str:
     """Join terms with + , writing a term that starts with a minus as a subtraction."""
     out = ""
     for t in terms:

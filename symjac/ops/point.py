@@ -17,7 +17,7 @@ agree on, or undefined, and the message says which.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sympy
@@ -35,11 +35,14 @@ HUGE_DIGITS = 10**15  # a value of more decimal digits than this is too large to
 MAX_FORMS = 16  # sides of a kink followed before a partial is called undecidable
 # sympy raises these for values outside a function's real domain (Heaviside(I*pi),
 # Max(1, I)), and arithmetic on them.
+Point = dict[sympy.Symbol, sympy.Expr]  # a variable's value, exact
 _SYMPY_FAILURES = (ValueError, TypeError, ArithmeticError, NotImplementedError)
 
 
-def at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str],
-             functions: Sequence[sympy.Expr] = (), variables: Sequence[sympy.Symbol] = ()):
+def at_point(jac: sympy.Matrix, at: Mapping[sympy.Symbol, sympy.Expr], layout: str,
+             names: Sequence[str], functions: Sequence[sympy.Expr] = (),
+             variables: Sequence[sympy.Symbol] = ()
+             ) -> tuple[sympy.Matrix, list[list[sympy.Float]], str]:
     """(exact values, decimals as sympy Floats, "x=1, y=2"), or UndefinedError.
 
     A point may leave some variables symbolic; those entries stay expressions.
@@ -50,16 +53,17 @@ def at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str],
     point = dict(at)
     not_real = {i: _not_real_part(f, point) for i, f in enumerate(functions)}
     value = sympy.zeros(jac.rows, jac.cols)
-    decimals: list[list] = []
+    decimals: list[list[sympy.Float]] = []
     for r in range(jac.rows):
-        row: list = []
+        row: list[sympy.Float] = []
         for c in range(jac.cols):
             i, j = (r, c) if layout == "numerator" else (c, r)
             what = f"∂f{sub(i + 1)}/∂{names[j]}, the entry ({r + 1},{c + 1}) of ∇f,"
             f = functions[i] if i < len(functions) else None
             x = variables[j] if j < len(variables) else None
-            if not_real.get(i) is not None:
-                part, v = not_real[i]
+            off_line = not_real.get(i)
+            if off_line is not None:
+                part, v = off_line
                 raise UndefinedError(f"{what} is not a real number at {where}: {part} is "
                                      f"{_short(v)} there, not a real number")
             try:
@@ -80,7 +84,8 @@ def at_point(jac: sympy.Matrix, at: Mapping, layout: str, names: Sequence[str],
     return value, decimals, where
 
 
-def _itself(e: UndefinedError, f, i: int, point, where: str) -> UndefinedError:
+def _itself(e: UndefinedError, f: sympy.Expr | None, i: int, point: Point, where: str
+            ) -> UndefinedError:
     """Say so when the function itself is undefined at the point (sin(x)/x at x=0)."""
     if f is None or "itself" in str(e):
         return e
@@ -95,13 +100,13 @@ def _itself(e: UndefinedError, f, i: int, point, where: str) -> UndefinedError:
     return UndefinedError(f"{e}: f{sub(i + 1)} itself is undefined there, as written")
 
 
-def _not_real_part(f, point):
+def _not_real_part(f: sympy.Expr, point: Point) -> tuple[str, sympy.Expr] | None:
     """(a part of f, its value) where f takes a value off the real line at the point, or None.
 
     log(-1) = I*pi inside |log(x)| or log(x)**2 makes f no real function there,
     even where f's own value, or sympy's formula for its derivative, is real.
     """
-    memo: dict = {}
+    memo: dict[sympy.Expr, sympy.Expr] = {}
     try:
         safe_subs(f, point, memo=memo)
     except _SYMPY_FAILURES:
@@ -116,7 +121,7 @@ def _not_real_part(f, point):
     return None
 
 
-def _substituted(expr, point, what: str, where: str):
+def _substituted(expr: sympy.Expr, point: Point, what: str, where: str) -> sympy.Expr:
     try:
         v = safe_subs(expr, point)  # x**(10**10) at x=2 is refused, not computed
     except _SYMPY_FAILURES:
@@ -127,11 +132,11 @@ def _substituted(expr, point, what: str, where: str):
     return v
 
 
-def _refuse_huge(v, what: str, where: str) -> None:
+def _refuse_huge(v: sympy.Expr, what: str, where: str) -> None:
     """LimitError if v, or a number in it, is too large to represent (exit 3, not
     "undefined"): estimated through logarithms, since evaluating exp(exp(exp(10))) takes
     sympy minutes and then fails."""
-    memo: dict = {}
+    memo: magnitude.Memo = {}
     whole = None if v.free_symbols else magnitude.estimate(v, memo)
     if magnitude.exceeds(whole, HUGE_DIGITS):
         raise LimitError(f"{what} is too large to represent at {where}: it is about "
@@ -146,7 +151,7 @@ def _refuse_huge(v, what: str, where: str) -> None:
                              "(more than 10^15 digits, the size limit)")
 
 
-def _real(v, what: str, where: str):
+def _real(v: sympy.Expr, what: str, where: str) -> sympy.Float:
     """v (a number) as a sympy Float of PRECISION digits, if it is a finite real number."""
     if v.is_Rational:
         return sympy.Float(v, PRECISION)
@@ -165,7 +170,7 @@ def _real(v, what: str, where: str):
     return re
 
 
-def _short(v) -> str:
+def _short(v: object) -> str:
     """The value for a message, cut at 200 characters (the renderers escape it)."""
     text = sstr(v)
     return text if len(text) <= 200 else text[:200] + f"… ({len(text) - 200} more characters)"
@@ -174,7 +179,8 @@ def _short(v) -> str:
 # -- piecewise functions: the form near the point -------------------------------------
 
 
-def _piecewise_partial(f, x, point, what: str, where: str):
+def _piecewise_partial(f: sympy.Expr, x: sympy.Symbol, point: Point, what: str, where: str
+                       ) -> sympy.Expr | None:
     """∂f/∂x at the point from the forms f takes near it, or None if the point is symbolic."""
     try:
         forms = _forms(f, point)
@@ -182,7 +188,9 @@ def _piecewise_partial(f, x, point, what: str, where: str):
         raise UndefinedError(f"{what} is not a real number at {where}") from None
     if forms is None:
         return None
-    values, partials = [], []
+    # sympy numbers, or None where a form has no number at the point
+    values: list[Any] = []
+    partials: list[Any] = []
     for form in forms:
         try:
             values.append(_number(safe_subs(form, point)))
@@ -211,12 +219,12 @@ def _piecewise_partial(f, x, point, what: str, where: str):
     return partials[0]
 
 
-def _number(v):
+def _number(v: sympy.Expr) -> sympy.Expr | None:
     """v if it is a number (no free symbols), else None."""
     return None if v.free_symbols else v
 
 
-def _same(a, b) -> bool:
+def _same(a: sympy.Expr, b: sympy.Expr) -> bool:
     d = a - b
     if d.is_zero:
         return True
@@ -228,17 +236,17 @@ def _same(a, b) -> bool:
     return n <= scale * 1e-30
 
 
-def _forms(e, point) -> list | None:
+def _forms(e: sympy.Expr, point: Point) -> list[sympy.Expr] | None:
     """Every form e takes beside the point, piecewise parts decided there; None if undecidable."""
     if not e.args or not e.has(*_PIECEWISE):
         return [e]
-    arg_forms = []
+    arg_forms: list[list[sympy.Expr]] = []
     for a in e.args:
         forms = _forms(a, point)
         if forms is None:
             return None
         arg_forms.append(forms)
-    out: list = []
+    out: list[sympy.Expr] = []
     for args in itertools.product(*arg_forms):
         if isinstance(e, _PIECEWISE):
             chosen = _sides(e.func, list(args), point)
@@ -249,14 +257,14 @@ def _forms(e, point) -> list | None:
             out.append(e.func(*args))
         if len(out) > MAX_FORMS:
             return None
-    unique: list = []
+    unique: list[sympy.Expr] = []
     for form in out:
         if form not in unique:
             unique.append(form)
     return unique
 
 
-def _sign_at(g, point) -> int | None:
+def _sign_at(g: sympy.Expr, point: Point) -> int | None:
     """The sign of g at the point (-1, 0, 1), or None if g is not a real number there."""
     v = safe_subs(g, point)
     if v.free_symbols or v.has(*_NON_FINITE):
@@ -273,7 +281,8 @@ def _sign_at(g, point) -> int | None:
     return 0 if re == 0 else (1 if re > 0 else -1)
 
 
-def _sides(func, args: list, point) -> list | None:
+def _sides(func: Callable[..., sympy.Expr], args: list[sympy.Expr], point: Point
+           ) -> list[sympy.Expr] | None:
     """The forms of func(*args) beside the point: one, or one per side of a kink or jump."""
     if func in (sympy.Max, sympy.Min):
         want = 1 if func is sympy.Max else -1
@@ -308,8 +317,8 @@ def _sides(func, args: list, point) -> list | None:
 # -- substitution, refusing numbers too large to build ---------------------------------
 
 
-def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None,
-              memo: dict | None = None) -> Any:
+def safe_subs(expr: Any, point: Mapping[Any, object], max_bits: int | None = None,
+              memo: dict[sympy.Expr, sympy.Expr] | None = None) -> Any:
     """expr with the values of `point` substituted, refusing numbers too large to build.
 
     `point` maps Symbols (or their names) to values (sympy objects, ints or
@@ -326,7 +335,7 @@ def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None,
         return expr.applyfunc(lambda e: safe_subs(e, point, cap))
     if isinstance(expr, int):
         expr = sympy.Integer(expr)
-    values: dict = {}
+    values: dict[sympy.Symbol, sympy.Expr] = {}
     names = {s.name: s for s in getattr(expr, "free_symbols", ())}
     for key, value in point.items():
         sym = names.get(key) if isinstance(key, str) else key
@@ -342,7 +351,8 @@ def safe_subs(expr: Any, point: Mapping, max_bits: int | None = None,
     return _subs(expr, values, {} if memo is None else memo, cap)
 
 
-def _subs(e, values: dict, memo: dict, cap: int):
+def _subs(e: sympy.Expr, values: dict[sympy.Symbol, sympy.Expr],
+          memo: dict[sympy.Expr, sympy.Expr], cap: int) -> sympy.Expr:
     if not e.args:
         return values.get(e, e)
     hit = memo.get(e)

@@ -42,7 +42,9 @@ class JsonRenderer(Renderer):
                              "entries": entries, **result.extra}
         else:
             obj = d.to_dict()
-            obj["result"]["nnz"] = sum(entry != "0" for row in result.matrix for entry in row)
+            written = obj["result"]
+            assert written is not None  # d.result is not None
+            written["nnz"] = sum(entry != "0" for row in result.matrix for entry in row)
         if not steps:
             obj["steps"] = []
         return dumps(obj)

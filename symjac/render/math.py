@@ -293,13 +293,20 @@ def _group_products(steps):
     return groups
 
 
+def _product_shape(head: Step) -> tuple[int, int]:
+    """A matmul "product" step's [rows, cols] (a derive "chain" step's shape is text)."""
+    shape = head.data["shape"]
+    assert not isinstance(shape, str)
+    return shape[0], shape[1]
+
+
 def _complete(head: Step, entries: list[Step]) -> bool:
-    rows, cols = head.data["shape"]
+    rows, cols = _product_shape(head)
     return len(entries) == rows * cols
 
 
 def _stage_matrices(head: Step, entries: list[Step]) -> str:
-    rows, cols = head.data["shape"]
+    rows, cols = _product_shape(head)
     depth = max(len(e.latex_chain) for e in entries)
     mats = []
     for k in range(depth):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import sympy
 
@@ -43,8 +44,12 @@ _SCALAR_BUILDERS = {"sigmoid": sigmoid, "relu": relu, "softplus": softplus,
 
 
 class Node:
-    rows: Dim
-    cols: Dim
+    if TYPE_CHECKING:  # a field of some nodes, a property of others: read-only in both
+        @property
+        def rows(self) -> Dim: ...
+
+        @property
+        def cols(self) -> Dim: ...
 
     @property
     def shape(self) -> tuple[Dim, Dim]:
@@ -246,7 +251,9 @@ class Calc:
             picked = [s for s in term.free_symbols if self._picks(s) is not None]
             if len(picked) != 1:
                 continue
-            v, i = self._picks(picked[0])
+            pick = self._picks(picked[0])
+            assert pick is not None  # picked for that
+            v, i = pick
             template = term.xreplace({picked[0]: x})
             if any(self.atoms.is_matrix_atom(s) for s in template.free_symbols):
                 continue
