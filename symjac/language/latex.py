@@ -22,13 +22,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from symjac.core.errors import LimitError, ParseError
-from symjac.language.lexer import Tok, TokData, greek_name, lex
+from symjac.language.lexer import Tok, greek_name, lex
 
 if TYPE_CHECKING:
     from typing import Unpack
 
     from pylatexenc.latexwalker import LatexNode
     from pylatexenc.macrospec import LatexContextDb
+
+    from symjac.language.lexer import TokData
 
 MAX_NESTING = 100  # braces and environments inside one another (parsing.MAX_DEPTH)
 

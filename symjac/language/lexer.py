@@ -11,9 +11,22 @@ import functools
 import re
 import unicodedata
 from collections.abc import Collection
-from typing import TypedDict
+from typing import TYPE_CHECKING
 
 from symjac.core.errors import ParseError
+
+if TYPE_CHECKING:  # types only
+    from typing import TypedDict
+
+    class TokData(TypedDict, total=False):
+        """What a token knows beyond its text."""
+
+        latex_run: bool  # a run of letters in LaTeX (xy): a product, never a name
+        indicator: bool  # \mathbb{1} before \{a = b\}: the indicator, one operand
+        index: str  # a sum's index (\sum_{j=1}^{k}: "j")
+        lower: str  # its first value ("1")
+        upper: str  # its last value ("k"), "" when not written
+
 
 # -- characters ------------------------------------------------------------------
 
@@ -101,16 +114,6 @@ def prepare(text: str) -> str:
 
 
 # -- tokens ------------------------------------------------------------------------
-
-
-class TokData(TypedDict, total=False):
-    """What a token knows beyond its text."""
-
-    latex_run: bool  # a run of letters in LaTeX (xy): a product, never a name
-    indicator: bool  # \mathbb{1} before \{a = b\}: the indicator, one operand
-    index: str  # a sum's index (\sum_{j=1}^{k}: "j")
-    lower: str  # its first value ("1")
-    upper: str  # its last value ("k"), "" when not written
 
 
 class Tok:
