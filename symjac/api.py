@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
 from symjac.core.model import Derivation
@@ -54,8 +54,7 @@ def stated(fn: Callable[..., Derivation], *args, **kwargs) -> Derivation:
     return replace(d, reading=reading or d.reading, warnings=(*said, *d.warnings))
 
 
-@dataclass(frozen=True, eq=False)
-class Solution(Derivation):
+class Solution(Derivation):  # no fields of its own: Derivation's init, repr and fields
     """A Derivation as a library user holds it: ``str()`` is the worked solution,
     Jupyter shows it, and ``to_sympy()`` gives the result as a sympy Matrix."""
 
