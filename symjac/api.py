@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import fields, replace
 from typing import Any
 
 from symjac.core.model import Derivation
@@ -51,6 +50,8 @@ def stated(fn: Callable[..., Derivation], *args, **kwargs) -> Derivation:
     d = Solution.of(d)
     if not said and not reading:
         return d
+    from dataclasses import replace  # dataclasses loads only when a result changes
+
     return replace(d, reading=reading or d.reading, warnings=(*said, *d.warnings))
 
 
@@ -62,12 +63,11 @@ class Solution(Derivation):  # no fields of its own: Derivation's init, repr and
     def of(cls, d: Derivation) -> Solution:
         if isinstance(d, Solution):
             return d
-        return cls(**{f.name: getattr(d, f.name) for f in fields(d)})
+        return cls(**d.field_values())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Derivation):  # a Solution is equal to the Derivation it holds
-            return all(getattr(self, f.name) == getattr(other, f.name)
-                       for f in fields(Derivation) if f.compare)
+            return self._compared() == other._compared()
         return NotImplemented
 
     __hash__ = Derivation.__hash__
@@ -354,6 +354,8 @@ def derive(
     ``expect`` checks a closed form given by hand (size letters allowed), e.g.
     derive("softmax-regression", expect="x @ (softmax(h) - onehot(y, k)).T").
     """
+    from dataclasses import replace
+
     from symjac.ops import derive as op
 
     if list_all:
@@ -361,7 +363,6 @@ def derive(
     d = op.derive(name, sizes=sizes, steps=steps)
     if expect is None:
         return d
-    from dataclasses import replace
 
     return replace(d, check=op.check_answer(name, expect, sizes))
 

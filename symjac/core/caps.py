@@ -11,7 +11,8 @@ without loading the machinery that enforces them (symjac.isolation).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+
+from symjac.core.frozen import Frozen, field, value
 
 DEFAULT_TIMEOUT = 10.0  # seconds for one command (or one problem of a file)
 DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space for the work
@@ -66,8 +67,8 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and os.environ.get(NO_FORK_ENV, "") in ("", "0")
 
 
-@dataclass(frozen=True)
-class Limits:
+@value
+class Limits(Frozen):
     """How one piece of work is bounded: resolved once, at the top, then passed down.
 
     ``timeout`` is seconds (None: no time limit), ``memory`` bytes of address

@@ -7,8 +7,9 @@ and tests assert on the Derivation rather than on terminal text.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
+
+from symjac.core.frozen import Frozen, field, value
 
 if TYPE_CHECKING:  # the JSON's types; nothing of them is needed to run
     from symjac.core.schema import (
@@ -39,8 +40,8 @@ def _no_extra() -> DerivationExtra:
     return {}
 
 
-@dataclass(frozen=True)
-class Step:
+@value
+class Step(Frozen):
     """One step of working: its kind picks how renderers show it."""
 
     kind: str  # "product", "entry", "partial", "note", ...
@@ -79,8 +80,8 @@ class Step:
         )
 
 
-@dataclass(frozen=True)
-class Result:
+@value
+class Result(Frozen):
     """A matrix answer; entries are strings in sympy's syntax, row-major."""
 
     shape: tuple[int, int]
@@ -117,8 +118,8 @@ class Result:
         )
 
 
-@dataclass(frozen=True)
-class Check:
+@value
+class Check(Frozen):
     """The outcome of comparing an answer with an expected one.
 
     ``outcome`` is "equal", "different" or "undecided" and ``method`` how it was
@@ -169,8 +170,8 @@ class Check:
         )
 
 
-@dataclass(frozen=True)
-class Derivation:
+@value
+class Derivation(Frozen):
     """A worked answer: a summary, the steps, the result and any check."""
 
     command: str
