@@ -108,3 +108,20 @@ def test_any_text_gives_a_result_or_a_symjac_error(functions, wrt, at):
     except SymjacError:
         return
     assert d.result is not None and len(d.variables) == d.result.shape[1]
+
+
+def test_a_step_wider_than_the_oscillation_judges_nothing():
+    # Found by the property above: sin(exp(x)) drawn at x = 724.8, where one step of the
+    # difference spans ~1e180 periods. The quotient there is noise, not a derivative: the
+    # point must be skipped, never used to call the right Jacobian wrong.
+    x, y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
+    functions = [parse_expression("sin(x)"), parse_expression("sin(exp(x))")]
+    d_sin_exp = sympy.exp(x) * sympy.cos(sympy.exp(x))
+    right = sympy.Matrix([[sympy.cos(x), 0], [d_sin_exp, 0]])
+    check, record = finite_difference_check(functions, [x, y], right)
+    assert check.passed, check
+    assert record["points"] and all(abs(float(p["x"])) < 700 for p in record["points"])
+    # And the check still has teeth there: a wrong entry is caught at the points it keeps.
+    wrong = sympy.Matrix([[sympy.cos(x), 0], [2 * d_sin_exp, 0]])
+    check, _ = finite_difference_check(functions, [x, y], wrong)
+    assert not check.passed and check.mismatches[0]["index"] == [2, 1]
