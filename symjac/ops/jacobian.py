@@ -426,12 +426,11 @@ def _fd_entry(compare: ModuleType, f: sympy.Expr, derivative: sympy.Expr, x: sym
         truncation = abs(fine - coarse).upper() * 2
         scale = max(abs(exact).upper(), abs(approx).upper())
         allowed = scale * FD_TOLERANCE
-        # The truncation is held to the quotient's own size too, not only to the larger of
-        # the two: where the step spans many oscillations (sin(exp(x)) at x = 725), both
-        # quotients are noise far smaller than the derivative, and must not judge it.
+        # The truncation is held to the quotient's own size, which is at most `scale`: where
+        # the step spans many oscillations (sin(exp(x)) at x = 725), both quotients are
+        # noise far smaller than the derivative, and must not judge it.
         own = abs(approx).lower() * FD_TOLERANCE
-        if (exact.rad() > allowed or approx.rad() > allowed
-                or truncation > min(allowed, own) * 1e5):
+        if exact.rad() > allowed or approx.rad() > allowed or truncation > own * 1e5:
             return "retry"  # cancellation or a step too coarse for this steepness
         diff = abs(exact - approx)
         error = float(diff.upper() / scale) if scale > 0 else 0.0
