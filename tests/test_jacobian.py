@@ -384,6 +384,23 @@ def test_large_dense_jacobian_elides_after_100_unless_all_steps():
     assert sum(s.kind == "partial" for s in full.steps) == 132
 
 
+def test_a_function_that_expands_past_memory_is_worked_in_time():
+    # Checking a worked form by expanding it against the derivative expanded these
+    # products of sums to more terms than memory holds; the default limits now suffice.
+    f = "(1 + a + b + c + d)**30*(2 + a - b + c - d)**30/(3 + a*b + c*d)**20"
+    r = subprocess.run([sys.executable, "-m", "symjac", "jacobian", f, "--wrt", "a, b",
+                        "-f", "json"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    partials = [s for s in json.loads(r.stdout)["steps"] if s["kind"] == "partial"]
+    assert len(partials) == 2
+    a, b, c, d_ = sympy.symbols("a b c d")
+    expr = (1 + a + b + c + d_)**30 * (2 + a - b + c - d_)**30 / (3 + a*b + c*d_)**20
+    point = {a: sympy.Rational(1, 3), b: sympy.Rational(-2, 7), c: 2, d_: sympy.Rational(1, 5)}
+    for step, v in zip(partials, (a, b), strict=True):
+        got = parse_expression(step["result"], {str(s): s for s in (a, b, c, d_)})
+        assert got.subs(point) == sympy.diff(expr, v).subs(point)
+
+
 def test_bad_layout_and_order_in_the_library():
     with pytest.raises(InputError, match="layout"):
         api.jacobian("x", layout="sideways")

@@ -39,7 +39,7 @@ SIMPLIFY = "simplify"
 # A worked form: a symengine expression (a leaf), or a tuple ("add", terms), ("mul",
 # factors), ("group", form) or ("quot", top, bottom) of forms. (symengine has no types.)
 Form = Union["se.Basic", tuple[Any, ...]]  # noqa: UP007 (se.Basic: a name for the checker)
-# A form's shape (_shape): nested tuples of kinds, leaves and counts, hashable.
+# A shape's key (_Shapes): a kind and the numbers of its parts, hashable.
 Shape = tuple[Any, ...]
 Diff = Callable[[se.Basic, se.Symbol], se.Basic]  # ∂e/∂x, the engine's
 
@@ -196,34 +196,57 @@ def _is_reciprocal(n: Form) -> bool:
             and _negative_exponent(n.args[1]))
 
 
-def _shape(n: Form) -> Shape:
-    """A hashable form that ignores the order of terms and factors (worked form or leaf).
+class _Shapes:
+    """Shapes of forms that ignore the order of terms and factors, as small integers.
 
     Two forms with the same shape print alike up to that order, so a worked
-    form of this shape is not shown as a stage of its own.
+    form of the final form's shape is not shown as a stage of its own. A shape
+    is interned: its key holds its parts' numbers, not the parts, and a leaf is
+    shaped once however often it recurs. A large expression shares subtrees
+    (it is a graph, not a tree), and walking it as a tree took 16 s of the
+    4-link pendulum's steps.
     """
-    if _is_leaf(n):
-        if isinstance(n, se.Add):
-            return ("add", _bag("add", [_shape(a) for a in n.args]))
-        if isinstance(n, se.Mul):
-            return ("mul", _bag("mul", [_shape(a) for a in n.args]))
-        return ("leaf", n)
-    kind = n[0]
-    if kind == "group":
-        return ("group", _shape(n[1]))
-    if kind == "quot":
-        return ("quot", _shape(n[1]), _shape(n[2]))
-    return (kind, _bag(kind, [_shape(a) for a in n[1]]))
 
+    def __init__(self) -> None:
+        self.ids: dict[Shape, int] = {}
+        self.parts: dict[int, tuple[str, Counter[int]]] = {}  # sums and products
+        self.leaves: dict[se.Basic, int] = {}
 
-def _bag(kind: str, parts: list[Shape]) -> frozenset[tuple[Shape, int]]:
-    flat: list[Shape] = []
-    for p in parts:
-        if p[0] == kind:
-            flat.extend(x for x, count in p[1] for _ in range(count))
-        else:
-            flat.append(p)
-    return frozenset(Counter(flat).items())
+    def __call__(self, n: Form) -> int:
+        if _is_leaf(n):
+            got = self.leaves.get(n)
+            if got is None:
+                if isinstance(n, se.Add):
+                    got = self._bag("add", n.args)
+                elif isinstance(n, se.Mul):
+                    got = self._bag("mul", n.args)
+                else:
+                    got = self._intern(("leaf", n))
+                self.leaves[n] = got
+            return got
+        kind = n[0]
+        if kind == "group":
+            return self._intern(("group", self(n[1])))
+        if kind == "quot":
+            return self._intern(("quot", self(n[1]), self(n[2])))
+        return self._bag(kind, n[1])
+
+    def _intern(self, key: Shape) -> int:
+        return self.ids.setdefault(key, len(self.ids))
+
+    def _bag(self, kind: str, args: Any) -> int:
+        """A sum or product as the multiset of its parts, nested ones of its kind opened."""
+        bag: Counter[int] = Counter()
+        for a in args:
+            part = self(a)
+            inner = self.parts.get(part)
+            if inner is not None and inner[0] == kind:
+                bag.update(inner[1])
+            else:
+                bag[part] += 1
+        got = self._intern((kind, frozenset(bag.items())))
+        self.parts.setdefault(got, (kind, bag))
+        return got
 
 
 # -- the rules -------------------------------------------------------------------------------
@@ -247,13 +270,20 @@ class _Rules:
         self.x = x
         self.diff = diff
         self.rules: list[str] = []
+        self.known: dict[se.Basic, bool] = {}  # depends(), once per subexpression
 
     def use(self, rule: str) -> None:
         if rule not in self.rules:
             self.rules.append(rule)
 
     def depends(self, e: se.Basic) -> bool:
-        return self.x in e.free_symbols
+        """Whether x occurs in e, from its parts' answers: free_symbols walks the whole of
+        every subexpression asked about, quadratic in the depth of a large expression."""
+        got = self.known.get(e)
+        if got is None:
+            args = e.args
+            got = self.known[e] = any(self.depends(a) for a in args) if args else e == self.x
+        return got
 
     def d(self, e: se.Basic) -> Form:
         x = self.x
@@ -361,14 +391,15 @@ class _Rules:
 
 
 def _same(a: se.Basic, b: se.Basic) -> bool:
-    """a == b as expressions: structurally, after expansion, or at random points."""
+    """a == b as expressions: structurally, or at random points.
+
+    Never by expanding a - b: a product of sums raised to powers expands to more
+    terms than memory holds (one entry of a 20 kB mechanics function ran past
+    100 s and 1.6 GiB), and the points decide in milliseconds at any size. This
+    only chooses whether a worked form is shown; the entry is the engine's.
+    """
     if a == b:
         return True
-    try:
-        if se.expand(a - b) == 0:
-            return True
-    except RuntimeError:
-        pass
     names = sorted({s.name for s in (a.free_symbols | b.free_symbols)})
     rng = random.Random(0)
     checked = 0
@@ -408,7 +439,8 @@ class Stepper:
             worked = rules.d(f)
             names = list(rules.rules)
             worked_text = self.forms(worked)
-            if worked_text == final_text or _shape(worked) == _shape(final):
+            shapes = _Shapes()
+            if worked_text == final_text or shapes(worked) == shapes(final):
                 return [final_text], [final_tex], [", ".join(names)], names
             if _same(evaluate(worked), final):
                 return ([worked_text, final_text], [self.latex_forms(worked), final_tex],
