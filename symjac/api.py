@@ -398,17 +398,19 @@ def jacobian(
         raise InputError(f"the layout must be numerator or denominator, not '{layout}'")
     if order not in ORDERS:
         raise InputError(f"the order must be row or col, not '{order}'")
-    from symjac.ops.fastdiff import DEFAULT_MAX_ENTRIES
+    from symjac.ops.fastdiff import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_WORKED_SIZE
 
-    max_entries: int | None = None if all_steps else DEFAULT_MAX_ENTRIES
+    # What is worked: every partial with all_steps; else as many, and as long, as a reader
+    # follows (ops.fastdiff.Plan).
+    caps = (None, None) if all_steps else (DEFAULT_MAX_ENTRIES, DEFAULT_MAX_WORKED_SIZE)
     symbols: dict = {}
 
     def fast():
-        return _fast_jacobian(functions, wrt, layout, order, steps, max_entries), (), (), None
+        return _fast_jacobian(functions, wrt, layout, order, steps, caps), (), (), None
 
     def reference():
         return _reference_jacobian(functions, wrt, at, layout, order, simplify, steps,
-                                   max_entries, symbols)
+                                   caps, symbols)
 
     d, funcs, variables, point = run(
         "jacobian", {"engine": engine, "at": at, "check": check, "simplify": simplify},
@@ -442,7 +444,7 @@ def jacobian(
     return d
 
 
-def _fast_jacobian(functions, wrt, layout, order, steps, max_entries) -> Derivation:
+def _fast_jacobian(functions, wrt, layout, order, steps, caps) -> Derivation:
     """The fast engine: the one parser building symengine objects, then ops.fastdiff."""
     from symjac.core.errors import InputError
     from symjac.language.builders import SymengineBuilder
@@ -462,13 +464,13 @@ def _fast_jacobian(functions, wrt, layout, order, steps, max_entries) -> Derivat
     if not variables:
         raise InputError(NO_VARIABLES)
     return op(funcs, variables, layout=layout, order=order, input_shape=input_shape,
-              output_shape=output_shape, steps=steps, max_entries=max_entries)
+              output_shape=output_shape, steps=steps, max_entries=caps[0], max_size=caps[1])
 
 
 NO_VARIABLES = "the functions have no variables (they are constants); name them with --wrt"
 
 
-def _reference_jacobian(functions, wrt, at, layout, order, simplify, steps, max_entries,
+def _reference_jacobian(functions, wrt, at, layout, order, simplify, steps, caps,
                         symbols: dict):
     """The reference engine: the one parser building sympy objects, then ops.jacobian."""
     from symjac.core.errors import InputError
@@ -500,7 +502,7 @@ def _reference_jacobian(functions, wrt, at, layout, order, simplify, steps, max_
             point[by_name[name]] = value
     d = op(funcs, variables, layout=layout, order=order, input_shape=input_shape,
            output_shape=output_shape, at=point, steps=steps, simplify=simplify,
-           max_entries=max_entries)
+           max_entries=caps[0], max_size=caps[1])
     return d, funcs, variables, point
 
 

@@ -384,6 +384,31 @@ def test_large_dense_jacobian_elides_after_100_unless_all_steps():
     assert sum(s.kind == "partial" for s in full.steps) == 132
 
 
+# A function of about 2,300 symbols, numbers and operations: past what is worked by
+# default (ops.fastdiff.DEFAULT_MAX_WORKED_SIZE).
+LONG = " + ".join(f"sin({k}*x)*y**{k % 5 + 1}" for k in range(1, 160))
+
+
+@pytest.mark.parametrize("engine", ["symengine", "sympy"])
+def test_a_long_function_is_computed_but_not_worked(engine):
+    d = api.jacobian(f"x*y, {LONG}, y**2", "x, y", engine=engine)
+    worked = {s.index for s in d.steps if s.kind == "partial"}
+    assert worked == {(1, 1), (1, 2), (3, 1), (3, 2)}  # row 2 is left out, not the rows after
+    (note,) = [s for s in d.steps if s.kind == "note"]
+    assert note.data == {"long": 2, "long_functions": [2]}
+    assert "f₂" in note.text and "--all-steps" in note.text
+    # The entries are there all the same, and right: sympy differentiates the same text.
+    x, y = sympy.symbols("x y", real=True)
+    f2 = sum(sympy.sin(k * x) * y ** (k % 5 + 1) for k in range(1, 160))
+    got = d.to_sympy(real=True)
+    assert sympy.expand(got[1, 0] - sympy.diff(f2, x)) == 0
+    assert sympy.expand(got[1, 1] - sympy.diff(f2, y)) == 0
+    full = api.jacobian(f"x*y, {LONG}, y**2", "x, y", engine=engine, all_steps=True)
+    assert {s.index for s in full.steps if s.kind == "partial"} == {
+        (i, j) for i in (1, 2, 3) for j in (1, 2)}
+    assert not any(s.kind == "note" for s in full.steps)
+
+
 def test_a_function_that_expands_past_memory_is_worked_in_time():
     # Checking a worked form by expanding it against the derivative expanded these
     # products of sums to more terms than memory holds; the default limits now suffice.

@@ -101,6 +101,8 @@ def _corpus() -> list[tuple[str, Derivation]]:
         ("jacobian fast", api.jacobian("x**2*y, x*z", "[[x, y], [z, w]]", engine="symengine")),
         ("jacobian large", api.jacobian(", ".join(f"x{i}**2" for i in range(11)),  # 121 entries
                                         ", ".join(f"x{i}" for i in range(11)))),
+        ("jacobian long", api.jacobian(  # a function too long to work (2,300 nodes)
+            "x*y, " + " + ".join(f"sin({k}*x)*y**{k % 5 + 1}" for k in range(1, 160)), "x, y")),
         ("jacobian reference", api.jacobian("x**2*y, exp(x)", "x, y", engine="sympy",
                                             simplify=True)),
         ("jacobian at", api.jacobian("x**2*y, sin(y)", "x, y", at="x=1, y=2")),

@@ -100,7 +100,8 @@ JACOBIAN = (
            kind="flag", default=False),
     Option("simplify", ("--simplify",), "Simplify every entry.", kind="flag", default=False),
     Option("all_steps", ("--all-steps",), "Work every entry, even of a large Jacobian "
-           "(default: 100).", kind="flag", default=False),
+           "(default: 100) or of a function longer than 1,000 symbols, numbers and "
+           "operations.", kind="flag", default=False),
     *RESULT,
 )
 

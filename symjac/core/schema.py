@@ -180,6 +180,8 @@ class StepData(TypedDict, total=False):
     pairs: list[list[str]]  # matmul "entry": the factors of each term (read by render)
     elided: int  # "note": how many entries or partials are not shown
     zeros: int  # jacobian "note": how many entries are 0 and not listed
+    long: int  # jacobian "note": partials of long functions, computed but not worked
+    long_functions: list[int]  # jacobian "note": those functions' numbers, 1-based
     of: str  # "partial", grad's Jacobians: the function differentiated (read by render)
     wrt: str  # "partial", grad's steps: the variable (read by render)
     result: str  # "partial": the last form of the chain

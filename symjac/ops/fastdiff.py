@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from symjac.core.model import Derivation, Result, Step
 
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 MAX_LISTED_VARIABLES = 12  # in the headline; JSON always has every variable
 DEFAULT_MAX_ENTRIES = 100  # partials worked before the rest are only computed
+# A function larger than this (symbols, numbers and operations, counted as printed) is
+# differentiated without worked steps: the 4-link pendulum's functions have 7,600 to
+# 79,000, and working them took longer than its whole Jacobian.
+DEFAULT_MAX_WORKED_SIZE = 1000
 LAYOUTS = ("numerator", "denominator")
 ORDERS = ("row", "col")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -110,6 +114,73 @@ def elided_note(count: int) -> Step:
                 "use --all-steps to see every entry", data={"elided": count})
 
 
+def larger_than(e: Any, size: int) -> bool:
+    """Whether expression ``e`` (either engine's) has more than ``size`` nodes, counted
+    as printed (a shared part once per use); it stops counting there, so it is cheap."""
+    count, stack = 0, [e]
+    while stack:
+        count += 1
+        if count > size:
+            return True
+        stack.extend(stack.pop().args)
+    return False
+
+
+class Plan:
+    """Which partials of a Jacobian are worked, and the notes on the rest (both engines).
+
+    At most ``max_entries`` partials are worked (None: every one); when not all
+    can be, the entries plainly 0 are left out rather than spent on. A function
+    larger than ``max_size`` is differentiated without worked steps.
+    """
+
+    def __init__(self, cells: int, steps: bool, max_entries: int | None,
+                 max_size: int | None) -> None:
+        self.steps, self.max_size = steps, max_size
+        self.limit = 0 if not steps else cells if max_entries is None \
+            else min(cells, max_entries)
+        self.skip_zeros = self.limit < cells
+        self.worked = self.zeros = self.not_worked = 0
+        self.long: dict[int, int] = {}  # row (from 1) -> its partials, not worked
+
+    def short(self, f: Any) -> bool:
+        return self.max_size is None or not larger_than(f, self.max_size)
+
+    def choose(self, row: int, contains: bool, short: bool) -> str:
+        """"work" (a worked step), "compute" (the derivative alone) or "zero" (0, as
+        the function does not contain the variable)."""
+        work = self.steps and self.worked < self.limit
+        if work and not short:
+            self.long[row] = self.long.get(row, 0) + 1
+            return "compute" if contains else "zero"
+        if not contains and (self.skip_zeros or not work):
+            self.zeros += self.steps and self.skip_zeros
+            return "zero"
+        if not work:
+            self.not_worked += self.steps
+            return "compute"
+        self.worked += 1
+        return "work"
+
+    def notes(self) -> list[Step]:
+        out = []
+        if self.zeros:
+            out.append(zero_note(self.zeros))
+        if self.long:
+            count, rows = sum(self.long.values()), sorted(self.long)
+            which = ", ".join(f"f{_sub(i)}" for i in rows[:6]) + (", …" if len(rows) > 6 else "")
+            out.append(Step(
+                kind="note",
+                text=(f"{count} partial derivatives of {len(rows)} long "
+                      f"function{'s' if len(rows) > 1 else ''} ({which}; more than "
+                      f"{self.max_size:,} symbols, numbers and operations) are computed but "
+                      "not worked; use --all-steps to work them"),
+                data={"long": count, "long_functions": rows}))
+        if self.not_worked:
+            out.append(elided_note(self.not_worked))
+        return out
+
+
 def _sub(n: int) -> str:
     return str(n).translate(_SUBSCRIPT)
 
@@ -133,12 +204,14 @@ def jacobian(
     output_shape: tuple[int, int] | None = None,
     steps: bool = True,
     max_entries: int | None = None,
+    max_size: int | None = None,
 ) -> Derivation:
     """The Jacobian of symengine ``functions`` in symengine ``variables`` (flattened).
 
     The same Derivation as ``ops.jacobian.jacobian`` gives for the same input
     (entries equal as expressions, the same variable order, notes, warnings);
-    with ``steps`` each partial derivative is worked by ``ops.faststeps``.
+    with ``steps`` each partial derivative is worked by ``ops.faststeps``, as far as
+    ``Plan(max_entries, max_size)`` says.
     """
     from symjac.engines.fast import Differentiator, LatexPrinter, TextPrinter, latex_matrix
 
@@ -146,8 +219,7 @@ def jacobian(
     names = [v.name for v in variables]
     diff, text = Differentiator(), TextPrinter()
     tex = LatexPrinter()
-    limit = 0 if not steps else k * n if max_entries is None else min(k * n, max_entries)
-    skip_zeros = limit < k * n
+    plan = Plan(k * n, steps, max_entries, max_size)
     stepper = None
     if steps:
         from symjac.ops.faststeps import Stepper
@@ -156,7 +228,6 @@ def jacobian(
     text_rows: list[tuple[str, ...]] = []
     latex_rows: list[tuple[str, ...]] = []
     partials: list[Step] = []
-    zeros = not_worked = 0
     used: set[str] = set()
     underived: list[tuple[str, int, int]] = []
     column = {x: j for j, x in enumerate(variables)}
@@ -180,16 +251,15 @@ def jacobian(
             latex_rows.append(tuple(latex_row))
             continue
         row, latex_row = [], []
+        short = plan.short(f)
         for j, x in enumerate(variables):
             pos = (i + 1, j + 1) if layout == "numerator" else (j + 1, i + 1)
-            work = stepper is not None and len(partials) < limit
-            if x not in free and (skip_zeros or not work):
-                zeros += bool(steps and skip_zeros)
+            how = plan.choose(i + 1, x in free, short)
+            if how == "zero":
                 row.append("0")
                 latex_row.append("0")
                 continue
-            not_worked += bool(steps and not work)
-            if work:
+            if how == "work":
                 step = stepper.partial(f, x, i + 1, j + 1, pos)
                 partials.append(step)
                 row.append(step.chain[-1])
@@ -209,11 +279,7 @@ def jacobian(
     if layout == "denominator":
         text_rows = list(zip(*text_rows, strict=True))
         latex_rows = list(zip(*latex_rows, strict=True))
-    all_steps = list(partials)
-    if zeros:
-        all_steps.append(zero_note(zeros))
-    if not_worked:
-        all_steps.append(elided_note(not_worked))
+    all_steps = [*partials, *plan.notes()]
     rows, cols = (k, n) if layout == "numerator" else (n, k)
     warnings = unused_warnings(names, used, layout)
     warnings += [underived_warning(nm, r, c) for nm, r, c in sorted(underived, key=_pos)[:5]]

@@ -14,13 +14,13 @@ from symjac.language.printing import latex, sstr, sub
 from symjac.ops.diffsteps import stage_latex
 from symjac.ops.fastdiff import (
     DEFAULT_MAX_ENTRIES,
-    elided_note,
+    DEFAULT_MAX_WORKED_SIZE,
+    Plan,
     jacobian_notes,
     natural_key,
     statement,
     underived_warning,
     unused_warnings,
-    zero_note,
 )
 from symjac.ops.fastdiff import LAYOUTS as LAYOUTS  # re-exported
 from symjac.ops.fastdiff import ORDERS as ORDERS  # re-exported
@@ -59,6 +59,7 @@ def jacobian(
     steps: bool = True,
     simplify: bool = False,
     max_entries: int | None = DEFAULT_MAX_ENTRIES,
+    max_size: int | None = DEFAULT_MAX_WORKED_SIZE,
 ) -> Derivation:
     """The Jacobian of ``functions`` with respect to ``variables`` (already flattened).
 
@@ -81,26 +82,20 @@ def jacobian(
             "the functions have no variables (they are constants); name them with --wrt"
         )
     k, n = len(functions), len(variables)
-    limit = k * n if max_entries is None else min(k * n, max_entries)
-    # A large Jacobian is worked only in part, and a large system is sparse:
-    # spend the worked entries on the ones that are not plainly zero.
-    skip_zeros = limit < k * n
-    zeros_skipped = not_worked = 0
+    plan = Plan(k * n, steps, max_entries, max_size)
 
     entries: list[list[sympy.Expr]] = []
     partials: list[Step] = []
     for i, f in enumerate(functions):
         row = []
         depends = f.free_symbols
+        short = plan.short(f)
         for j, x in enumerate(variables):
-            work = steps and len(partials) < limit
-            if x not in depends and (skip_zeros or not work):
-                # sympy.diff costs far more than this membership test.
-                zeros_skipped += steps and skip_zeros
+            how = plan.choose(i + 1, x in depends, short)
+            if how == "zero":  # sympy.diff costs far more than the membership test
                 row.append(sympy.S.Zero)
                 continue
-            not_worked += steps and not work
-            if work:
+            if how == "work":
                 worked = _differentiate(f, x, depends)
                 value = worked.result
                 final = sympy.simplify(value) if simplify else value
@@ -115,11 +110,7 @@ def jacobian(
     if layout == "denominator":
         jac = jac.T
 
-    all_steps: list[Step] = list(partials)
-    if zeros_skipped:
-        all_steps.append(zero_note(zeros_skipped))
-    if not_worked:
-        all_steps.append(elided_note(not_worked))
+    all_steps: list[Step] = [*partials, *plan.notes()]
 
     names = [str(x) for x in variables]
     notes = jacobian_notes(k, names, order, input_shape, output_shape)
