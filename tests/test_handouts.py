@@ -135,6 +135,23 @@ def test_template_matrices_of_fractions_are_spaced(invoke):
     assert "[6pt]" not in plain  # whole numbers need no room
 
 
+def test_the_outermost_matrix_decides_the_spacing_of_its_rows():
+    from symjac.render.math import spaced_fractions
+
+    inner = r"\begin{pmatrix} \frac{1}{2} \\ 3 \end{pmatrix}"
+    outer = rf"\begin{{bmatrix}} {inner} & 1 \\ 2 & 3 \end{{bmatrix}}"
+    plain = r"\begin{bmatrix} 1 \\ 2 \end{bmatrix}"
+    out = spaced_fractions(rf"{outer} \\ {plain} \\[2pt] \frac{{1}}{{2}} \\ x")
+    # Both rows of the matrix around the fraction, the inner one's and its own, are
+    # spaced; the matrix of whole numbers, the lines between matrices and a gap already
+    # given are left as written.
+    first, rest = out.split(r"\end{bmatrix}", 1)
+    assert first.count(r"\\[6pt]") == 2 and r"\\ " not in first
+    assert rest == rf" \\ {plain} \\[2pt] \frac{{1}}{{2}} \\ x"
+    unbalanced = r"\end{bmatrix} \frac{1}{2} \\ \begin{bmatrix} \frac{1}{2} \\ 1"
+    assert spaced_fractions(unbalanced) == unbalanced  # no matrix is closed: nothing spaced
+
+
 @needs_pdflatex
 def test_worksheet_handout_has_every_character_and_each_closed_form_once(tmp_path):
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
