@@ -277,12 +277,11 @@ class _Rules:
             self.rules.append(rule)
 
     def depends(self, e: se.Basic) -> bool:
-        """Whether x occurs in e, from its parts' answers: free_symbols walks the whole of
-        every subexpression asked about, quadratic in the depth of a large expression."""
+        """Whether x occurs in e, asked once per subexpression: the rules ask it of every
+        part of every part, and a large expression shares its parts."""
         got = self.known.get(e)
         if got is None:
-            args = e.args
-            got = self.known[e] = any(self.depends(a) for a in args) if args else e == self.x
+            got = self.known[e] = self.x in e.free_symbols
         return got
 
     def d(self, e: se.Basic) -> Form:
