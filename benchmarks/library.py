@@ -4,7 +4,8 @@
 Usage:  python benchmarks/library.py [--calls 200]
 
 200 different 3×3 systems (the same ones for every route), in one process:
-  symjac.jacobian          default limits: one reused worker process (steps, and --no-steps)
+  symjac.jacobian          default limits: one reused worker process (steps, made when
+                           first read, so also with them read; and steps=False)
   symjac.jacobian (off)    timeout=None, max_memory=None: in this process
   sympy Matrix.jacobian    the functions built with sympy beforehand, then .jacobian
                            (the ratio the acceptance names), and with sympify timed too
@@ -61,6 +62,8 @@ def main() -> None:
 
     routes = {
         "symjac.jacobian (default limits, steps)": lambda i: symjac.jacobian(", ".join(i[0])),
+        "symjac.jacobian (default limits, steps read)":
+            lambda i: symjac.jacobian(", ".join(i[0])).steps,
         "symjac.jacobian (default limits, steps=False)":
             lambda i: symjac.jacobian(", ".join(i[0]), steps=False),
         "symjac.jacobian (limits off, steps)":

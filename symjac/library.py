@@ -22,6 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from symjac.api import Solution
 from symjac.core.caps import DEFAULT, DEFAULT_TIMEOUT
 from symjac.core.model import Derivation
 
@@ -76,8 +77,6 @@ def _convert(param: inspect.Parameter, value: Any) -> Any:
 
 def undefined(command: str, error: Exception) -> Derivation:
     """The result of a command whose answer is undefined, saying why."""
-    from symjac.api import Solution
-
     reason = str(error)
     return Solution(
         command=command,
@@ -126,8 +125,58 @@ LIMITS_DOC = """
     or a size such as "512M" (default $SYMJAC_MAX_MEMORY, else {memory});
     ``None`` (or 0) turns each off, and with both off the work runs in this
     process. Inputs may be text, numbers, nested lists, sympy objects or NumPy
-    arrays; each is written as text and read by symjac's one parser.
+    arrays; each is written as text and read by symjac's one parser. The
+    worked steps are made the first time they are read (``.steps``, ``str()``,
+    ``to_dict()``, Jupyter), under the same limits, so a limit can be met there.
 """
+
+
+_PENDING: Any = object()  # steps not made yet
+
+
+class _Steps:
+    """``Deferred.steps``: made by ``make()`` the first time they are read."""
+
+    def __get__(self, obj: Any, cls: type | None = None) -> Any:
+        if obj is None:
+            return self
+        got = obj.__dict__["steps"]
+        if got is _PENDING:
+            got = obj.__dict__["_make"]()
+            obj.__dict__["steps"] = got
+            del obj.__dict__["_make"]
+        return got
+
+    def __set__(self, obj: Any, value: Any) -> None:  # Frozen's __init__ sets the field
+        obj.__dict__["steps"] = value
+
+
+def _solution(fields: dict[str, Any]) -> Solution:
+    return Solution(**fields)
+
+
+class Deferred(Solution):
+    """A Solution whose worked steps are made the first time they are read.
+
+    A library call works the answer alone (with its checks, notes and warnings,
+    which steps never change) and keeps how to make the steps: a caller who
+    never reads them does not pay for them. Equal to, printed as and pickled as
+    the Solution the call would have made at once.
+    """
+
+    steps = _Steps()
+
+    @classmethod
+    def of(cls, d: Derivation, make: Callable[[], Any]) -> Deferred:  # type: ignore[override]
+        out = cls(**{**d.field_values(), "steps": _PENDING})
+        out.__dict__["_make"] = make
+        return out
+
+    def __repr__(self) -> str:
+        return repr(_solution(self.field_values()))
+
+    def __reduce__(self) -> Any:
+        return _solution, (self.field_values(),)
 
 
 def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivation]:
@@ -138,6 +187,7 @@ def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivat
 
     signature = inspect.signature(fn)
     what = f"symjac.{command}"
+    has_steps = "steps" in signature.parameters
 
     def call(*args: Any, timeout: Any = DEFAULT, max_memory: Any = DEFAULT,
              **kwargs: Any) -> Derivation:
@@ -155,12 +205,24 @@ def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivat
             raise TypeError(f"{what}(): {e}") from None
         for name, value in list(bound.arguments.items()):
             bound.arguments[name] = _convert(signature.parameters[name], value)
+
+        def run(steps: bool | None) -> Derivation:
+            if steps is not None:
+                bound.arguments["steps"] = steps
+            args, kw = (fn, *bound.args), bound.kwargs
+            try:
+                return worker().call(api.stated, args, kw, limits, what)
+            except ChildBug as e:  # a bug in the worker: as the exception it was
+                raise RuntimeError(f"symjac internal error: {e.summary}") from None
+
         try:
-            return worker().call(api.stated, (fn, *bound.args), bound.kwargs, limits, what)
-        except ChildBug as e:  # a bug in the worker: as the exception it was
-            raise RuntimeError(f"symjac internal error: {e.summary}") from None
+            if not (has_steps and bound.arguments.get("steps", True)):
+                return run(None)
+            # The worked steps are made when first read: the answer alone now.
+            d = run(False)
         except Undefined as e:
             return undefined(command, e)
+        return d if d.undefined else Deferred.of(d, lambda: run(True).steps)
 
     shown = [_shown(p) for p in signature.parameters.values()]
     shown += [
@@ -219,8 +281,6 @@ class ProblemFile:
         for o in _run(self._for(student), self.path, "solve", None, None,
                       _limits(timeout, max_memory)):
             if o.undefined and o.derivation is None:
-                from symjac.api import Solution
-
                 o = replace(o, derivation=Solution(
                     command=o.command, summary=o.message,
                     notes=tuple(f"hint: {h}" for h in o.hints),

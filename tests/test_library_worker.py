@@ -6,6 +6,7 @@ work that must hit the time limit is work that cannot finish.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import operator
 import os
@@ -184,3 +185,58 @@ def test_problem_files_run_from_the_reused_worker(fresh_worker):
     assert {o.status for o in checked} == {"passed", "failed"}
     solved = problems.solve()
     assert all(o.status == "solved" for o in solved)
+
+
+# -- worked steps, made when first read ------------------------------------------------------
+
+DEFERRED_CASES = [
+    ("matmul", ("[[a, 2], [3, b]]", "[[5], [c]]"), {}),
+    ("jacobian", ("x**3*y, cos(y)**2 + 5*x, y*exp(x)",), {}),
+    ("jacobian", ("x**2*y, sin(y)",), {"wrt": "x, y", "check": True}),
+    ("jacobian", ("x**2*y, exp(x)", "x, y"), {"engine": "sympy", "simplify": True}),
+    ("grad", ("sum((A @ x - b)**2)", "x", "A=3x2, x=2, b=3"), {}),
+    ("hessian", ("x**2*y + sin(y)",), {}),
+    ("derive", ("softmax-regression",), {}),
+]
+
+
+@pytest.mark.parametrize(("command", "args", "kwargs"), DEFERRED_CASES)
+def test_steps_made_when_read_are_the_steps_made_at_once(command, args, kwargs, fresh_worker):
+    from symjac import api
+
+    at_once = getattr(api, command)(*args, **kwargs)  # in this process, steps and all
+    assert at_once.steps
+    got = getattr(symjac, command)(*args, **kwargs)  # in the worker, steps when read
+    assert got.__dict__["steps"] is not at_once.steps and "_make" in got.__dict__
+    assert got.result == at_once.result and got.notes == at_once.notes
+    assert got.steps == at_once.steps  # read: made now
+    assert "_make" not in got.__dict__
+    assert got == at_once and str(got) == str(at_once) and repr(got) == repr(at_once)
+    again = pickle.loads(pickle.dumps(getattr(symjac, command)(*args, **kwargs)))
+    assert again == at_once and type(again).__name__ == "Solution"
+
+
+def test_steps_are_made_once_and_only_when_read(monkeypatch, fresh_worker):
+    from symjac import api
+
+    calls = []
+
+    @functools.wraps(api.jacobian)
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("steps", True))
+        return api.jacobian(*args, **kwargs)
+
+    jacobian = library.public("jacobian", counted)
+    d = jacobian("x**2*y", timeout=None, max_memory=None)
+    assert calls == [False]  # the answer alone
+    assert d.result.matrix == (("2*x*y", "x**2"),)
+    assert [s.kind for s in d.steps] == ["partial", "partial"]
+    assert d.steps[0].chain[-1] == "2*x*y"
+    assert str(d) and d.to_dict()["steps"]
+    assert calls == [False, True]  # made once, when first read
+    jacobian("x**2*y", steps=False, timeout=None, max_memory=None)
+    assert calls == [False, True, False] and calls.count(True) == 1
+    from dataclasses import replace
+
+    changed = replace(jacobian("x*y", timeout=None, max_memory=None), reading="x·y")
+    assert changed.reading == "x·y" and len(changed.steps) == 2
