@@ -20,8 +20,8 @@ import re
 import statistics
 import time
 
-from symjac.ops.compare import compare_matrices
 from symjac.language.parser import parse_matrix
+from symjac.ops.compare import compare_matrices
 
 REFERENCE = (
     "[[3*x**2*y, x**3], [5, -2*sin(y)*cos(y)], [y*exp(x), exp(x)]]",
