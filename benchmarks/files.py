@@ -12,6 +12,9 @@ pendulum is benchmarks/mechanics.py's n-link pendulum on a cart (4 links:
 about 400 kB of text), cached in --cache; tall:N is N polytrig functions of
 only 10 variables (tall:10000 is a 10,000-line file).
 
+symjac runs as the default command (worked steps, text, as in a pipe), and
+with --no-steps as JSON, dense and --sparse.
+
 Time: peers.py's method (whole processes, interleaved, median of per-run
 ratios). Memory: the peak resident set of one process, from /usr/bin/time
 (%M). symjac's work runs in a forked child under the default limits, which
@@ -53,6 +56,19 @@ def pendulum(links: int, cache: str) -> tuple[list[str], list[str]]:
     with open(path, "w") as f:
         f.write("\n".join(funcs) + "\n---\n" + " ".join(names))
     return funcs, names
+
+
+def failed(cmd: list[str]) -> str | None:
+    """Why a peer's command does not compute the Jacobian, or None. Maxima reports an
+    error (a package it cannot find: Debian's maxima without maxima-share) and still
+    exits 0, after about the time it takes to start."""
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        return f"exit {r.returncode}: {(r.stderr or r.stdout).strip().splitlines()[-1:]}"
+    if "-- an error." in r.stdout or "file_search1:" in r.stdout:
+        return next(line for line in r.stdout.splitlines()
+                    if "error" in line or "file_search1" in line)
+    return None
 
 
 def tall(n: int) -> tuple[list[str], list[str]]:
@@ -111,7 +127,13 @@ def main() -> None:
                     .items() if k in ("symengine", "maxima")}
             if "maxima" not in cmds:
                 print(f"{case}: maxima not installed, skipped")
+            for label in list(cmds):  # a peer that fails would be timed failing
+                failure = failed(cmds[label])
+                if failure:
+                    print(f"{case}: {label} failed ({failure}), skipped")
+                    del cmds[label]
             ours = {
+                "symjac[default]": [exe, "jacobian", f"@{system}", "--wrt", f"@{variables}"],
                 "symjac[json]": [exe, "jacobian", f"@{system}", "--wrt", f"@{variables}",
                                  "--no-steps", "-f", "json"],
                 "symjac[json --sparse]": [exe, "jacobian", f"@{system}", "--wrt",
