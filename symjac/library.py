@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -127,11 +128,13 @@ LIMITS_DOC = """
     process. Inputs may be text, numbers, nested lists, sympy objects or NumPy
     arrays; each is written as text and read by symjac's one parser. The
     worked steps are made the first time they are read (``.steps``, ``str()``,
-    ``to_dict()``, Jupyter), under the same limits, so a limit can be met there.
+    ``to_dict()``, Jupyter), under the same limits; if they meet a limit there,
+    the steps are one note saying so, and the answer stands.
 """
 
 
 _PENDING: Any = object()  # steps not made yet
+_MAKING = threading.Lock()  # one thread makes a result's steps; the others wait for them
 
 
 class _Steps:
@@ -141,14 +144,28 @@ class _Steps:
         if obj is None:
             return self
         got = obj.__dict__["steps"]
-        if got is _PENDING:
-            got = obj.__dict__["_make"]()
-            obj.__dict__["steps"] = got
-            del obj.__dict__["_make"]
+        if got is not _PENDING:
+            return got
+        with _MAKING:
+            got = obj.__dict__["steps"]
+            if got is _PENDING:
+                got = obj.__dict__["steps"] = _made(obj.__dict__.pop("_make"))
         return got
 
     def __set__(self, obj: Any, value: Any) -> None:  # Frozen's __init__ sets the field
         obj.__dict__["steps"] = value
+
+
+def _made(make: Callable[[], Any]) -> Any:
+    """The steps, or one note if making them met a limit: the answer was worked under
+    the limits and stands; its steps alone could not be made within them."""
+    from symjac.core.errors import LimitError
+    from symjac.core.model import Step
+
+    try:
+        return make()
+    except LimitError as e:
+        return (Step(kind="note", text=f"the worked steps were not made: {e}"),)
 
 
 def _solution(fields: dict[str, Any]) -> Solution:

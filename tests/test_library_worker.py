@@ -240,3 +240,59 @@ def test_steps_are_made_once_and_only_when_read(monkeypatch, fresh_worker):
 
     changed = replace(jacobian("x*y", timeout=None, max_memory=None), reading="x·y")
     assert changed.reading == "x·y" and len(changed.steps) == 2
+
+
+def _steps_never_finish(*args, **kwargs):
+    """api.jacobian, but its worked steps never finish (sent to the worker by name)."""
+    if kwargs.get("steps", True):
+        _endless()
+    return symjac.api.jacobian(*args, **kwargs)
+
+
+_steps_never_finish.__signature__ = inspect.signature(symjac.api.jacobian)  # type: ignore
+
+
+def test_steps_that_meet_a_limit_are_a_note_and_the_answer_stands(fresh_worker):
+    jacobian = library.public("jacobian", _steps_never_finish)
+    d = jacobian("x**2*y", timeout=1)
+    assert d.result.matrix == (("2*x*y", "x**2"),)
+    (note,) = d.steps  # the worker was stopped at the limit, and the note says so
+    assert note.kind == "note" and "worked steps were not made" in note.text
+    assert "time limit of 1 s" in note.text
+    assert d.steps is d.steps and "not made" in str(d)  # made once, never waited for again
+    assert symjac.jacobian("x*y").result.matrix == (("y", "x"),)  # the next call works
+
+
+def test_steps_read_from_many_threads_are_made_once(fresh_worker):
+    import threading
+
+    from symjac import api
+
+    calls = []
+
+    @functools.wraps(api.jacobian)
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("steps", True))
+        time.sleep(0.2)  # long enough for every thread to arrive while it works
+        return api.jacobian(*args, **kwargs)
+
+    d = library.public("jacobian", counted)("x**3*y*sin(x*y), y*exp(x)", timeout=None,
+                                            max_memory=None)
+    start = threading.Barrier(4)
+    seen, errors = [], []
+
+    def read():
+        start.wait()
+        try:
+            seen.append(d.steps)
+        except Exception as e:  # noqa: BLE001 (the test reports any)
+            errors.append(e)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(seen) == 4 and all(s is seen[0] for s in seen)
+    assert calls == [False, True]
+    assert seen[0] == api.jacobian("x**3*y*sin(x*y), y*exp(x)").steps
