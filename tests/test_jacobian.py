@@ -409,6 +409,37 @@ def test_a_long_function_is_computed_but_not_worked(engine):
     assert not any(s.kind == "note" for s in full.steps)
 
 
+def test_long_functions_are_told_apart_alike_on_both_engines():
+    # symengine holds exp(k*x) as E**(k*x): the constant is not counted, so a sum of
+    # 240 exponentials (720 nodes as sympy counts them) is worked on both.
+    f = " + ".join(f"exp({k}*x)" for k in range(1, 241))
+    kinds = {e: [s.kind for s in api.jacobian(f, "x", engine=e).steps]
+             for e in ("symengine", "sympy")}
+    assert kinds == {"symengine": ["partial"], "sympy": ["partial"]}
+    longer = " + ".join(f"exp({k}*x)" for k in range(1, 501))  # 1,500 nodes
+    notes = {e: [s.data for s in api.jacobian(longer, "x", engine=e).steps]
+             for e in ("symengine", "sympy")}
+    assert notes["symengine"] == notes["sympy"] == [{"long": 1, "long_functions": [1]}]
+
+
+def test_a_long_functions_plain_zeros_are_counted_as_zeros():
+    # 11 × 11, so the zeros are skipped: the long f₁'s entries that are 0 are among them.
+    funcs = ", ".join([LONG.replace("x", "x0").replace("y", "x1")]
+                      + [f"x{i}*x{i + 1}" for i in range(1, 11)])
+    d = api.jacobian(funcs, ", ".join(f"x{i}" for i in range(11)))
+    assert [s.data for s in d.steps if s.kind == "note"] == [
+        {"zeros": 100}, {"long": 2, "long_functions": [1]}]
+
+
+def test_a_hessian_does_not_offer_a_flag_it_has_not():
+    names = " + ".join(f"x{i}" for i in range(11))
+    d = api.hessian(f"({names})**3")  # 121 entries: 100 worked
+    (note,) = [s for s in d.steps if s.kind == "note"]
+    assert note.data == {"elided": 21} and "--all-steps" not in note.text
+    r = CliRunner().invoke(cli, ["hessian", "--all-steps", "x"])
+    assert r.exit_code == 2  # no such option
+
+
 def test_a_function_that_expands_past_memory_is_worked_in_time():
     # Checking a worked form by expanding it against the derivative expanded these
     # products of sums to more terms than memory holds; the default limits now suffice.

@@ -109,20 +109,29 @@ def zero_note(count: int) -> Step:
                 "variable) and are not listed", data={"zeros": count})
 
 
-def elided_note(count: int) -> Step:
-    return Step(kind="note", text=f"{count} more partial derivatives are not worked here; "
-                "use --all-steps to see every entry", data={"elided": count})
+def elided_note(count: int, flag: bool = True) -> Step:
+    """``flag``: whether the command has --all-steps to offer (hessian has not)."""
+    return Step(kind="note", text=f"{count} more partial derivatives are not worked here"
+                + ("; use --all-steps to see every entry" if flag else ""),
+                data={"elided": count})
 
 
 def larger_than(e: Any, size: int) -> bool:
     """Whether expression ``e`` (either engine's) has more than ``size`` nodes, counted
-    as printed (a shared part once per use); it stops counting there, so it is cheap."""
+    as printed (a shared part once per use); it stops counting there, so it is cheap.
+    The constant e is not counted, so both engines count alike: symengine holds
+    exp(x) as E**x, sympy as exp(x)."""
     count, stack = 0, [e]
     while stack:
+        node = stack.pop()
+        args = node.args
+        if args:
+            stack.extend(args)
+        elif str(node) == "E":
+            continue
         count += 1
         if count > size:
             return True
-        stack.extend(stack.pop().args)
     return False
 
 
@@ -135,8 +144,8 @@ class Plan:
     """
 
     def __init__(self, cells: int, steps: bool, max_entries: int | None,
-                 max_size: int | None) -> None:
-        self.steps, self.max_size = steps, max_size
+                 max_size: int | None, flag: bool = True) -> None:
+        self.steps, self.max_size, self.flag = steps, max_size, flag  # flag: --all-steps
         self.limit = 0 if not steps else cells if max_entries is None \
             else min(cells, max_entries)
         self.skip_zeros = self.limit < cells
@@ -150,12 +159,12 @@ class Plan:
         """"work" (a worked step), "compute" (the derivative alone) or "zero" (0, as
         the function does not contain the variable)."""
         work = self.steps and self.worked < self.limit
-        if work and not short:
-            self.long[row] = self.long.get(row, 0) + 1
-            return "compute" if contains else "zero"
         if not contains and (self.skip_zeros or not work):
             self.zeros += self.steps and self.skip_zeros
             return "zero"
+        if work and not short:
+            self.long[row] = self.long.get(row, 0) + 1
+            return "compute" if contains else "zero"
         if not work:
             self.not_worked += self.steps
             return "compute"
@@ -174,10 +183,10 @@ class Plan:
                 text=(f"{count} partial derivatives of {len(rows)} long "
                       f"function{'s' if len(rows) > 1 else ''} ({which}; more than "
                       f"{self.max_size:,} symbols, numbers and operations) are computed but "
-                      "not worked; use --all-steps to work them"),
+                      "not worked" + ("; use --all-steps to work them" if self.flag else "")),
                 data={"long": count, "long_functions": rows}))
         if self.not_worked:
-            out.append(elided_note(self.not_worked))
+            out.append(elided_note(self.not_worked, self.flag))
         return out
 
 

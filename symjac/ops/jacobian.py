@@ -14,7 +14,6 @@ from symjac.language.printing import latex, sstr, sub
 from symjac.ops.diffsteps import stage_latex
 from symjac.ops.fastdiff import (
     DEFAULT_MAX_ENTRIES,
-    DEFAULT_MAX_WORKED_SIZE,
     Plan,
     jacobian_notes,
     natural_key,
@@ -59,7 +58,8 @@ def jacobian(
     steps: bool = True,
     simplify: bool = False,
     max_entries: int | None = DEFAULT_MAX_ENTRIES,
-    max_size: int | None = DEFAULT_MAX_WORKED_SIZE,
+    max_size: int | None = None,
+    flag: bool = True,
 ) -> Derivation:
     """The Jacobian of ``functions`` with respect to ``variables`` (already flattened).
 
@@ -82,7 +82,7 @@ def jacobian(
             "the functions have no variables (they are constants); name them with --wrt"
         )
     k, n = len(functions), len(variables)
-    plan = Plan(k * n, steps, max_entries, max_size)
+    plan = Plan(k * n, steps, max_entries, max_size, flag)
 
     entries: list[list[sympy.Expr]] = []
     partials: list[Step] = []
