@@ -12,8 +12,6 @@ derivative alone (rule "differentiate").
 
 from __future__ import annotations
 
-import cmath
-import random
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeGuard, Union
@@ -399,6 +397,9 @@ def _same(a: se.Basic, b: se.Basic) -> bool:
     """
     if a == b:
         return True
+    import cmath  # here: most worked forms never get this far, and random is 1.3 ms to load
+    import random
+
     names = sorted({s.name for s in (a.free_symbols | b.free_symbols)})
     rng = random.Random(0)
     checked = 0
