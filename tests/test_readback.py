@@ -454,3 +454,16 @@ def test_the_json_latex_of_a_whole_result_reads_back(steps):
                          for f in (x1 * mass - sympy.tan(s), sympy.exp(-(z - b)))])
     back = back.subs({q: sympy.Symbol(q.name) for q in back.free_symbols})
     assert sympy.simplify(back - want) == sympy.zeros(*want.shape)
+
+
+def test_a_negative_exponent_sympy_cannot_test_for_constancy_is_printed_and_read_back():
+    # sympy's LaTeX printer asks whether the exponent min(cos(3), 1/(2x)) (negative) is
+    # constant by putting random values in it; x = 0 makes Min(cos(3), zoo) raise.
+    symbols = _symbols()
+    value = parser.parse_expression(
+        "(25/8)**min(cos(3), 1/(2*x))*log(25/8)*Heaviside(cos(3) - 1/(2*x))/x**2", symbols)
+    printed = latex(value)
+    assert _equal(value, parser.parse_expression(printed, _symbols()))
+    r = CliRunner().invoke(cli, ["jacobian", "(3 + (1/2)**3)**min(cos(3), (1/2)/x)",
+                                 "--check", "-f", "latex"])
+    assert r.exit_code == 0, r.output

@@ -143,6 +143,20 @@ def latex_printer() -> type:
             def _print_atan2(self, expr: sympy.atan2, exp: str | None = None) -> str:
                 return self._named("atan2", expr, exp)
 
+            def _print_Mul(self, expr: sympy.Mul) -> str:  # noqa: N802
+                try:
+                    return str(super()._print_Mul(expr))
+                except ValueError:
+                    # sympy asks whether a negative exponent is constant by putting random
+                    # values in it, and min(cos(3), 1/x) at x = 0 raises: such a factor
+                    # b**e is handed over as 1/b**(-e), the same value, which needs no asking.
+                    import sympy
+
+                    args = [sympy.Pow(sympy.Pow(a.base, -a.exp), -1, evaluate=False)
+                            if a.is_Pow and a.exp.is_negative and not a.exp.is_Number else a
+                            for a in expr.args]
+                    return str(super()._print_Mul(sympy.Mul(*args, evaluate=False)))
+
             def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:  # noqa: N802
                 return latex_name(expr.name)
 
