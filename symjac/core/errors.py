@@ -133,19 +133,9 @@ def classify(e: BaseException, what: str = "the command",
     if isinstance(e, ValueError) and "integer string conversion" in text:
         return LimitError(f"{what} would print a number longer than Python can print "
                           "(4300 digits)")
-    if isinstance(e, ValueError) and text.startswith(_NOT_REAL):
-        # sympy's Heaviside (the derivative of max, min, Abs...) refuses an argument that
-        # is not real: the derivative is undefined there, as the functions are.
-        arg = text.rpartition(" found in ")[2].rstrip(" .")
-        return UndefinedError(
-            f"the answer is undefined: max, min or a step function is applied to {arg}, "
-            "which is not a real number")
     import traceback  # only for a bug: keeps start-up lean
 
     return ChildBug(f"{type(e).__name__}: {text}", "".join(traceback.format_exception(e)))
-
-
-_NOT_REAL = "Function defined only for Real Values."  # sympy's words (Heaviside.eval)
 
 
 def _from_memory_error(e: BaseException | None) -> bool:
