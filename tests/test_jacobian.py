@@ -636,3 +636,13 @@ def test_leading_minus_needs_no_double_dash():
     r = invoke("-x*y, x", "--layout", "denominator", "-f", "text")
     assert r.exit_code == 0, r.output
     assert "so ∇f is 2×2" in r.stdout
+
+
+def test_a_real_value_sympy_cannot_prove_real_is_never_called_undefined():
+    # With --simplify, sin(1/2) becomes exponentials and sympy's Heaviside (the derivative
+    # of min) cannot tell that atan(sin(1/2)) - floor(2x) is real; it refuses with the words
+    # it uses for a value that is not real. The value is real: never "undefined".
+    r = subprocess.run([sys.executable, "-m", "symjac", "jacobian",
+                        "min(atan(sin(1/2)), floor(2*x))", "--simplify"],
+                       capture_output=True, text=True)
+    assert r.returncode != 1 and "undefined" not in r.stdout, r.stdout
