@@ -184,7 +184,7 @@ class Deferred(Solution):
     steps = _Steps()
 
     @classmethod
-    def of(cls, d: Derivation, make: Callable[[], Any]) -> Deferred:  # type: ignore[override]
+    def pending(cls, d: Derivation, make: Callable[[], Any]) -> Deferred:
         out = cls(**{**d.field_values(), "steps": _PENDING})
         out.__dict__["_make"] = make
         return out
@@ -239,7 +239,7 @@ def public(command: str, fn: Callable[..., Derivation]) -> Callable[..., Derivat
             d = run(False)
         except Undefined as e:
             return undefined(command, e)
-        return d if d.undefined else Deferred.of(d, lambda: run(True).steps)
+        return d if d.undefined else Deferred.pending(d, lambda: run(True).steps)
 
     shown = [_shown(p) for p in signature.parameters.values()]
     shown += [

@@ -109,10 +109,10 @@ def zero_note(count: int) -> Step:
                 "variable) and are not listed", data={"zeros": count})
 
 
-def elided_note(count: int, flag: bool = True) -> Step:
-    """``flag``: whether the command has --all-steps to offer (hessian has not)."""
+def elided_note(count: int, offers_all_steps: bool = True) -> Step:
+    """``offers_all_steps``: whether the command has --all-steps (hessian has not)."""
     return Step(kind="note", text=f"{count} more partial derivatives are not worked here"
-                + ("; use --all-steps to see every entry" if flag else ""),
+                + ("; use --all-steps to see every entry" if offers_all_steps else ""),
                 data={"elided": count})
 
 
@@ -144,8 +144,8 @@ class Plan:
     """
 
     def __init__(self, cells: int, steps: bool, max_entries: int | None,
-                 max_size: int | None, flag: bool = True) -> None:
-        self.steps, self.max_size, self.flag = steps, max_size, flag  # flag: --all-steps
+                 max_size: int | None, offers_all_steps: bool = True) -> None:
+        self.steps, self.max_size, self.offers_all_steps = steps, max_size, offers_all_steps
         self.limit = 0 if not steps else cells if max_entries is None \
             else min(cells, max_entries)
         self.skip_zeros = self.limit < cells
@@ -153,7 +153,8 @@ class Plan:
         self.long: dict[int, int] = {}  # row (from 1) -> its partials, not worked
 
     def short(self, f: Any) -> bool:
-        return self.max_size is None or not larger_than(f, self.max_size)
+        """Short enough to work (always, when nothing is worked: then it is not measured)."""
+        return not self.steps or self.max_size is None or not larger_than(f, self.max_size)
 
     def choose(self, row: int, contains: bool, short: bool) -> str:
         """"work" (a worked step), "compute" (the derivative alone) or "zero" (0, as
@@ -183,10 +184,11 @@ class Plan:
                 text=(f"{count} partial derivatives of {len(rows)} long "
                       f"function{'s' if len(rows) > 1 else ''} ({which}; more than "
                       f"{self.max_size:,} symbols, numbers and operations) are computed but "
-                      "not worked" + ("; use --all-steps to work them" if self.flag else "")),
+                      "not worked"
+                      + ("; use --all-steps to work them" if self.offers_all_steps else "")),
                 data={"long": count, "long_functions": rows}))
         if self.not_worked:
-            out.append(elided_note(self.not_worked, self.flag))
+            out.append(elided_note(self.not_worked, self.offers_all_steps))
         return out
 
 

@@ -66,7 +66,7 @@ def plain_hessian(functions: str, wrt: str | None, expect: str | None, steps: bo
     first = jac(funcs, variables, steps=False)
     assert first.result is not None
     grad = list(first.result.value)
-    d = jac(grad, variables, steps=steps, flag=False)  # hessian has no --all-steps
+    d = jac(grad, variables, steps=steps, offers_all_steps=False)
     assert d.result is not None
     H = d.result.value
     n = len(variables)

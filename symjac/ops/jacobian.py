@@ -59,7 +59,7 @@ def jacobian(
     simplify: bool = False,
     max_entries: int | None = DEFAULT_MAX_ENTRIES,
     max_size: int | None = None,
-    flag: bool = True,
+    offers_all_steps: bool = True,
 ) -> Derivation:
     """The Jacobian of ``functions`` with respect to ``variables`` (already flattened).
 
@@ -82,7 +82,7 @@ def jacobian(
             "the functions have no variables (they are constants); name them with --wrt"
         )
     k, n = len(functions), len(variables)
-    plan = Plan(k * n, steps, max_entries, max_size, flag)
+    plan = Plan(k * n, steps, max_entries, max_size, offers_all_steps)
 
     entries: list[list[sympy.Expr]] = []
     partials: list[Step] = []
